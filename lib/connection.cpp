@@ -1,0 +1,255 @@
+#include "connection.h"
+
+#include "eventserver.h"
+#include "namespace.h"
+#include "socket.h"
+#include "transport_p.h"
+
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QTimerEvent>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcEngine, "sockscope.engineio", QtWarningMsg)
+
+namespace Sockscope {
+
+Connection::Connection(const QString &id, Transport *transport, const HandshakeRecord &handshake,
+                       EventServer *server)
+    : QObject(server)
+    , m_id(id)
+    , m_transport(transport)
+    , m_handshake(handshake)
+    , m_server(server)
+    , m_openedAt(QDateTime::currentDateTimeUtc())
+    , m_decoder(server->options().maxAttachments)
+{
+    transport->setParent(this);
+    connect(transport, &Transport::packetReceived, this,
+            [this](const EngineIoPacket &packet, qint64 bytes) {
+                m_bytesIn += quint64(bytes);
+                handleEnginePacket(packet);
+            });
+    connect(transport, &Transport::bytesWritten, this,
+            [this](qint64 bytes) { m_bytesOut += quint64(bytes); });
+    connect(transport, &Transport::closed, this,
+            [this](const QString &reason, const QString &detail) {
+                if (!detail.isEmpty())
+                    Q_EMIT m_server->errorOccurred(m_id, detail);
+                closeConnection(reason, false);
+            });
+}
+
+Connection::~Connection()
+{
+    for (Socket *s : std::as_const(m_sockets))
+        s->m_connection = nullptr;
+}
+
+QString Connection::transportName() const
+{
+    return m_transport ? m_transport->name() : QString();
+}
+
+void Connection::start()
+{
+    const ServerOptions &o = m_server->m_options;
+    EngineIoOpen open;
+    open.sid = m_id;
+    open.pingInterval = o.pingInterval;
+    open.pingTimeout = o.pingTimeout;
+    open.maxPayload = o.maxPayload;
+    sendEngine(EngineIoPacket(EngineIoPacket::Type::Open, open.toJson()));
+    m_pingTimer.start(o.pingInterval, this);
+    m_connectTimer.start(o.connectTimeout, this);
+}
+
+void Connection::close(const QString &reason)
+{
+    closeConnection(reason);
+}
+
+void Connection::sendEngine(const EngineIoPacket &packet)
+{
+    if (!m_closed)
+        m_transport->send(packet);
+}
+
+void Connection::sendEncoded(const SocketIoPacket::Encoded &encoded)
+{
+    if (m_closed)
+        return;
+    m_transport->send(EngineIoPacket::message(encoded.text));
+    for (const QByteArray &a : encoded.attachments)
+        m_transport->send(EngineIoPacket::binaryMessage(a));
+}
+
+void Connection::timerEvent(QTimerEvent *event)
+{
+    const int id = event->timerId();
+    if (id == m_pingTimer.timerId()) {
+        m_pingTimer.stop();
+        sendEngine(EngineIoPacket(EngineIoPacket::Type::Ping));
+        m_pingSent.start();
+        m_pongTimer.start(m_server->m_options.pingTimeout, this);
+    } else if (id == m_pongTimer.timerId()) {
+        m_pongTimer.stop();
+        Q_EMIT m_server->errorOccurred(
+                m_id, u"no pong within %1 ms"_s.arg(m_server->m_options.pingTimeout));
+        closeConnection(u"ping timeout"_s);
+    } else if (id == m_connectTimer.timerId()) {
+        m_connectTimer.stop();
+        if (!m_everConnected) {
+            Q_EMIT m_server->errorOccurred(
+                    m_id, u"no namespace joined within %1 ms"_s.arg(m_server->m_options.connectTimeout));
+            closeConnection(u"connect timeout"_s);
+        }
+    } else {
+        QObject::timerEvent(event);
+    }
+}
+
+void Connection::handleEnginePacket(const EngineIoPacket &packet)
+{
+    if (m_closed)
+        return;
+    using T = EngineIoPacket::Type;
+    switch (packet.type()) {
+    case T::Pong:
+        if (m_pongTimer.isActive()) {
+            m_pongTimer.stop();
+            m_lastRtt = m_pingSent.elapsed();
+            Q_EMIT pingRoundTripMeasured(m_lastRtt);
+            m_pingTimer.start(m_server->m_options.pingInterval, this);
+        }
+        break;
+    case T::Ping:
+        // "2probe" starts an upgrade probe; a plain ping is answered too.
+        sendEngine(EngineIoPacket(T::Pong, packet.data()));
+        break;
+    case T::Message: {
+        const SocketIoDecoder::Status status = packet.isBinary()
+                ? m_decoder.decodeBinary(packet.data())
+                : m_decoder.decodeText(packet.data());
+        if (status == SocketIoDecoder::Status::Packet)
+            handleSocketIoPacket(m_decoder.takePacket());
+        else if (status == SocketIoDecoder::Status::Failed)
+            fail(u"parse error"_s, m_decoder.errorString());
+        break;
+    }
+    case T::Close:
+        closeConnection(u"transport close"_s);
+        break;
+    case T::Open:
+    case T::Upgrade:
+    case T::Noop:
+        break;
+    }
+}
+
+void Connection::handleSocketIoPacket(SocketIoPacket packet)
+{
+    using T = SocketIoPacket::Type;
+    if (packet.type() == T::Connect) {
+        handleConnect(packet);
+        return;
+    }
+    Socket *socket = m_sockets.value(packet.nsp());
+    if (!socket) {
+        fail(u"parse error"_s,
+             u"%1 for namespace %2 before its CONNECT"_s.arg(SocketIoPacket::typeName(packet.type()),
+                                                             packet.nsp()));
+        return;
+    }
+    switch (packet.type()) {
+    case T::Disconnect:
+        m_sockets.remove(packet.nsp());
+        socket->finish(u"client namespace disconnect"_s);
+        socket->deleteLater();
+        break;
+    case T::Event:
+    case T::BinaryEvent:
+    case T::Ack:
+    case T::BinaryAck:
+        socket->handlePacket(packet);
+        break;
+    case T::ConnectError:
+        fail(u"parse error"_s, u"a client may not send CONNECT_ERROR"_s);
+        break;
+    case T::Connect:
+        break;
+    }
+}
+
+void Connection::handleConnect(const SocketIoPacket &packet)
+{
+    const QString nsp = packet.nsp();
+    Namespace *ns = m_server->findNamespace(nsp);
+    if (!ns) {
+        sendEncoded(SocketIoPacket::connectError(nsp, u"Invalid namespace"_s).encode());
+        Q_EMIT m_server->connectRefused(m_id, nsp, u"Invalid namespace"_s);
+        return;
+    }
+    if (Socket *existing = m_sockets.value(nsp)) {
+        QJsonObject answer;
+        answer.insert(u"sid"_s, existing->id());
+        sendEncoded(SocketIoPacket::connect(nsp, answer).encode());
+        return;
+    }
+    auto *socket = new Socket(this, ns, packet.payload().toObject());
+    for (const ConnectHook &hook : std::as_const(ns->m_hooks)) {
+        const ConnectDecision decision = hook(socket);
+        if (!decision.accepted) {
+            delete socket;
+            sendEncoded(SocketIoPacket::connectError(nsp, decision.message, decision.data).encode());
+            Q_EMIT m_server->connectRefused(m_id, nsp, decision.message);
+            return;
+        }
+        if (m_closed) { // the hook closed the connection
+            delete socket;
+            return;
+        }
+    }
+    m_sockets.insert(nsp, socket);
+    m_everConnected = true;
+    m_connectTimer.stop();
+    socket->markConnected();
+}
+
+void Connection::removeSocket(Socket *socket)
+{
+    auto it = m_sockets.find(socket->namespaceName());
+    if (it != m_sockets.end() && it.value() == socket)
+        m_sockets.erase(it);
+    socket->deleteLater();
+}
+
+void Connection::fail(const QString &reason, const QString &message)
+{
+    Q_EMIT m_server->errorOccurred(m_id, message);
+    closeConnection(reason);
+}
+
+void Connection::closeConnection(const QString &reason, bool closeTransport)
+{
+    if (m_closed)
+        return;
+    m_closed = true;
+    m_pingTimer.stop();
+    m_pongTimer.stop();
+    m_connectTimer.stop();
+    m_decoder.reset();
+    const auto sockets = m_sockets;
+    m_sockets.clear();
+    for (Socket *s : sockets) {
+        s->finish(reason);
+        s->deleteLater();
+    }
+    if (closeTransport)
+        m_transport->close();
+    Q_EMIT closed(reason);
+    m_server->onConnectionClosed(this, reason);
+}
+
+} // namespace Sockscope

@@ -1,0 +1,93 @@
+// Sockscope: one Engine.IO session.
+#pragma once
+
+#include "engineiopacket.h"
+#include "handshakerecord.h"
+#include "socketiopacket.h"
+
+#include <QBasicTimer>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+
+namespace Sockscope {
+
+class EventServer;
+class Socket;
+class Transport;
+
+/*
+    A connection is one Engine.IO session (its sid) over a transport. It sends the open packet,
+    owns the heartbeat (the server pings every pingInterval; a peer that does not answer within
+    pingTimeout is dropped with "ping timeout"), closes itself if no namespace is joined within
+    connectTimeout, and decodes Socket.IO packets for the sockets it carries.
+
+    Every fatal path goes through one close function: timers stop, sockets get the reason once,
+    the transport is closed, connectionClosed is emitted once.
+*/
+class Connection : public QObject
+{
+    Q_OBJECT
+public:
+    ~Connection() override;
+
+    QString id() const { return m_id; }
+    QString transportName() const;
+    const HandshakeRecord &handshake() const { return m_handshake; }
+    QHostAddress remoteAddress() const { return m_handshake.remoteAddress; }
+    quint16 remotePort() const { return m_handshake.remotePort; }
+    QDateTime openedAt() const { return m_openedAt; }
+    QList<Socket *> sockets() const { return m_sockets.values(); }
+    bool isOpen() const { return !m_closed; }
+
+    qint64 lastPingRoundTrip() const { return m_lastRtt; } // ms, -1 before the first pong
+    quint64 bytesReceived() const { return m_bytesIn; }
+    quint64 bytesSent() const { return m_bytesOut; }
+
+    void close(const QString &reason = QStringLiteral("forced server close"));
+
+Q_SIGNALS:
+    void pingRoundTripMeasured(qint64 ms);
+    void closed(const QString &reason);
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
+private:
+    friend class EventServer;
+    friend class Socket;
+    friend class Namespace;
+    friend class Broadcast;
+
+    Connection(const QString &id, Transport *transport, const HandshakeRecord &handshake,
+               EventServer *server);
+    void start();
+    void sendEngine(const EngineIoPacket &packet);
+    void sendEncoded(const SocketIoPacket::Encoded &encoded);
+    void handleEnginePacket(const EngineIoPacket &packet);
+    void handleSocketIoPacket(SocketIoPacket packet);
+    void handleConnect(const SocketIoPacket &packet);
+    void fail(const QString &reason, const QString &message);
+    void closeConnection(const QString &reason, bool closeTransport = true);
+    void removeSocket(Socket *socket);
+
+    QString m_id;
+    Transport *m_transport = nullptr;
+    HandshakeRecord m_handshake;
+    EventServer *m_server = nullptr;
+    QDateTime m_openedAt;
+    QHash<QString, Socket *> m_sockets; // by namespace name
+    SocketIoDecoder m_decoder;
+    QBasicTimer m_pingTimer;
+    QBasicTimer m_pongTimer;
+    QBasicTimer m_connectTimer;
+    QElapsedTimer m_pingSent;
+    qint64 m_lastRtt = -1;
+    quint64 m_bytesIn = 0;
+    quint64 m_bytesOut = 0;
+    bool m_closed = false;
+    bool m_everConnected = false;
+};
+
+} // namespace Sockscope

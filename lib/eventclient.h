@@ -1,0 +1,163 @@
+// Sockscope: a Socket.IO v5 client for Qt programs.
+#pragma once
+
+#include "ack.h"
+#include "arguments.h"
+#include "engineiopacket.h"
+#include "httprequest.h"
+#include "socketiopacket.h"
+
+#include <QBasicTimer>
+#include <QElapsedTimer>
+#include <QJsonObject>
+#include <QObject>
+#include <QUrl>
+#include <QUrlQuery>
+
+QT_BEGIN_NAMESPACE
+class QWebSocket;
+QT_END_NAMESPACE
+
+namespace Sockscope {
+
+class AckTracker;
+
+struct ClientOptions
+{
+    QString path = QStringLiteral("/socket.io/");
+    QJsonObject auth; // sent with CONNECT
+    QUrlQuery query; // added to the handshake URL
+    HttpHeaders extraHeaders; // added to the handshake request
+    bool reconnection = false; // reconnect after a lost connection
+    int reconnectionAttempts = -1; // -1: no limit
+    int reconnectionDelay = 1000; // ms, doubled each attempt...
+    int reconnectionDelayMax = 5000; // ...up to this
+    double randomizationFactor = 0.5; // jitter of each delay
+    int timeout = 20000; // ms to get connected before a connect error
+};
+
+// What the client saw of its own handshake.
+struct ClientHandshake
+{
+    QUrl url; // the WebSocket URL requested
+    HttpHeaders requestHeaders; // the headers we added (QWebSocket adds the rest)
+    QByteArray secWebSocketKey; // not visible through QWebSocket: empty
+    EngineIoOpen open; // the values of the server's open packet
+    QString transport = QStringLiteral("websocket");
+};
+
+/*
+    A Socket.IO client for one namespace, over WebSocket.
+
+        Sockscope::EventClient client;
+        client.setUrl(QUrl("http://127.0.0.1:8080/chat"));   // the path names the namespace
+        client.on("time", [](const Sockscope::Arguments &args) { qInfo() << args; });
+        client.open();
+        client.send("aaa", { 12, 5, 8 });                     // buffered until connected
+
+    Disconnect reasons, as the official client names them: "io server disconnect",
+    "io client disconnect", "ping timeout", "transport close", "transport error", "parse error".
+*/
+class EventClient : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Disconnected, Connecting, Connected, Reconnecting };
+    Q_ENUM(State)
+
+    explicit EventClient(QObject *parent = nullptr);
+    ~EventClient() override;
+
+    QUrl url() const { return m_url; }
+    // http(s) or ws(s); the path is the namespace ("/" when empty).
+    void setUrl(const QUrl &url);
+    QString namespaceName() const;
+    ClientOptions options() const { return m_options; }
+    void setOptions(const ClientOptions &options) { m_options = options; }
+
+    void open();
+    void close();
+    State state() const { return m_state; }
+    bool isConnected() const { return m_state == State::Connected; }
+    QString id() const { return m_id; } // the socket id given by the server
+    QString connectionId() const { return m_handshake.open.sid; }
+    ClientHandshake handshake() const { return m_handshake; }
+    QString errorString() const { return m_errorString; }
+    int reconnectAttempt() const { return m_attempt; }
+
+    // Sends now when connected, else buffers until connected. Returns false if closed.
+    bool send(const QString &event, const Arguments &args = {});
+    // Asks for an ack; callback gets the reply, a timeout (timeoutMs > 0) or a cancellation.
+    qint64 send(const QString &event, const Arguments &args, AckCallback callback,
+                int timeoutMs = 0);
+
+    void on(const QString &event, EventHandler handler);
+    void on(const QString &event, SimpleEventHandler handler);
+    void off(const QString &event);
+    void onAny(AnyEventHandler handler);
+
+Q_SIGNALS:
+    void stateChanged(Sockscope::EventClient::State state);
+    void opened(const Sockscope::ClientHandshake &handshake); // Engine.IO open received
+    void connected();
+    void disconnected(const QString &reason);
+    // The server refused the namespace (CONNECT_ERROR), or the connection could not be made.
+    void connectErrorOccurred(const QString &message, const QJsonValue &data);
+    void reconnecting(int attempt, int delayMs);
+    void eventReceived(const QString &event, const Sockscope::Arguments &args,
+                       const Sockscope::Ack &ack);
+    void eventSent(const QString &event, const Sockscope::Arguments &args, qint64 ackId);
+    void ackReceived(qint64 ackId, const Sockscope::Arguments &args, qint64 roundTripMs);
+    void ackSent(qint64 ackId, const Sockscope::Arguments &args);
+    void ackTimedOut(qint64 ackId, qint64 waitedMs);
+    void errorOccurred(const QString &message);
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
+private:
+    void setState(State state);
+    void startSocket();
+    void onWsConnected();
+    void onWsText(const QString &text);
+    void onWsBinary(const QByteArray &bytes);
+    void onWsDisconnected();
+    void handleEngine(const EngineIoPacket &packet);
+    void handleSocketIo(const SocketIoPacket &packet);
+    void handleEvent(const SocketIoPacket &packet);
+    void sendPacket(const SocketIoPacket &packet);
+    void drop(const QString &reason, bool mayReconnect);
+    void connectFailed(const QString &message, const QJsonValue &data, bool mayReconnect);
+    void scheduleReconnect();
+    void resetHeartbeat();
+
+    struct Queued
+    {
+        QString event;
+        Arguments args;
+        qint64 ackId;
+    };
+
+    QUrl m_url;
+    ClientOptions m_options;
+    State m_state = State::Disconnected;
+    QWebSocket *m_ws = nullptr;
+    SocketIoDecoder m_decoder;
+    AckTracker *m_acks = nullptr;
+    ClientHandshake m_handshake;
+    QString m_id;
+    QString m_errorString;
+    QList<Queued> m_queue;
+    QHash<QString, QList<EventHandler>> m_handlers;
+    QList<AnyEventHandler> m_anyHandlers;
+    QBasicTimer m_heartbeatTimer;
+    QBasicTimer m_connectTimer;
+    QBasicTimer m_reconnectTimer;
+    qint64 m_nextAckId = 0;
+    int m_attempt = 0;
+    bool m_userClosed = false;
+};
+
+} // namespace Sockscope
+
+Q_DECLARE_METATYPE(Sockscope::ClientHandshake)

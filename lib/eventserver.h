@@ -1,0 +1,127 @@
+// Sockscope: a Socket.IO v5 / Engine.IO v4 server for Qt programs.
+#pragma once
+
+#include "ack.h"
+#include "arguments.h"
+#include "handshakerecord.h"
+#include "namespace.h"
+#include "serveroptions.h"
+
+#include <QHash>
+#include <QHostAddress>
+#include <QObject>
+
+QT_BEGIN_NAMESPACE
+class QTcpSocket;
+class QWebSocketServer;
+QT_END_NAMESPACE
+
+namespace Sockscope {
+
+class Connection;
+class HttpFront;
+class HttpRequest;
+class Socket;
+
+/*
+    A Socket.IO server. One port serves the Engine.IO endpoint (options().path) over
+    WebSocket; every request is read by a front that records the handshake byte for byte
+    before handing upgrades to QWebSocketServer.
+
+        Sockscope::EventServer server;                       // Node.js server's defaults
+        server.listen(QHostAddress::LocalHost, 8080);
+        connect(&server, &EventServer::socketConnected, &server, [](Sockscope::Socket *sock) {
+            sock->send("time", { QDateTime::currentMSecsSinceEpoch() });
+            sock->on("aaa", [](const Sockscope::Arguments &args) { qInfo() << args; });
+        });
+
+    Namespace "/" exists from the start; of() declares more. Signals describe everything that
+    happens, so a monitor is one more listener.
+*/
+class EventServer : public QObject
+{
+    Q_OBJECT
+public:
+    enum class Error { NoError, InvalidOptions, ListenFailed };
+    Q_ENUM(Error)
+
+    explicit EventServer(QObject *parent = nullptr);
+    explicit EventServer(const ServerOptions &options, QObject *parent = nullptr);
+    ~EventServer() override;
+
+    ServerOptions options() const { return m_options; }
+    // Takes effect for connections opened afterwards.
+    void setOptions(const ServerOptions &options) { m_options = options; }
+
+    bool listen(const QHostAddress &address = QHostAddress::LocalHost, quint16 port = 0);
+    bool isListening() const;
+    QHostAddress serverAddress() const;
+    quint16 serverPort() const;
+    // Closes every connection ("server shutting down") and stops listening.
+    void close();
+
+    Error error() const { return m_error; }
+    QString errorString() const { return m_errorString; }
+
+    // Declares a namespace (or returns the existing one). "/" always exists.
+    Namespace *of(const QString &name);
+    Namespace *findNamespace(const QString &name) const { return m_namespaces.value(name); }
+    QList<Namespace *> namespaces() const { return m_namespaces.values(); }
+
+    QList<Connection *> connections() const { return m_connections.values(); }
+    Connection *connection(const QString &id) const { return m_connections.value(id); }
+    // The socket with this id, in whichever namespace.
+    Socket *socket(const QString &id) const;
+
+    // Broadcast to every socket of "/".
+    int send(const QString &event, const Arguments &args = {});
+
+Q_SIGNALS:
+    // Every request head read on the port, accepted or refused, with our answer.
+    void handshakeReceived(const Sockscope::HandshakeRecord &record);
+    void connectionOpened(Sockscope::Connection *connection);
+    void connectionClosed(Sockscope::Connection *connection, const QString &reason);
+    void socketConnected(Sockscope::Socket *socket);
+    void socketDisconnected(Sockscope::Socket *socket, const QString &reason);
+    // A CONNECT the server answered with CONNECT_ERROR.
+    void connectRefused(const QString &connectionId, const QString &nsp, const QString &message);
+    void eventReceived(Sockscope::Socket *socket, const QString &event,
+                       const Sockscope::Arguments &args, qint64 ackId);
+    void eventSent(Sockscope::Socket *socket, const QString &event,
+                   const Sockscope::Arguments &args, qint64 ackId);
+    // The peer answered an ack we asked for.
+    void ackReceived(Sockscope::Socket *socket, qint64 ackId, const Sockscope::Arguments &args,
+                     qint64 roundTripMs);
+    // We answered an ack the peer asked for.
+    void ackSent(Sockscope::Socket *socket, qint64 ackId, const Sockscope::Arguments &args);
+    void ackTimedOut(Sockscope::Socket *socket, qint64 ackId, qint64 waitedMs);
+    // Something a client did wrong (the connection id may be empty before the handshake).
+    void errorOccurred(const QString &connectionId, const QString &message);
+    void listeningChanged(bool listening);
+
+private:
+    friend class Connection;
+    friend class Socket;
+    friend class Namespace;
+    friend class HttpFront;
+
+    void routeRequest(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record);
+    void refuse(QTcpSocket *socket, HandshakeRecord record, int status, const QByteArray &body,
+                const QString &why);
+    void onWebSocketConnected();
+    void onConnectionClosed(Connection *connection, const QString &reason);
+    QString generateId() const;
+
+    ServerOptions m_options;
+    HttpFront *m_front = nullptr;
+    QWebSocketServer *m_wsServer = nullptr;
+    QHash<QString, Namespace *> m_namespaces;
+    QHash<QString, Connection *> m_connections;
+    // Upgrades handed to QWebSocketServer, by "address|port", until the QWebSocket appears.
+    QHash<QString, HandshakeRecord> m_pendingUpgrades;
+    Error m_error = Error::NoError;
+    QString m_errorString;
+    bool m_closing = false;
+};
+
+} // namespace Sockscope

@@ -1,0 +1,48 @@
+#include "handshakerecord.h"
+
+#include <QCryptographicHash>
+
+namespace Sockscope {
+
+QByteArray HandshakeRecord::header(QByteArrayView name) const
+{
+    for (const auto &h : headers) {
+        if (h.first.compare(name, Qt::CaseInsensitive) == 0)
+            return h.second;
+    }
+    return {};
+}
+
+void HandshakeRecord::computeAccept()
+{
+    secWebSocketKey = header("sec-websocket-key");
+    if (secWebSocketKey.isEmpty())
+        return;
+    keyWithGuid = secWebSocketKey + WebSocketGuid.toByteArray();
+    sha1 = QCryptographicHash::hash(keyWithGuid, QCryptographicHash::Sha1);
+    secWebSocketAccept = sha1.toBase64();
+}
+
+QByteArray HandshakeRecord::acceptForKey(const QByteArray &key)
+{
+    return QCryptographicHash::hash(QByteArray(key + WebSocketGuid.toByteArray()),
+                                    QCryptographicHash::Sha1)
+            .toBase64();
+}
+
+HandshakeRecord HandshakeRecord::fromRequest(const HttpRequest &request, const QByteArray &raw)
+{
+    HandshakeRecord r;
+    r.time = QDateTime::currentDateTimeUtc();
+    r.rawRequest = raw.left(request.headLength);
+    r.method = request.method;
+    r.target = request.target;
+    r.httpVersion = request.version;
+    r.headers = request.headers;
+    r.isUpgrade = request.headerHasToken("upgrade", "websocket");
+    if (r.isUpgrade)
+        r.computeAccept();
+    return r;
+}
+
+} // namespace Sockscope

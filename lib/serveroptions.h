@@ -1,0 +1,28 @@
+// Sockscope: the options of an EventServer, with the Node.js server's defaults.
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+namespace Sockscope {
+
+struct ServerOptions
+{
+    QString path = QStringLiteral("/socket.io/"); // where Engine.IO is served
+    int pingInterval = 25000; // ms between the server's pings
+    int pingTimeout = 20000; // ms to wait for the pong
+    qint64 maxPayload = 1000000; // bytes in one message (maxHttpBufferSize)
+    int connectTimeout = 45000; // ms for a new connection to join a namespace
+    // Origins allowed to open connections; "*" or empty allows any. Requests without an
+    // Origin header (non-browser clients) are always allowed.
+    QStringList allowedOrigins = { QStringLiteral("*") };
+    int maxAttachments = 64; // binary attachments in one packet
+    int handshakeTimeout = 10000; // ms for a client to send its whole request head
+    int maxRequestHeadBytes = 16384; // request line and headers
+
+    // Returns an empty string if every value is usable, else what is wrong.
+    QString validate() const;
+    bool isOriginAllowed(const QString &origin) const;
+};
+
+} // namespace Sockscope

@@ -1,0 +1,263 @@
+#include "socket.h"
+
+#include "connection.h"
+#include "eventserver.h"
+#include "namespace.h"
+#include "acktracker_p.h"
+#include "socketiopacket.h"
+
+#include <QJsonObject>
+
+using namespace Qt::StringLiterals;
+
+namespace Sockscope {
+
+Socket::Socket(Connection *connection, Namespace *ns, const QJsonObject &auth)
+    : QObject(connection), m_connection(connection), m_namespace(ns), m_auth(auth)
+{
+    m_id = connection->m_server->generateId();
+}
+
+Socket::~Socket()
+{
+    if (!m_finished && m_namespace) {
+        for (const QString &room : std::as_const(m_rooms))
+            m_namespace->removeFromRoom(room, this);
+        if (m_namespace->m_sockets.value(m_id) == this)
+            m_namespace->m_sockets.remove(m_id);
+    }
+}
+
+QString Socket::namespaceName() const
+{
+    return m_namespace->name();
+}
+
+EventServer *Socket::server() const
+{
+    return m_namespace->server();
+}
+
+const HandshakeRecord &Socket::handshake() const
+{
+    static const HandshakeRecord empty;
+    return m_connection ? m_connection->handshake() : empty;
+}
+
+void Socket::join(const QString &room)
+{
+    if (m_finished || m_rooms.contains(room))
+        return;
+    m_rooms.insert(room);
+    m_namespace->addToRoom(room, this);
+    Q_EMIT roomsChanged();
+}
+
+void Socket::join(const QStringList &rooms)
+{
+    for (const QString &r : rooms)
+        join(r);
+}
+
+void Socket::leave(const QString &room)
+{
+    if (!m_rooms.remove(room))
+        return;
+    m_namespace->removeFromRoom(room, this);
+    Q_EMIT roomsChanged();
+}
+
+void Socket::sendPacket(const SocketIoPacket &packet)
+{
+    if (m_connection)
+        m_connection->sendEncoded(packet.encode());
+}
+
+void Socket::noteEventSent(const QString &event, const Arguments &args, qint64 ackId)
+{
+    ++m_eventsOut;
+    Q_EMIT server()->eventSent(this, event, args, ackId);
+}
+
+bool Socket::send(const QString &event, const Arguments &args)
+{
+    if (!m_connected)
+        return false;
+    sendPacket(SocketIoPacket::event(namespaceName(), event, args));
+    noteEventSent(event, args, -1);
+    return true;
+}
+
+qint64 Socket::send(const QString &event, const Arguments &args, AckCallback callback,
+                    int timeoutMs)
+{
+    if (!m_connected)
+        return -1;
+    const qint64 id = m_namespace->nextAckId();
+    registerAck(id, std::move(callback), timeoutMs);
+    sendPacket(SocketIoPacket::event(namespaceName(), event, args, id));
+    noteEventSent(event, args, id);
+    return id;
+}
+
+AckTracker *Socket::acks()
+{
+    if (!m_acks) {
+        m_acks = new AckTracker(this);
+        m_acks->setPeerId(m_id);
+        connect(m_acks, &AckTracker::timedOut, this, [this](qint64 id, qint64 waited) {
+            Q_EMIT server()->ackTimedOut(this, id, waited);
+        });
+    }
+    return m_acks;
+}
+
+int Socket::pendingAcks() const
+{
+    return m_acks ? m_acks->size() : 0;
+}
+
+void Socket::registerAck(qint64 id, AckCallback callback, int timeoutMs)
+{
+    acks()->add(id, std::move(callback), timeoutMs);
+}
+
+void Socket::on(const QString &event, EventHandler handler)
+{
+    m_handlers[event].append(std::move(handler));
+}
+
+void Socket::on(const QString &event, SimpleEventHandler handler)
+{
+    m_handlers[event].append(
+            [h = std::move(handler)](const Arguments &args, const Ack &) { h(args); });
+}
+
+void Socket::off(const QString &event)
+{
+    m_handlers.remove(event);
+}
+
+void Socket::onAny(AnyEventHandler handler)
+{
+    m_anyHandlers.append(std::move(handler));
+}
+
+void Socket::close(bool closeConnection)
+{
+    if (!m_connected)
+        return;
+    Connection *connection = m_connection;
+    sendPacket(SocketIoPacket::disconnect(namespaceName()));
+    finish(u"server namespace disconnect"_s);
+    if (connection) {
+        connection->removeSocket(this);
+        if (closeConnection)
+            connection->close(u"forced server close"_s);
+    }
+}
+
+void Socket::markConnected()
+{
+    m_connected = true;
+    m_connectedAt = QDateTime::currentDateTimeUtc();
+    m_namespace->m_sockets.insert(m_id, this);
+    m_rooms.insert(m_id);
+    m_namespace->addToRoom(m_id, this);
+    QJsonObject answer;
+    answer.insert(u"sid"_s, m_id);
+    sendPacket(SocketIoPacket::connect(namespaceName(), answer));
+    QPointer<Socket> self(this);
+    Q_EMIT m_namespace->socketConnected(this);
+    if (self)
+        Q_EMIT server()->socketConnected(this);
+}
+
+void Socket::handlePacket(const SocketIoPacket &packet)
+{
+    if (!m_connected)
+        return;
+    switch (packet.type()) {
+    case SocketIoPacket::Type::Event:
+    case SocketIoPacket::Type::BinaryEvent:
+        handleEvent(packet);
+        break;
+    case SocketIoPacket::Type::Ack:
+    case SocketIoPacket::Type::BinaryAck:
+        handleAck(packet);
+        break;
+    default:
+        break;
+    }
+}
+
+void Socket::handleEvent(const SocketIoPacket &packet)
+{
+    ++m_eventsIn;
+    const QString name = packet.eventName();
+    const Arguments args = packet.arguments();
+    Ack ack;
+    if (packet.hasAckId()) {
+        ack.m_state = std::make_shared<Ack::State>();
+        ack.m_state->id = packet.ackId();
+        QPointer<Socket> self(this);
+        ack.m_state->send = [self](qint64 id, const Arguments &reply) {
+            if (!self || !self->m_connected)
+                return;
+            self->sendPacket(SocketIoPacket::ack(self->namespaceName(), id, reply));
+            Q_EMIT self->server()->ackSent(self, id, reply);
+        };
+    }
+    QPointer<Socket> self(this);
+    Q_EMIT server()->eventReceived(this, name, args, packet.ackId());
+    const QList<EventHandler> handlers = m_handlers.value(name);
+    for (const EventHandler &h : handlers) {
+        if (!self || !m_connected)
+            return;
+        h(args, ack);
+    }
+    const QList<AnyEventHandler> any = m_anyHandlers;
+    for (const AnyEventHandler &h : any) {
+        if (!self || !m_connected)
+            return;
+        h(name, args, ack);
+    }
+    if (self && m_connected)
+        Q_EMIT eventReceived(name, args, ack);
+}
+
+void Socket::handleAck(const SocketIoPacket &packet)
+{
+    // A late (timed-out) or unknown ack is ignored, as the Node.js server does.
+    if (!m_acks)
+        return;
+    const Arguments args = packet.arguments();
+    const qint64 id = packet.ackId();
+    QPointer<Socket> self(this);
+    m_acks->resolve(id, args, m_id, nullptr, [self, id, args](qint64 elapsed) {
+        if (self)
+            Q_EMIT self->server()->ackReceived(self, id, args, elapsed);
+    });
+}
+
+void Socket::finish(const QString &reason)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    const bool wasConnected = m_connected;
+    m_connected = false;
+    for (const QString &room : std::as_const(m_rooms))
+        m_namespace->removeFromRoom(room, this);
+    if (m_namespace->m_sockets.value(m_id) == this)
+        m_namespace->m_sockets.remove(m_id);
+    if (m_acks)
+        m_acks->cancelAll(m_id);
+    if (wasConnected) {
+        Q_EMIT disconnected(reason);
+        Q_EMIT m_namespace->socketDisconnected(this, reason);
+        Q_EMIT server()->socketDisconnected(this, reason);
+    }
+}
+
+} // namespace Sockscope

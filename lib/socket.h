@@ -1,0 +1,116 @@
+// Sockscope: one client inside one namespace.
+#pragma once
+
+#include "ack.h"
+#include "arguments.h"
+#include "handshakerecord.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+#include <QSet>
+
+namespace Sockscope {
+
+class Connection;
+class EventServer;
+class Namespace;
+class SocketIoPacket;
+class AckTracker;
+
+/*
+    A socket is one client inside one namespace, named by its Socket.IO id (20 characters of
+    URL-safe base64). It belongs to a Connection (the Engine.IO session, which may carry several
+    sockets) and to a Namespace. Every socket is in the room named by its own id.
+
+    Disconnect reasons, as the Node.js server names them: "client namespace disconnect",
+    "server namespace disconnect", "server shutting down", "ping timeout", "transport close",
+    "transport error", "parse error", plus "connect timeout" is never given to a socket (it
+    closes a connection that has none).
+*/
+class Socket : public QObject
+{
+    Q_OBJECT
+public:
+    ~Socket() override;
+
+    QString id() const { return m_id; }
+    QString namespaceName() const;
+    Namespace *ns() const { return m_namespace; }
+    Connection *connection() const { return m_connection; }
+    EventServer *server() const;
+
+    const HandshakeRecord &handshake() const;
+    QJsonObject auth() const { return m_auth; }
+    QDateTime connectedAt() const { return m_connectedAt; }
+    bool isConnected() const { return m_connected; }
+
+    QSet<QString> rooms() const { return m_rooms; }
+    void join(const QString &room);
+    void join(const QStringList &rooms);
+    void leave(const QString &room);
+
+    // Sends an event to this socket. Returns false if the socket is gone.
+    bool send(const QString &event, const Arguments &args = {});
+    // Sends an event asking for an ack; callback gets the reply, or a timeout after timeoutMs
+    // (0 waits forever). Returns the ack id, -1 if the socket is gone.
+    qint64 send(const QString &event, const Arguments &args, AckCallback callback,
+                int timeoutMs = 0);
+
+    // Handlers for one event name; several may be added for the same name.
+    void on(const QString &event, EventHandler handler);
+    void on(const QString &event, SimpleEventHandler handler);
+    void off(const QString &event);
+    // A handler for every event (after the named ones).
+    void onAny(AnyEventHandler handler);
+
+    // Disconnects from the namespace ("server namespace disconnect"); with closeConnection
+    // the whole Engine.IO connection is closed too.
+    void close(bool closeConnection = false);
+
+    quint64 eventsReceived() const { return m_eventsIn; }
+    quint64 eventsSent() const { return m_eventsOut; }
+    int pendingAcks() const;
+
+Q_SIGNALS:
+    void eventReceived(const QString &event, const Sockscope::Arguments &args,
+                       const Sockscope::Ack &ack);
+    void roomsChanged();
+    void disconnected(const QString &reason);
+
+private:
+    friend class Connection;
+    friend class Namespace;
+    friend class Broadcast;
+    friend class EventServer;
+
+    Socket(Connection *connection, Namespace *ns, const QJsonObject &auth);
+    void sendPacket(const SocketIoPacket &packet);
+    void registerAck(qint64 id, AckCallback callback, int timeoutMs);
+    AckTracker *acks();
+    void handlePacket(const SocketIoPacket &packet);
+    void handleEvent(const SocketIoPacket &packet);
+    void handleAck(const SocketIoPacket &packet);
+    void markConnected();
+    // Ends the socket: leaves rooms, cancels acks, emits disconnected once.
+    void finish(const QString &reason);
+    void noteEventSent(const QString &event, const Arguments &args, qint64 ackId);
+
+    QString m_id;
+    Connection *m_connection = nullptr;
+    Namespace *m_namespace = nullptr;
+    QJsonObject m_auth;
+    QDateTime m_connectedAt;
+    bool m_connected = false;
+    bool m_finished = false;
+    QSet<QString> m_rooms;
+    QHash<QString, QList<EventHandler>> m_handlers;
+    QList<AnyEventHandler> m_anyHandlers;
+    AckTracker *m_acks = nullptr; // created on the first ack we ask for
+    quint64 m_eventsIn = 0;
+    quint64 m_eventsOut = 0;
+};
+
+} // namespace Sockscope
+

@@ -1,0 +1,373 @@
+#include "socketiopacket.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonParseError>
+
+using namespace Qt::StringLiterals;
+
+namespace Sockscope {
+
+namespace {
+
+bool isReservedEventName(const QString &name)
+{
+    return name == u"connect" || name == u"connect_error" || name == u"disconnect"
+            || name == u"disconnecting" || name == u"newListener" || name == u"removeListener";
+}
+
+// Parses any JSON value (objects, arrays and scalars) from text.
+bool parseJson(QByteArrayView text, QJsonValue *out)
+{
+    QJsonParseError err;
+    const char first = text.isEmpty() ? '\0' : text.front();
+    if (first == '{' || first == '[') {
+        const QJsonDocument d = QJsonDocument::fromJson(text.toByteArray(), &err);
+        if (err.error != QJsonParseError::NoError)
+            return false;
+        *out = d.isArray() ? QJsonValue(d.array()) : QJsonValue(d.object());
+        return true;
+    }
+    QByteArray wrapped;
+    wrapped.reserve(text.size() + 2);
+    wrapped.append('[').append(text.data(), text.size()).append(']');
+    const QJsonDocument d = QJsonDocument::fromJson(wrapped, &err);
+    if (err.error != QJsonParseError::NoError || d.array().size() != 1)
+        return false;
+    *out = d.array().at(0);
+    return true;
+}
+
+} // namespace
+
+SocketIoPacket SocketIoPacket::connect(const QString &nsp, const QJsonValue &payload)
+{
+    SocketIoPacket p;
+    p.m_type = Type::Connect;
+    p.m_nsp = nsp;
+    p.m_payload = payload;
+    return p;
+}
+
+SocketIoPacket SocketIoPacket::disconnect(const QString &nsp)
+{
+    SocketIoPacket p;
+    p.m_type = Type::Disconnect;
+    p.m_nsp = nsp;
+    return p;
+}
+
+SocketIoPacket SocketIoPacket::connectError(const QString &nsp, const QString &message,
+                                            const QJsonValue &data)
+{
+    SocketIoPacket p;
+    p.m_type = Type::ConnectError;
+    p.m_nsp = nsp;
+    QJsonObject o;
+    o.insert(u"message"_s, message);
+    if (!data.isUndefined() && !data.isNull())
+        o.insert(u"data"_s, data);
+    p.m_payload = o;
+    return p;
+}
+
+SocketIoPacket SocketIoPacket::event(const QString &nsp, const QString &name,
+                                     const Arguments &args, qint64 ackId)
+{
+    SocketIoPacket p;
+    p.m_nsp = nsp;
+    p.m_ackId = ackId;
+    QJsonArray a = Json::deconstruct(args, &p.m_attachments);
+    a.prepend(name);
+    p.m_payload = a;
+    p.m_type = p.m_attachments.isEmpty() ? Type::Event : Type::BinaryEvent;
+    return p;
+}
+
+SocketIoPacket SocketIoPacket::ack(const QString &nsp, qint64 ackId, const Arguments &args)
+{
+    SocketIoPacket p;
+    p.m_nsp = nsp;
+    p.m_ackId = ackId;
+    p.m_payload = Json::deconstruct(args, &p.m_attachments);
+    p.m_type = p.m_attachments.isEmpty() ? Type::Ack : Type::BinaryAck;
+    return p;
+}
+
+QString SocketIoPacket::eventName() const
+{
+    if (m_type != Type::Event && m_type != Type::BinaryEvent)
+        return {};
+    const QJsonValue first = m_payload.toArray().at(0);
+    if (first.isDouble())
+        return QString::number(first.toDouble());
+    return first.toString();
+}
+
+Arguments SocketIoPacket::arguments() const
+{
+    QJsonArray a = m_payload.toArray();
+    if (m_type == Type::Event || m_type == Type::BinaryEvent)
+        a.removeFirst();
+    bool ok = true;
+    return Json::reconstruct(a, m_attachments, &ok).toList();
+}
+
+SocketIoPacket::Encoded SocketIoPacket::encode() const
+{
+    Encoded out;
+    QByteArray &t = out.text;
+    const bool binary = !m_attachments.isEmpty();
+    Type type = m_type;
+    if (binary && type == Type::Event)
+        type = Type::BinaryEvent;
+    else if (binary && type == Type::Ack)
+        type = Type::BinaryAck;
+    else if (!binary && type == Type::BinaryEvent)
+        type = Type::Event;
+    else if (!binary && type == Type::BinaryAck)
+        type = Type::Ack;
+    t.append(char('0' + int(type)));
+    if (binary) {
+        t.append(QByteArray::number(m_attachments.size()));
+        t.append('-');
+    }
+    if (!m_nsp.isEmpty() && m_nsp != u"/") {
+        t.append(m_nsp.toUtf8());
+        t.append(',');
+    }
+    if (m_ackId >= 0)
+        t.append(QByteArray::number(m_ackId));
+    if (!m_payload.isUndefined())
+        t.append(Json::toCompactJson(m_payload));
+    out.attachments = m_attachments;
+    return out;
+}
+
+QString SocketIoPacket::typeName(Type type)
+{
+    switch (type) {
+    case Type::Connect:
+        return u"CONNECT"_s;
+    case Type::Disconnect:
+        return u"DISCONNECT"_s;
+    case Type::Event:
+        return u"EVENT"_s;
+    case Type::Ack:
+        return u"ACK"_s;
+    case Type::ConnectError:
+        return u"CONNECT_ERROR"_s;
+    case Type::BinaryEvent:
+        return u"BINARY_EVENT"_s;
+    case Type::BinaryAck:
+        return u"BINARY_ACK"_s;
+    }
+    return u"UNKNOWN"_s;
+}
+
+QString SocketIoPacket::errorString(Error error)
+{
+    switch (error) {
+    case Error::None:
+        return {};
+    case Error::EmptyPacket:
+        return u"empty Socket.IO packet"_s;
+    case Error::UnknownType:
+        return u"unknown Socket.IO packet type (expected a digit 0-6)"_s;
+    case Error::InvalidAttachmentCount:
+        return u"invalid attachment count (expected digits then '-')"_s;
+    case Error::TooManyAttachments:
+        return u"too many binary attachments in one packet"_s;
+    case Error::UnterminatedNamespace:
+        return u"namespace not terminated by ','"_s;
+    case Error::InvalidAckId:
+        return u"invalid ack id (too long)"_s;
+    case Error::InvalidJson:
+        return u"payload is not valid JSON"_s;
+    case Error::InvalidConnectPayload:
+        return u"CONNECT payload must be a JSON object"_s;
+    case Error::UnexpectedDisconnectPayload:
+        return u"DISCONNECT must not carry a payload"_s;
+    case Error::InvalidEventPayload:
+        return u"EVENT payload must be a non-empty JSON array"_s;
+    case Error::MissingEventName:
+        return u"EVENT payload must start with the event name"_s;
+    case Error::ReservedEventName:
+        return u"event name is reserved (connect, connect_error, disconnect, disconnecting, "
+               "newListener, removeListener)"_s;
+    case Error::InvalidAckPayload:
+        return u"ACK payload must be a JSON array"_s;
+    case Error::MissingAckId:
+        return u"ACK without an ack id"_s;
+    case Error::InvalidConnectErrorPayload:
+        return u"CONNECT_ERROR payload must be an object or a string"_s;
+    case Error::InvalidPlaceholder:
+        return u"binary placeholder points at a missing attachment"_s;
+    case Error::UnexpectedBinary:
+        return u"binary message received when no binary packet was awaiting attachments"_s;
+    case Error::UnexpectedText:
+        return u"text message received while a binary packet was awaiting attachments"_s;
+    }
+    return {};
+}
+
+SocketIoPacket::Error SocketIoDecoder::parse(const QByteArray &utf8, SocketIoPacket *out,
+                                             int maxAttachments)
+{
+    using E = SocketIoPacket::Error;
+    using T = SocketIoPacket::Type;
+    const qsizetype n = utf8.size();
+    if (n == 0)
+        return E::EmptyPacket;
+    const char c = utf8.at(0);
+    if (c < '0' || c > '6')
+        return E::UnknownType;
+    SocketIoPacket p;
+    p.m_type = T(c - '0');
+    qsizetype i = 1;
+
+    if (p.isBinary()) {
+        qsizetype start = i;
+        qint64 count = 0;
+        while (i < n && utf8.at(i) >= '0' && utf8.at(i) <= '9') {
+            count = count * 10 + (utf8.at(i) - '0');
+            if (count > maxAttachments)
+                return E::TooManyAttachments;
+            ++i;
+        }
+        if (i == start || i >= n || utf8.at(i) != '-')
+            return E::InvalidAttachmentCount;
+        ++i;
+        p.m_expectedAttachments = int(count);
+    }
+
+    if (i < n && utf8.at(i) == '/') {
+        const qsizetype comma = utf8.indexOf(',', i);
+        if (comma < 0) {
+            // "0/chat" with nothing after is a namespace without payload; anything else is not.
+            const qsizetype brace = utf8.indexOf('{', i);
+            const qsizetype bracket = utf8.indexOf('[', i);
+            if (brace >= 0 || bracket >= 0)
+                return E::UnterminatedNamespace;
+            p.m_nsp = QString::fromUtf8(utf8.mid(i));
+            i = n;
+        } else {
+            p.m_nsp = QString::fromUtf8(utf8.mid(i, comma - i));
+            i = comma + 1;
+        }
+    }
+
+    {
+        qsizetype start = i;
+        qint64 id = 0;
+        while (i < n && utf8.at(i) >= '0' && utf8.at(i) <= '9') {
+            if (i - start >= 15)
+                return E::InvalidAckId;
+            id = id * 10 + (utf8.at(i) - '0');
+            ++i;
+        }
+        if (i > start)
+            p.m_ackId = id;
+    }
+
+    if (i < n) {
+        QJsonValue v;
+        if (!parseJson(QByteArrayView(utf8).sliced(i), &v))
+            return E::InvalidJson;
+        p.m_payload = v;
+    }
+
+    switch (p.m_type) {
+    case T::Connect:
+        if (!p.m_payload.isUndefined() && !p.m_payload.isObject())
+            return E::InvalidConnectPayload;
+        break;
+    case T::Disconnect:
+        if (!p.m_payload.isUndefined())
+            return E::UnexpectedDisconnectPayload;
+        break;
+    case T::Event:
+    case T::BinaryEvent: {
+        if (!p.m_payload.isArray() || p.m_payload.toArray().isEmpty())
+            return p.m_payload.isArray() || p.m_payload.isUndefined() ? E::MissingEventName
+                                                                       : E::InvalidEventPayload;
+        const QJsonValue first = p.m_payload.toArray().at(0);
+        if (!first.isString() && !first.isDouble())
+            return E::MissingEventName;
+        if (first.isString() && isReservedEventName(first.toString()))
+            return E::ReservedEventName;
+        break;
+    }
+    case T::Ack:
+    case T::BinaryAck:
+        if (!p.hasAckId())
+            return E::MissingAckId;
+        if (!p.m_payload.isArray())
+            return E::InvalidAckPayload;
+        break;
+    case T::ConnectError:
+        if (!p.m_payload.isObject() && !p.m_payload.isString())
+            return E::InvalidConnectErrorPayload;
+        break;
+    }
+    *out = std::move(p);
+    return E::None;
+}
+
+void SocketIoDecoder::reset()
+{
+    m_packet = SocketIoPacket();
+    m_reassembling = false;
+    m_error = SocketIoPacket::Error::None;
+}
+
+SocketIoDecoder::Status SocketIoDecoder::fail(SocketIoPacket::Error e)
+{
+    m_packet = SocketIoPacket();
+    m_reassembling = false;
+    m_error = e;
+    return Status::Failed;
+}
+
+SocketIoDecoder::Status SocketIoDecoder::decodeText(const QByteArray &utf8)
+{
+    if (m_reassembling)
+        return fail(SocketIoPacket::Error::UnexpectedText);
+    m_error = SocketIoPacket::Error::None;
+    SocketIoPacket p;
+    const SocketIoPacket::Error e = parse(utf8, &p, m_maxAttachments);
+    if (e != SocketIoPacket::Error::None)
+        return fail(e);
+    m_packet = std::move(p);
+    if (m_packet.isBinary() && m_packet.m_expectedAttachments > 0) {
+        m_reassembling = true;
+        m_packet.m_attachments.reserve(m_packet.m_expectedAttachments);
+        return Status::NeedAttachments;
+    }
+    if (m_packet.isBinary()) {
+        // "50-[…]": a binary packet with no attachments; placeholders would point nowhere.
+        bool ok = true;
+        Json::reconstruct(m_packet.m_payload, {}, &ok);
+        if (!ok)
+            return fail(SocketIoPacket::Error::InvalidPlaceholder);
+    }
+    return Status::Packet;
+}
+
+SocketIoDecoder::Status SocketIoDecoder::decodeBinary(const QByteArray &bytes)
+{
+    if (!m_reassembling)
+        return fail(SocketIoPacket::Error::UnexpectedBinary);
+    m_packet.m_attachments.append(bytes);
+    if (m_packet.m_attachments.size() < m_packet.m_expectedAttachments)
+        return Status::NeedAttachments;
+    m_reassembling = false;
+    bool ok = true;
+    Json::reconstruct(m_packet.m_payload, m_packet.m_attachments, &ok);
+    if (!ok)
+        return fail(SocketIoPacket::Error::InvalidPlaceholder);
+    return Status::Packet;
+}
+
+} // namespace Sockscope

@@ -1,0 +1,52 @@
+// Sockscope: transports of an Engine.IO connection. Not public API.
+#pragma once
+
+#include "engineiopacket.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QWebSocket>
+
+namespace Sockscope {
+
+/*
+    The seam between a Connection and the wire. A transport sends and receives Engine.IO
+    packets and says once when it is gone, with a reason ("transport close" or
+    "transport error"). WebSocket is one; HTTP long-polling is another.
+*/
+class Transport : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+    virtual QString name() const = 0;
+    virtual void send(const EngineIoPacket &packet) = 0;
+    virtual void close() = 0;
+
+Q_SIGNALS:
+    void packetReceived(const Sockscope::EngineIoPacket &packet, qint64 wireBytes);
+    void bytesWritten(qint64 bytes);
+    void closed(const QString &reason, const QString &detail);
+};
+
+class WebSocketTransport : public Transport
+{
+    Q_OBJECT
+public:
+    WebSocketTransport(QWebSocket *socket, qint64 maxPayload, QObject *parent = nullptr);
+    ~WebSocketTransport() override;
+    QString name() const override { return QStringLiteral("websocket"); }
+    void send(const EngineIoPacket &packet) override;
+    void close() override;
+    QWebSocket *webSocket() const { return m_socket; }
+
+private:
+    void onText(const QString &message);
+    void onBinary(const QByteArray &message);
+    void onDisconnected();
+    QPointer<QWebSocket> m_socket;
+    qint64 m_maxPayload;
+    bool m_closed = false;
+};
+
+} // namespace Sockscope

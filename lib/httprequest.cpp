@@ -50,13 +50,13 @@ HttpRequest::Status HttpRequest::parse(const QByteArray &bytes, HttpRequest *out
 
     HttpRequest r;
     r.headLength = int(end + 4);
-    const QByteArray head = bytes.left(end);
+    const QByteArray head = bytes.left(end + 1); // every line keeps its CR
     const QList<QByteArray> lines = head.split('\n');
     if (lines.isEmpty())
         return Status::Malformed;
 
     QByteArray requestLine = lines.at(0);
-    if (!requestLine.endsWith('\r') && lines.size() > 1)
+    if (!requestLine.endsWith('\r'))
         return Status::Malformed;
     if (requestLine.endsWith('\r'))
         requestLine.chop(1);

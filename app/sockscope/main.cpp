@@ -1,1 +1,176 @@
-int main(){return 0;}
+// sockscope: the Socket.IO monitor; --headless runs the server alone, printing JSON lines.
+#include <eventserver.h>
+#include <jsonlineslogger.h>
+#include <rules.h>
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QSocketNotifier>
+#include <QTimer>
+
+#include <csignal>
+#include <cstdio>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+int signalPipe[2] = { -1, -1 };
+
+void onSignal(int signo)
+{
+    const char c = char(signo);
+    [[maybe_unused]] auto n = ::write(signalPipe[1], &c, 1);
+}
+
+int fail(int code, const QString &message)
+{
+    std::fprintf(stderr, "sockscope: %s\n", qPrintable(message));
+    return code;
+}
+
+bool parseInt(const QCommandLineParser &p, const QString &name, qint64 min, qint64 *out,
+              QString *error)
+{
+    if (!p.isSet(name))
+        return true;
+    bool ok = false;
+    const qint64 v = p.value(name).toLongLong(&ok);
+    if (!ok || v < min) {
+        *error = u"--%1: expected a whole number of at least %2, got \"%3\""_s.arg(name).arg(min).arg(
+                p.value(name));
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"sockscope"_s);
+    QCoreApplication::setApplicationVersion(u"0.1.0"_s);
+
+    QCommandLineParser p;
+    p.setApplicationDescription(
+            u"Sockscope: a Socket.IO (Engine.IO v4, Socket.IO v5) server and monitor.\n"
+            "With --headless it serves clients and prints one JSON line per handshake, "
+            "connect, disconnect, event and ack on standard output."_s);
+    p.addHelpOption();
+    p.addVersionOption();
+    p.addOptions({
+            { u"headless"_s, u"Run the server without a window (the only mode of this build)."_s },
+            { u"bind"_s, u"Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)."_s, u"address"_s, u"127.0.0.1"_s },
+            { u"port"_s, u"Port to listen on (default 8080; 0 picks a free one)."_s, u"port"_s, u"8080"_s },
+            { u"path"_s, u"Engine.IO path (default /socket.io/)."_s, u"path"_s, u"/socket.io/"_s },
+            { u"ping-interval"_s, u"Milliseconds between pings (default 25000)."_s, u"ms"_s },
+            { u"ping-timeout"_s, u"Milliseconds to wait for a pong (default 20000)."_s, u"ms"_s },
+            { u"max-payload"_s, u"Largest message in bytes (default 1000000)."_s, u"bytes"_s },
+            { u"connect-timeout"_s, u"Milliseconds for a new connection to join a namespace (default 45000)."_s, u"ms"_s },
+            { u"cors-origin"_s, u"Allowed origin; repeat or separate with commas; \"*\" allows any (default)."_s, u"origin"_s },
+            { u"rules"_s, u"Auto-reply rules file (JSON; see README)."_s, u"file"_s },
+            { u"reveal-secrets"_s, u"Print auth payloads and Authorization/Cookie headers unredacted."_s },
+    });
+    if (!p.parse(QCoreApplication::arguments()))
+        return fail(2, p.errorText() + u" (see --help)"_s);
+    if (p.isSet(u"help"_s)) {
+        std::fputs(qPrintable(p.helpText()), stdout);
+        return 0;
+    }
+    if (p.isSet(u"version"_s)) {
+        std::printf("sockscope %s\n", qPrintable(QCoreApplication::applicationVersion()));
+        return 0;
+    }
+    if (!p.positionalArguments().isEmpty())
+        return fail(2, u"unexpected argument \"%1\" (see --help)"_s.arg(p.positionalArguments().first()));
+
+    Sockscope::ServerOptions options;
+    QString error;
+    qint64 pingInterval = options.pingInterval, pingTimeout = options.pingTimeout;
+    qint64 maxPayload = options.maxPayload, connectTimeout = options.connectTimeout, port = 8080;
+    if (!parseInt(p, u"ping-interval"_s, 1, &pingInterval, &error)
+        || !parseInt(p, u"ping-timeout"_s, 1, &pingTimeout, &error)
+        || !parseInt(p, u"max-payload"_s, 1, &maxPayload, &error)
+        || !parseInt(p, u"connect-timeout"_s, 1, &connectTimeout, &error)
+        || !parseInt(p, u"port"_s, 0, &port, &error))
+        return fail(2, error);
+    if (port > 65535 || pingInterval > INT_MAX || pingTimeout > INT_MAX || connectTimeout > INT_MAX)
+        return fail(2, u"a value is out of range (port at most 65535, times at most 2147483647 ms)"_s);
+    options.pingInterval = int(pingInterval);
+    options.pingTimeout = int(pingTimeout);
+    options.maxPayload = maxPayload;
+    options.connectTimeout = int(connectTimeout);
+    options.path = p.value(u"path"_s);
+    if (p.isSet(u"cors-origin"_s)) {
+        options.allowedOrigins.clear();
+        for (const QString &v : p.values(u"cors-origin"_s))
+            for (const QString &o : v.split(u',', Qt::SkipEmptyParts))
+                options.allowedOrigins.append(o.trimmed());
+    }
+    const QHostAddress address(p.value(u"bind"_s));
+    if (address.isNull())
+        return fail(2, u"--bind: \"%1\" is not an IP address"_s.arg(p.value(u"bind"_s)));
+    const QString invalid = options.validate();
+    if (!invalid.isEmpty())
+        return fail(2, invalid);
+
+    Sockscope::RuleSet rules;
+    if (p.isSet(u"rules"_s) && !Sockscope::RuleSet::load(p.value(u"rules"_s), &rules, &error))
+        return fail(2, error);
+
+    Sockscope::EventServer server(options);
+    QFile out;
+    out.open(stdout, QIODevice::WriteOnly | QIODevice::Unbuffered);
+    Sockscope::JsonLinesLogger logger(&server, &out);
+    logger.setRevealSecrets(p.isSet(u"reveal-secrets"_s));
+    rules.install(&server);
+
+    if (!server.listen(address, quint16(port)))
+        return fail(1, server.errorString());
+
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, signalPipe) != 0)
+        return fail(1, u"cannot create the signal pipe"_s);
+    QSocketNotifier notifier(signalPipe[0], QSocketNotifier::Read);
+    QObject::connect(&notifier, &QSocketNotifier::activated, &app, [&] {
+        char c = 0;
+        [[maybe_unused]] auto n = ::read(signalPipe[0], &c, 1);
+        notifier.setEnabled(false);
+        QJsonObject o;
+        o.insert(u"signal"_s, c == SIGINT ? u"SIGINT"_s : u"SIGTERM"_s);
+        o.insert(u"connections"_s, int(server.connections().size()));
+        logger.write(u"shutdown"_s, o);
+        server.close();
+        // Let the close frames go out before leaving.
+        QTimer::singleShot(200, &app, [] { QCoreApplication::exit(0); });
+    });
+    struct sigaction sa = {};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+
+    QJsonObject o;
+    o.insert(u"address"_s, server.serverAddress().toString());
+    o.insert(u"port"_s, server.serverPort());
+    QString host = server.serverAddress().toString();
+    if (server.serverAddress().protocol() == QAbstractSocket::IPv6Protocol)
+        host = u"["_s + host + u"]"_s;
+    o.insert(u"url"_s, u"http://%1:%2"_s.arg(host).arg(server.serverPort()));
+    o.insert(u"path"_s, options.path);
+    QJsonArray nsps;
+    for (auto *ns : server.namespaces())
+        nsps.append(ns->name());
+    o.insert(u"namespaces"_s, nsps);
+    if (p.isSet(u"rules"_s))
+        o.insert(u"rules"_s, p.value(u"rules"_s));
+    logger.write(u"listening"_s, o);
+    return app.exec();
+}

@@ -1,0 +1,174 @@
+#include "jsonlineslogger.h"
+
+#include "connection.h"
+#include "eventserver.h"
+#include "socket.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QIODevice>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+using namespace Qt::StringLiterals;
+
+namespace Sockscope {
+
+namespace {
+
+QJsonObject socketFields(Socket *s)
+{
+    QJsonObject o;
+    o.insert(u"socket"_s, s->id());
+    o.insert(u"namespace"_s, s->namespaceName());
+    if (s->connection())
+        o.insert(u"connection"_s, s->connection()->id());
+    return o;
+}
+
+bool isSecretHeader(const QByteArray &name)
+{
+    return name.compare("authorization", Qt::CaseInsensitive) == 0
+            || name.compare("cookie", Qt::CaseInsensitive) == 0
+            || name.compare("proxy-authorization", Qt::CaseInsensitive) == 0;
+}
+
+} // namespace
+
+JsonLinesLogger::JsonLinesLogger(EventServer *server, QIODevice *out, QObject *parent)
+    : QObject(parent), m_out(out)
+{
+    connect(server, &EventServer::handshakeReceived, this, &JsonLinesLogger::onHandshake);
+    connect(server, &EventServer::socketConnected, this, [this](Socket *s) {
+        QJsonObject o = socketFields(s);
+        o.insert(u"auth"_s, redactAuth(s->auth()));
+        o.insert(u"remote"_s, u"%1:%2"_s.arg(s->handshake().remoteAddress.toString())
+                                      .arg(s->handshake().remotePort));
+        write(u"connect"_s, o);
+    });
+    connect(server, &EventServer::socketDisconnected, this, [this](Socket *s, const QString &reason) {
+        QJsonObject o = socketFields(s);
+        o.insert(u"reason"_s, reason);
+        write(u"disconnect"_s, o);
+    });
+    connect(server, &EventServer::connectRefused, this,
+            [this](const QString &connection, const QString &nsp, const QString &message) {
+                QJsonObject o;
+                o.insert(u"connection"_s, connection);
+                o.insert(u"namespace"_s, nsp);
+                o.insert(u"message"_s, message);
+                write(u"connect_error"_s, o);
+            });
+    auto eventLine = [this](const char *direction, Socket *s, const QString &event,
+                            const Arguments &args, qint64 ackId) {
+        QJsonObject o = socketFields(s);
+        o.insert(u"direction"_s, QString::fromLatin1(direction));
+        o.insert(u"event"_s, event);
+        o.insert(u"args"_s, Json::toDisplayJson(args));
+        if (ackId >= 0)
+            o.insert(u"ackId"_s, ackId);
+        write(u"event"_s, o);
+    };
+    connect(server, &EventServer::eventReceived, this,
+            [eventLine](Socket *s, const QString &e, const Arguments &a, qint64 id) {
+                eventLine("in", s, e, a, id);
+            });
+    connect(server, &EventServer::eventSent, this,
+            [eventLine](Socket *s, const QString &e, const Arguments &a, qint64 id) {
+                eventLine("out", s, e, a, id);
+            });
+    connect(server, &EventServer::ackReceived, this,
+            [this](Socket *s, qint64 id, const Arguments &args, qint64 rtt) {
+                QJsonObject o = socketFields(s);
+                o.insert(u"direction"_s, u"in"_s);
+                o.insert(u"ackId"_s, id);
+                o.insert(u"args"_s, Json::toDisplayJson(args));
+                o.insert(u"roundTripMs"_s, rtt);
+                write(u"ack"_s, o);
+            });
+    connect(server, &EventServer::ackSent, this, [this](Socket *s, qint64 id, const Arguments &args) {
+        QJsonObject o = socketFields(s);
+        o.insert(u"direction"_s, u"out"_s);
+        o.insert(u"ackId"_s, id);
+        o.insert(u"args"_s, Json::toDisplayJson(args));
+        write(u"ack"_s, o);
+    });
+    connect(server, &EventServer::ackTimedOut, this, [this](Socket *s, qint64 id, qint64 waited) {
+        QJsonObject o = socketFields(s);
+        o.insert(u"direction"_s, u"in"_s);
+        o.insert(u"ackId"_s, id);
+        o.insert(u"timedOut"_s, true);
+        o.insert(u"waitedMs"_s, waited);
+        write(u"ack"_s, o);
+    });
+    connect(server, &EventServer::errorOccurred, this,
+            [this](const QString &connection, const QString &message) {
+                QJsonObject o;
+                if (!connection.isEmpty())
+                    o.insert(u"connection"_s, connection);
+                o.insert(u"message"_s, message);
+                write(u"error"_s, o);
+            });
+    connect(server, &EventServer::connectionClosed, this,
+            [this](Connection *c, const QString &reason) {
+                QJsonObject o;
+                o.insert(u"connection"_s, c->id());
+                o.insert(u"reason"_s, reason);
+                write(u"connection_closed"_s, o);
+            });
+}
+
+QJsonObject JsonLinesLogger::redactAuth(const QJsonObject &auth) const
+{
+    if (m_reveal)
+        return auth;
+    QJsonObject o;
+    for (auto it = auth.begin(); it != auth.end(); ++it)
+        o.insert(it.key(), u"[redacted]"_s);
+    return o;
+}
+
+void JsonLinesLogger::onHandshake(const HandshakeRecord &r)
+{
+    QJsonObject o;
+    if (!r.connectionId.isEmpty())
+        o.insert(u"connection"_s, r.connectionId);
+    o.insert(u"remote"_s, u"%1:%2"_s.arg(r.remoteAddress.toString()).arg(r.remotePort));
+    o.insert(u"method"_s, QString::fromLatin1(r.method));
+    o.insert(u"target"_s, QString::fromUtf8(r.target));
+    o.insert(u"status"_s, r.statusCode);
+    if (!r.transport.isEmpty())
+        o.insert(u"transport"_s, r.transport);
+    QJsonObject headers;
+    for (const auto &h : r.headers) {
+        const QString value = !m_reveal && isSecretHeader(h.first) ? u"[redacted]"_s
+                                                                   : QString::fromUtf8(h.second);
+        headers.insert(QString::fromLatin1(h.first), value);
+    }
+    o.insert(u"headers"_s, headers);
+    if (!r.secWebSocketKey.isEmpty()) {
+        o.insert(u"secWebSocketKey"_s, QString::fromLatin1(r.secWebSocketKey));
+        o.insert(u"sha1"_s, QString::fromLatin1(r.sha1.toHex()));
+        o.insert(u"secWebSocketAccept"_s, QString::fromLatin1(r.secWebSocketAccept));
+    }
+    if (!r.error.isEmpty())
+        o.insert(u"error"_s, r.error);
+    write(u"handshake"_s, o);
+}
+
+void JsonLinesLogger::write(const QString &type, const QJsonObject &fields)
+{
+    if (!m_out)
+        return;
+    QJsonObject o = fields;
+    o.insert(u"type"_s, type);
+    o.insert(u"time"_s, QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
+    QByteArray line = QJsonDocument(o).toJson(QJsonDocument::Compact);
+    line.append('\n');
+    m_out->write(line);
+    if (auto *file = qobject_cast<QFile *>(m_out.data()))
+        file->flush();
+}
+
+} // namespace Sockscope

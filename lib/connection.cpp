@@ -3,6 +3,7 @@
 #include "eventserver.h"
 #include "namespace.h"
 #include "socket.h"
+#include "pollingtransport_p.h"
 #include "transport_p.h"
 
 #include <QJsonObject>
@@ -25,6 +26,12 @@ Connection::Connection(const QString &id, Transport *transport, const HandshakeR
     , m_openedAt(QDateTime::currentDateTimeUtc())
     , m_decoder(server->options().maxAttachments)
 {
+    bindTransport(transport);
+}
+
+void Connection::bindTransport(Transport *transport)
+{
+    m_transport = transport;
     transport->setParent(this);
     connect(transport, &Transport::packetReceived, this,
             [this](const EngineIoPacket &packet, qint64 bytes) {
@@ -39,6 +46,75 @@ Connection::Connection(const QString &id, Transport *transport, const HandshakeR
                     Q_EMIT m_server->errorOccurred(m_id, detail);
                 closeConnection(reason, false);
             });
+}
+
+void Connection::attachProbe(Transport *probe)
+{
+    probe->setParent(this);
+    if (m_closed || m_probe || m_transport->name() != u"polling") {
+        probe->close();
+        probe->deleteLater();
+        return;
+    }
+    m_probe = probe;
+    connect(probe, &Transport::packetReceived, this,
+            [this](const EngineIoPacket &packet, qint64 bytes) {
+                m_bytesIn += quint64(bytes);
+                handleProbePacket(packet);
+            });
+    connect(probe, &Transport::bytesWritten, this,
+            [this](qint64 bytes) { m_bytesOut += quint64(bytes); });
+    connect(probe, &Transport::closed, this, [this] { dropProbe(); });
+    m_upgradeTimer.start(10000, this);
+}
+
+void Connection::dropProbe()
+{
+    m_upgradeTimer.stop();
+    if (!m_probe)
+        return;
+    m_probe->disconnect(this);
+    m_probe->close();
+    m_probe->deleteLater();
+    m_probe = nullptr;
+    if (auto *polling = qobject_cast<PollingTransport *>(m_transport))
+        polling->setUpgrading(false);
+}
+
+void Connection::handleProbePacket(const EngineIoPacket &packet)
+{
+    using T = EngineIoPacket::Type;
+    auto *polling = qobject_cast<PollingTransport *>(m_transport);
+    if (packet.type() == T::Ping && packet.data() == "probe") {
+        m_probe->send(EngineIoPacket(T::Pong, "probe"));
+        if (polling) {
+            polling->setUpgrading(true);
+            polling->releasePendingGet();
+        }
+        return;
+    }
+    if (packet.type() == T::Upgrade && polling) {
+        m_upgradeTimer.stop();
+        Transport *ws = m_probe;
+        m_probe = nullptr;
+        ws->disconnect(this);
+        const QList<EngineIoPacket> queued = polling->takeQueue();
+        polling->releasePendingGet();
+        polling->disconnect(this);
+        polling->close();
+        polling->deleteLater();
+        bindTransport(ws);
+        m_upgradedAt = QDateTime::currentDateTimeUtc();
+        for (const EngineIoPacket &p : queued)
+            m_transport->send(p);
+        Q_EMIT upgraded(m_transport->name());
+        Q_EMIT m_server->connectionUpgraded(this);
+        return;
+    }
+    // Anything else on the probe before the upgrade is a protocol error: drop the probe only.
+    Q_EMIT m_server->errorOccurred(m_id, u"unexpected %1 packet during the upgrade probe"_s.arg(
+                                                 EngineIoPacket::typeName(packet.type())));
+    dropProbe();
 }
 
 Connection::~Connection()
@@ -57,6 +133,8 @@ void Connection::start()
     const ServerOptions &o = m_server->m_options;
     EngineIoOpen open;
     open.sid = m_id;
+    if (m_transport->name() == u"polling")
+        open.upgrades = QStringList { u"websocket"_s };
     open.pingInterval = o.pingInterval;
     open.pingTimeout = o.pingTimeout;
     open.maxPayload = o.maxPayload;
@@ -98,6 +176,9 @@ void Connection::timerEvent(QTimerEvent *event)
         Q_EMIT m_server->errorOccurred(
                 m_id, u"no pong within %1 ms"_s.arg(m_server->m_options.pingTimeout));
         closeConnection(u"ping timeout"_s);
+    } else if (id == m_upgradeTimer.timerId()) {
+        Q_EMIT m_server->errorOccurred(m_id, u"upgrade probe not completed within 10 s"_s);
+        dropProbe();
     } else if (id == m_connectTimer.timerId()) {
         m_connectTimer.stop();
         if (!m_everConnected) {
@@ -239,7 +320,13 @@ void Connection::closeConnection(const QString &reason, bool closeTransport)
     m_pingTimer.stop();
     m_pongTimer.stop();
     m_connectTimer.stop();
+    m_upgradeTimer.stop();
     m_decoder.reset();
+    if (m_probe) {
+        m_probe->disconnect(this);
+        m_probe->close();
+        m_probe = nullptr;
+    }
     const auto sockets = m_sockets;
     m_sockets.clear();
     for (Socket *s : sockets) {

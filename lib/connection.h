@@ -38,6 +38,8 @@ public:
     QHostAddress remoteAddress() const { return m_handshake.remoteAddress; }
     quint16 remotePort() const { return m_handshake.remotePort; }
     QDateTime openedAt() const { return m_openedAt; }
+    // When the connection moved from polling to WebSocket; null if it did not.
+    QDateTime upgradedAt() const { return m_upgradedAt; }
     QList<Socket *> sockets() const { return m_sockets.values(); }
     bool isOpen() const { return !m_closed; }
 
@@ -49,6 +51,7 @@ public:
 
 Q_SIGNALS:
     void pingRoundTripMeasured(qint64 ms);
+    void upgraded(const QString &transport);
     void closed(const QString &reason);
 
 protected:
@@ -63,6 +66,11 @@ private:
     Connection(const QString &id, Transport *transport, const HandshakeRecord &handshake,
                EventServer *server);
     void start();
+    void bindTransport(Transport *transport);
+    // A WebSocket opened for this sid while on polling: the upgrade probe.
+    void attachProbe(Transport *probe);
+    void handleProbePacket(const EngineIoPacket &packet);
+    void dropProbe();
     void sendEngine(const EngineIoPacket &packet);
     void sendEncoded(const SocketIoPacket::Encoded &encoded);
     void handleEnginePacket(const EngineIoPacket &packet);
@@ -74,6 +82,9 @@ private:
 
     QString m_id;
     Transport *m_transport = nullptr;
+    Transport *m_probe = nullptr;
+    QDateTime m_upgradedAt;
+    QBasicTimer m_upgradeTimer;
     HandshakeRecord m_handshake;
     EventServer *m_server = nullptr;
     QDateTime m_openedAt;

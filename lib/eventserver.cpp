@@ -3,9 +3,11 @@
 #include "connection.h"
 #include "httpfront_p.h"
 #include "httprequest.h"
+#include "pollingtransport_p.h"
 #include "socket.h"
 #include "transport_p.h"
 
+#include <QCryptographicHash>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -19,25 +21,9 @@ Q_LOGGING_CATEGORY(lcServer, "sockscope.server", QtWarningMsg)
 
 namespace Sockscope {
 
-namespace {
+QByteArray embeddedFile(QLatin1StringView name); // generated: webresources.cpp
 
-QByteArray reasonPhrase(int status)
-{
-    switch (status) {
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Payload Too Large";
-    case 414: return "URI Too Long";
-    case 431: return "Request Header Fields Too Large";
-    case 503: return "Service Unavailable";
-    default: return "Error";
-    }
-}
+namespace {
 
 QByteArray engineError(int code, const char *message)
 {
@@ -167,24 +153,74 @@ QString EventServer::generateId() const
 }
 
 void EventServer::refuse(QTcpSocket *socket, HandshakeRecord record, int status,
-                         const QByteArray &body, const QString &why)
+                         const QByteArray &body, const QString &why, const HttpHeaders &extra)
 {
-    socket->readAll(); // consume what was peeked so closing does not reset the connection
+    HttpRequest request;
+    HttpRequest::parse(record.rawRequest, &request, INT_MAX);
+    if (request.headLength == 0)
+        socket->readAll(); // not HTTP: consume what was peeked so closing does not reset
     const bool json = body.startsWith('{');
-    QByteArray head = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
-            + "\r\nContent-Type: " + (json ? "application/json" : "text/plain; charset=utf-8")
-            + "\r\nContent-Length: " + QByteArray::number(body.size())
-            + "\r\nConnection: close\r\n\r\n";
-    socket->write(head + body);
-    socket->disconnectFromHost();
+    m_front->unwatch(socket);
     record.statusCode = status;
-    record.rawResponse = head;
+    record.rawResponse = m_front->respond(
+            socket, request, status, json ? "application/json" : "text/plain; charset=utf-8",
+            body, extra, false);
     record.error = why;
     Q_EMIT handshakeReceived(record);
     Q_EMIT errorOccurred(QString(), u"refused %1 %2 from %3: %4"_s.arg(
                                             QString::fromLatin1(record.method),
                                             QString::fromUtf8(record.target),
                                             record.remoteAddress.toString(), why));
+}
+
+HttpHeaders EventServer::corsHeaders(const HttpRequest &request) const
+{
+    HttpHeaders h;
+    const QByteArray origin = request.header("origin");
+    if (origin.isEmpty())
+        return h;
+    if (m_options.allowedOrigins.isEmpty() || m_options.allowedOrigins.contains(u"*"_s)) {
+        h.append(qMakePair(QByteArray("Access-Control-Allow-Origin"), QByteArray("*")));
+    } else if (m_options.isOriginAllowed(QString::fromUtf8(origin))) {
+        // An explicit origin may send credentials (cookies, withCredentials).
+        h.append(qMakePair(QByteArray("Access-Control-Allow-Origin"), QByteArray(origin)));
+        h.append(qMakePair(QByteArray("Access-Control-Allow-Credentials"), QByteArray("true")));
+        h.append(qMakePair(QByteArray("Vary"), QByteArray("Origin")));
+    }
+    return h;
+}
+
+bool EventServer::serveStatic(QTcpSocket *socket, const HttpRequest &request)
+{
+    const QString path = request.path();
+    QByteArray content;
+    QByteArray type;
+    if (m_options.serveClient && path == m_options.path + u"socket.io.js"_s) {
+        content = embeddedFile(QLatin1StringView("socket.io.js"));
+        type = "application/javascript; charset=utf-8";
+    } else if (m_options.serveDemoPage && (path == u"/" || path == u"/index.html")) {
+        content = embeddedFile(QLatin1StringView("index.html"));
+        type = "text/html; charset=utf-8";
+    } else {
+        return false;
+    }
+    if (request.method != "GET" && request.method != "HEAD") {
+        m_front->respond(socket, request, 405, "text/plain; charset=utf-8",
+                         "Method not allowed\n", { { "Allow", "GET, HEAD" } }, false);
+        return true;
+    }
+    const QByteArray etag = '"' + QCryptographicHash::hash(content, QCryptographicHash::Sha1)
+                                          .toHex()
+                                          .left(20)
+            + '"';
+    HttpHeaders headers = corsHeaders(request);
+    headers.append(qMakePair(QByteArray("Cache-Control"), QByteArray("public, max-age=0, must-revalidate")));
+    headers.append(qMakePair(QByteArray("ETag"), QByteArray(etag)));
+    if (request.header("if-none-match") == etag)
+        m_front->respond(socket, request, 304, {}, {}, headers);
+    else
+        m_front->respond(socket, request, 200, type, content, headers);
+    return true;
 }
 
 void EventServer::routeRequest(QTcpSocket *socket, const HttpRequest &request,
@@ -194,6 +230,8 @@ void EventServer::routeRequest(QTcpSocket *socket, const HttpRequest &request,
         refuse(socket, record, 503, "Server shutting down\n", u"server shutting down"_s);
         return;
     }
+    if (serveStatic(socket, request))
+        return;
     const QString path = request.path();
     const QString base = m_options.path;
     const bool engine = path == base || path + u'/' == base;
@@ -201,29 +239,41 @@ void EventServer::routeRequest(QTcpSocket *socket, const HttpRequest &request,
         refuse(socket, record, 404, "Not found\n", u"no such path: %1"_s.arg(path));
         return;
     }
+    const HttpHeaders cors = corsHeaders(request);
     const QUrlQuery query = request.query();
     const QString eio = query.queryItemValue(u"EIO"_s);
     const QString transport = query.queryItemValue(u"transport"_s);
-    if (eio != u"4") {
-        refuse(socket, record, 400, engineError(5, "Unsupported protocol version"),
-               eio.isEmpty() ? u"missing EIO query parameter (this server speaks EIO=4)"_s
-                             : u"Engine.IO version %1 requested; this server speaks EIO=4"_s.arg(eio));
-        return;
-    }
-    if (transport != u"websocket" && transport != u"polling") {
-        refuse(socket, record, 400, engineError(0, "Transport unknown"),
-               u"unknown transport \"%1\""_s.arg(transport));
-        return;
-    }
     const QString origin = QString::fromUtf8(request.header("origin"));
     if (!m_options.isOriginAllowed(origin)) {
         refuse(socket, record, 403, engineError(4, "Forbidden"),
                u"origin %1 is not allowed"_s.arg(origin));
         return;
     }
-    if (transport == u"polling") {
+    if (request.method == "OPTIONS") {
+        // CORS preflight.
+        HttpHeaders h = cors;
+        h.append(qMakePair(QByteArray("Access-Control-Allow-Methods"), QByteArray("GET, POST, OPTIONS")));
+        const QByteArray wanted = request.header("access-control-request-headers");
+        if (!wanted.isEmpty())
+            h.append(qMakePair(QByteArray("Access-Control-Allow-Headers"), QByteArray(wanted)));
+        h.append(qMakePair(QByteArray("Access-Control-Max-Age"), QByteArray("86400")));
+        m_front->respond(socket, request, 204, {}, {}, h);
+        return;
+    }
+    if (eio != u"4") {
+        refuse(socket, record, 400, engineError(5, "Unsupported protocol version"),
+               eio.isEmpty() ? u"missing EIO query parameter (this server speaks EIO=4)"_s
+                             : u"Engine.IO version %1 requested; this server speaks EIO=4"_s.arg(eio),
+               cors);
+        return;
+    }
+    if (transport != u"websocket" && transport != u"polling") {
         refuse(socket, record, 400, engineError(0, "Transport unknown"),
-               u"HTTP long-polling is not served; connect with transport=websocket"_s);
+               u"unknown transport \"%1\""_s.arg(transport), cors);
+        return;
+    }
+    if (transport == u"polling" && !record.isUpgrade) {
+        handlePolling(socket, request, record, cors);
         return;
     }
     if (request.method != "GET") {
@@ -233,13 +283,23 @@ void EventServer::routeRequest(QTcpSocket *socket, const HttpRequest &request,
     }
     if (!record.isUpgrade || !request.headerHasToken("connection", "upgrade")) {
         refuse(socket, record, 400, engineError(3, "Bad request"),
-               u"transport=websocket without a WebSocket upgrade"_s);
+               u"transport=websocket without a WebSocket upgrade"_s, cors);
         return;
     }
     if (query.hasQueryItem(u"sid"_s)) {
-        refuse(socket, record, 400, engineError(1, "Session ID unknown"),
-               u"no session %1 to upgrade"_s.arg(query.queryItemValue(u"sid"_s)));
-        return;
+        const QString sid = query.queryItemValue(u"sid"_s);
+        Connection *c = m_connections.value(sid);
+        if (!c) {
+            refuse(socket, record, 400, engineError(1, "Session ID unknown"),
+                   u"no session %1 to upgrade"_s.arg(sid));
+            return;
+        }
+        if (c->transportName() != u"polling" || c->m_probe) {
+            refuse(socket, record, 400, engineError(3, "Bad request"),
+                   u"session %1 is already on WebSocket or upgrading"_s.arg(sid));
+            return;
+        }
+        record.connectionId = sid; // an upgrade of this connection
     }
 
     record.transport = u"websocket"_s;
@@ -267,6 +327,57 @@ void EventServer::routeRequest(QTcpSocket *socket, const HttpRequest &request,
     m_wsServer->handleConnection(socket);
 }
 
+void EventServer::handlePolling(QTcpSocket *socket, const HttpRequest &request,
+                                HandshakeRecord record, const HttpHeaders &cors)
+{
+    const QUrlQuery query = request.query();
+    if (!query.hasQueryItem(u"sid"_s)) {
+        if (request.method != "GET") {
+            refuse(socket, record, 400, engineError(2, "Bad handshake method"),
+                   u"polling handshake with method %1"_s.arg(QString::fromLatin1(request.method)),
+                   cors);
+            return;
+        }
+        const QString id = generateId();
+        auto *transport = new PollingTransport(m_front);
+        record.transport = u"polling"_s;
+        record.connectionId = id;
+        auto *connection = new Connection(id, transport, record, this);
+        m_connections.insert(id, connection);
+        connection->start(); // queues the open packet
+        auto *recording = qobject_cast<RecordingSocket *>(socket);
+        const QByteArray before = recording ? recording->responseHead() : QByteArray();
+        transport->handleGet(socket, request, cors); // answers with the open packet
+        Q_UNUSED(before);
+        connection->m_handshake.statusCode = 200;
+        connection->m_handshake.rawResponse = m_front->lastResponseHead();
+        Q_EMIT handshakeReceived(connection->m_handshake);
+        Q_EMIT connectionOpened(connection);
+        return;
+    }
+    const QString sid = query.queryItemValue(u"sid"_s);
+    Connection *c = m_connections.value(sid);
+    if (!c) {
+        refuse(socket, record, 400, engineError(1, "Session ID unknown"),
+               u"no session %1"_s.arg(sid), cors);
+        return;
+    }
+    auto *polling = qobject_cast<PollingTransport *>(c->m_transport);
+    if (!polling) {
+        refuse(socket, record, 400, engineError(3, "Bad request"),
+               u"session %1 has upgraded to WebSocket; polling refused"_s.arg(sid), cors);
+        return;
+    }
+    if (request.method == "GET") {
+        polling->handleGet(socket, request, cors);
+    } else if (request.method == "POST") {
+        polling->handlePost(socket, request, cors);
+    } else {
+        refuse(socket, record, 400, engineError(3, "Bad request"),
+               u"method %1 on a polling session"_s.arg(QString::fromLatin1(request.method)), cors);
+    }
+}
+
 void EventServer::onWebSocketConnected()
 {
     while (QWebSocket *ws = m_wsServer->nextPendingConnection()) {
@@ -284,10 +395,23 @@ void EventServer::onWebSocketConnected()
             ws->deleteLater();
             continue;
         }
-        const QString id = generateId();
-        record.connectionId = id;
         if (record.statusCode == 0)
             record.statusCode = 101;
+        if (!record.connectionId.isEmpty()) {
+            // The upgrade probe of a polling connection.
+            auto *probe = new WebSocketTransport(ws, m_options.maxPayload);
+            Connection *c = m_connections.value(record.connectionId);
+            Q_EMIT handshakeReceived(record);
+            if (!c) {
+                probe->close();
+                probe->deleteLater();
+                continue;
+            }
+            c->attachProbe(probe);
+            continue;
+        }
+        const QString id = generateId();
+        record.connectionId = id;
         auto *transport = new WebSocketTransport(ws, m_options.maxPayload);
         auto *connection = new Connection(id, transport, record, this);
         m_connections.insert(id, connection);

@@ -80,6 +80,8 @@ Q_SIGNALS:
     // Every request head read on the port, accepted or refused, with our answer.
     void handshakeReceived(const Sockscope::HandshakeRecord &record);
     void connectionOpened(Sockscope::Connection *connection);
+    // The connection moved from HTTP long-polling to WebSocket.
+    void connectionUpgraded(Sockscope::Connection *connection);
     void connectionClosed(Sockscope::Connection *connection, const QString &reason);
     void socketConnected(Sockscope::Socket *socket);
     void socketDisconnected(Sockscope::Socket *socket, const QString &reason);
@@ -107,7 +109,11 @@ private:
 
     void routeRequest(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record);
     void refuse(QTcpSocket *socket, HandshakeRecord record, int status, const QByteArray &body,
-                const QString &why);
+                const QString &why, const HttpHeaders &extra = {});
+    void handlePolling(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record,
+                       const HttpHeaders &cors);
+    bool serveStatic(QTcpSocket *socket, const HttpRequest &request);
+    HttpHeaders corsHeaders(const HttpRequest &request) const;
     void onWebSocketConnected();
     void onConnectionClosed(Connection *connection, const QString &reason);
     QString generateId() const;

@@ -36,36 +36,70 @@ void HttpFront::incomingConnection(qintptr descriptor)
         return;
     }
     socket->serial = ++m_serial;
-    auto *timer = new QTimer(socket);
-    timer->setObjectName(u"handshakeTimer"_s);
-    timer->setSingleShot(true);
-    connect(timer, &QTimer::timeout, socket, [this, socket] {
-        Q_EMIT m_server->errorOccurred(QString(),
-                                       u"%1:%2 sent no complete request within %3 ms"_s
-                                               .arg(socket->peerAddress().toString())
-                                               .arg(socket->peerPort())
-                                               .arg(m_server->options().handshakeTimeout));
-        socket->abort();
-        socket->deleteLater();
-    });
-    timer->start(m_server->options().handshakeTimeout);
-    connect(socket, &QTcpSocket::readyRead, this, [this, socket] { readHead(socket); });
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    watch(socket);
+}
+
+void HttpFront::watch(RecordingSocket *socket)
+{
+    auto *timer = socket->findChild<QTimer *>(u"handshakeTimer"_s, Qt::FindDirectChildrenOnly);
+    if (!timer) {
+        timer = new QTimer(socket);
+        timer->setObjectName(u"handshakeTimer"_s);
+        timer->setSingleShot(true);
+        connect(timer, &QTimer::timeout, socket, [this, socket] {
+            if (socket->bytesAvailable() > 0) {
+                Q_EMIT m_server->errorOccurred(
+                        QString(),
+                        u"%1:%2 sent no complete request within %3 ms"_s
+                                .arg(socket->peerAddress().toString())
+                                .arg(socket->peerPort())
+                                .arg(m_server->options().handshakeTimeout));
+            }
+            socket->abort();
+            socket->deleteLater();
+        });
+    }
+    timer->start(m_server->options().handshakeTimeout);
+    if (!socket->watched) {
+        socket->watched = true;
+        connect(socket, &QTcpSocket::readyRead, this, [this, socket] { readHead(socket); });
+    }
+    if (socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, [this, socket] { readHead(socket); }, Qt::QueuedConnection);
+}
+
+void HttpFront::unwatch(QTcpSocket *socket)
+{
+    if (auto *recording = qobject_cast<RecordingSocket *>(socket))
+        recording->watched = false;
+    disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
+    if (auto *timer = socket->findChild<QTimer *>(u"handshakeTimer"_s, Qt::FindDirectChildrenOnly))
+        delete timer;
 }
 
 void HttpFront::readHead(RecordingSocket *socket)
 {
-    const int maxHead = m_server->options().maxRequestHeadBytes;
-    const QByteArray bytes = socket->peek(maxHead + 1);
+    const ServerOptions options = m_server->options();
+    const int maxHead = options.maxRequestHeadBytes;
+    QByteArray bytes = socket->peek(maxHead + 1);
     HttpRequest request;
     const HttpRequest::Status status = HttpRequest::parse(bytes, &request, maxHead);
     if (status == HttpRequest::Status::Incomplete)
         return;
 
-    // The head is settled: stop watching it; from here the router owns the socket.
-    disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
-    if (auto *timer = socket->findChild<QTimer *>(u"handshakeTimer"_s, Qt::FindDirectChildrenOnly))
-        delete timer;
+    if (status == HttpRequest::Status::Complete && request.contentLength > 0
+        && request.contentLength <= options.maxPayload) {
+        // Wait for the whole body; it is capped by maxPayload.
+        const qint64 total = request.headLength + request.contentLength;
+        if (socket->bytesAvailable() < total)
+            return;
+        bytes = socket->peek(total);
+        request.body = bytes.mid(request.headLength);
+    }
+
+    // The request is settled: stop watching; from here the router owns the socket.
+    unwatch(socket);
 
     HandshakeRecord record;
     if (status == HttpRequest::Status::Complete) {
@@ -80,6 +114,13 @@ void HttpFront::readHead(RecordingSocket *socket)
 
     switch (status) {
     case HttpRequest::Status::Complete:
+        if (request.contentLength > options.maxPayload) {
+            m_server->refuse(socket, record, 413, "Payload too large\n",
+                             u"request body of %1 bytes is over maxPayload (%2)"_s
+                                     .arg(request.contentLength)
+                                     .arg(options.maxPayload));
+            return;
+        }
         m_server->routeRequest(socket, request, record);
         return;
     case HttpRequest::Status::TooLarge:
@@ -93,6 +134,53 @@ void HttpFront::readHead(RecordingSocket *socket)
     case HttpRequest::Status::Incomplete:
         m_server->refuse(socket, record, 400, "Bad request\n", u"malformed HTTP request"_s);
         return;
+    }
+}
+
+QByteArray HttpFront::respond(QTcpSocket *socket, const HttpRequest &request, int status,
+                              const QByteArray &contentType, const QByteArray &body,
+                              const HttpHeaders &extra, bool keepAlive)
+{
+    // Consume exactly this request; anything after it is the next one.
+    socket->read(request.headLength + (request.contentLength <= m_server->options().maxPayload
+                                               ? request.contentLength
+                                               : 0));
+    const bool alive = keepAlive && request.keepAlive();
+    QByteArray head = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+    if (!contentType.isEmpty())
+        head += "Content-Type: " + contentType + "\r\n";
+    for (const auto &h : extra)
+        head += h.first + ": " + h.second + "\r\n";
+    head += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    head += alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
+    head += "\r\n";
+    m_lastHead = head;
+    socket->write(request.method == "HEAD" ? head : head + body);
+    if (alive) {
+        if (auto *recording = qobject_cast<RecordingSocket *>(socket))
+            watch(recording);
+    } else {
+        socket->disconnectFromHost();
+    }
+    return head;
+}
+
+QByteArray HttpFront::reasonPhrase(int status)
+{
+    switch (status) {
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 431: return "Request Header Fields Too Large";
+    case 503: return "Service Unavailable";
+    default: return "Error";
     }
 }
 

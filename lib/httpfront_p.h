@@ -2,6 +2,7 @@
 #pragma once
 
 #include "handshakerecord.h"
+#include "httprequest.h"
 
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -22,6 +23,7 @@ class RecordingSocket : public QTcpSocket
 public:
     using QTcpSocket::QTcpSocket;
     quint64 serial = 0;
+    bool watched = false; // the front is reading a request head on it
     QByteArray responseHead() const { return m_head; }
     bool isResponseComplete() const { return m_complete; }
 
@@ -47,6 +49,17 @@ class HttpFront : public QTcpServer
 public:
     explicit HttpFront(EventServer *server);
 
+    // Reads the next request on this socket (a new connection, or keep-alive after a response).
+    void watch(RecordingSocket *socket);
+    void unwatch(QTcpSocket *socket);
+    // Consumes the request's bytes, writes a complete response, then either watches for the
+    // next request (keep-alive) or closes. Returns the response head as written.
+    QByteArray respond(QTcpSocket *socket, const HttpRequest &request, int status,
+                       const QByteArray &contentType, const QByteArray &body,
+                       const HttpHeaders &extra = {}, bool keepAlive = true);
+    static QByteArray reasonPhrase(int status);
+    QByteArray lastResponseHead() const { return m_lastHead; }
+
 protected:
     void incomingConnection(qintptr descriptor) override;
 
@@ -54,6 +67,7 @@ private:
     void readHead(RecordingSocket *socket);
     EventServer *m_server;
     quint64 m_serial = 0;
+    QByteArray m_lastHead;
 };
 
 } // namespace Sockscope

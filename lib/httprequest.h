@@ -36,6 +36,7 @@ public:
     HttpHeaders headers;
     int headLength = 0; // bytes of the head, including the final CRLFCRLF
     qint64 contentLength = 0;
+    QByteArray body; // filled by the front when the whole body has arrived
 
     QString path() const;
     QUrlQuery query() const;

@@ -110,6 +110,12 @@ JsonLinesLogger::JsonLinesLogger(EventServer *server, QIODevice *out, QObject *p
                 o.insert(u"message"_s, message);
                 write(u"error"_s, o);
             });
+    connect(server, &EventServer::connectionUpgraded, this, [this](Connection *c) {
+        QJsonObject o;
+        o.insert(u"connection"_s, c->id());
+        o.insert(u"transport"_s, c->transportName());
+        write(u"upgrade"_s, o);
+    });
     connect(server, &EventServer::connectionClosed, this,
             [this](Connection *c, const QString &reason) {
                 QJsonObject o;

@@ -16,6 +16,8 @@ struct ServerOptions
     // Origins allowed to open connections; "*" or empty allows any. Requests without an
     // Origin header (non-browser clients) are always allowed.
     QStringList allowedOrigins = { QStringLiteral("*") };
+    bool serveClient = true; // GET <path>socket.io.js: our browser client
+    bool serveDemoPage = false; // GET /: the demo page
     int maxAttachments = 64; // binary attachments in one packet
     int handshakeTimeout = 10000; // ms for a client to send its whole request head
     int maxRequestHeadBytes = 16384; // request line and headers

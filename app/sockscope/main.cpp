@@ -108,6 +108,7 @@ int main(int argc, char *argv[])
     options.maxPayload = maxPayload;
     options.connectTimeout = int(connectTimeout);
     options.path = p.value(u"path"_s);
+    options.serveDemoPage = true;
     if (p.isSet(u"cors-origin"_s)) {
         options.allowedOrigins.clear();
         for (const QString &v : p.values(u"cors-origin"_s))

@@ -1,0 +1,132 @@
+#include "pollingtransport_p.h"
+
+#include "httpfront_p.h"
+
+using namespace Qt::StringLiterals;
+
+namespace Sockscope {
+
+PollingTransport::PollingTransport(HttpFront *front, QObject *parent)
+    : Transport(parent), m_front(front)
+{
+}
+
+PollingTransport::~PollingTransport()
+{
+    if (m_get)
+        m_get->disconnect(this);
+}
+
+void PollingTransport::send(const EngineIoPacket &packet)
+{
+    if (m_closed)
+        return;
+    m_queue.append(packet);
+    if (m_get)
+        flush();
+}
+
+void PollingTransport::flush()
+{
+    if (!m_get || m_queue.isEmpty())
+        return;
+    const QByteArray body = EngineIoPacket::encodePayload(m_queue);
+    m_queue.clear();
+    QTcpSocket *socket = m_get;
+    m_get = nullptr;
+    socket->disconnect(this);
+    m_front->respond(socket, m_getRequest, 200, "text/plain; charset=UTF-8", body, m_getCors);
+    Q_EMIT bytesWritten(body.size());
+}
+
+void PollingTransport::handleGet(QTcpSocket *socket, const HttpRequest &request,
+                                 const HttpHeaders &cors)
+{
+    if (m_closed) {
+        m_front->respond(socket, request, 400, "application/json",
+                         R"({"code":1,"message":"Session ID unknown"})", cors, false);
+        return;
+    }
+    if (m_get) {
+        // Two GETs at once: the client is broken or hostile. Refuse, then end the session.
+        m_front->respond(socket, request, 400, "application/json",
+                         R"({"code":3,"message":"Bad request"})", cors, false);
+        fail(u"transport error"_s, u"a second GET while one was pending"_s);
+        return;
+    }
+    m_get = socket;
+    m_getRequest = request;
+    if (m_upgrading)
+        m_queue.append(EngineIoPacket(EngineIoPacket::Type::Noop));
+    m_getCors = cors;
+    connect(socket, &QTcpSocket::disconnected, this, [this] {
+        if (m_closed)
+            return;
+        fail(u"transport close"_s, u"the pending GET was closed by the client"_s);
+    });
+    flush();
+}
+
+void PollingTransport::handlePost(QTcpSocket *socket, const HttpRequest &request,
+                                  const HttpHeaders &cors)
+{
+    if (m_closed) {
+        m_front->respond(socket, request, 400, "application/json",
+                         R"({"code":1,"message":"Session ID unknown"})", cors, false);
+        return;
+    }
+    QList<EngineIoPacket> packets;
+    const EngineIoPacket::Error e = EngineIoPacket::decodePayload(request.body, &packets);
+    if (e != EngineIoPacket::Error::None) {
+        m_front->respond(socket, request, 400, "application/json",
+                         R"({"code":3,"message":"Bad request"})", cors, false);
+        fail(u"parse error"_s, EngineIoPacket::errorString(e));
+        return;
+    }
+    m_front->respond(socket, request, 200, "text/html", "ok", cors);
+    QPointer<PollingTransport> self(this);
+    for (const EngineIoPacket &p : std::as_const(packets)) {
+        if (!self || m_closed)
+            return;
+        Q_EMIT packetReceived(p, p.data().size() + 1);
+    }
+}
+
+QList<EngineIoPacket> PollingTransport::takeQueue()
+{
+    return std::exchange(m_queue, {});
+}
+
+void PollingTransport::releasePendingGet()
+{
+    if (m_get) {
+        m_queue.append(EngineIoPacket(EngineIoPacket::Type::Noop));
+        flush();
+    }
+}
+
+void PollingTransport::close()
+{
+    if (m_closed)
+        return;
+    if (m_get) {
+        m_queue.append(EngineIoPacket(EngineIoPacket::Type::Close));
+        flush();
+    }
+    m_closed = true;
+}
+
+void PollingTransport::fail(const QString &reason, const QString &detail)
+{
+    if (m_closed)
+        return;
+    m_closed = true;
+    if (m_get) {
+        m_get->disconnect(this);
+        m_get->abort();
+        m_get = nullptr;
+    }
+    Q_EMIT closed(reason, detail);
+}
+
+} // namespace Sockscope

@@ -1,0 +1,53 @@
+// Sockscope: the HTTP long-polling transport. Not public API.
+#pragma once
+
+#include "httprequest.h"
+#include "transport_p.h"
+
+#include <QPointer>
+#include <QTcpSocket>
+
+namespace Sockscope {
+
+class HttpFront;
+
+/*
+    Engine.IO over HTTP long-polling. The client holds one GET open to receive (answered as
+    soon as packets are queued, batched with 0x1e, binary as "b" + base64) and POSTs what it
+    sends. A second GET while one is pending is a protocol error and closes the session.
+*/
+class PollingTransport : public Transport
+{
+    Q_OBJECT
+public:
+    PollingTransport(HttpFront *front, QObject *parent = nullptr);
+    ~PollingTransport() override;
+    QString name() const override { return QStringLiteral("polling"); }
+    void send(const EngineIoPacket &packet) override;
+    void close() override;
+
+    // The request is answered here (now or when packets are queued).
+    void handleGet(QTcpSocket *socket, const HttpRequest &request, const HttpHeaders &cors);
+    void handlePost(QTcpSocket *socket, const HttpRequest &request, const HttpHeaders &cors);
+    bool hasPendingGet() const { return bool(m_get); }
+    // For an upgrade: the packets not yet delivered, to send over the new transport.
+    QList<EngineIoPacket> takeQueue();
+    // Answers a pending GET with a noop (to release it during an upgrade).
+    void releasePendingGet();
+    // While a WebSocket probe is under way, GETs are answered at once with a noop.
+    void setUpgrading(bool upgrading) { m_upgrading = upgrading; }
+
+private:
+    void flush();
+    void fail(const QString &reason, const QString &detail);
+
+    HttpFront *m_front;
+    QPointer<QTcpSocket> m_get;
+    HttpRequest m_getRequest;
+    HttpHeaders m_getCors;
+    QList<EngineIoPacket> m_queue;
+    bool m_closed = false;
+    bool m_upgrading = false;
+};
+
+} // namespace Sockscope

@@ -1,0 +1,1 @@
+/* Sockscope browser client: placeholder until the client lands. */

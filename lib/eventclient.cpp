@@ -3,6 +3,9 @@
 #include "acktracker_p.h"
 
 #include <QJsonObject>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QRandomGenerator>
 #include <QTimerEvent>
@@ -22,10 +25,7 @@ EventClient::EventClient(QObject *parent) : QObject(parent)
 
 EventClient::~EventClient()
 {
-    if (m_ws) {
-        m_ws->disconnect(this);
-        m_ws->abort();
-    }
+    teardown();
 }
 
 void EventClient::setUrl(const QUrl &url)
@@ -57,50 +57,274 @@ void EventClient::open()
     startSocket();
 }
 
+void EventClient::teardown()
+{
+    m_heartbeatTimer.stop();
+    m_connectTimer.stop();
+    for (QWebSocket **ws : { &m_ws, &m_probe }) {
+        if (*ws) {
+            (*ws)->disconnect(this);
+            (*ws)->abort();
+            (*ws)->deleteLater();
+            *ws = nullptr;
+        }
+    }
+    for (QNetworkReply **reply : { &m_pollReply, &m_postReply }) {
+        if (*reply) {
+            (*reply)->disconnect(this);
+            (*reply)->abort();
+            (*reply)->deleteLater();
+            *reply = nullptr;
+        }
+    }
+    m_postQueue.clear();
+    m_polling = false;
+    m_upgradeReady = false;
+}
+
+QUrl EventClient::engineUrl(const QString &transport, bool withSid) const
+{
+    QUrl url;
+    const QString scheme = m_url.scheme();
+    const bool secure = scheme == u"https" || scheme == u"wss";
+    if (transport == u"websocket")
+        url.setScheme(secure ? u"wss"_s : u"ws"_s);
+    else
+        url.setScheme(secure ? u"https"_s : u"http"_s);
+    url.setHost(m_url.host());
+    url.setPort(m_url.port(secure ? 443 : 80));
+    url.setPath(m_options.path);
+    QUrlQuery query = m_options.query;
+    for (const QString &k : { u"EIO"_s, u"transport"_s, u"sid"_s })
+        query.removeAllQueryItems(k);
+    query.addQueryItem(u"EIO"_s, u"4"_s);
+    query.addQueryItem(u"transport"_s, transport);
+    if (withSid)
+        query.addQueryItem(u"sid"_s, m_handshake.open.sid);
+    url.setQuery(query);
+    return url;
+}
+
+QNetworkRequest EventClient::httpRequest(const QUrl &url) const
+{
+    QNetworkRequest request(url);
+    for (const auto &h : std::as_const(m_options.extraHeaders))
+        request.setRawHeader(h.first, h.second);
+    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    request.setTransferTimeout(0);
+    return request;
+}
+
 void EventClient::startSocket()
 {
+    teardown();
     m_errorString.clear();
     m_decoder.reset();
     m_id.clear();
-    if (m_ws) {
-        m_ws->disconnect(this);
-        m_ws->abort();
-        m_ws->deleteLater();
-    }
-    QUrl ws;
     const QString scheme = m_url.scheme();
-    const bool secure = scheme == u"https" || scheme == u"wss";
     if (scheme != u"http" && scheme != u"https" && scheme != u"ws" && scheme != u"wss") {
         connectFailed(u"unsupported URL scheme \"%1\" (use http, https, ws or wss)"_s.arg(scheme),
                       {}, false);
         return;
     }
-    ws.setScheme(secure ? u"wss"_s : u"ws"_s);
-    ws.setHost(m_url.host());
-    ws.setPort(m_url.port(secure ? 443 : 80));
-    ws.setPath(m_options.path);
-    QUrlQuery query = m_options.query;
-    query.removeAllQueryItems(u"EIO"_s);
-    query.removeAllQueryItems(u"transport"_s);
-    query.addQueryItem(u"EIO"_s, u"4"_s);
-    query.addQueryItem(u"transport"_s, u"websocket"_s);
-    ws.setQuery(query);
-
-    QNetworkRequest request(ws);
-    for (const auto &h : std::as_const(m_options.extraHeaders))
-        request.setRawHeader(h.first, h.second);
+    if (m_url.host().isEmpty()) {
+        connectFailed(u"the URL has no host"_s, {}, false);
+        return;
+    }
     m_handshake = ClientHandshake();
-    m_handshake.url = ws;
     m_handshake.requestHeaders = m_options.extraHeaders;
-
+    m_connectTimer.start(m_options.timeout, this);
+    if (m_options.transport != ClientOptions::Transport::WebSocket) {
+        startHandshakeGet();
+        return;
+    }
+    const QUrl ws = engineUrl(u"websocket"_s, false);
+    m_handshake.url = ws;
+    m_handshake.transport = u"websocket"_s;
     m_ws = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
     m_ws->setMaxAllowedIncomingMessageSize(64 * 1024 * 1024);
     connect(m_ws, &QWebSocket::connected, this, &EventClient::onWsConnected);
     connect(m_ws, &QWebSocket::textMessageReceived, this, &EventClient::onWsText);
     connect(m_ws, &QWebSocket::binaryMessageReceived, this, &EventClient::onWsBinary);
     connect(m_ws, &QWebSocket::disconnected, this, &EventClient::onWsDisconnected);
-    m_connectTimer.start(m_options.timeout, this);
-    m_ws->open(request);
+    m_ws->open(httpRequest(ws));
+}
+
+void EventClient::startHandshakeGet()
+{
+    if (!m_nam)
+        m_nam = new QNetworkAccessManager(this);
+    const QUrl url = engineUrl(u"polling"_s, false);
+    m_handshake.url = url;
+    m_handshake.transport = u"polling"_s;
+    m_polling = true;
+    m_pollReply = m_nam->get(httpRequest(url));
+    QNetworkReply *reply = m_pollReply;
+    connect(reply, &QNetworkReply::finished, this, [this, reply] { onPollFinished(reply, true); });
+}
+
+void EventClient::poll()
+{
+    if (!m_polling || m_pollReply || m_upgradeReady)
+        return;
+    m_pollReply = m_nam->get(httpRequest(engineUrl(u"polling"_s, true)));
+    QNetworkReply *reply = m_pollReply;
+    connect(reply, &QNetworkReply::finished, this, [this, reply] { onPollFinished(reply, false); });
+}
+
+QString EventClient::describeHttpError(QNetworkReply *reply, const QByteArray &body) const
+{
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (status == 0)
+        return reply->errorString();
+    const QJsonObject o = QJsonDocument::fromJson(body).object();
+    QString message = o.value(u"message"_s).toString();
+    if (message.isEmpty())
+        message = QString::fromUtf8(body.left(200)).trimmed();
+    if (status == 404)
+        return u"HTTP 404 at %1: wrong path? (the server does not serve Engine.IO there)"_s.arg(
+                reply->url().path());
+    if (status == 403)
+        return u"HTTP 403: the server refused this origin (%1)"_s.arg(message);
+    if (o.value(u"code"_s).toInt(-1) == 5)
+        return u"HTTP 400: Engine.IO version mismatch (%1)"_s.arg(message);
+    return u"HTTP %1: %2"_s.arg(status).arg(message);
+}
+
+void EventClient::onPollFinished(QNetworkReply *reply, bool handshake)
+{
+    reply->deleteLater();
+    if (reply != m_pollReply)
+        return;
+    m_pollReply = nullptr;
+    const QByteArray body = reply->readAll();
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (handshake) {
+        m_handshake.statusCode = status;
+        for (const auto &h : reply->rawHeaderPairs())
+            m_handshake.responseHeaders.append({ h.first, h.second });
+    }
+    if (reply->error() != QNetworkReply::NoError || status != 200) {
+        const QString message = describeHttpError(reply, body);
+        if (handshake || m_state != State::Connected) {
+            connectFailed(message, {}, true);
+        } else {
+            Q_EMIT errorOccurred(message);
+            drop(u"transport error"_s, true);
+        }
+        return;
+    }
+    QList<EngineIoPacket> packets;
+    const EngineIoPacket::Error e = EngineIoPacket::decodePayload(body, &packets);
+    if (e != EngineIoPacket::Error::None) {
+        Q_EMIT errorOccurred(EngineIoPacket::errorString(e));
+        drop(u"parse error"_s, true);
+        return;
+    }
+    QPointer<EventClient> self(this);
+    for (const EngineIoPacket &p : std::as_const(packets)) {
+        handleEngine(p);
+        if (!self || !m_polling)
+            return;
+    }
+    if (m_upgradeReady) {
+        finishUpgrade();
+        return;
+    }
+    poll();
+}
+
+void EventClient::sendEngine(const EngineIoPacket &packet)
+{
+    if (m_ws) {
+        if (packet.isBinary())
+            m_ws->sendBinaryMessage(packet.data());
+        else
+            m_ws->sendTextMessage(QString::fromUtf8(packet.encodeText()));
+        return;
+    }
+    if (m_polling) {
+        m_postQueue.append(packet);
+        flushPosts();
+    }
+}
+
+void EventClient::flushPosts()
+{
+    if (!m_polling || m_postReply || m_postQueue.isEmpty() || m_handshake.open.sid.isEmpty())
+        return;
+    const QByteArray body = EngineIoPacket::encodePayload(m_postQueue);
+    m_postQueue.clear();
+    QNetworkRequest request = httpRequest(engineUrl(u"polling"_s, true));
+    request.setRawHeader("Content-Type", "text/plain;charset=UTF-8");
+    m_postReply = m_nam->post(request, body);
+    QNetworkReply *reply = m_postReply;
+    connect(reply, &QNetworkReply::finished, this, [this, reply] {
+        reply->deleteLater();
+        if (reply != m_postReply)
+            return;
+        m_postReply = nullptr;
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (reply->error() != QNetworkReply::NoError || status != 200) {
+            Q_EMIT errorOccurred(describeHttpError(reply, reply->readAll()));
+            drop(u"transport error"_s, true);
+            return;
+        }
+        if (m_upgradeReady && !m_pollReply)
+            finishUpgrade();
+        else
+            flushPosts();
+    });
+}
+
+void EventClient::startProbe()
+{
+    m_probe = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
+    m_probe->setMaxAllowedIncomingMessageSize(64 * 1024 * 1024);
+    connect(m_probe, &QWebSocket::connected, this, [this] {
+        m_probe->sendTextMessage(u"2probe"_s);
+    });
+    connect(m_probe, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
+        if (text != u"3probe" || m_upgradeReady)
+            return;
+        // Pause polling: the pending GET comes back (the server answers it with a noop).
+        m_upgradeReady = true;
+        if (!m_pollReply && !m_postReply)
+            finishUpgrade();
+    });
+    connect(m_probe, &QWebSocket::disconnected, this, [this] {
+        // The probe failed: stay on polling.
+        if (!m_probe)
+            return;
+        m_probe->deleteLater();
+        m_probe = nullptr;
+        if (m_upgradeReady) {
+            m_upgradeReady = false;
+            poll();
+        }
+    });
+    m_probe->open(httpRequest(engineUrl(u"websocket"_s, true)));
+}
+
+void EventClient::finishUpgrade()
+{
+    if (!m_probe)
+        return;
+    m_upgradeReady = false;
+    m_polling = false;
+    m_ws = m_probe;
+    m_probe = nullptr;
+    m_ws->disconnect(this);
+    connect(m_ws, &QWebSocket::textMessageReceived, this, &EventClient::onWsText);
+    connect(m_ws, &QWebSocket::binaryMessageReceived, this, &EventClient::onWsBinary);
+    connect(m_ws, &QWebSocket::disconnected, this, &EventClient::onWsDisconnected);
+    m_ws->sendTextMessage(u"5"_s);
+    const QList<EngineIoPacket> queued = std::exchange(m_postQueue, {});
+    for (const EngineIoPacket &p : queued)
+        sendEngine(p);
+    m_handshake.transport = u"websocket"_s;
+    m_handshake.upgradedAt = QDateTime::currentDateTimeUtc();
+    Q_EMIT upgraded(m_handshake.transport);
 }
 
 void EventClient::close()
@@ -118,6 +342,14 @@ void EventClient::close()
         m_ws->deleteLater();
         m_ws = nullptr;
     }
+    if (m_polling && wasConnected && m_nam) {
+        // Tell the server over polling too; the reply is not awaited.
+        QNetworkRequest request = httpRequest(engineUrl(u"polling"_s, true));
+        request.setRawHeader("Content-Type", "text/plain;charset=UTF-8");
+        QNetworkReply *bye = m_nam->post(request, EngineIoPacket::encodePayload(m_postQueue));
+        connect(bye, &QNetworkReply::finished, bye, &QObject::deleteLater);
+    }
+    teardown();
     m_queue.clear();
     setState(State::Disconnected);
     m_acks->cancelAll(m_id);
@@ -177,12 +409,10 @@ void EventClient::onAny(AnyEventHandler handler)
 
 void EventClient::sendPacket(const SocketIoPacket &packet)
 {
-    if (!m_ws)
-        return;
     const SocketIoPacket::Encoded e = packet.encode();
-    m_ws->sendTextMessage(QString::fromUtf8(EngineIoPacket::message(e.text).encodeText()));
+    sendEngine(EngineIoPacket::message(e.text));
     for (const QByteArray &a : e.attachments)
-        m_ws->sendBinaryMessage(a);
+        sendEngine(EngineIoPacket::binaryMessage(a));
 }
 
 void EventClient::onWsConnected()
@@ -223,6 +453,9 @@ void EventClient::handleEngine(const EngineIoPacket &packet)
         }
         resetHeartbeat();
         Q_EMIT opened(m_handshake);
+        if (m_polling && m_options.transport == ClientOptions::Transport::Auto
+            && m_handshake.open.upgrades.contains(u"websocket"_s))
+            startProbe();
         sendPacket(SocketIoPacket::connect(
                 namespaceName(),
                 m_options.auth.isEmpty() ? QJsonValue(QJsonValue::Undefined)
@@ -231,8 +464,7 @@ void EventClient::handleEngine(const EngineIoPacket &packet)
     }
     case T::Ping:
         resetHeartbeat();
-        if (m_ws)
-            m_ws->sendTextMessage(QString::fromUtf8(EngineIoPacket(T::Pong, packet.data()).encodeText()));
+        sendEngine(EngineIoPacket(T::Pong, packet.data()));
         break;
     case T::Close:
         drop(u"transport close"_s, true);
@@ -353,15 +585,8 @@ void EventClient::onWsDisconnected()
 
 void EventClient::drop(const QString &reason, bool mayReconnect)
 {
-    m_heartbeatTimer.stop();
-    m_connectTimer.stop();
     const bool wasConnected = m_state == State::Connected;
-    if (m_ws) {
-        m_ws->disconnect(this);
-        m_ws->abort();
-        m_ws->deleteLater();
-        m_ws = nullptr;
-    }
+    teardown();
     m_acks->cancelAll(m_id);
     setState(State::Disconnected);
     if (wasConnected)
@@ -373,14 +598,7 @@ void EventClient::drop(const QString &reason, bool mayReconnect)
 void EventClient::connectFailed(const QString &message, const QJsonValue &data, bool mayReconnect)
 {
     m_errorString = message;
-    m_heartbeatTimer.stop();
-    m_connectTimer.stop();
-    if (m_ws) {
-        m_ws->disconnect(this);
-        m_ws->abort();
-        m_ws->deleteLater();
-        m_ws = nullptr;
-    }
+    teardown();
     setState(State::Disconnected);
     Q_EMIT connectErrorOccurred(message, data);
     if (mayReconnect && !m_userClosed && m_options.reconnection)

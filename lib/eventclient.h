@@ -8,13 +8,17 @@
 #include "socketiopacket.h"
 
 #include <QBasicTimer>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QJsonObject>
+#include <QNetworkRequest>
 #include <QObject>
 #include <QUrl>
 #include <QUrlQuery>
 
 QT_BEGIN_NAMESPACE
+class QNetworkAccessManager;
+class QNetworkReply;
 class QWebSocket;
 QT_END_NAMESPACE
 
@@ -24,6 +28,12 @@ class AckTracker;
 
 struct ClientOptions
 {
+    enum class Transport {
+        WebSocket, // WebSocket only (the default here)
+        Polling, // HTTP long-polling only
+        Auto // polling first, then upgrade to WebSocket, as the official clients do
+    };
+    Transport transport = Transport::WebSocket;
     QString path = QStringLiteral("/socket.io/");
     QJsonObject auth; // sent with CONNECT
     QUrlQuery query; // added to the handshake URL
@@ -39,15 +49,18 @@ struct ClientOptions
 // What the client saw of its own handshake.
 struct ClientHandshake
 {
-    QUrl url; // the WebSocket URL requested
-    HttpHeaders requestHeaders; // the headers we added (QWebSocket adds the rest)
-    QByteArray secWebSocketKey; // not visible through QWebSocket: empty
+    QUrl url; // the first URL requested (polling handshake or WebSocket)
+    HttpHeaders requestHeaders; // the headers we added (Qt adds the rest)
+    int statusCode = 0; // of the polling handshake (a WebSocket's 101 is not visible via Qt)
+    HttpHeaders responseHeaders; // of the polling handshake
     EngineIoOpen open; // the values of the server's open packet
-    QString transport = QStringLiteral("websocket");
+    QString transport; // "websocket" or "polling"; becomes "websocket" after an upgrade
+    QDateTime upgradedAt; // when the connection moved from polling to WebSocket
 };
 
 /*
-    A Socket.IO client for one namespace, over WebSocket.
+    A Socket.IO client for one namespace, over WebSocket, HTTP long-polling, or polling with an
+    upgrade to WebSocket (ClientOptions::transport).
 
         Sockscope::EventClient client;
         client.setUrl(QUrl("http://127.0.0.1:8080/chat"));   // the path names the namespace
@@ -99,6 +112,7 @@ public:
 Q_SIGNALS:
     void stateChanged(Sockscope::EventClient::State state);
     void opened(const Sockscope::ClientHandshake &handshake); // Engine.IO open received
+    void upgraded(const QString &transport); // polling -> websocket
     void connected();
     void disconnected(const QString &reason);
     // The server refused the namespace (CONNECT_ERROR), or the connection could not be made.
@@ -118,6 +132,17 @@ protected:
 private:
     void setState(State state);
     void startSocket();
+    void teardown();
+    QUrl engineUrl(const QString &transport, bool withSid) const;
+    QNetworkRequest httpRequest(const QUrl &url) const;
+    void sendEngine(const EngineIoPacket &packet);
+    void startHandshakeGet();
+    void poll();
+    void flushPosts();
+    void onPollFinished(QNetworkReply *reply, bool handshake);
+    void startProbe();
+    void finishUpgrade();
+    QString describeHttpError(QNetworkReply *reply, const QByteArray &body) const;
     void onWsConnected();
     void onWsText(const QString &text);
     void onWsBinary(const QByteArray &bytes);
@@ -141,7 +166,14 @@ private:
     QUrl m_url;
     ClientOptions m_options;
     State m_state = State::Disconnected;
-    QWebSocket *m_ws = nullptr;
+    QWebSocket *m_ws = nullptr; // the active WebSocket
+    QWebSocket *m_probe = nullptr; // the upgrade probe
+    QNetworkAccessManager *m_nam = nullptr;
+    QNetworkReply *m_pollReply = nullptr;
+    QNetworkReply *m_postReply = nullptr;
+    QList<EngineIoPacket> m_postQueue;
+    bool m_polling = false; // the active transport is polling
+    bool m_upgradeReady = false; // probe answered; waiting for the poll to return
     SocketIoDecoder m_decoder;
     AckTracker *m_acks = nullptr;
     ClientHandshake m_handshake;

@@ -98,12 +98,23 @@ void ClientRunner::start()
         o.insert(u"transport"_s, transport);
         line(u"upgraded"_s, o);
     });
+    connect(m_client, &EventClient::errorOccurred, this, [this](const QString &message) {
+        QJsonObject o;
+        o.insert(u"message"_s, message);
+        line(u"error"_s, o);
+    });
     connect(m_client, &EventClient::disconnected, this, [this](const QString &reason) {
         QJsonObject o;
         o.insert(u"reason"_s, reason);
         line(u"disconnected"_s, o);
-        if (!m_finished && !m_script.options.reconnection)
-            finish(Done);
+        if (m_finished || m_script.options.reconnection)
+            return;
+        // Lost before everything awaited happened: that is a connection failure.
+        const bool pending = m_nextEmit < m_script.emits.size() || m_waitingAcks > 0
+                || (m_script.count >= 0 && m_listened < m_script.count);
+        if (pending && m_err)
+            m_err->write("sockscope-client: disconnected (" + reason.toUtf8() + ") before done\n");
+        finish(pending ? ConnectError : Done);
     });
     connect(m_client, &EventClient::connectErrorOccurred, this,
             [this](const QString &message, const QJsonValue &data) {
@@ -143,6 +154,8 @@ void ClientRunner::sendNext()
                     finish(Timeout);
                     return;
                 }
+                if (r.cancelled)
+                    return; // the disconnect handler decides how this ends
                 sendNext();
             }, timeoutMs);
             return; // one at a time, in order

@@ -209,7 +209,7 @@ void EventClient::onPollFinished(QNetworkReply *reply, bool handshake)
         if (handshake || m_state != State::Connected) {
             connectFailed(message, {}, true);
         } else {
-            Q_EMIT errorOccurred(message);
+            Q_EMIT errorOccurred(u"poll failed: "_s + message);
             drop(u"transport error"_s, true);
         }
         return;
@@ -228,7 +228,8 @@ void EventClient::onPollFinished(QNetworkReply *reply, bool handshake)
             return;
     }
     if (m_upgradeReady) {
-        finishUpgrade();
+        if (!m_postReply) // else the POST's completion finishes the upgrade
+            finishUpgrade();
         return;
     }
     poll();
@@ -251,7 +252,9 @@ void EventClient::sendEngine(const EngineIoPacket &packet)
 
 void EventClient::flushPosts()
 {
-    if (!m_polling || m_postReply || m_postQueue.isEmpty() || m_handshake.open.sid.isEmpty())
+    // While the upgrade completes, packets wait to go over the WebSocket.
+    if (!m_polling || m_postReply || m_upgradeReady || m_postQueue.isEmpty()
+        || m_handshake.open.sid.isEmpty())
         return;
     const QByteArray body = EngineIoPacket::encodePayload(m_postQueue);
     m_postQueue.clear();
@@ -266,7 +269,7 @@ void EventClient::flushPosts()
         m_postReply = nullptr;
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         if (reply->error() != QNetworkReply::NoError || status != 200) {
-            Q_EMIT errorOccurred(describeHttpError(reply, reply->readAll()));
+            Q_EMIT errorOccurred(u"POST failed: "_s + describeHttpError(reply, reply->readAll()));
             drop(u"transport error"_s, true);
             return;
         }
@@ -587,11 +590,14 @@ void EventClient::drop(const QString &reason, bool mayReconnect)
 {
     const bool wasConnected = m_state == State::Connected;
     teardown();
-    m_acks->cancelAll(m_id);
     setState(State::Disconnected);
+    QPointer<EventClient> self(this);
     if (wasConnected)
         Q_EMIT disconnected(reason);
-    if (mayReconnect && !m_userClosed && m_options.reconnection)
+    if (self)
+        m_acks->cancelAll(m_id); // after the state is settled: callbacks may act on it
+    if (self && mayReconnect && !m_userClosed && m_options.reconnection
+        && m_state == State::Disconnected)
         scheduleReconnect();
 }
 

@@ -154,12 +154,12 @@ QJsonValue displayImpl(const QVariant &value, int depth)
     }
 }
 
-QVariant fromDisplay(const QJsonValue &value, bool *ok, QString *error)
+QVariant fromDisplay(const QJsonValue &value, bool *ok, QString *error, QString *bad)
 {
     if (value.isArray()) {
         QVariantList list;
         for (const QJsonValue &v : value.toArray())
-            list.append(fromDisplay(v, ok, error));
+            list.append(fromDisplay(v, ok, error, bad));
         return list;
     }
     if (value.isObject()) {
@@ -169,6 +169,8 @@ QVariant fromDisplay(const QJsonValue &value, bool *ok, QString *error)
                     o.value(u"base64"_s).toString().toLatin1(),
                     QByteArray::AbortOnBase64DecodingErrors);
             if (!decoded) {
+                if (*ok)
+                    *bad = o.value(u"base64"_s).toString();
                 *ok = false;
                 *error = u"invalid base64 in a binary argument"_s;
                 return {};
@@ -177,7 +179,7 @@ QVariant fromDisplay(const QJsonValue &value, bool *ok, QString *error)
         }
         QVariantMap map;
         for (auto it = o.constBegin(); it != o.constEnd(); ++it)
-            map.insert(it.key(), fromDisplay(it.value(), ok, error));
+            map.insert(it.key(), fromDisplay(it.value(), ok, error, bad));
         return map;
     }
     bool dummy = true;
@@ -226,17 +228,21 @@ bool parseArguments(const QByteArray &json, Arguments *out, QString *errorString
     int offset = -1;
     if (err.error != QJsonParseError::NoError) {
         message = err.errorString();
-        offset = err.offset;
+        offset = qMin(err.offset, int(json.size())); // Qt may point past the end
     } else if (!doc.isArray()) {
         message = u"arguments must be a JSON array, such as [\"hello\", 42]"_s;
         offset = 0;
     } else {
         bool ok = true;
-        const QVariant v = fromDisplay(doc.array(), &ok, &message);
+        QString bad;
+        const QVariant v = fromDisplay(doc.array(), &ok, &message, &bad);
         if (ok) {
             *out = v.toList();
             return true;
         }
+        // Point at the first bad base64 string where it appears as such, else at the start.
+        const qsizetype at = json.indexOf(QByteArray('"' + bad.toUtf8() + '"'));
+        offset = at < 0 ? 0 : int(at + 1);
     }
     if (errorString)
         *errorString = message;

@@ -114,7 +114,7 @@ HttpRequest::Status HttpRequest::parse(const QByteArray &bytes, HttpRequest *out
     if (!cl.isEmpty()) {
         bool ok = false;
         const qint64 n = cl.toLongLong(&ok);
-        if (!ok || n < 0 || cl.size() > 15)
+        if (!ok || n < 0 || cl.size() > 15 || cl.at(0) < '0' || cl.at(0) > '9') // no sign
             return Status::Malformed;
         r.contentLength = n;
     }

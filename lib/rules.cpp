@@ -21,6 +21,10 @@ namespace {
 
 QString lineColumn(const QByteArray &json, int offset)
 {
+    // Qt's offset is just past the character that stopped the parser (unless the input ran
+    // out after white space): point at that character.
+    if (offset > 0 && offset <= json.size() && !QChar::isSpace(uchar(json.at(offset - 1))))
+        --offset;
     int line = 1;
     int column = 1;
     for (int i = 0; i < offset && i < json.size(); ++i) {
@@ -178,7 +182,9 @@ bool RuleSet::parse(const QByteArray &json, RuleSet *out, QString *error, const 
         }
         if (o.contains(u"match"_s)) {
             rule.match = QRegularExpression(o.value(u"match"_s).toString());
-            if (!o.value(u"match"_s).isString() || !rule.match.isValid())
+            if (!o.value(u"match"_s).isString())
+                return failAt(where + u".match"_s, u"must be a string (a regular expression)"_s);
+            if (!rule.match.isValid())
                 return failAt(where + u".match"_s, u"invalid regular expression: "_s + rule.match.errorString());
             rule.hasMatch = true;
         }
@@ -201,7 +207,8 @@ bool RuleSet::parse(const QByteArray &json, RuleSet *out, QString *error, const 
                 act.args = a.value(u"args"_s);
                 if (!validTemplate(act.args, &why))
                     return failAt(aw + u".args"_s, why);
-                act.to = a.value(u"to"_s).toString(u"sender"_s);
+                const QJsonValue to = a.value(u"to"_s);
+                act.to = to.isUndefined() ? u"sender"_s : to.toString(); // not a string: refused
                 if (act.to != u"sender" && act.to != u"namespace" && act.to != u"others"
                     && !(act.to.startsWith(u"room:") && act.to.size() > 5))
                     return failAt(aw + u".to"_s, u"\"%1\": expected sender, namespace, others or room:NAME"_s.arg(act.to));

@@ -46,7 +46,9 @@ SocketIoPacket SocketIoPacket::connect(const QString &nsp, const QJsonValue &pay
     SocketIoPacket p;
     p.m_type = Type::Connect;
     p.m_nsp = nsp;
-    p.m_payload = payload;
+    // A default QJsonValue is null, and "0null" is not a valid CONNECT: no payload instead.
+    if (!payload.isNull())
+        p.m_payload = payload;
     return p;
 }
 
@@ -244,18 +246,13 @@ SocketIoPacket::Error SocketIoDecoder::parse(const QByteArray &utf8, SocketIoPac
 
     if (i < n && utf8.at(i) == '/') {
         const qsizetype comma = utf8.indexOf(',', i);
-        if (comma < 0) {
-            // "0/chat" with nothing after is a namespace without payload; anything else is not.
-            const qsizetype brace = utf8.indexOf('{', i);
-            const qsizetype bracket = utf8.indexOf('[', i);
-            if (brace >= 0 || bracket >= 0)
-                return E::UnterminatedNamespace;
-            p.m_nsp = QString::fromUtf8(utf8.mid(i));
-            i = n;
-        } else {
-            p.m_nsp = QString::fromUtf8(utf8.mid(i, comma - i));
-            i = comma + 1;
-        }
+        // "0/chat" with nothing after is a namespace without payload; JSON before the first
+        // ',' (as in 2/chat["a",1], where the ',' is inside the payload) means it is missing.
+        const QByteArrayView name = QByteArrayView(utf8).sliced(i, (comma < 0 ? n : comma) - i);
+        if (name.contains('{') || name.contains('['))
+            return E::UnterminatedNamespace;
+        p.m_nsp = QString::fromUtf8(name);
+        i = comma < 0 ? n : comma + 1;
     }
 
     {

@@ -3,6 +3,7 @@
 #include "connection.h"
 #include "httpfront_p.h"
 #include "httprequest.h"
+#include "plainconnection.h"
 #include "pollingtransport_p.h"
 #include "socket.h"
 #include "transport_p.h"
@@ -48,6 +49,12 @@ EventServer::EventServer(const ServerOptions &options, QObject *parent)
     qRegisterMetaType<Sockscope::HandshakeRecord>();
     qRegisterMetaType<Sockscope::Arguments>("Sockscope::Arguments");
     qRegisterMetaType<Sockscope::Ack>();
+    qRegisterMetaType<Sockscope::WebSocketFrame>();
+    qRegisterMetaType<Sockscope::PlainConnection *>();
+    // The signals name these by pointer to types moc only saw declared: register them so that
+    // queued connections and QSignalSpy can carry them.
+    qRegisterMetaType<Sockscope::Socket *>();
+    qRegisterMetaType<Sockscope::Connection *>();
     m_front = new HttpFront(this);
     m_wsServer = new QWebSocketServer(u"Sockscope"_s, QWebSocketServer::NonSecureMode, this);
     connect(m_wsServer, &QWebSocketServer::newConnection, this,
@@ -60,6 +67,12 @@ EventServer::~EventServer()
     close();
 }
 
+void EventServer::setOptions(const ServerOptions &options)
+{
+    m_options = options;
+    m_wsServer->setSupportedSubprotocols(m_options.plainSubprotocols);
+}
+
 bool EventServer::listen(const QHostAddress &address, quint16 port)
 {
     const QString invalid = m_options.validate();
@@ -70,6 +83,7 @@ bool EventServer::listen(const QHostAddress &address, quint16 port)
     }
     if (m_front->isListening())
         m_front->close();
+    m_wsServer->setSupportedSubprotocols(m_options.plainSubprotocols);
     if (!m_front->listen(address, port)) {
         m_error = Error::ListenFailed;
         m_errorString = u"cannot listen on %1:%2: %3"_s.arg(address.toString())
@@ -107,6 +121,9 @@ void EventServer::close()
     const auto connections = m_connections.values();
     for (Connection *c : connections)
         c->closeConnection(u"server shutting down"_s);
+    const auto plains = m_plainConnections.values();
+    for (PlainConnection *p : plains)
+        p->close(int(QWebSocketProtocol::CloseCodeGoingAway), u"server shutting down"_s);
     m_pendingUpgrades.clear();
     if (wasListening)
         Q_EMIT listeningChanged(false);
@@ -233,6 +250,11 @@ void EventServer::routeRequest(QTcpSocket *socket, const HttpRequest &request,
     if (serveStatic(socket, request))
         return;
     const QString path = request.path();
+    if (!m_options.plainPath.isEmpty()
+        && (path == m_options.plainPath || path == m_options.plainPath + u'/')) {
+        routePlain(socket, request, record);
+        return;
+    }
     const QString base = m_options.path;
     const bool engine = path == base || path + u'/' == base;
     if (!engine) {
@@ -262,7 +284,10 @@ void EventServer::routeRequest(QTcpSocket *socket, const HttpRequest &request,
     }
     if (eio != u"4") {
         refuse(socket, record, 400, engineError(5, "Unsupported protocol version"),
-               eio.isEmpty() ? u"missing EIO query parameter (this server speaks EIO=4)"_s
+               eio.isEmpty() ? (record.isUpgrade && !m_options.plainPath.isEmpty()
+                                        ? u"missing EIO query parameter: a plain WebSocket client? "
+                                          "Those connect to %1"_s.arg(m_options.plainPath)
+                                        : u"missing EIO query parameter (this server speaks EIO=4)"_s)
                              : u"Engine.IO version %1 requested; this server speaks EIO=4"_s.arg(eio),
                cors);
         return;
@@ -303,6 +328,11 @@ void EventServer::routeRequest(QTcpSocket *socket, const HttpRequest &request,
     }
 
     record.transport = u"websocket"_s;
+    handOver(socket, record);
+}
+
+void EventServer::handOver(QTcpSocket *socket, const HandshakeRecord &record)
+{
     const QString key = peerKey(socket->peerAddress(), socket->peerPort());
     m_pendingUpgrades.insert(key, record);
     if (auto *recording = qobject_cast<RecordingSocket *>(socket)) {
@@ -378,6 +408,39 @@ void EventServer::handlePolling(QTcpSocket *socket, const HttpRequest &request,
     }
 }
 
+void EventServer::routePlain(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record)
+{
+    const QString origin = QString::fromUtf8(request.header("origin"));
+    if (!m_options.isOriginAllowed(origin)) {
+        refuse(socket, record, 403, "Origin not allowed\n", u"origin %1 is not allowed"_s.arg(origin));
+        return;
+    }
+    if (request.query().hasQueryItem(u"EIO"_s)) {
+        refuse(socket, record, 400,
+               "This is the plain WebSocket endpoint; Socket.IO clients connect to "
+                       + m_options.path.toUtf8() + '\n',
+               u"a Socket.IO client on the plain WebSocket path %1"_s.arg(m_options.plainPath));
+        return;
+    }
+    if (!record.isUpgrade || request.method != "GET") {
+        refuse(socket, record, 426,
+               "Plain WebSocket endpoint: open it with new WebSocket('ws://host:port"
+                       + m_options.plainPath.toUtf8() + "')\n",
+               u"plain WebSocket path requested without a WebSocket upgrade"_s,
+               { { "Upgrade", "websocket" } });
+        return;
+    }
+    record.transport = u"websocket (plain)"_s;
+    handOver(socket, record);
+}
+
+void EventServer::onPlainClosed(PlainConnection *connection, int code, const QString &reason)
+{
+    m_plainConnections.remove(connection->id());
+    Q_EMIT plainConnectionClosed(connection, code, reason);
+    connection->deleteLater();
+}
+
 void EventServer::onWebSocketConnected()
 {
     while (QWebSocket *ws = m_wsServer->nextPendingConnection()) {
@@ -397,6 +460,15 @@ void EventServer::onWebSocketConnected()
         }
         if (record.statusCode == 0)
             record.statusCode = 101;
+        if (record.transport == u"websocket (plain)") {
+            const QString id = generateId();
+            record.connectionId = id;
+            auto *plain = new PlainConnection(id, ws, record, this);
+            m_plainConnections.insert(id, plain);
+            Q_EMIT handshakeReceived(record);
+            Q_EMIT plainConnectionOpened(plain);
+            continue;
+        }
         if (!record.connectionId.isEmpty()) {
             // The upgrade probe of a polling connection.
             auto *probe = new WebSocketTransport(ws, m_options.maxPayload);

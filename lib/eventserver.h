@@ -20,6 +20,8 @@ namespace Sockscope {
 
 class Connection;
 class HttpFront;
+class PlainConnection;
+struct WebSocketFrame;
 class HttpRequest;
 class Socket;
 
@@ -51,7 +53,7 @@ public:
 
     ServerOptions options() const { return m_options; }
     // Takes effect for connections opened afterwards.
-    void setOptions(const ServerOptions &options) { m_options = options; }
+    void setOptions(const ServerOptions &options);
 
     bool listen(const QHostAddress &address = QHostAddress::LocalHost, quint16 port = 0);
     bool isListening() const;
@@ -69,6 +71,8 @@ public:
     QList<Namespace *> namespaces() const { return m_namespaces.values(); }
 
     QList<Connection *> connections() const { return m_connections.values(); }
+    QList<PlainConnection *> plainConnections() const { return m_plainConnections.values(); }
+    PlainConnection *plainConnection(const QString &id) const { return m_plainConnections.value(id); }
     Connection *connection(const QString &id) const { return m_connections.value(id); }
     // The socket with this id, in whichever namespace.
     Socket *socket(const QString &id) const;
@@ -101,11 +105,23 @@ Q_SIGNALS:
     void errorOccurred(const QString &connectionId, const QString &message);
     void listeningChanged(bool listening);
 
+    // Plain WebSocket clients on options().plainPath.
+    void plainConnectionOpened(Sockscope::PlainConnection *connection);
+    void plainConnectionClosed(Sockscope::PlainConnection *connection, int code,
+                               const QString &reason);
+    void plainMessageReceived(Sockscope::PlainConnection *connection, const QByteArray &data,
+                              bool binary);
+    void plainMessageSent(Sockscope::PlainConnection *connection, const QByteArray &data,
+                          bool binary);
+    // Every frame in and out, as it arrived or left.
+    void plainFrame(Sockscope::PlainConnection *connection, const Sockscope::WebSocketFrame &frame);
+
 private:
     friend class Connection;
     friend class Socket;
     friend class Namespace;
     friend class HttpFront;
+    friend class PlainConnection;
 
     void routeRequest(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record);
     void refuse(QTcpSocket *socket, HandshakeRecord record, int status, const QByteArray &body,
@@ -113,9 +129,12 @@ private:
     void handlePolling(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record,
                        const HttpHeaders &cors);
     bool serveStatic(QTcpSocket *socket, const HttpRequest &request);
+    void routePlain(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record);
+    void handOver(QTcpSocket *socket, const HandshakeRecord &record);
     HttpHeaders corsHeaders(const HttpRequest &request) const;
     void onWebSocketConnected();
     void onConnectionClosed(Connection *connection, const QString &reason);
+    void onPlainClosed(PlainConnection *connection, int code, const QString &reason);
     QString generateId() const;
 
     ServerOptions m_options;
@@ -123,6 +142,7 @@ private:
     QWebSocketServer *m_wsServer = nullptr;
     QHash<QString, Namespace *> m_namespaces;
     QHash<QString, Connection *> m_connections;
+    QHash<QString, PlainConnection *> m_plainConnections;
     // Upgrades handed to QWebSocketServer, by "address|port", until the QWebSocket appears.
     QHash<QString, HandshakeRecord> m_pendingUpgrades;
     Error m_error = Error::NoError;

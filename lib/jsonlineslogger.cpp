@@ -2,6 +2,7 @@
 
 #include "connection.h"
 #include "eventserver.h"
+#include "plainconnection.h"
 #include "socket.h"
 
 #include <QDateTime>
@@ -109,6 +110,40 @@ JsonLinesLogger::JsonLinesLogger(EventServer *server, QIODevice *out, QObject *p
                     o.insert(u"connection"_s, connection);
                 o.insert(u"message"_s, message);
                 write(u"error"_s, o);
+            });
+    connect(server, &EventServer::plainConnectionOpened, this, [this](PlainConnection *c) {
+        QJsonObject o;
+        o.insert(u"connection"_s, c->id());
+        o.insert(u"transport"_s, u"websocket (plain)"_s);
+        o.insert(u"remote"_s, u"%1:%2"_s.arg(c->remoteAddress().toString()).arg(c->remotePort()));
+        if (!c->subprotocol().isEmpty())
+            o.insert(u"subprotocol"_s, c->subprotocol());
+        write(u"plain_connect"_s, o);
+    });
+    auto plainMessage = [this](const char *direction, PlainConnection *c, const QByteArray &data,
+                               bool binary) {
+        QJsonObject o;
+        o.insert(u"connection"_s, c->id());
+        o.insert(u"direction"_s, QString::fromLatin1(direction));
+        o.insert(u"opcode"_s, binary ? u"binary"_s : u"text"_s);
+        o.insert(u"size"_s, qint64(data.size()));
+        if (binary)
+            o.insert(u"base64"_s, QString::fromLatin1(data.toBase64()));
+        else
+            o.insert(u"text"_s, QString::fromUtf8(data));
+        write(u"plain_message"_s, o);
+    };
+    connect(server, &EventServer::plainMessageReceived, this,
+            [plainMessage](PlainConnection *c, const QByteArray &d, bool b) { plainMessage("in", c, d, b); });
+    connect(server, &EventServer::plainMessageSent, this,
+            [plainMessage](PlainConnection *c, const QByteArray &d, bool b) { plainMessage("out", c, d, b); });
+    connect(server, &EventServer::plainConnectionClosed, this,
+            [this](PlainConnection *c, int code, const QString &reason) {
+                QJsonObject o;
+                o.insert(u"connection"_s, c->id());
+                o.insert(u"code"_s, code);
+                o.insert(u"reason"_s, reason);
+                write(u"plain_close"_s, o);
             });
     connect(server, &EventServer::connectionUpgraded, this, [this](Connection *c) {
         QJsonObject o;

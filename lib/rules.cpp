@@ -2,6 +2,7 @@
 
 #include "eventserver.h"
 #include "namespace.h"
+#include "plainconnection.h"
 #include "socket.h"
 
 #include <QDateTime>
@@ -126,8 +127,9 @@ bool RuleSet::parse(const QByteArray &json, RuleSet *out, QString *error, const 
         return failAt(u"top level"_s, u"must be a JSON object with \"namespaces\" and \"rules\""_s);
     const QJsonObject root = doc.object();
     for (auto it = root.begin(); it != root.end(); ++it) {
-        if (it.key() != u"namespaces" && it.key() != u"rules" && it.key() != u"description")
-            return failAt(u"top level"_s, u"unknown key \"%1\" (expected namespaces, rules, description)"_s.arg(it.key()));
+        if (it.key() != u"namespaces" && it.key() != u"rules" && it.key() != u"plain"
+            && it.key() != u"description")
+            return failAt(u"top level"_s, u"unknown key \"%1\" (expected namespaces, rules, plain, description)"_s.arg(it.key()));
     }
     RuleSet r;
     r.sourceName = sourceName;
@@ -242,6 +244,52 @@ bool RuleSet::parse(const QByteArray &json, RuleSet *out, QString *error, const 
         }
         r.rules.append(rule);
     }
+    const QJsonValue pv = root.value(u"plain"_s);
+    if (!pv.isUndefined() && !pv.isArray())
+        return failAt(u"plain"_s, u"must be an array of plain WebSocket rules"_s);
+    const QJsonArray plain = pv.toArray();
+    for (qsizetype i = 0; i < plain.size(); ++i) {
+        const QString where = u"plain[%1]"_s.arg(i);
+        if (!plain.at(i).isObject())
+            return failAt(where, u"must be an object such as {\"match\": \"^ping$\", \"reply\": \"pong\"}"_s);
+        const QJsonObject o = plain.at(i).toObject();
+        for (auto it = o.begin(); it != o.end(); ++it) {
+            static const QStringList keys = { u"on"_s, u"match"_s, u"reply"_s, u"echo"_s,
+                                              u"close"_s, u"description"_s };
+            if (!keys.contains(it.key()))
+                return failAt(where, u"unknown key \"%1\" (expected on, match, reply, echo, close)"_s.arg(it.key()));
+        }
+        PlainRule rule;
+        rule.on = o.value(u"on"_s).toString(u"text"_s);
+        if (rule.on != u"text" && rule.on != u"binary" && rule.on != u"*")
+            return failAt(where + u".on"_s, u"\"%1\": expected text, binary or *"_s.arg(rule.on));
+        if (o.contains(u"match"_s)) {
+            if (!o.value(u"match"_s).isString())
+                return failAt(where + u".match"_s, u"must be a string (a regular expression)"_s);
+            rule.match = QRegularExpression(o.value(u"match"_s).toString());
+            if (!rule.match.isValid())
+                return failAt(where + u".match"_s, u"invalid regular expression: "_s + rule.match.errorString());
+            rule.hasMatch = true;
+        }
+        const int actions = int(o.contains(u"reply"_s)) + int(o.contains(u"echo"_s)) + int(o.contains(u"close"_s));
+        if (actions != 1)
+            return failAt(where, u"needs exactly one of reply, echo or close"_s);
+        if (o.contains(u"reply"_s)) {
+            if (!o.value(u"reply"_s).isString())
+                return failAt(where + u".reply"_s, u"must be a string (\"$text\" stands for the message)"_s);
+            rule.reply = o.value(u"reply"_s).toString();
+        } else if (o.contains(u"echo"_s)) {
+            if (o.value(u"echo"_s) != QJsonValue(true))
+                return failAt(where + u".echo"_s, u"must be true"_s);
+            rule.echo = true;
+        } else {
+            const int code = o.value(u"close"_s).toInt(-1);
+            if (code != 1000 && (code < 3000 || code > 4999))
+                return failAt(where + u".close"_s, u"must be 1000 or a close code from 3000 to 4999"_s);
+            rule.closeCode = code;
+        }
+        r.plain.append(rule);
+    }
     *out = std::move(r);
     return true;
 }
@@ -348,6 +396,33 @@ QList<QMetaObject::Connection> RuleSet::install(EventServer *server) const
         }
     }
 
+    // Plain WebSocket clients: the first rule that matches a message answers it.
+    made.append(QObject::connect(server, &EventServer::plainMessageReceived, server,
+                                 [self](PlainConnection *c, const QByteArray &data, bool binary) {
+        for (const PlainRule &rule : self->plain) {
+            if (rule.on != u"*" && (rule.on == u"binary") != binary)
+                continue;
+            const QString text = QString::fromUtf8(data);
+            if (rule.hasMatch && (binary || !rule.match.match(text).hasMatch()))
+                continue;
+            if (rule.echo) {
+                if (binary)
+                    c->sendBinary(data);
+                else
+                    c->sendText(text);
+            } else if (rule.closeCode > 0) {
+                c->close(rule.closeCode, u"closed by rule"_s);
+            } else {
+                QString reply = rule.reply;
+                reply.replace(u"$$"_s, QString(QChar(0xE000)));
+                reply.replace(u"$text"_s, text);
+                reply.replace(u"$now"_s, QString::number(QDateTime::currentMSecsSinceEpoch()));
+                reply.replace(QChar(0xE000), u'$');
+                c->sendText(reply);
+            }
+            return;
+        }
+    }));
     made.append(QObject::connect(server, &EventServer::socketConnected, server,
                                  [self, run](Socket *socket) {
         const QString nsp = socket->namespaceName();

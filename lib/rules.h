@@ -42,6 +42,9 @@ class Ack;
         {"disconnect": true}
         {"refuse": MESSAGE, "unless": {"key": value, …}}   ($connect only) refuse the CONNECT
                                             with MESSAGE unless the auth payload has these values
+    "plain": rules for plain WebSocket clients, first match wins:
+        {"on": "text" | "binary" | "*", "match": REGEX, "reply": "pong: $text"}
+        {"on": "*", "echo": true}           {"match": "^bye$", "close": 1000}
     TEMPLATE: "$args" (the event's arguments as they came), or a JSON array in which these
     strings are replaced anywhere: "$args" (spliced into the array it is in), "$arg0", "$arg1"…,
     "$auth" (the CONNECT auth payload, {} when none), "$now" (milliseconds since the epoch),
@@ -68,8 +71,20 @@ public:
         QList<Action> actions;
     };
 
+    // Plain WebSocket clients (the plain path): the first rule that matches answers.
+    struct PlainRule
+    {
+        QString on = QStringLiteral("text"); // "text", "binary" or "*"
+        QRegularExpression match; // over the text
+        bool hasMatch = false;
+        QString reply; // text to send; "$text" is the message, "$now" the time in ms
+        bool echo = false; // send the message back as it came
+        int closeCode = 0; // close with this code
+    };
+
     QStringList namespaces;
     QList<Rule> rules;
+    QList<PlainRule> plain;
     QString sourceName; // file name, for messages
 
     // On failure, error says where and what, e.g. "rules[2].do[0]: unknown action …".

@@ -16,6 +16,10 @@ struct ServerOptions
     // Origins allowed to open connections; "*" or empty allows any. Requests without an
     // Origin header (non-browser clients) are always allowed.
     QStringList allowedOrigins = { QStringLiteral("*") };
+    // Path of the plain WebSocket endpoint (no Socket.IO); empty turns it off.
+    QString plainPath = QStringLiteral("/ws");
+    // Sub-protocols the plain endpoint accepts when a client offers them.
+    QStringList plainSubprotocols;
     bool serveClient = true; // GET <path>socket.io.js: our browser client
     bool serveDemoPage = false; // GET /: the demo page
     int maxAttachments = 64; // binary attachments in one packet

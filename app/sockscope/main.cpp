@@ -77,6 +77,8 @@ int main(int argc, char *argv[])
             { u"cors-origin"_s, u"Allowed origin; repeat or separate with commas; \"*\" allows any (default)."_s, u"origin"_s },
             { u"rules"_s, u"Auto-reply rules file (JSON; see README)."_s, u"file"_s },
             { u"reveal-secrets"_s, u"Print auth payloads and Authorization/Cookie headers unredacted."_s },
+            { u"raw-path"_s, u"Path of the plain WebSocket endpoint (default /ws; \"\" turns it off)."_s, u"path"_s, u"/ws"_s },
+            { u"subprotocol"_s, u"Sub-protocol the plain endpoint accepts when offered (repeatable)."_s, u"name"_s },
     });
     if (!p.parse(QCoreApplication::arguments()))
         return fail(2, p.errorText() + u" (see --help)"_s);
@@ -109,6 +111,13 @@ int main(int argc, char *argv[])
     options.connectTimeout = int(connectTimeout);
     options.path = p.value(u"path"_s);
     options.serveDemoPage = true;
+    options.plainPath = p.value(u"raw-path"_s);
+    if (!options.plainPath.isEmpty() && !options.plainPath.startsWith(u'/'))
+        return fail(2, u"--raw-path must start with '/' (or be \"\" to turn it off)"_s);
+    if (!options.plainPath.isEmpty()
+        && (options.plainPath == options.path || options.plainPath + u'/' == options.path))
+        return fail(2, u"--raw-path must differ from --path"_s);
+    options.plainSubprotocols = p.values(u"subprotocol"_s);
     if (p.isSet(u"cors-origin"_s)) {
         options.allowedOrigins.clear();
         for (const QString &v : p.values(u"cors-origin"_s))

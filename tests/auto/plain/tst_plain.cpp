@@ -1,0 +1,262 @@
+// The plain WebSocket endpoint: bare WebSocket clients served beside Socket.IO on one port.
+#include <eventclient.h>
+#include <eventserver.h>
+#include <plainconnection.h>
+#include <rules.h>
+
+#include <QSignalSpy>
+#include <QTest>
+#include <QWebSocket>
+
+using namespace Qt::StringLiterals;
+using namespace Sockscope;
+
+class tst_Plain : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void textAndBinaryRoundTrip();
+    void fragmentedMessageReassembled();
+    void pingPongBothWays();
+    void closeCodeAndReasonBothSides();
+    void serverSendsAndCloses();
+    void subprotocolAccepted();
+    void refusals();
+    void rulesParsePlain_data();
+    void rulesParsePlain();
+    void offTurnsItOff();
+
+private:
+    QUrl plainUrl(const QString &path = u"/ws"_s) const
+    {
+        return QUrl(u"ws://127.0.0.1:%1%2"_s.arg(m_server->serverPort()).arg(path));
+    }
+    EventServer *m_server = nullptr;
+};
+
+void tst_Plain::init()
+{
+    ServerOptions o;
+    o.plainSubprotocols = { u"chat.v2"_s };
+    m_server = new EventServer(o);
+    RuleSet rules;
+    QString error;
+    QVERIFY2(RuleSet::load(QStringLiteral(SOCKSCOPE_SOURCE_DIR "/resources/rules/echo-plain.json"),
+                           &rules, &error), qPrintable(error));
+    rules.install(m_server);
+    QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
+}
+
+void tst_Plain::cleanup()
+{
+    delete m_server;
+}
+
+void tst_Plain::textAndBinaryRoundTrip()
+{
+    QSignalSpy opened(m_server, &EventServer::plainConnectionOpened);
+    QSignalSpy received(m_server, &EventServer::plainMessageReceived);
+    QSignalSpy handshakes(m_server, &EventServer::handshakeReceived);
+    QWebSocket ws;
+    QStringList texts;
+    QList<QByteArray> binaries;
+    connect(&ws, &QWebSocket::textMessageReceived, &ws, [&](const QString &t) { texts.append(t); });
+    connect(&ws, &QWebSocket::binaryMessageReceived, &ws, [&](const QByteArray &b) { binaries.append(b); });
+    ws.open(plainUrl());
+    QTRY_COMPARE(opened.size(), 1);
+    auto *plain = opened.at(0).at(0).value<PlainConnection *>();
+    QVERIFY(plain);
+    QCOMPARE(plain->id().size(), 20);
+    QCOMPARE(m_server->plainConnections().size(), 1);
+    const auto record = handshakes.last().at(0).value<HandshakeRecord>();
+    QCOMPARE(record.transport, u"websocket (plain)"_s);
+    QCOMPARE(record.connectionId, plain->id());
+    QCOMPARE(record.secWebSocketAccept, HandshakeRecord::acceptForKey(record.secWebSocketKey));
+    QVERIFY(record.rawResponse.startsWith("HTTP/1.1 101"));
+
+    ws.sendTextMessage(u"ping"_s);
+    ws.sendTextMessage(u"你好, plain"_s);
+    ws.sendBinaryMessage(QByteArray("\x00\xff\x10", 3));
+    QTRY_COMPARE(texts.size(), 2);
+    QCOMPARE(texts, (QStringList { u"pong"_s, u"你好, plain"_s }));
+    QTRY_COMPARE(binaries.size(), 1);
+    QCOMPARE(binaries.at(0), QByteArray("\x00\xff\x10", 3));
+    QCOMPARE(received.size(), 3);
+    QCOMPARE(received.at(2).at(2).toBool(), true);
+    QCOMPARE(plain->messagesReceived(), 3u);
+    QCOMPARE(plain->messagesSent(), 3u);
+}
+
+void tst_Plain::fragmentedMessageReassembled()
+{
+    QSignalSpy opened(m_server, &EventServer::plainConnectionOpened);
+    QWebSocket ws;
+    ws.setOutgoingFrameSize(1000);
+    QStringList texts;
+    connect(&ws, &QWebSocket::textMessageReceived, &ws, [&](const QString &t) { texts.append(t); });
+    ws.open(plainUrl());
+    QTRY_COMPARE(opened.size(), 1);
+    auto *plain = opened.at(0).at(0).value<PlainConnection *>();
+    QList<WebSocketFrame> frames;
+    QObject context; // the connection ends with this function
+    connect(plain, &PlainConnection::frameReceived, &context,
+            [&](const WebSocketFrame &f) { if (f.incoming) frames.append(f); });
+    const QString big(2500, u'x');
+    ws.sendTextMessage(big);
+    QTRY_COMPARE(texts.size(), 1);
+    QCOMPARE(texts.at(0), big);
+    QCOMPARE(frames.size(), 3);
+    QCOMPARE(frames.at(0).opcode, WebSocketFrame::Opcode::Text);
+    QCOMPARE(frames.at(0).fin, false);
+    QCOMPARE(frames.at(0).length, 1000);
+    QCOMPARE(frames.at(1).opcode, WebSocketFrame::Opcode::Continuation);
+    QCOMPARE(frames.at(2).opcode, WebSocketFrame::Opcode::Continuation);
+    QCOMPARE(frames.at(2).fin, true);
+    QCOMPARE(frames.at(2).length, 500);
+}
+
+void tst_Plain::pingPongBothWays()
+{
+    QSignalSpy opened(m_server, &EventServer::plainConnectionOpened);
+    QWebSocket ws;
+    QSignalSpy clientPong(&ws, &QWebSocket::pong);
+    ws.open(plainUrl());
+    QTRY_COMPARE(opened.size(), 1);
+    auto *plain = opened.at(0).at(0).value<PlainConnection *>();
+    QList<WebSocketFrame> frames;
+    QObject context; // the connection ends with this function
+    connect(plain, &PlainConnection::frameReceived, &context, [&](const WebSocketFrame &f) { frames.append(f); });
+    plain->ping("are you there");
+    QTRY_VERIFY(!frames.isEmpty() && frames.last().opcode == WebSocketFrame::Opcode::Pong);
+    QCOMPARE(frames.last().payload, QByteArray("are you there"));
+    QCOMPARE(frames.first().opcode, WebSocketFrame::Opcode::Ping);
+    QCOMPARE(frames.first().incoming, false);
+    ws.ping("client ping");
+    QTRY_COMPARE(clientPong.size(), 1);
+    QCOMPARE(clientPong.at(0).at(1).toByteArray(), QByteArray("client ping"));
+}
+
+void tst_Plain::closeCodeAndReasonBothSides()
+{
+    QSignalSpy opened(m_server, &EventServer::plainConnectionOpened);
+    QSignalSpy closed(m_server, &EventServer::plainConnectionClosed);
+    QWebSocket ws;
+    ws.open(plainUrl());
+    QTRY_COMPARE(opened.size(), 1);
+    ws.close(QWebSocketProtocol::CloseCode(4001), u"client is done"_s);
+    QTRY_COMPARE(closed.size(), 1);
+    QCOMPARE(closed.at(0).at(1).toInt(), 4001);
+    QCOMPARE(closed.at(0).at(2).toString(), u"client is done"_s);
+    QTRY_VERIFY(m_server->plainConnections().isEmpty());
+}
+
+void tst_Plain::serverSendsAndCloses()
+{
+    QSignalSpy opened(m_server, &EventServer::plainConnectionOpened);
+    QWebSocket ws;
+    QSignalSpy gone(&ws, &QWebSocket::disconnected);
+    QStringList texts;
+    QList<QByteArray> binaries;
+    connect(&ws, &QWebSocket::textMessageReceived, &ws, [&](const QString &t) { texts.append(t); });
+    connect(&ws, &QWebSocket::binaryMessageReceived, &ws, [&](const QByteArray &b) { binaries.append(b); });
+    ws.open(plainUrl());
+    QTRY_COMPARE(opened.size(), 1);
+    auto *plain = opened.at(0).at(0).value<PlainConnection *>();
+    QVERIFY(plain->sendText(u"from the server"_s));
+    QVERIFY(plain->sendBinary("\x01\x02"));
+    QTRY_COMPARE(texts, QStringList { u"from the server"_s });
+    QTRY_COMPARE(binaries.size(), 1);
+    plain->close(4002, u"bye now"_s);
+    QTRY_COMPARE(gone.size(), 1);
+    QCOMPARE(int(ws.closeCode()), 4002);
+    QCOMPARE(ws.closeReason(), u"bye now"_s);
+    QVERIFY(!plain->sendText(u"too late"_s));
+}
+
+void tst_Plain::subprotocolAccepted()
+{
+    QSignalSpy opened(m_server, &EventServer::plainConnectionOpened);
+    QWebSocket ws;
+    QNetworkRequest request(plainUrl());
+    request.setRawHeader("Sec-WebSocket-Protocol", "chat.v1, chat.v2");
+    ws.open(request);
+    QTRY_COMPARE(opened.size(), 1);
+    auto *plain = opened.at(0).at(0).value<PlainConnection *>();
+    QCOMPARE(plain->offeredSubprotocols(), (QStringList { u"chat.v1"_s, u"chat.v2"_s }));
+    QCOMPARE(plain->subprotocol(), u"chat.v2"_s);
+    QTRY_COMPARE(ws.subprotocol(), u"chat.v2"_s);
+}
+
+void tst_Plain::refusals()
+{
+    QSignalSpy handshakes(m_server, &EventServer::handshakeReceived);
+    // A plain client on the Socket.IO path: refused, and the record says where to go.
+    QWebSocket plainOnEngine;
+    QSignalSpy gone1(&plainOnEngine, &QWebSocket::disconnected);
+    plainOnEngine.open(QUrl(u"ws://127.0.0.1:%1/socket.io/"_s.arg(m_server->serverPort())));
+    QTRY_COMPARE(gone1.size(), 1);
+    QTRY_VERIFY(!handshakes.isEmpty());
+    auto r = handshakes.last().at(0).value<HandshakeRecord>();
+    QCOMPARE(r.statusCode, 400);
+    QVERIFY2(r.error.contains(u"/ws"_s), qPrintable(r.error));
+
+    // A Socket.IO client on the plain path: a connect error naming the Socket.IO path.
+    EventClient client;
+    client.setUrl(QUrl(u"http://127.0.0.1:%1/"_s.arg(m_server->serverPort())));
+    ClientOptions co;
+    co.path = u"/ws/"_s;
+    co.transport = ClientOptions::Transport::Polling;
+    client.setOptions(co);
+    QSignalSpy error(&client, &EventClient::connectErrorOccurred);
+    client.open();
+    QTRY_COMPARE(error.size(), 1);
+    QVERIFY2(error.at(0).at(0).toString().contains(u"/socket.io/"_s), qPrintable(error.at(0).at(0).toString()));
+    QVERIFY(m_server->plainConnections().isEmpty());
+}
+
+void tst_Plain::rulesParsePlain_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("ok") << QByteArray(R"({"plain":[{"match":"^a$","reply":"b $text"},{"on":"*","echo":true},{"match":"bye","close":1000}]})") << QString();
+    QTest::newRow("not array") << QByteArray(R"({"plain":{}})") << u"plain: must be an array"_s;
+    QTest::newRow("two actions") << QByteArray(R"({"plain":[{"reply":"x","echo":true}]})") << u"plain[0]: needs exactly one"_s;
+    QTest::newRow("bad on") << QByteArray(R"({"plain":[{"on":"frames","echo":true}]})") << u"plain[0].on"_s;
+    QTest::newRow("bad regex") << QByteArray(R"({"plain":[{"match":"(","echo":true}]})") << u"plain[0].match"_s;
+    QTest::newRow("bad close") << QByteArray(R"({"plain":[{"close":1006}]})") << u"plain[0].close"_s;
+    QTest::newRow("unknown key") << QByteArray(R"({"plain":[{"echo":true,"loud":1}]})") << u"unknown key \"loud\""_s;
+}
+
+void tst_Plain::rulesParsePlain()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, error);
+    RuleSet r;
+    QString message;
+    const bool ok = RuleSet::parse(json, &r, &message, u"t.json"_s);
+    QCOMPARE(ok, error.isEmpty());
+    if (!ok)
+        QVERIFY2(message.contains(error), qPrintable(message));
+    else
+        QCOMPARE(r.plain.size(), 3);
+}
+
+void tst_Plain::offTurnsItOff()
+{
+    ServerOptions o = m_server->options();
+    o.plainPath.clear();
+    m_server->setOptions(o);
+    QSignalSpy handshakes(m_server, &EventServer::handshakeReceived);
+    QWebSocket ws;
+    QSignalSpy gone(&ws, &QWebSocket::disconnected);
+    ws.open(plainUrl());
+    QTRY_COMPARE(gone.size(), 1);
+    QTRY_VERIFY(!handshakes.isEmpty());
+    QCOMPARE(handshakes.last().at(0).value<HandshakeRecord>().statusCode, 404);
+}
+
+QTEST_GUILESS_MAIN(tst_Plain)
+#include "tst_plain.moc"

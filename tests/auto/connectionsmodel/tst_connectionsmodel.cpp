@@ -1,0 +1,236 @@
+// ConnectionsModel against a real server on 127.0.0.1: rows appear and go with sockets and
+// hold the right values; updates are coalesced into one dataChanged per row.
+#include <connection.h>
+#include <connectionsmodel.h>
+#include <eventclient.h>
+#include <eventserver.h>
+#include <namespace.h>
+#include <socket.h>
+
+#include "loopback.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using namespace Sockscope;
+
+class tst_ConnectionsModel : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void rowsFollowSockets();
+    void countersRoomsAndPing();
+    void oneDataChangedPerRowChange();
+    void sortRoleIsRaw();
+    void pollingUpgradeShown();
+    void existingSocketsAdoptedAndServerDetached();
+
+private:
+    static QString cell(const ConnectionsModel &m, int row, ConnectionsColumn c,
+                        int role = Qt::DisplayRole)
+    {
+        return m.index(row, int(c)).data(role).toString();
+    }
+};
+
+void tst_ConnectionsModel::rowsFollowSockets()
+{
+    EventServer server;
+    server.of(u"/chat"_s);
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    ConnectionsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setServer(&server);
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(model.columnCount(), int(ConnectionsColumn::Count));
+
+    auto a = Loopback::connectClient(server);
+    QVERIFY(a->isConnected());
+    auto b = Loopback::connectClient(server, u"/chat"_s);
+    QVERIFY(b->isConnected());
+    QTRY_COMPARE(model.rowCount(), 2);
+    QCOMPARE(model.connectionCount(), 2);
+
+    const int ra = model.rowOf(a->id());
+    const int rb = model.rowOf(b->id());
+    QVERIFY(ra >= 0 && rb >= 0 && ra != rb);
+    QCOMPARE(cell(model, ra, ConnectionsColumn::Socket), a->id());
+    QCOMPARE(cell(model, ra, ConnectionsColumn::Connection), a->connectionId());
+    QCOMPARE(cell(model, ra, ConnectionsColumn::Namespace), u"/"_s);
+    QCOMPARE(cell(model, rb, ConnectionsColumn::Namespace), u"/chat"_s);
+    QCOMPARE(cell(model, ra, ConnectionsColumn::Transport), u"websocket"_s);
+    QVERIFY2(cell(model, ra, ConnectionsColumn::RemoteAddress).startsWith(u"127.0.0.1:"_s),
+             qPrintable(cell(model, ra, ConnectionsColumn::RemoteAddress)));
+    QCOMPARE(model.index(ra, 0).data(SocketIdRole).toString(), a->id());
+    QVERIFY(!cell(model, ra, ConnectionsColumn::ConnectedSince).isEmpty());
+
+    // The first client leaves: its row goes, the other one's is still found by id.
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    a->close();
+    QTRY_COMPARE(model.rowCount(), 1);
+    QCOMPARE(removed.size(), 1);
+    QCOMPARE(model.rowOf(a->id()), -1);
+    QCOMPARE(model.rowOf(b->id()), 0);
+    QCOMPARE(cell(model, 0, ConnectionsColumn::Socket), b->id());
+
+    // Transport loss removes the row too.
+    b.reset();
+    QTRY_COMPARE(model.rowCount(), 0);
+}
+
+void tst_ConnectionsModel::countersRoomsAndPing()
+{
+    ServerOptions options;
+    options.pingInterval = 100;
+    options.pingTimeout = 2000;
+    EventServer server(options);
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    ConnectionsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setServer(&server);
+    model.setRefreshInterval(100);
+
+    auto client = Loopback::connectClient(server);
+    QVERIFY(client->isConnected());
+    QTRY_COMPARE(model.rowCount(), 1);
+    QCOMPARE(cell(model, 0, ConnectionsColumn::EventsIn), u"0"_s);
+    QCOMPARE(cell(model, 0, ConnectionsColumn::Rooms), QString());
+
+    for (int i = 0; i < 3; ++i)
+        client->send(u"hello"_s, { i });
+    QTRY_COMPARE(cell(model, 0, ConnectionsColumn::EventsIn), u"3"_s);
+    QCOMPARE(model.index(0, int(ConnectionsColumn::EventsIn)).data(SortRole).toULongLong(), 3u);
+
+    Socket *s = server.socket(client->id());
+    QVERIFY(s);
+    s->join(u"room-b"_s);
+    s->join(u"room-a"_s);
+    QTRY_COMPARE(cell(model, 0, ConnectionsColumn::Rooms), u"room-a, room-b"_s);
+    s->send(u"to-client"_s, { 1 });
+    QTRY_COMPARE(cell(model, 0, ConnectionsColumn::EventsOut), u"1"_s);
+
+    // Byte counters change without a signal; the periodic refresh catches them.
+    QTRY_VERIFY(model.index(0, int(ConnectionsColumn::BytesIn)).data(SortRole).toULongLong() > 0);
+    QTRY_VERIFY(model.index(0, int(ConnectionsColumn::BytesOut)).data(SortRole).toULongLong() > 0);
+    QTRY_COMPARE(model.index(0, int(ConnectionsColumn::BytesIn)).data(SortRole).toULongLong(),
+                 s->connection()->bytesReceived());
+
+    // The server pings every 100 ms; the client's pong gives a round trip.
+    QTRY_VERIFY(model.index(0, int(ConnectionsColumn::PingRoundTrip)).data(SortRole).toLongLong() >= 0);
+    QVERIFY(cell(model, 0, ConnectionsColumn::PingRoundTrip).endsWith(u" ms"_s));
+}
+
+void tst_ConnectionsModel::oneDataChangedPerRowChange()
+{
+    EventServer server;
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    ConnectionsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setServer(&server);
+    model.setRefreshInterval(60 * 60 * 1000); // only the signal-driven refresh in this test
+
+    auto a = Loopback::connectClient(server);
+    auto b = Loopback::connectClient(server);
+    QVERIFY(a->isConnected() && b->isConnected());
+    QTRY_COMPARE(model.rowCount(), 2);
+    QTRY_VERIFY(server.socket(a->id()) && server.socket(b->id()));
+
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    const int n = 200;
+    for (int i = 0; i < n; ++i)
+        a->send(u"burst"_s, { i });
+    QTRY_COMPARE(cell(model, model.rowOf(a->id()), ConnectionsColumn::EventsIn), QString::number(n));
+    // Far fewer updates than events, each one a whole row, and none for the quiet row.
+    QVERIFY2(changed.size() < n / 4, qPrintable(QString::number(changed.size())));
+    for (const auto &args : std::as_const(changed)) {
+        const auto tl = args.at(0).value<QModelIndex>();
+        const auto br = args.at(1).value<QModelIndex>();
+        QCOMPARE(tl.row(), br.row());
+        QCOMPARE(tl.row(), model.rowOf(a->id()));
+        QCOMPARE(tl.column(), 0);
+        QCOMPARE(br.column(), int(ConnectionsColumn::Count) - 1);
+    }
+    // Nothing changed: refreshing emits nothing.
+    changed.clear();
+    model.refreshAll();
+    model.refreshAll();
+    QVERIFY(changed.size() <= 2); // at most the byte counters that moved since
+}
+
+void tst_ConnectionsModel::sortRoleIsRaw()
+{
+    EventServer server;
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    ConnectionsModel model;
+    model.setServer(&server);
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.setSortRole(SortRole);
+    QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+
+    auto nine = Loopback::connectClient(server);
+    auto ten = Loopback::connectClient(server);
+    for (int i = 0; i < 9; ++i)
+        nine->send(u"e"_s);
+    for (int i = 0; i < 10; ++i)
+        ten->send(u"e"_s);
+    QTRY_COMPARE(model.rowCount(), 2);
+    QTRY_COMPARE(cell(model, model.rowOf(ten->id()), ConnectionsColumn::EventsIn), u"10"_s);
+    QTRY_COMPARE(cell(model, model.rowOf(nine->id()), ConnectionsColumn::EventsIn), u"9"_s);
+    // As text "10" < "9"; as numbers 9 < 10.
+    proxy.sort(int(ConnectionsColumn::EventsIn), Qt::AscendingOrder);
+    QCOMPARE(proxy.index(0, 0).data(SocketIdRole).toString(), nine->id());
+    QCOMPARE(proxy.index(1, 0).data(SocketIdRole).toString(), ten->id());
+    proxy.sort(int(ConnectionsColumn::EventsIn), Qt::DescendingOrder);
+    QCOMPARE(proxy.index(0, 0).data(SocketIdRole).toString(), ten->id());
+}
+
+void tst_ConnectionsModel::pollingUpgradeShown()
+{
+    EventServer server;
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    ConnectionsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setServer(&server);
+
+    ClientOptions polling;
+    polling.transport = ClientOptions::Transport::Polling;
+    auto p = Loopback::connectClient(server, u"/"_s, polling);
+    QVERIFY(p->isConnected());
+    ClientOptions upgrading;
+    upgrading.transport = ClientOptions::Transport::Auto;
+    auto u = Loopback::connectClient(server, u"/"_s, upgrading);
+    QVERIFY(u->isConnected());
+    QTRY_COMPARE(model.rowCount(), 2);
+    QCOMPARE(cell(model, model.rowOf(p->id()), ConnectionsColumn::Transport), u"polling"_s);
+    QTRY_COMPARE(cell(model, model.rowOf(u->id()), ConnectionsColumn::Transport),
+                 u"websocket (upgraded)"_s);
+}
+
+void tst_ConnectionsModel::existingSocketsAdoptedAndServerDetached()
+{
+    EventServer server;
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    auto a = Loopback::connectClient(server);
+    QVERIFY(a->isConnected());
+    QTRY_VERIFY(server.socket(a->id()));
+
+    ConnectionsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setServer(&server);
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(cell(model, 0, ConnectionsColumn::Socket), a->id());
+
+    model.setServer(nullptr);
+    QCOMPARE(model.rowCount(), 0);
+    auto b = Loopback::connectClient(server);
+    QVERIFY(b->isConnected());
+    QCOMPARE(model.rowCount(), 0);
+}
+
+QTEST_GUILESS_MAIN(tst_ConnectionsModel)
+#include "tst_connectionsmodel.moc"

@@ -1,0 +1,418 @@
+// EventLogModel: batched inserts, the cap, pause, clear, ack pairing against a real server,
+// JSON lines export, and a burst during which the event loop must keep ticking.
+#include <eventclient.h>
+#include <eventlogmodel.h>
+#include <eventrate.h>
+#include <eventserver.h>
+#include <socket.h>
+
+#include "loopback.h"
+
+#include <QAbstractItemModelTester>
+#include <QBuffer>
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTest>
+#include <QTimer>
+
+using namespace Qt::StringLiterals;
+using namespace Sockscope;
+
+namespace {
+
+EventLogEntry makeEntry(const QString &event, const Arguments &args = {},
+                        EventLogEntry::Direction dir = EventLogEntry::Direction::In)
+{
+    EventLogEntry e;
+    e.event = event;
+    e.args = args;
+    e.direction = dir;
+    e.nsp = u"/"_s;
+    e.socketId = u"AAAAAAAAAAAAAAAAAAAA"_s;
+    return e;
+}
+
+QString cell(const EventLogModel &m, int row, EventLogColumn c)
+{
+    return m.index(row, int(c)).data().toString();
+}
+
+// The first row (from `from`) whose event column and direction match, or -1.
+int findRow(const EventLogModel &m, const QString &eventText, EventLogEntry::Direction dir,
+            int from = 0)
+{
+    for (int r = from; r < m.rowCount(); ++r) {
+        if (cell(m, r, EventLogColumn::Event) == eventText && m.entry(r).direction == dir)
+            return r;
+    }
+    return -1;
+}
+
+} // namespace
+
+class tst_EventLogModel : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void batchedInsert();
+    void capDropsOldestInOneRemove();
+    void pauseAndClear();
+    void formatsAndRoles();
+    void eventsFromServer();
+    void acksPairedBothWays();
+    void ackTimeoutPaired();
+    void exportJsonLines();
+    void burstKeepsEventLoopTicking();
+    void eventRate();
+};
+
+void tst_EventLogModel::batchedInsert()
+{
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    for (int i = 0; i < 1000; ++i)
+        model.append(makeEntry(u"e"_s, { i }));
+    // Nothing reaches the views until the flush timer fires...
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(model.pendingCount(), 1000);
+    QTRY_COMPARE(model.rowCount(), 1000);
+    // ...and then all at once.
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(inserted.at(0).at(1).toInt(), 0);
+    QCOMPARE(inserted.at(0).at(2).toInt(), 999);
+    QCOMPARE(model.entry(0).serial + 999, model.entry(999).serial);
+    QCOMPARE(model.rowOfSerial(model.entry(500).serial), 500);
+    QCOMPARE(model.index(999, int(EventLogColumn::Arguments)).data().toString(), u"[999]"_s);
+}
+
+void tst_EventLogModel::capDropsOldestInOneRemove()
+{
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(model.capacity(), 100000);
+    model.setCapacity(100);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    for (int i = 0; i < 80; ++i)
+        model.append(makeEntry(u"e"_s, { i }));
+    model.flush();
+    QCOMPARE(model.rowCount(), 80);
+    QCOMPARE(removed.size(), 0);
+
+    for (int i = 80; i < 150; ++i)
+        model.append(makeEntry(u"e"_s, { i }));
+    model.flush();
+    QCOMPARE(model.rowCount(), 100);
+    QCOMPARE(removed.size(), 1); // one remove for the 50 oldest
+    QCOMPARE(removed.at(0).at(1).toInt(), 0);
+    QCOMPARE(removed.at(0).at(2).toInt(), 49);
+    QCOMPARE(cell(model, 0, EventLogColumn::Arguments), u"[50]"_s);
+    QCOMPARE(cell(model, 99, EventLogColumn::Arguments), u"[149]"_s);
+
+    // A batch larger than the cap replaces everything; only the newest survive.
+    for (int i = 150; i < 400; ++i)
+        model.append(makeEntry(u"e"_s, { i }));
+    model.flush();
+    QCOMPARE(model.rowCount(), 100);
+    QCOMPARE(cell(model, 0, EventLogColumn::Arguments), u"[300]"_s);
+    QCOMPARE(cell(model, 99, EventLogColumn::Arguments), u"[399]"_s);
+
+    // Lowering the cap trims at once.
+    model.setCapacity(10);
+    QCOMPARE(model.rowCount(), 10);
+    QCOMPARE(cell(model, 0, EventLogColumn::Arguments), u"[390]"_s);
+}
+
+void tst_EventLogModel::pauseAndClear()
+{
+    EventServer server;
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setServer(&server);
+    auto client = Loopback::connectClient(server);
+    QVERIFY(client->isConnected());
+
+    client->send(u"one"_s);
+    QTRY_COMPARE(model.rowCount(), 1);
+    QSignalSpy paused(&model, &EventLogModel::pausedChanged);
+    model.setPaused(true);
+    QCOMPARE(paused.size(), 1);
+    client->send(u"two"_s);
+    client->send(u"three"_s);
+    QTRY_COMPARE(model.droppedWhilePaused(), 2u);
+    QCOMPARE(model.totalSeen(), 3u);
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.pendingCount(), 0);
+    QCOMPARE(model.eventNames(), (QStringList { u"one"_s, u"three"_s, u"two"_s }));
+
+    model.setPaused(false);
+    client->send(u"four"_s);
+    QTRY_COMPARE(model.rowCount(), 2);
+    QCOMPARE(cell(model, 1, EventLogColumn::Event), u"four"_s);
+
+    client->send(u"five"_s);
+    QTRY_COMPARE(model.totalSeen(), 5u);
+    QCOMPARE(model.pendingCount(), 1); // seen, not yet flushed: clear drops it too
+    model.clear();
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(model.pendingCount(), 0);
+    client->send(u"six"_s);
+    QTRY_COMPARE(model.rowCount(), 1);
+    QCOMPARE(cell(model, 0, EventLogColumn::Event), u"six"_s);
+}
+
+void tst_EventLogModel::formatsAndRoles()
+{
+    EventLogModel model;
+    EventLogEntry e = makeEntry(u"bin"_s, { QByteArray("\x01\x02", 2), u"x"_s },
+                                EventLogEntry::Direction::Out);
+    e.timeMs = 1700000000123;
+    const qint64 serial = model.append(e);
+    model.flush();
+    QCOMPARE(model.rowCount(), 1);
+    const QModelIndex row = model.index(0, 0);
+    QCOMPARE(row.data(SerialRole).toLongLong(), serial);
+    QCOMPARE(row.data(DirectionRole).toInt(), int(EventLogEntry::Direction::Out));
+    QCOMPARE(row.data(EventNameRole).toString(), u"bin"_s);
+    QCOMPARE(row.data(NamespaceRole).toString(), u"/"_s);
+    QCOMPARE(row.data(ArgumentsRole).toList().at(0).toByteArray(), QByteArray("\x01\x02", 2));
+    QCOMPARE(row.data(PayloadTextRole).toString(),
+             u"[{\"_binary\":true,\"base64\":\"AQI=\",\"size\":2},\"x\"]"_s);
+    QCOMPARE(cell(model, 0, EventLogColumn::Direction), u"out"_s);
+    QCOMPARE(model.index(0, int(EventLogColumn::Time)).data(SortRole).toLongLong(), 1700000000123);
+    QVERIFY(cell(model, 0, EventLogColumn::Time).endsWith(u".123"_s));
+
+    // Long arguments are cut in the cell but kept whole for filtering.
+    model.append(makeEntry(u"long"_s, { QString(2000, u'a') }));
+    model.flush();
+    QVERIFY(cell(model, 1, EventLogColumn::Arguments).size() < 400);
+    QVERIFY(model.index(1, 0).data(PayloadTextRole).toString().size() > 2000);
+}
+
+void tst_EventLogModel::eventsFromServer()
+{
+    EventServer server;
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setServer(&server);
+    QSignalSpy names(&model, &EventLogModel::eventNamesChanged);
+    auto client = Loopback::connectClient(server);
+    QVERIFY(client->isConnected());
+    client->send(u"aaa"_s, { 12, 5, 8 });
+    QTRY_COMPARE(model.rowCount(), 1);
+    QCOMPARE(cell(model, 0, EventLogColumn::Direction), u"in"_s);
+    QCOMPARE(cell(model, 0, EventLogColumn::Namespace), u"/"_s);
+    QCOMPARE(cell(model, 0, EventLogColumn::Socket), client->id());
+    QCOMPARE(cell(model, 0, EventLogColumn::Event), u"aaa"_s);
+    QCOMPARE(cell(model, 0, EventLogColumn::Arguments), u"[12,5,8]"_s);
+    QCOMPARE(cell(model, 0, EventLogColumn::Ack), QString());
+
+    server.socket(client->id())->send(u"time"_s, { 42 });
+    QTRY_COMPARE(model.rowCount(), 2);
+    QCOMPARE(cell(model, 1, EventLogColumn::Direction), u"out"_s);
+    QCOMPARE(cell(model, 1, EventLogColumn::Event), u"time"_s);
+    QCOMPARE(model.eventNames(), (QStringList { u"aaa"_s, u"time"_s }));
+    QCOMPARE(names.size(), 2);
+}
+
+void tst_EventLogModel::acksPairedBothWays()
+{
+    EventServer server;
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setServer(&server);
+    QObject::connect(&server, &EventServer::socketConnected, &server, [](Socket *s) {
+        s->on(u"ask"_s, [](const Arguments &args, const Ack &ack) { ack({ u"got"_s, args.value(0) }); });
+    });
+    auto client = Loopback::connectClient(server);
+    QVERIFY(client->isConnected());
+    client->on(u"question"_s, [](const Arguments &, const Ack &ack) { ack({ u"answer"_s }); });
+
+    // Client asks, server answers.
+    bool replied = false;
+    client->send(u"ask"_s, { 7 }, [&](const AckResult &) { replied = true; }, 5000);
+    QTRY_VERIFY(replied);
+    QTRY_COMPARE(model.rowCount(), 2);
+    const int request = findRow(model, u"ask"_s, EventLogEntry::Direction::In);
+    const int reply = findRow(model, u"(ack) ask"_s, EventLogEntry::Direction::Out);
+    QVERIFY(request >= 0 && reply >= 0);
+    QCOMPARE(model.entry(request).ackState, EventLogEntry::AckState::Replied);
+    QCOMPARE(model.index(request, 0).data(PairedSerialRole).toLongLong(), model.entry(reply).serial);
+    QCOMPARE(model.index(reply, 0).data(PairedSerialRole).toLongLong(), model.entry(request).serial);
+    QCOMPARE(model.entry(reply).ackId, model.entry(request).ackId);
+    QCOMPARE(cell(model, reply, EventLogColumn::Arguments), u"[\"got\",7]"_s);
+    QVERIFY(cell(model, request, EventLogColumn::Ack).contains(u"replied"_s));
+
+    // Server asks, client answers: the round trip comes from the library.
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    Socket *s = server.socket(client->id());
+    s->send(u"question"_s, {}, [](const AckResult &) { }, 5000);
+    QTRY_COMPARE(model.rowCount(), 4);
+    const int q = findRow(model, u"question"_s, EventLogEntry::Direction::Out);
+    const int a = findRow(model, u"(ack) question"_s, EventLogEntry::Direction::In);
+    QVERIFY(q >= 0 && a > q);
+    QTRY_COMPARE(model.entry(q).ackState, EventLogEntry::AckState::Replied);
+    QCOMPARE(model.entry(q).pairedSerial, model.entry(a).serial);
+    QCOMPARE(model.entry(a).pairedSerial, model.entry(q).serial);
+    QVERIFY(model.entry(a).roundTripMs >= 0);
+    QCOMPARE(cell(model, a, EventLogColumn::Arguments), u"[\"answer\"]"_s);
+    QVERIFY(cell(model, a, EventLogColumn::Ack).startsWith(u"#%1 reply"_s.arg(model.entry(q).ackId)));
+}
+
+void tst_EventLogModel::ackTimeoutPaired()
+{
+    EventServer server;
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setServer(&server);
+    auto client = Loopback::connectClient(server); // never answers "silent"
+    QVERIFY(client->isConnected());
+    Socket *s = server.socket(client->id());
+    s->send(u"silent"_s, {}, [](const AckResult &) { }, 150);
+    QTRY_COMPARE(model.rowCount(), 2);
+    const int request = findRow(model, u"silent"_s, EventLogEntry::Direction::Out);
+    const int timeout = findRow(model, u"(ack timeout) silent"_s, EventLogEntry::Direction::In);
+    QVERIFY(request >= 0 && timeout > request);
+    QCOMPARE(model.entry(request).ackState, EventLogEntry::AckState::TimedOut);
+    QCOMPARE(model.entry(request).pairedSerial, model.entry(timeout).serial);
+    QVERIFY(model.entry(timeout).roundTripMs >= 150);
+    QVERIFY(cell(model, request, EventLogColumn::Ack).contains(u"timed out"_s));
+
+    // A request still waiting when its socket leaves is marked cancelled.
+    s->send(u"silent"_s, {}, [](const AckResult &) { }, 0);
+    QTRY_COMPARE(model.rowCount(), 3);
+    client->close();
+    QTRY_COMPARE(model.entry(2).ackState, EventLogEntry::AckState::Cancelled);
+}
+
+void tst_EventLogModel::exportJsonLines()
+{
+    EventLogModel model;
+    EventLogEntry e = makeEntry(u"aaa"_s, { 1, QByteArray("hi") });
+    e.timeMs = 1700000000000;
+    e.ackId = 3;
+    model.append(e);
+    EventLogEntry r = makeEntry(u"aaa"_s, { u"ok"_s }, EventLogEntry::Direction::Out);
+    r.kind = EventLogEntry::Kind::AckReply;
+    r.ackId = 3;
+    r.roundTripMs = 4;
+    model.append(r);
+    EventLogEntry t = makeEntry(u"bbb"_s);
+    t.kind = EventLogEntry::Kind::AckTimeout;
+    t.ackId = 9;
+    t.roundTripMs = 500;
+    model.append(t);
+    model.flush();
+
+    QBuffer buffer;
+    QVERIFY(buffer.open(QIODevice::WriteOnly));
+    QVERIFY(model.exportJsonLines(&buffer));
+    const QList<QByteArray> lines = buffer.data().split('\n');
+    QCOMPARE(lines.size(), 4);
+    QVERIFY(lines.last().isEmpty());
+    const QJsonObject first = QJsonDocument::fromJson(lines.at(0)).object();
+    QCOMPARE(first.value(u"type"_s).toString(), u"event"_s);
+    QCOMPARE(first.value(u"time"_s).toString(), u"2023-11-14T22:13:20.000Z"_s);
+    QCOMPARE(first.value(u"direction"_s).toString(), u"in"_s);
+    QCOMPARE(first.value(u"event"_s).toString(), u"aaa"_s);
+    QCOMPARE(first.value(u"ackId"_s).toInt(), 3);
+    QCOMPARE(QJsonDocument(first.value(u"args"_s).toArray()).toJson(QJsonDocument::Compact),
+             QByteArray(R"([1,{"_binary":true,"base64":"aGk=","size":2}])"));
+    const QJsonObject second = QJsonDocument::fromJson(lines.at(1)).object();
+    QCOMPARE(second.value(u"type"_s).toString(), u"ack"_s);
+    QCOMPARE(second.value(u"roundTripMs"_s).toInt(), 4);
+    const QJsonObject third = QJsonDocument::fromJson(lines.at(2)).object();
+    QCOMPARE(third.value(u"timedOut"_s).toBool(), true);
+    QCOMPARE(third.value(u"waitedMs"_s).toInt(), 500);
+
+    // Chosen rows only, e.g. what a filter shows.
+    QBuffer some;
+    QVERIFY(some.open(QIODevice::WriteOnly));
+    const QList<int> rows { 2 };
+    QVERIFY(model.exportJsonLines(&some, &rows));
+    QCOMPARE(some.data().count('\n'), 1);
+    QVERIFY(some.data().contains("\"bbb\""));
+    // An empty selection writes nothing.
+    QBuffer none;
+    QVERIFY(none.open(QIODevice::WriteOnly));
+    const QList<int> noRows;
+    QVERIFY(model.exportJsonLines(&none, &noRows));
+    QVERIFY(none.data().isEmpty());
+}
+
+void tst_EventLogModel::burstKeepsEventLoopTicking()
+{
+    EventServer server;
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setServer(&server);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    auto client = Loopback::connectClient(server);
+    QVERIFY(client->isConnected());
+
+    // A timer that should fire every 10 ms; record the longest gap between its ticks.
+    QElapsedTimer clock;
+    clock.start();
+    qint64 last = 0, longestGap = 0;
+    int ticks = 0;
+    QTimer ticker;
+    ticker.setInterval(10);
+    QObject::connect(&ticker, &QTimer::timeout, &ticker, [&] {
+        const qint64 now = clock.elapsed();
+        longestGap = qMax(longestGap, now - last);
+        last = now;
+        ++ticks;
+    });
+    ticker.start();
+
+    const int n = 5000;
+    for (int i = 0; i < n; ++i)
+        client->send(u"burst"_s, { i, u"payload"_s });
+    QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), n, 30000);
+    ticker.stop();
+    // Thousands of events arrived as a handful of batches...
+    QVERIFY2(inserted.size() < 200, qPrintable(QString::number(inserted.size())));
+    QCOMPARE(cell(model, n - 1, EventLogColumn::Arguments), u"[%1,\"payload\"]"_s.arg(n - 1));
+    // ...and the loop kept turning: timers fired throughout, never starved for long.
+    QVERIFY(ticks > 0);
+    QVERIFY2(longestGap < 2000, qPrintable(u"longest gap %1 ms"_s.arg(longestGap)));
+    qInfo("burst of %d events: %d batches, %d ticks, longest gap %lld ms", n,
+          int(inserted.size()), ticks, longestGap);
+}
+
+void tst_EventLogModel::eventRate()
+{
+    EventRate rate;
+    rate.setHistorySize(3);
+    QSignalSpy sampled(&rate, &EventRate::sampled);
+    rate.addEvents(50);
+    rate.sample();
+    QCOMPARE(sampled.size(), 1);
+    QVERIFY(sampled.at(0).at(0).toDouble() > 0);
+    QCOMPARE(rate.total(), 50u);
+    rate.sample();
+    QCOMPARE(rate.current(), 0.0);
+    rate.sample();
+    rate.sample();
+    QCOMPARE(rate.history().size(), 3);
+    QCOMPARE(rate.peak(), 0.0); // the first sample has left the history
+
+    EventServer server;
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    rate.setServer(&server);
+    auto client = Loopback::connectClient(server);
+    QVERIFY(client->isConnected());
+    client->send(u"x"_s);
+    QTRY_COMPARE(rate.total(), 51u);
+}
+
+QTEST_GUILESS_MAIN(tst_EventLogModel)
+#include "tst_eventlogmodel.moc"

@@ -1,0 +1,316 @@
+#include "connectionsmodel.h"
+
+#include <connection.h>
+#include <eventserver.h>
+#include <namespace.h>
+#include <socket.h>
+
+#include <QLocale>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace Sockscope {
+
+namespace {
+
+QString formatBytes(quint64 n)
+{
+    if (n < 1024)
+        return u"%1 B"_s.arg(n);
+    return QLocale::system().formattedDataSize(qint64(n), 1, QLocale::DataSizeTraditionalFormat);
+}
+
+} // namespace
+
+ConnectionsModel::ConnectionsModel(QObject *parent) : QAbstractTableModel(parent)
+{
+    m_dirtyTimer.setSingleShot(true);
+    m_dirtyTimer.setInterval(100);
+    connect(&m_dirtyTimer, &QTimer::timeout, this, &ConnectionsModel::flushDirty);
+    m_slowTimer.setInterval(1000);
+    connect(&m_slowTimer, &QTimer::timeout, this, &ConnectionsModel::refreshAll);
+}
+
+void ConnectionsModel::setServer(EventServer *server)
+{
+    if (server == m_server)
+        return;
+    for (const auto &c : std::as_const(m_serverConnections))
+        disconnect(c);
+    m_serverConnections.clear();
+    for (Connection *c : std::as_const(m_watchedConnections))
+        disconnect(c, nullptr, this, nullptr);
+    m_watchedConnections.clear();
+    beginResetModel();
+    for (const Row &r : std::as_const(m_rows)) {
+        if (r.socket)
+            disconnect(r.socket, nullptr, this, nullptr);
+    }
+    m_rows.clear();
+    m_rowById.clear();
+    m_dirty.clear();
+    endResetModel();
+    m_server = server;
+    if (!server) {
+        m_slowTimer.stop();
+        return;
+    }
+    m_serverConnections = {
+        connect(server, &EventServer::socketConnected, this, &ConnectionsModel::addSocket),
+        connect(server, &EventServer::socketDisconnected, this,
+                [this](Socket *s, const QString &) { removeSocket(s); }),
+        connect(server, &EventServer::eventReceived, this,
+                [this](Socket *s) { markDirty(s->id()); }),
+        connect(server, &EventServer::eventSent, this,
+                [this](Socket *s) { markDirty(s->id()); }),
+        connect(server, &EventServer::connectionUpgraded, this,
+                &ConnectionsModel::markConnectionDirty),
+    };
+    const auto namespaces = server->namespaces();
+    for (Namespace *ns : namespaces) {
+        const auto sockets = ns->sockets();
+        for (Socket *s : sockets)
+            addSocket(s);
+    }
+    m_slowTimer.start();
+}
+
+int ConnectionsModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int ConnectionsModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(ConnectionsColumn::Count);
+}
+
+int ConnectionsModel::connectionCount() const
+{
+    QSet<QString> ids;
+    for (const Row &r : m_rows)
+        ids.insert(r.connectionId);
+    return int(ids.size());
+}
+
+void ConnectionsModel::addSocket(Socket *socket)
+{
+    if (!socket || m_rowById.contains(socket->id()))
+        return;
+    Row row;
+    row.socket = socket;
+    row.socketId = socket->id();
+    row.nsp = socket->namespaceName();
+    row.connectedAt = socket->connectedAt().isValid() ? socket->connectedAt()
+                                                      : QDateTime::currentDateTimeUtc();
+    snapshot(row);
+    const int at = int(m_rows.size());
+    beginInsertRows({}, at, at);
+    m_rows.append(row);
+    m_rowById.insert(row.socketId, at);
+    endInsertRows();
+
+    connect(socket, &Socket::roomsChanged, this, [this, id = row.socketId] { markDirty(id); });
+    if (Connection *c = socket->connection(); c && !m_watchedConnections.contains(c)) {
+        m_watchedConnections.insert(c);
+        connect(c, &Connection::pingRoundTripMeasured, this,
+                [this, c] { markConnectionDirty(c); });
+        connect(c, &Connection::upgraded, this, [this, c] { markConnectionDirty(c); });
+        connect(c, &QObject::destroyed, this, [this, c] { m_watchedConnections.remove(c); });
+    }
+    if (!m_slowTimer.isActive() && m_server)
+        m_slowTimer.start();
+}
+
+void ConnectionsModel::removeSocket(Socket *socket)
+{
+    const QString id = socket->id();
+    const int at = m_rowById.value(id, -1);
+    if (at < 0)
+        return;
+    disconnect(socket, nullptr, this, nullptr);
+    beginRemoveRows({}, at, at);
+    m_rows.removeAt(at);
+    m_rowById.remove(id);
+    for (int i = at; i < m_rows.size(); ++i)
+        m_rowById[m_rows.at(i).socketId] = i;
+    endRemoveRows();
+    m_dirty.remove(id);
+}
+
+void ConnectionsModel::markDirty(const QString &socketId)
+{
+    if (!m_rowById.contains(socketId))
+        return;
+    m_dirty.insert(socketId);
+    if (!m_dirtyTimer.isActive())
+        m_dirtyTimer.start();
+}
+
+void ConnectionsModel::markConnectionDirty(Connection *connection)
+{
+    if (!connection)
+        return;
+    const auto sockets = connection->sockets();
+    for (Socket *s : sockets)
+        markDirty(s->id());
+}
+
+void ConnectionsModel::flushDirty()
+{
+    const QSet<QString> dirty = std::exchange(m_dirty, {});
+    for (const QString &id : dirty) {
+        const int at = m_rowById.value(id, -1);
+        if (at >= 0 && snapshot(m_rows[at]))
+            Q_EMIT dataChanged(index(at, 0), index(at, int(ConnectionsColumn::Count) - 1));
+    }
+}
+
+void ConnectionsModel::refreshAll()
+{
+    m_dirty.clear();
+    for (int i = 0; i < m_rows.size(); ++i) {
+        if (snapshot(m_rows[i]))
+            Q_EMIT dataChanged(index(i, 0), index(i, int(ConnectionsColumn::Count) - 1));
+    }
+}
+
+bool ConnectionsModel::snapshot(Row &row) const
+{
+    Socket *s = row.socket;
+    if (!s)
+        return false;
+    Row next = row;
+    if (Connection *c = s->connection()) {
+        next.connectionId = c->id();
+        next.transport = c->transportName();
+        next.upgraded = c->upgradedAt().isValid();
+        next.remoteAddress = c->remoteAddress();
+        next.remotePort = c->remotePort();
+        next.bytesIn = c->bytesReceived();
+        next.bytesOut = c->bytesSent();
+        next.pingRoundTrip = c->lastPingRoundTrip();
+    }
+    QStringList rooms;
+    const auto set = s->rooms();
+    for (const QString &r : set) {
+        if (r != row.socketId)
+            rooms.append(r);
+    }
+    rooms.sort();
+    next.rooms = rooms;
+    next.eventsIn = s->eventsReceived();
+    next.eventsOut = s->eventsSent();
+    const bool changed = next.connectionId != row.connectionId || next.transport != row.transport
+            || next.upgraded != row.upgraded || next.remoteAddress != row.remoteAddress
+            || next.remotePort != row.remotePort || next.bytesIn != row.bytesIn
+            || next.bytesOut != row.bytesOut || next.pingRoundTrip != row.pingRoundTrip
+            || next.rooms != row.rooms || next.eventsIn != row.eventsIn
+            || next.eventsOut != row.eventsOut;
+    if (changed)
+        row = next;
+    return changed;
+}
+
+QVariant ConnectionsModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Row &r = m_rows.at(index.row());
+    const auto column = ConnectionsColumn(index.column());
+    switch (role) {
+    case SocketIdRole:
+        return r.socketId;
+    case NamespaceRole:
+        return r.nsp;
+    case Qt::ToolTipRole:
+        if (column == ConnectionsColumn::ConnectedSince)
+            return r.connectedAt.toLocalTime().toString(Qt::ISODateWithMs);
+        if (column == ConnectionsColumn::Rooms)
+            return r.rooms.join(u'\n');
+        return {};
+    case Qt::TextAlignmentRole:
+        switch (column) {
+        case ConnectionsColumn::EventsIn:
+        case ConnectionsColumn::EventsOut:
+        case ConnectionsColumn::BytesIn:
+        case ConnectionsColumn::BytesOut:
+        case ConnectionsColumn::PingRoundTrip:
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        default:
+            return {};
+        }
+    case SortRole:
+        switch (column) {
+        case ConnectionsColumn::Socket: return r.socketId;
+        case ConnectionsColumn::Connection: return r.connectionId;
+        case ConnectionsColumn::Namespace: return r.nsp;
+        case ConnectionsColumn::Transport: return r.transport;
+        case ConnectionsColumn::RemoteAddress:
+            return QString(r.remoteAddress.toString() + u':'
+                           + QString::number(r.remotePort).rightJustified(5, u'0'));
+        case ConnectionsColumn::ConnectedSince: return r.connectedAt.toMSecsSinceEpoch();
+        case ConnectionsColumn::Rooms: return r.rooms.join(u", "_s);
+        case ConnectionsColumn::EventsIn: return r.eventsIn;
+        case ConnectionsColumn::EventsOut: return r.eventsOut;
+        case ConnectionsColumn::BytesIn: return r.bytesIn;
+        case ConnectionsColumn::BytesOut: return r.bytesOut;
+        case ConnectionsColumn::PingRoundTrip: return r.pingRoundTrip;
+        case ConnectionsColumn::Count: break;
+        }
+        return {};
+    case Qt::DisplayRole:
+        switch (column) {
+        case ConnectionsColumn::Socket: return r.socketId;
+        case ConnectionsColumn::Connection: return r.connectionId;
+        case ConnectionsColumn::Namespace: return r.nsp;
+        case ConnectionsColumn::Transport:
+            return r.upgraded ? r.transport + u" (upgraded)"_s : r.transport;
+        case ConnectionsColumn::RemoteAddress: {
+            QString host = r.remoteAddress.toString();
+            if (r.remoteAddress.protocol() == QAbstractSocket::IPv6Protocol)
+                host = u'[' + host + u']';
+            return u"%1:%2"_s.arg(host).arg(r.remotePort);
+        }
+        case ConnectionsColumn::ConnectedSince:
+            return r.connectedAt.toLocalTime().toString(u"HH:mm:ss"_s);
+        case ConnectionsColumn::Rooms: return r.rooms.join(u", "_s);
+        case ConnectionsColumn::EventsIn: return QString::number(r.eventsIn);
+        case ConnectionsColumn::EventsOut: return QString::number(r.eventsOut);
+        case ConnectionsColumn::BytesIn: return formatBytes(r.bytesIn);
+        case ConnectionsColumn::BytesOut: return formatBytes(r.bytesOut);
+        case ConnectionsColumn::PingRoundTrip:
+            return r.pingRoundTrip < 0 ? u"–"_s : u"%1 ms"_s.arg(r.pingRoundTrip);
+        case ConnectionsColumn::Count: break;
+        }
+        return {};
+    default:
+        return {};
+    }
+}
+
+QVariant ConnectionsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (ConnectionsColumn(section)) {
+    case ConnectionsColumn::Socket: return tr("Socket");
+    case ConnectionsColumn::Connection: return tr("Connection");
+    case ConnectionsColumn::Namespace: return tr("Namespace");
+    case ConnectionsColumn::Transport: return tr("Transport");
+    case ConnectionsColumn::RemoteAddress: return tr("Remote address");
+    case ConnectionsColumn::ConnectedSince: return tr("Connected since");
+    case ConnectionsColumn::Rooms: return tr("Rooms");
+    case ConnectionsColumn::EventsIn: return tr("Events in");
+    case ConnectionsColumn::EventsOut: return tr("Events out");
+    case ConnectionsColumn::BytesIn: return tr("Bytes in");
+    case ConnectionsColumn::BytesOut: return tr("Bytes out");
+    case ConnectionsColumn::PingRoundTrip: return tr("Ping RTT");
+    case ConnectionsColumn::Count: break;
+    }
+    return {};
+}
+
+} // namespace Sockscope

@@ -1,0 +1,95 @@
+// Sockscope: the live table of sockets on a server.
+#pragma once
+
+#include "columns.h"
+
+#include <eventserver.h>
+
+#include <QAbstractTableModel>
+#include <QDateTime>
+#include <QHash>
+#include <QHostAddress>
+#include <QList>
+#include <QPointer>
+#include <QSet>
+#include <QStringList>
+#include <QTimer>
+
+namespace Sockscope {
+
+class Connection;
+class EventServer;
+class Socket;
+
+/*
+    One row per connected socket (a connection carrying two namespaces shows twice). Rows hold
+    a snapshot of raw values taken from the library's objects; data() formats them, SortRole
+    gives them raw. Library signals mark a row dirty; a short timer refreshes dirty rows, and a
+    slower one refreshes the byte counters (which change without a signal). A row whose
+    snapshot changed gets one dataChanged spanning its columns.
+*/
+class ConnectionsModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    struct Row
+    {
+        QPointer<Socket> socket;
+        QString socketId;
+        QString connectionId;
+        QString nsp;
+        QString transport;
+        bool upgraded = false;
+        QHostAddress remoteAddress;
+        quint16 remotePort = 0;
+        QDateTime connectedAt;
+        QStringList rooms; // sorted, the socket's own-id room left out
+        quint64 eventsIn = 0;
+        quint64 eventsOut = 0;
+        quint64 bytesIn = 0;
+        quint64 bytesOut = 0;
+        qint64 pingRoundTrip = -1;
+    };
+
+    explicit ConnectionsModel(QObject *parent = nullptr);
+
+    // Follows this server (sockets already connected are added). nullptr detaches.
+    void setServer(EventServer *server);
+    EventServer *server() const { return m_server; }
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+    int rowOf(const QString &socketId) const { return m_rowById.value(socketId, -1); }
+    const Row &row(int row) const { return m_rows.at(row); }
+    QString socketIdAt(int row) const { return m_rows.value(row).socketId; }
+    int connectionCount() const; // distinct connections among the rows
+
+    // Milliseconds between refreshes of the byte counters (default 1000).
+    void setRefreshInterval(int ms) { m_slowTimer.setInterval(ms); }
+
+    // Re-reads every row now (tests and "refresh" actions).
+    void refreshAll();
+
+private:
+    void addSocket(Socket *socket);
+    void removeSocket(Socket *socket);
+    void markDirty(const QString &socketId);
+    void markConnectionDirty(Connection *connection);
+    void flushDirty();
+    bool snapshot(Row &row) const; // returns true if a value changed
+
+    QPointer<EventServer> m_server;
+    QList<QMetaObject::Connection> m_serverConnections;
+    QList<Row> m_rows;
+    QHash<QString, int> m_rowById;
+    QSet<QString> m_dirty;
+    QSet<Connection *> m_watchedConnections;
+    QTimer m_dirtyTimer; // coalesces signal-driven refreshes
+    QTimer m_slowTimer; // byte counters and "connected since"
+};
+
+} // namespace Sockscope

@@ -1,0 +1,477 @@
+#include "eventlogmodel.h"
+
+#include <eventserver.h>
+#include <socket.h>
+
+#include <QDateTime>
+#include <QIODevice>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+using namespace Qt::StringLiterals;
+
+namespace Sockscope {
+
+namespace {
+
+constexpr int PreviewLength = 300; // characters of arguments shown in a cell
+constexpr qsizetype PayloadTextLimit = 64 * 1024; // characters kept for text filters
+
+QString timeText(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms).toString(u"HH:mm:ss.zzz"_s);
+}
+
+QString ackText(const EventLogEntry &e)
+{
+    if (e.ackId < 0)
+        return {};
+    const QString id = u"#%1"_s.arg(e.ackId);
+    switch (e.kind) {
+    case EventLogEntry::Kind::AckReply:
+        return EventLogModel::tr("%1 reply (%2 ms)").arg(id).arg(e.roundTripMs);
+    case EventLogEntry::Kind::AckTimeout:
+        return EventLogModel::tr("%1 no reply after %2 ms").arg(id).arg(e.roundTripMs);
+    case EventLogEntry::Kind::Event:
+        break;
+    }
+    switch (e.ackState) {
+    case EventLogEntry::AckState::Waiting:
+        return EventLogModel::tr("%1 waiting…").arg(id);
+    case EventLogEntry::AckState::Replied:
+        return e.roundTripMs >= 0 ? EventLogModel::tr("%1 replied in %2 ms").arg(id).arg(e.roundTripMs)
+                                  : EventLogModel::tr("%1 replied").arg(id);
+    case EventLogEntry::AckState::TimedOut:
+        return EventLogModel::tr("%1 timed out after %2 ms").arg(id).arg(e.roundTripMs);
+    case EventLogEntry::AckState::Cancelled:
+        return EventLogModel::tr("%1 cancelled (socket gone)").arg(id);
+    case EventLogEntry::AckState::None:
+        break;
+    }
+    return id;
+}
+
+QString eventText(const EventLogEntry &e)
+{
+    switch (e.kind) {
+    case EventLogEntry::Kind::Event:
+        return e.event;
+    case EventLogEntry::Kind::AckReply:
+        return e.event.isEmpty() ? u"(ack)"_s : u"(ack) "_s + e.event;
+    case EventLogEntry::Kind::AckTimeout:
+        return e.event.isEmpty() ? u"(ack timeout)"_s : u"(ack timeout) "_s + e.event;
+    }
+    return {};
+}
+
+} // namespace
+
+EventLogModel::EventLogModel(QObject *parent) : QAbstractTableModel(parent)
+{
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setInterval(150);
+    connect(&m_flushTimer, &QTimer::timeout, this, &EventLogModel::flush);
+}
+
+void EventLogModel::setServer(EventServer *server)
+{
+    if (server == m_server)
+        return;
+    for (const auto &c : std::as_const(m_serverConnections))
+        disconnect(c);
+    m_serverConnections.clear();
+    m_server = server;
+    if (!server)
+        return;
+    using Dir = EventLogEntry::Direction;
+    m_serverConnections = {
+        connect(server, &EventServer::eventReceived, this,
+                [this](Socket *s, const QString &event, const Arguments &args, qint64 ackId) {
+                    onEvent(s, event, args, ackId, Dir::In);
+                }),
+        connect(server, &EventServer::eventSent, this,
+                [this](Socket *s, const QString &event, const Arguments &args, qint64 ackId) {
+                    onEvent(s, event, args, ackId, Dir::Out);
+                }),
+        connect(server, &EventServer::ackReceived, this,
+                [this](Socket *s, qint64 id, const Arguments &args, qint64 rtt) {
+                    onAckAnswered(s, id, args, rtt, Dir::In);
+                }),
+        connect(server, &EventServer::ackSent, this,
+                [this](Socket *s, qint64 id, const Arguments &args) {
+                    onAckAnswered(s, id, args, -1, Dir::Out);
+                }),
+        connect(server, &EventServer::ackTimedOut, this, &EventLogModel::onAckTimedOut),
+        connect(server, &EventServer::socketDisconnected, this,
+                [this](Socket *s) { onSocketGone(s); }),
+    };
+}
+
+int EventLogModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_entries.size());
+}
+
+int EventLogModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(EventLogColumn::Count);
+}
+
+QString EventLogModel::ackKey(const QString &socketId, qint64 ackId, EventLogEntry::Direction dir)
+{
+    return socketId + (dir == EventLogEntry::Direction::In ? u"|in|"_s : u"|out|"_s)
+            + QString::number(ackId);
+}
+
+void EventLogModel::onEvent(Socket *socket, const QString &event, const Arguments &args,
+                            qint64 ackId, EventLogEntry::Direction direction)
+{
+    ++m_totalSeen;
+    if (!m_eventNames.contains(event)) {
+        m_eventNames.insert(event, 0);
+        Q_EMIT eventNamesChanged();
+    }
+    ++m_eventNames[event];
+    if (m_paused) {
+        ++m_droppedWhilePaused;
+        return;
+    }
+    EventLogEntry e;
+    e.direction = direction;
+    e.nsp = socket->namespaceName();
+    e.socketId = socket->id();
+    e.event = event;
+    e.args = args;
+    e.ackId = ackId;
+    e.ackState = ackId >= 0 ? EventLogEntry::AckState::Waiting : EventLogEntry::AckState::None;
+    const qint64 serial = append(std::move(e));
+    if (ackId >= 0)
+        m_waiting.insert(ackKey(socket->id(), ackId, direction), serial);
+}
+
+void EventLogModel::onAckAnswered(Socket *socket, qint64 ackId, const Arguments &args,
+                                  qint64 rtt, EventLogEntry::Direction direction)
+{
+    // A reply travels the other way from its request.
+    const auto requestDir = direction == EventLogEntry::Direction::In
+            ? EventLogEntry::Direction::Out
+            : EventLogEntry::Direction::In;
+    const qint64 requestSerial = m_waiting.take(ackKey(socket->id(), ackId, requestDir));
+    EventLogEntry reply;
+    reply.kind = EventLogEntry::Kind::AckReply;
+    reply.direction = direction;
+    reply.nsp = socket->namespaceName();
+    reply.socketId = socket->id();
+    reply.args = args;
+    reply.ackId = ackId;
+    reply.pairedSerial = requestSerial > 0 ? requestSerial : -1;
+    int row = -1;
+    EventLogEntry *request = requestSerial > 0 ? findEntry(requestSerial, &row) : nullptr;
+    if (request) {
+        reply.event = request->event;
+        if (rtt < 0)
+            rtt = QDateTime::currentMSecsSinceEpoch() - request->timeMs;
+    }
+    reply.roundTripMs = rtt;
+    if (m_paused) {
+        ++m_droppedWhilePaused;
+        if (request) {
+            request->ackState = EventLogEntry::AckState::Replied;
+            request->roundTripMs = rtt;
+            entryChanged(row);
+        }
+        return;
+    }
+    const qint64 serial = append(std::move(reply));
+    if (request) {
+        // append() may have moved entries; look the request up again.
+        request = findEntry(requestSerial, &row);
+        if (request) {
+            request->ackState = EventLogEntry::AckState::Replied;
+            request->roundTripMs = rtt;
+            request->pairedSerial = serial;
+            entryChanged(row);
+        }
+    }
+}
+
+void EventLogModel::onAckTimedOut(Socket *socket, qint64 ackId, qint64 waited)
+{
+    const qint64 requestSerial =
+            m_waiting.take(ackKey(socket->id(), ackId, EventLogEntry::Direction::Out));
+    EventLogEntry e;
+    e.kind = EventLogEntry::Kind::AckTimeout;
+    e.direction = EventLogEntry::Direction::In;
+    e.nsp = socket->namespaceName();
+    e.socketId = socket->id();
+    e.ackId = ackId;
+    e.roundTripMs = waited;
+    e.pairedSerial = requestSerial > 0 ? requestSerial : -1;
+    int row = -1;
+    if (EventLogEntry *request = requestSerial > 0 ? findEntry(requestSerial, &row) : nullptr)
+        e.event = request->event;
+    qint64 serial = -1;
+    if (m_paused)
+        ++m_droppedWhilePaused;
+    else
+        serial = append(std::move(e));
+    if (EventLogEntry *request = requestSerial > 0 ? findEntry(requestSerial, &row) : nullptr) {
+        request->ackState = EventLogEntry::AckState::TimedOut;
+        request->roundTripMs = waited;
+        request->pairedSerial = serial;
+        entryChanged(row);
+    }
+}
+
+void EventLogModel::onSocketGone(Socket *socket)
+{
+    const QString prefix = socket->id() + u'|';
+    for (auto it = m_waiting.begin(); it != m_waiting.end();) {
+        if (!it.key().startsWith(prefix)) {
+            ++it;
+            continue;
+        }
+        int row = -1;
+        if (EventLogEntry *request = findEntry(it.value(), &row);
+            request && request->direction == EventLogEntry::Direction::Out) {
+            request->ackState = EventLogEntry::AckState::Cancelled;
+            entryChanged(row);
+        }
+        it = m_waiting.erase(it);
+    }
+}
+
+EventLogEntry *EventLogModel::findEntry(qint64 serial, int *row)
+{
+    *row = rowOfSerial(serial);
+    if (*row >= 0)
+        return &m_entries[*row];
+    if (!m_pending.isEmpty()) {
+        const qint64 at = serial - m_pending.first().serial;
+        if (at >= 0 && at < m_pending.size())
+            return &m_pending[at];
+    }
+    return nullptr;
+}
+
+int EventLogModel::rowOfSerial(qint64 serial) const
+{
+    if (m_entries.isEmpty())
+        return -1;
+    const qint64 at = serial - m_entries.first().serial;
+    return at >= 0 && at < m_entries.size() ? int(at) : -1;
+}
+
+void EventLogModel::entryChanged(int row)
+{
+    if (row < 0)
+        return; // a pending entry: it has not been shown yet
+    Q_EMIT dataChanged(index(row, 0), index(row, int(EventLogColumn::Count) - 1));
+}
+
+qint64 EventLogModel::append(EventLogEntry entry)
+{
+    entry.serial = m_nextSerial++;
+    if (entry.timeMs == 0)
+        entry.timeMs = QDateTime::currentMSecsSinceEpoch();
+    m_pending.append(std::move(entry));
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
+    return m_pending.last().serial;
+}
+
+void EventLogModel::flush()
+{
+    m_flushTimer.stop();
+    if (m_pending.isEmpty())
+        return;
+    QList<EventLogEntry> batch = std::exchange(m_pending, {});
+    // More new entries than the log holds: only the newest ever become rows.
+    if (batch.size() > m_capacity)
+        batch.remove(0, batch.size() - m_capacity);
+    for (EventLogEntry &e : batch) {
+        if (e.payload.isEmpty()) {
+            e.payload = QString::fromUtf8(Json::toCompactJson(Json::toDisplayJson(e.args)));
+            if (e.payload.size() > PayloadTextLimit)
+                e.payload.truncate(PayloadTextLimit);
+        }
+    }
+    int removed = 0;
+    const qsizetype overflow = m_entries.size() + batch.size() - m_capacity;
+    if (overflow > 0) {
+        removed = int(qMin(overflow, m_entries.size()));
+        beginRemoveRows({}, 0, removed - 1);
+        m_entries.remove(0, removed);
+        endRemoveRows();
+    }
+    const int first = int(m_entries.size());
+    beginInsertRows({}, first, first + int(batch.size()) - 1);
+    m_entries.append(std::move(batch));
+    endInsertRows();
+    Q_EMIT flushed(int(m_entries.size()) - first, removed);
+}
+
+void EventLogModel::setCapacity(qsizetype capacity)
+{
+    m_capacity = qMax<qsizetype>(1, capacity);
+    if (m_entries.size() > m_capacity) {
+        const int removed = int(m_entries.size() - m_capacity);
+        beginRemoveRows({}, 0, removed - 1);
+        m_entries.remove(0, removed);
+        endRemoveRows();
+        Q_EMIT flushed(0, removed);
+    }
+}
+
+void EventLogModel::setPaused(bool paused)
+{
+    if (paused == m_paused)
+        return;
+    m_paused = paused;
+    Q_EMIT pausedChanged(paused);
+}
+
+void EventLogModel::clear()
+{
+    m_pending.clear();
+    m_waiting.clear();
+    m_flushTimer.stop();
+    beginResetModel();
+    m_entries.clear();
+    endResetModel();
+}
+
+QStringList EventLogModel::eventNames() const
+{
+    QStringList names = m_eventNames.keys();
+    names.sort();
+    return names;
+}
+
+QVariant EventLogModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const EventLogEntry &e = m_entries.at(index.row());
+    const auto column = EventLogColumn(index.column());
+    switch (role) {
+    case SocketIdRole:
+        return e.socketId;
+    case NamespaceRole:
+        return e.nsp;
+    case DirectionRole:
+        return int(e.direction);
+    case KindRole:
+        return int(e.kind);
+    case EventNameRole:
+        return e.event;
+    case PayloadTextRole:
+        return e.payload;
+    case ArgumentsRole:
+        return e.args;
+    case SerialRole:
+        return e.serial;
+    case PairedSerialRole:
+        return e.pairedSerial;
+    case Qt::ToolTipRole:
+        if (column == EventLogColumn::Arguments)
+            return e.payload.left(4 * PreviewLength);
+        if (column == EventLogColumn::Time)
+            return QDateTime::fromMSecsSinceEpoch(e.timeMs).toString(Qt::ISODateWithMs);
+        return {};
+    case SortRole:
+        switch (column) {
+        case EventLogColumn::Time: return e.timeMs;
+        case EventLogColumn::Direction: return int(e.direction);
+        case EventLogColumn::Namespace: return e.nsp;
+        case EventLogColumn::Socket: return e.socketId;
+        case EventLogColumn::Event: return e.event;
+        case EventLogColumn::Arguments: return e.payload;
+        case EventLogColumn::Ack: return e.ackId;
+        case EventLogColumn::Count: break;
+        }
+        return {};
+    case Qt::DisplayRole:
+        switch (column) {
+        case EventLogColumn::Time: return timeText(e.timeMs);
+        case EventLogColumn::Direction:
+            return e.direction == EventLogEntry::Direction::In ? u"in"_s : u"out"_s;
+        case EventLogColumn::Namespace: return e.nsp;
+        case EventLogColumn::Socket: return e.socketId;
+        case EventLogColumn::Event: return eventText(e);
+        case EventLogColumn::Arguments:
+            return e.payload.size() > PreviewLength ? e.payload.left(PreviewLength) + u'…'
+                                                    : e.payload;
+        case EventLogColumn::Ack: return ackText(e);
+        case EventLogColumn::Count: break;
+        }
+        return {};
+    default:
+        return {};
+    }
+}
+
+QVariant EventLogModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (EventLogColumn(section)) {
+    case EventLogColumn::Time: return tr("Time");
+    case EventLogColumn::Direction: return tr("Dir");
+    case EventLogColumn::Namespace: return tr("Namespace");
+    case EventLogColumn::Socket: return tr("Socket");
+    case EventLogColumn::Event: return tr("Event");
+    case EventLogColumn::Arguments: return tr("Arguments");
+    case EventLogColumn::Ack: return tr("Ack");
+    case EventLogColumn::Count: break;
+    }
+    return {};
+}
+
+bool EventLogModel::exportJsonLines(QIODevice *out, const QList<int> *rows,
+                                    QString *errorString) const
+{
+    auto lineFor = [](const EventLogEntry &e) -> QByteArray {
+        QJsonObject o;
+        const bool isEvent = e.kind == EventLogEntry::Kind::Event;
+        o.insert(u"type"_s, isEvent ? u"event"_s : u"ack"_s);
+        o.insert(u"time"_s,
+                 QDateTime::fromMSecsSinceEpoch(e.timeMs, Qt::UTC).toString(Qt::ISODateWithMs));
+        o.insert(u"direction"_s,
+                 e.direction == EventLogEntry::Direction::In ? u"in"_s : u"out"_s);
+        o.insert(u"namespace"_s, e.nsp);
+        o.insert(u"socket"_s, e.socketId);
+        if (!e.event.isEmpty())
+            o.insert(u"event"_s, e.event);
+        if (e.ackId >= 0)
+            o.insert(u"ackId"_s, e.ackId);
+        if (e.kind == EventLogEntry::Kind::AckTimeout) {
+            o.insert(u"timedOut"_s, true);
+            o.insert(u"waitedMs"_s, e.roundTripMs);
+        } else {
+            o.insert(u"args"_s, Json::toDisplayJson(e.args));
+            if (e.kind == EventLogEntry::Kind::AckReply && e.roundTripMs >= 0)
+                o.insert(u"roundTripMs"_s, e.roundTripMs);
+        }
+        return QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n';
+    };
+    auto fail = [&] {
+        if (errorString)
+            *errorString = out->errorString();
+        return false;
+    };
+    if (!rows) {
+        for (const EventLogEntry &e : m_entries) {
+            if (out->write(lineFor(e)) < 0)
+                return fail();
+        }
+    } else {
+        for (int row : *rows) {
+            if (row >= 0 && row < m_entries.size() && out->write(lineFor(m_entries.at(row))) < 0)
+                return fail();
+        }
+    }
+    return true;
+}
+
+} // namespace Sockscope

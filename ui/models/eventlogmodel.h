@@ -1,0 +1,142 @@
+// Sockscope: the live log of events and acks on a server.
+#pragma once
+
+#include "columns.h"
+
+#include <eventserver.h>
+
+#include <arguments.h>
+
+#include <QAbstractTableModel>
+#include <QHash>
+#include <QList>
+#include <QPointer>
+#include <QTimer>
+
+QT_BEGIN_NAMESPACE
+class QIODevice;
+QT_END_NAMESPACE
+
+namespace Sockscope {
+
+class EventServer;
+class Socket;
+
+struct EventLogEntry
+{
+    enum class Direction : quint8 { In, Out }; // In: client to server
+    enum class Kind : quint8 {
+        Event, // an event; ackId >= 0 when it asked for an ack
+        AckReply, // the answer to an ack request (ackId); pairedSerial is the request
+        AckTimeout // no answer came in time; pairedSerial is the request
+    };
+    enum class AckState : quint8 { None, Waiting, Replied, TimedOut, Cancelled };
+
+    qint64 serial = 0; // increases by one per entry, never reused
+    qint64 timeMs = 0; // milliseconds since the epoch
+    Direction direction = Direction::In;
+    Kind kind = Kind::Event;
+    AckState ackState = AckState::None; // for an Event that asked for an ack
+    QString nsp;
+    QString socketId;
+    QString event; // for ack rows: the name of the event answered
+    Arguments args;
+    QString payload; // compact JSON of the display form of args
+    qint64 ackId = -1;
+    qint64 pairedSerial = -1;
+    qint64 roundTripMs = -1; // reply round trip, or how long we waited before the timeout
+};
+
+/*
+    Every event and ack that passes through a server, oldest first.
+
+    Library signals append to a pending list; a timer (flushInterval(), 150 ms) moves the
+    pending entries into the model with one beginInsertRows per batch, so a burst of thousands
+    of events costs the views a handful of updates. When the log holds more than capacity()
+    entries the oldest are dropped with one beginRemoveRows. An event that asked for an ack is
+    paired with its reply or timeout: each row's Ack column names the other, and
+    PairedSerialRole gives its serial (row = serial - firstSerial()).
+
+    While paused, new events are counted (droppedWhilePaused()) but not logged; replies to
+    requests already in the log still update them.
+*/
+class EventLogModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    explicit EventLogModel(QObject *parent = nullptr);
+
+    void setServer(EventServer *server);
+    EventServer *server() const { return m_server; }
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+    const EventLogEntry &entry(int row) const { return m_entries.at(row); }
+    // The row of an entry by serial, -1 if it is pending, dropped or unknown.
+    int rowOfSerial(qint64 serial) const;
+    qint64 firstSerial() const { return m_entries.isEmpty() ? -1 : m_entries.first().serial; }
+
+    qsizetype capacity() const { return m_capacity; }
+    void setCapacity(qsizetype capacity); // at least 1; drops the oldest rows now if needed
+    int flushInterval() const { return m_flushTimer.interval(); }
+    void setFlushInterval(int ms) { m_flushTimer.setInterval(ms); }
+
+    bool isPaused() const { return m_paused; }
+    void setPaused(bool paused);
+    quint64 droppedWhilePaused() const { return m_droppedWhilePaused; }
+    // Events seen since the model was created, logged or not (for rates).
+    quint64 totalSeen() const { return m_totalSeen; }
+    int pendingCount() const { return int(m_pending.size()); }
+
+    // Adds an entry as if a server had reported it (serial and, if 0, time are filled in).
+    // Returns the serial.
+    qint64 append(EventLogEntry entry);
+    // Moves pending entries into the model now.
+    void flush();
+    void clear();
+
+    // Event names seen so far, sorted (for completers).
+    QStringList eventNames() const;
+
+    // Writes the given rows (all when rows is null) as JSON lines in the headless server's format:
+    // {"type":"event","time":…,"direction":"in","namespace":…,"socket":…,"event":…,"args":[…]}
+    // {"type":"ack",…,"ackId":N,"args":[…],"roundTripMs":N} or {…,"timedOut":true,"waitedMs":N}
+    bool exportJsonLines(QIODevice *out, const QList<int> *rows = nullptr,
+                         QString *errorString = nullptr) const;
+
+Q_SIGNALS:
+    void flushed(int inserted, int removed);
+    void pausedChanged(bool paused);
+    void eventNamesChanged();
+
+private:
+    void onEvent(Socket *socket, const QString &event, const Arguments &args, qint64 ackId,
+                 EventLogEntry::Direction direction);
+    void onAckAnswered(Socket *socket, qint64 ackId, const Arguments &args, qint64 rtt,
+                       EventLogEntry::Direction direction);
+    void onAckTimedOut(Socket *socket, qint64 ackId, qint64 waited);
+    void onSocketGone(Socket *socket);
+    EventLogEntry *findEntry(qint64 serial, int *row);
+    void entryChanged(int row);
+    static QString ackKey(const QString &socketId, qint64 ackId, EventLogEntry::Direction dir);
+
+    QPointer<EventServer> m_server;
+    QList<QMetaObject::Connection> m_serverConnections;
+    QList<EventLogEntry> m_entries;
+    QList<EventLogEntry> m_pending;
+    // Requests waiting for their ack: "socket|direction|ackId" -> serial.
+    QHash<QString, qint64> m_waiting;
+    QHash<QString, int> m_eventNames;
+    qint64 m_nextSerial = 1;
+    qsizetype m_capacity = 100000;
+    bool m_paused = false;
+    quint64 m_droppedWhilePaused = 0;
+    quint64 m_totalSeen = 0;
+    QTimer m_flushTimer;
+};
+
+} // namespace Sockscope

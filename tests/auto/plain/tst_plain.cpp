@@ -67,6 +67,7 @@ void tst_Plain::textAndBinaryRoundTrip()
     connect(&ws, &QWebSocket::binaryMessageReceived, &ws, [&](const QByteArray &b) { binaries.append(b); });
     ws.open(plainUrl());
     QTRY_COMPARE(opened.size(), 1);
+    QTRY_COMPARE(ws.state(), QAbstractSocket::ConnectedState);
     auto *plain = opened.at(0).at(0).value<PlainConnection *>();
     QVERIFY(plain);
     QCOMPARE(plain->id().size(), 20);
@@ -99,6 +100,7 @@ void tst_Plain::fragmentedMessageReassembled()
     connect(&ws, &QWebSocket::textMessageReceived, &ws, [&](const QString &t) { texts.append(t); });
     ws.open(plainUrl());
     QTRY_COMPARE(opened.size(), 1);
+    QTRY_COMPARE(ws.state(), QAbstractSocket::ConnectedState);
     auto *plain = opened.at(0).at(0).value<PlainConnection *>();
     QList<WebSocketFrame> frames;
     QObject context; // the connection ends with this function
@@ -125,6 +127,7 @@ void tst_Plain::pingPongBothWays()
     QSignalSpy clientPong(&ws, &QWebSocket::pong);
     ws.open(plainUrl());
     QTRY_COMPARE(opened.size(), 1);
+    QTRY_COMPARE(ws.state(), QAbstractSocket::ConnectedState);
     auto *plain = opened.at(0).at(0).value<PlainConnection *>();
     QList<WebSocketFrame> frames;
     QObject context; // the connection ends with this function
@@ -146,6 +149,7 @@ void tst_Plain::closeCodeAndReasonBothSides()
     QWebSocket ws;
     ws.open(plainUrl());
     QTRY_COMPARE(opened.size(), 1);
+    QTRY_COMPARE(ws.state(), QAbstractSocket::ConnectedState);
     ws.close(QWebSocketProtocol::CloseCode(4001), u"client is done"_s);
     QTRY_COMPARE(closed.size(), 1);
     QCOMPARE(closed.at(0).at(1).toInt(), 4001);
@@ -164,6 +168,7 @@ void tst_Plain::serverSendsAndCloses()
     connect(&ws, &QWebSocket::binaryMessageReceived, &ws, [&](const QByteArray &b) { binaries.append(b); });
     ws.open(plainUrl());
     QTRY_COMPARE(opened.size(), 1);
+    QTRY_COMPARE(ws.state(), QAbstractSocket::ConnectedState);
     auto *plain = opened.at(0).at(0).value<PlainConnection *>();
     QVERIFY(plain->sendText(u"from the server"_s));
     QVERIFY(plain->sendBinary("\x01\x02"));
@@ -184,6 +189,7 @@ void tst_Plain::subprotocolAccepted()
     request.setRawHeader("Sec-WebSocket-Protocol", "chat.v1, chat.v2");
     ws.open(request);
     QTRY_COMPARE(opened.size(), 1);
+    QTRY_COMPARE(ws.state(), QAbstractSocket::ConnectedState);
     auto *plain = opened.at(0).at(0).value<PlainConnection *>();
     QCOMPARE(plain->offeredSubprotocols(), (QStringList { u"chat.v1"_s, u"chat.v2"_s }));
     QCOMPARE(plain->subprotocol(), u"chat.v2"_s);

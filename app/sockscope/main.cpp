@@ -11,8 +11,15 @@
 #include <QSocketNotifier>
 #include <QTimer>
 
+#ifdef SOCKSCOPE_HAVE_UI
+#include <monitorwindow.h>
+
+#include <QApplication>
+#endif
+
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -50,11 +57,53 @@ bool parseInt(const QCommandLineParser &p, const QString &name, qint64 min, qint
     return true;
 }
 
+#ifdef SOCKSCOPE_HAVE_UI
+// The window opens unless --headless is given, there is no display, or only help or the
+// version is asked for.
+bool wantsWindow(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArrayView a(argv[i]);
+        if (a == "--headless" || a == "--help" || a == "-h" || a == "-?" || a == "--help-all"
+            || a == "--version" || a == "-v")
+            return false;
+    }
+    return !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")
+            || !qEnvironmentVariableIsEmpty("DISPLAY")
+            || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+}
+
+// The monitor window with the command line's settings, its server started.
+int runMonitor(QCoreApplication &app, const Sockscope::ServerOptions &options,
+               const QString &bind, int port, const QString &rulesFile)
+{
+    QCoreApplication::setOrganizationName(u"Sockscope"_s);
+    QGuiApplication::setApplicationDisplayName(u"Sockscope"_s);
+    Sockscope::MonitorWindow window;
+    Sockscope::ServerSettings settings;
+    settings.bind = bind;
+    settings.port = port;
+    settings.options = options;
+    settings.rulesFile = rulesFile;
+    window.setServerSettings(settings);
+    window.show();
+    window.startServer(); // a busy port or a bad rules file is shown in the window
+    return app.exec();
+}
+#endif
+
 } // namespace
 
 int main(int argc, char *argv[])
 {
-    QCoreApplication app(argc, argv);
+#ifdef SOCKSCOPE_HAVE_UI
+    const bool gui = wantsWindow(argc, argv);
+    const std::unique_ptr<QCoreApplication> application(
+            gui ? new QApplication(argc, argv) : new QCoreApplication(argc, argv));
+#else
+    const std::unique_ptr<QCoreApplication> application(new QCoreApplication(argc, argv));
+#endif
+    QCoreApplication &app = *application;
     QCoreApplication::setApplicationName(u"sockscope"_s);
     QCoreApplication::setApplicationVersion(u"0.1.0"_s);
 
@@ -66,7 +115,7 @@ int main(int argc, char *argv[])
     p.addHelpOption();
     p.addVersionOption();
     p.addOptions({
-            { u"headless"_s, u"Run the server without a window (the only mode of this build)."_s },
+            { u"headless"_s, u"Run the server without a window, printing JSON lines (the default when there is no display)."_s },
             { u"bind"_s, u"Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)."_s, u"address"_s, u"127.0.0.1"_s },
             { u"port"_s, u"Port to listen on (default 8080; 0 picks a free one)."_s, u"port"_s, u"8080"_s },
             { u"path"_s, u"Engine.IO path (default /socket.io/)."_s, u"path"_s, u"/socket.io/"_s },
@@ -130,6 +179,11 @@ int main(int argc, char *argv[])
     const QString invalid = options.validate();
     if (!invalid.isEmpty())
         return fail(2, invalid);
+
+#ifdef SOCKSCOPE_HAVE_UI
+    if (gui)
+        return runMonitor(app, options, p.value(u"bind"_s), int(port), p.value(u"rules"_s));
+#endif
 
     Sockscope::RuleSet rules;
     if (p.isSet(u"rules"_s) && !Sockscope::RuleSet::load(p.value(u"rules"_s), &rules, &error))

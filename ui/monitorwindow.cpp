@@ -1,0 +1,352 @@
+#include "monitorwindow.h"
+
+#include "connectionsview.h"
+#include "detailspane.h"
+#include "emitpanel.h"
+#include "eventlogview.h"
+#include "handshakeinspector.h"
+#include "ratechart.h"
+
+#include <connectionsmodel.h>
+#include <eventlogmodel.h>
+#include <eventrate.h>
+#include <eventserver.h>
+#include <handshakelogmodel.h>
+#include <namespace.h>
+#include <rules.h>
+#include <socket.h>
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStatusBar>
+
+using namespace Qt::StringLiterals;
+
+namespace Sockscope {
+
+namespace {
+
+constexpr int LayoutVersion = 1;
+
+QDockWidget *makeDock(const QString &title, const QString &name, QWidget *content,
+                      QMainWindow *window)
+{
+    auto *dock = new QDockWidget(title, window);
+    dock->setObjectName(name);
+    dock->setWidget(content);
+    return dock;
+}
+
+} // namespace
+
+MonitorWindow::MonitorWindow(QWidget *parent) : QMainWindow(parent)
+{
+    setWindowTitle(tr("Sockscope"));
+    setObjectName(u"monitorWindow"_s);
+
+    m_server = new EventServer(this);
+    m_connections = new ConnectionsModel(this);
+    m_connections->setServer(m_server);
+    m_log = new EventLogModel(this);
+    m_log->setServer(m_server);
+    m_handshakes = new HandshakeLogModel(this);
+    m_handshakes->setServer(m_server);
+    m_rate = new EventRate(this);
+    m_rate->setServer(m_server);
+
+    m_logView = new EventLogView(m_log, this);
+    setCentralWidget(m_logView);
+    buildDocks();
+    buildMenus();
+
+    m_statusServer = new QLabel(this);
+    m_statusServer->setObjectName(u"statusServer"_s);
+    m_statusCounts = new QLabel(this);
+    m_statusCounts->setObjectName(u"statusCounts"_s);
+    m_statusRate = new QLabel(this);
+    m_statusRate->setObjectName(u"statusRate"_s);
+    statusBar()->addWidget(m_statusServer, 1);
+    statusBar()->addPermanentWidget(m_statusCounts);
+    statusBar()->addPermanentWidget(m_statusRate);
+
+    connect(m_serverPanel, &ServerControlPanel::startRequested, this,
+            [this] { startServer(); });
+    connect(m_serverPanel, &ServerControlPanel::stopRequested, this, &MonitorWindow::stopServer);
+    connect(m_server, &EventServer::listeningChanged, this, [this](bool listening) {
+        m_serverPanel->setListening(listening, serverUrl());
+        setWindowTitle(listening ? tr("Sockscope — %1").arg(serverUrl()) : tr("Sockscope"));
+        updateStatus();
+    });
+    connect(m_connections, &QAbstractItemModel::rowsInserted, this, &MonitorWindow::updateStatus);
+    connect(m_connections, &QAbstractItemModel::rowsRemoved, this, &MonitorWindow::updateStatus);
+    connect(m_rate, &EventRate::sampled, this, &MonitorWindow::updateStatus);
+    connect(m_logView, &EventLogView::currentEntryChanged, this, &MonitorWindow::showEntry);
+    connect(m_connectionsView, &ConnectionsView::selectionChanged, this,
+            &MonitorWindow::onSocketSelection);
+    connect(m_log, &EventLogModel::eventNamesChanged, this,
+            [this] { m_emit->setEventNames(m_log->eventNames()); });
+    // A socket joining a namespace declared elsewhere (rules, code) shows in the pickers.
+    connect(m_server, &EventServer::socketConnected, this, [this](Socket *s) {
+        m_logView->setNamespaces({ s->namespaceName() });
+    });
+
+    m_defaultState = saveState(LayoutVersion);
+    restoreLayout();
+    m_serverPanel->setListening(false);
+    updateStatus();
+}
+
+MonitorWindow::~MonitorWindow()
+{
+    // The models stop listening before the server goes.
+    m_connections->setServer(nullptr);
+    m_log->setServer(nullptr);
+    m_handshakes->setServer(nullptr);
+    m_rate->setServer(nullptr);
+}
+
+void MonitorWindow::buildDocks()
+{
+    setDockOptions(AnimatedDocks | AllowTabbedDocks | AllowNestedDocks);
+
+    m_serverPanel = new ServerControlPanel(this);
+    auto *serverDock = makeDock(tr("Server"), u"serverDock"_s, m_serverPanel, this);
+    addDockWidget(Qt::LeftDockWidgetArea, serverDock);
+
+    m_chart = new RateChart(m_rate, this);
+    auto *chartDock = makeDock(tr("Events per second"), u"rateDock"_s, m_chart, this);
+    addDockWidget(Qt::LeftDockWidgetArea, chartDock);
+
+    m_connectionsView = new ConnectionsView(m_connections, this);
+    auto *socketsDock = makeDock(tr("Sockets"), u"socketsDock"_s, m_connectionsView, this);
+    addDockWidget(Qt::BottomDockWidgetArea, socketsDock);
+
+    m_details = new DetailsPane(this);
+    auto *detailsDock = makeDock(tr("Details"), u"detailsDock"_s, m_details, this);
+    addDockWidget(Qt::RightDockWidgetArea, detailsDock);
+
+    m_emit = new EmitPanel(this);
+    m_emit->setServer(m_server);
+    auto *emitDock = makeDock(tr("Emit"), u"emitDock"_s, m_emit, this);
+    addDockWidget(Qt::RightDockWidgetArea, emitDock);
+
+    m_inspector = new HandshakeInspector(m_handshakes, this);
+    auto *handshakeDock = makeDock(tr("Handshake"), u"handshakeDock"_s, m_inspector, this);
+    addDockWidget(Qt::RightDockWidgetArea, handshakeDock);
+    tabifyDockWidget(detailsDock, handshakeDock);
+    detailsDock->raise();
+    resize(1400, 900);
+}
+
+void MonitorWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *exportLog = file->addAction(tr("&Export log…"));
+    connect(exportLog, &QAction::triggered, m_logView, &EventLogView::exportInteractive);
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"));
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    QMenu *server = menuBar()->addMenu(tr("&Server"));
+    connect(server->addAction(tr("&Start")), &QAction::triggered, this, [this] { startServer(); });
+    connect(server->addAction(tr("S&top")), &QAction::triggered, this, &MonitorWindow::stopServer);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    const auto docks = findChildren<QDockWidget *>();
+    for (QDockWidget *d : docks)
+        view->addAction(d->toggleViewAction());
+    view->addSeparator();
+    connect(view->addAction(tr("&Reset layout")), &QAction::triggered, this, [this] {
+        restoreState(m_defaultState, LayoutVersion);
+        const auto all = findChildren<QDockWidget *>();
+        for (QDockWidget *d : all)
+            d->show();
+    });
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    connect(help->addAction(tr("&About Sockscope")), &QAction::triggered, this,
+            &MonitorWindow::showAbout);
+    connect(help->addAction(tr("About &Qt")), &QAction::triggered, qApp, &QApplication::aboutQt);
+}
+
+void MonitorWindow::showAbout()
+{
+    QMessageBox::about(
+            this, tr("About Sockscope"),
+            tr("<h3>Sockscope %1</h3>"
+               "<p>A Socket.IO (Engine.IO v4, Socket.IO v5) server and monitor for Qt.</p>"
+               "<p>Watch every connection, event, ack and handshake; send events to chosen "
+               "sockets; see how <code>Sec-WebSocket-Accept</code> is computed.</p>"
+               "<p>Built with Qt %2.</p>")
+                    .arg(QCoreApplication::applicationVersion(), QString::fromLatin1(qVersion())));
+}
+
+void MonitorWindow::setServerSettings(const ServerSettings &settings)
+{
+    m_serverPanel->setSettings(settings);
+}
+
+ServerSettings MonitorWindow::serverSettings() const
+{
+    return m_serverPanel->settings();
+}
+
+bool MonitorWindow::startServer()
+{
+    auto fail = [this](const QString &message) {
+        m_serverPanel->setError(message);
+        statusBar()->showMessage(message, 10000);
+        updateStatus();
+        return false;
+    };
+    const ServerSettings s = m_serverPanel->settings();
+    const QHostAddress address(s.bind);
+    if (address.isNull())
+        return fail(tr("Bind address: \"%1\" is not an IP address").arg(s.bind));
+    const QString invalid = s.options.validate();
+    if (!invalid.isEmpty())
+        return fail(invalid);
+    RuleSet rules;
+    QString error;
+    if (!s.rulesFile.isEmpty() && !RuleSet::load(s.rulesFile, &rules, &error))
+        return fail(error);
+
+    if (m_server->isListening())
+        m_server->close();
+    for (const auto &c : std::as_const(m_rules))
+        disconnect(c);
+    m_rules.clear();
+    m_server->setOptions(s.options);
+    if (!m_server->listen(address, quint16(s.port)))
+        return fail(m_server->errorString());
+    if (!s.rulesFile.isEmpty())
+        m_rules = rules.install(m_server);
+    refreshNamespaces();
+    m_serverPanel->setError({});
+    m_serverPanel->setListening(true, serverUrl());
+    statusBar()->clearMessage();
+    updateStatus();
+    return true;
+}
+
+void MonitorWindow::stopServer()
+{
+    for (const auto &c : std::as_const(m_rules))
+        disconnect(c);
+    m_rules.clear();
+    m_server->close();
+    m_serverPanel->setListening(false);
+    updateStatus();
+}
+
+QString MonitorWindow::serverUrl() const
+{
+    if (!m_server->isListening())
+        return {};
+    QHostAddress a = m_server->serverAddress();
+    if (a == QHostAddress::AnyIPv4 || a == QHostAddress::Any)
+        a = QHostAddress::LocalHost;
+    else if (a == QHostAddress::AnyIPv6)
+        a = QHostAddress::LocalHostIPv6;
+    QString host = a.toString();
+    if (a.protocol() == QAbstractSocket::IPv6Protocol)
+        host = u'[' + host + u']';
+    return u"http://%1:%2"_s.arg(host).arg(m_server->serverPort());
+}
+
+void MonitorWindow::refreshNamespaces()
+{
+    QStringList names;
+    const auto namespaces = m_server->namespaces();
+    for (Namespace *ns : namespaces)
+        names.append(ns->name());
+    names.sort();
+    m_logView->setNamespaces(names);
+    m_emit->refreshNamespaces();
+}
+
+QString MonitorWindow::statusText() const
+{
+    return m_statusServer->text() + u" · "_s + m_statusCounts->text() + u" · "_s
+            + m_statusRate->text();
+}
+
+void MonitorWindow::updateStatus()
+{
+    m_statusServer->setText(m_server->isListening() ? tr("Listening on %1").arg(serverUrl())
+                                                    : tr("Stopped"));
+    m_statusCounts->setText(tr("%n socket(s)", nullptr, m_connections->rowCount()) + u" · "_s
+                            + tr("%n connection(s)", nullptr,
+                                 int(m_server->connections().size())));
+    const double rate = m_rate->current();
+    m_statusRate->setText(tr("%1 events/s").arg(rate, 0, 'f', rate < 10 ? 1 : 0));
+}
+
+void MonitorWindow::showEntry(int sourceRow)
+{
+    if (sourceRow < 0 || sourceRow >= m_log->rowCount()) {
+        m_details->clear();
+        return;
+    }
+    const EventLogEntry &e = m_log->entry(sourceRow);
+    QString what;
+    switch (e.kind) {
+    case EventLogEntry::Kind::Event:
+        what = tr("event \"%1\"").arg(e.event);
+        break;
+    case EventLogEntry::Kind::AckReply:
+        what = tr("ack #%1 reply to \"%2\"").arg(e.ackId).arg(e.event);
+        break;
+    case EventLogEntry::Kind::AckTimeout:
+        what = tr("ack #%1 timeout of \"%2\"").arg(e.ackId).arg(e.event);
+        break;
+    }
+    const QString title = tr("%1 · %2 · %3 · socket %4")
+                                  .arg(e.direction == EventLogEntry::Direction::In ? tr("in")
+                                                                                    : tr("out"),
+                                       what, e.nsp, e.socketId);
+    m_details->showArguments(title, e.args);
+}
+
+void MonitorWindow::onSocketSelection(const QStringList &ids)
+{
+    m_emit->setSelectedSockets(ids);
+    if (ids.size() == 1) {
+        const int row = m_connections->rowOf(ids.first());
+        if (row >= 0)
+            m_inspector->showConnection(m_connections->row(row).connectionId);
+    }
+}
+
+void MonitorWindow::saveLayout() const
+{
+    QSettings settings;
+    settings.setValue(u"monitor/geometry"_s, saveGeometry());
+    settings.setValue(u"monitor/state"_s, saveState(LayoutVersion));
+}
+
+void MonitorWindow::restoreLayout()
+{
+    QSettings settings;
+    const QByteArray geometry = settings.value(u"monitor/geometry"_s).toByteArray();
+    if (!geometry.isEmpty())
+        restoreGeometry(geometry);
+    const QByteArray state = settings.value(u"monitor/state"_s).toByteArray();
+    if (!state.isEmpty())
+        restoreState(state, LayoutVersion);
+}
+
+void MonitorWindow::closeEvent(QCloseEvent *event)
+{
+    saveLayout();
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace Sockscope

@@ -1,0 +1,98 @@
+// Sockscope: the monitor window.
+#pragma once
+
+#include "servercontrolpanel.h"
+
+#include <QMainWindow>
+
+QT_BEGIN_NAMESPACE
+class QLabel;
+QT_END_NAMESPACE
+
+namespace Sockscope {
+
+class ConnectionsModel;
+class ConnectionsView;
+class DetailsPane;
+class EmitPanel;
+class EventLogModel;
+class EventLogView;
+class EventRate;
+class EventServer;
+class HandshakeInspector;
+class HandshakeLogModel;
+class RateChart;
+
+/*
+    A server and everything a person needs to watch it: the event log in the middle, docks
+    for the server settings, the sockets, the selected event's details, the emit panel, the
+    handshake inspector and the event rate. The layout is kept in QSettings.
+
+    The window is one more listener of the server's signals; it never reads wire bytes.
+*/
+class MonitorWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    explicit MonitorWindow(QWidget *parent = nullptr);
+    ~MonitorWindow() override;
+
+    void setServerSettings(const ServerSettings &settings);
+    ServerSettings serverSettings() const;
+    // Starts the server with the panel's settings. A mistake or a busy port is shown in the
+    // server panel and the status bar; returns false then.
+    bool startServer();
+    void stopServer();
+    QString serverUrl() const;
+
+    EventServer *server() const { return m_server; }
+    ConnectionsModel *connectionsModel() const { return m_connections; }
+    EventLogModel *eventLog() const { return m_log; }
+    HandshakeLogModel *handshakeLog() const { return m_handshakes; }
+    EventRate *eventRate() const { return m_rate; }
+
+    ServerControlPanel *serverPanel() const { return m_serverPanel; }
+    ConnectionsView *connectionsView() const { return m_connectionsView; }
+    EventLogView *eventLogView() const { return m_logView; }
+    DetailsPane *detailsPane() const { return m_details; }
+    EmitPanel *emitPanel() const { return m_emit; }
+    HandshakeInspector *handshakeInspector() const { return m_inspector; }
+
+    QString statusText() const;
+
+    void saveLayout() const;
+    void restoreLayout();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void buildDocks();
+    void buildMenus();
+    void updateStatus();
+    void showEntry(int sourceRow);
+    void onSocketSelection(const QStringList &ids);
+    void refreshNamespaces();
+    void showAbout();
+
+    EventServer *m_server = nullptr;
+    ConnectionsModel *m_connections = nullptr;
+    EventLogModel *m_log = nullptr;
+    HandshakeLogModel *m_handshakes = nullptr;
+    EventRate *m_rate = nullptr;
+    QList<QMetaObject::Connection> m_rules;
+
+    ServerControlPanel *m_serverPanel = nullptr;
+    ConnectionsView *m_connectionsView = nullptr;
+    EventLogView *m_logView = nullptr;
+    DetailsPane *m_details = nullptr;
+    EmitPanel *m_emit = nullptr;
+    HandshakeInspector *m_inspector = nullptr;
+    RateChart *m_chart = nullptr;
+    QLabel *m_statusServer = nullptr;
+    QLabel *m_statusCounts = nullptr;
+    QLabel *m_statusRate = nullptr;
+    QByteArray m_defaultState;
+};
+
+} // namespace Sockscope

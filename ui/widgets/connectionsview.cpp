@@ -1,0 +1,135 @@
+#include "connectionsview.h"
+
+#include <columns.h>
+#include <connectionsmodel.h>
+#include <socket.h>
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+using namespace Qt::StringLiterals;
+
+namespace Sockscope {
+
+ConnectionsView::ConnectionsView(ConnectionsModel *model, QWidget *parent)
+    : QWidget(parent), m_model(model)
+{
+    m_proxy = new QSortFilterProxyModel(this);
+    m_proxy->setSourceModel(model);
+    m_proxy->setSortRole(SortRole);
+    m_proxy->setFilterKeyColumn(-1);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_proxy->setDynamicSortFilter(true);
+
+    m_filter = new QLineEdit(this);
+    m_filter->setObjectName(u"socketFilter"_s);
+    m_filter->setPlaceholderText(tr("Filter sockets (id, namespace, room, address…)"));
+    m_filter->setClearButtonEnabled(true);
+    m_debounce.setSingleShot(true);
+    m_debounce.setInterval(300);
+    connect(m_filter, &QLineEdit::textChanged, &m_debounce, qOverload<>(&QTimer::start));
+    connect(&m_debounce, &QTimer::timeout, this, [this] {
+        m_proxy->setFilterFixedString(m_filter->text());
+        updateCount();
+    });
+    m_count = new QLabel(this);
+    m_disconnect = new QPushButton(tr("Disconnect"), this);
+    m_disconnect->setToolTip(tr("Disconnect the selected sockets from their namespace"));
+    m_disconnect->setEnabled(false);
+    connect(m_disconnect, &QPushButton::clicked, this, &ConnectionsView::disconnectSelected);
+
+    m_view = new QTreeView(this);
+    m_view->setObjectName(u"socketsView"_s);
+    m_view->setModel(m_proxy);
+    m_view->setRootIsDecorated(false);
+    m_view->setUniformRowHeights(true);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(int(ConnectionsColumn::ConnectedSince), Qt::AscendingOrder);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setAlternatingRowColors(true);
+    m_view->header()->setStretchLastSection(false);
+    m_view->header()->resizeSection(int(ConnectionsColumn::Socket), 190);
+    m_view->header()->resizeSection(int(ConnectionsColumn::Connection), 190);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        const QStringList ids = selectedSocketIds();
+        m_disconnect->setEnabled(!ids.isEmpty());
+        Q_EMIT selectionChanged(ids);
+    });
+    connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &ConnectionsView::updateCount);
+    connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &ConnectionsView::updateCount);
+    connect(m_proxy, &QAbstractItemModel::modelReset, this, &ConnectionsView::updateCount);
+
+    auto *top = new QHBoxLayout;
+    top->addWidget(m_filter, 1);
+    top->addWidget(m_count);
+    top->addWidget(m_disconnect);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(2, 2, 2, 2);
+    layout->addLayout(top);
+    layout->addWidget(m_view, 1);
+    updateCount();
+}
+
+QStringList ConnectionsView::selectedSocketIds() const
+{
+    QStringList ids;
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    for (const QModelIndex &i : rows)
+        ids.append(i.data(SocketIdRole).toString());
+    return ids;
+}
+
+QString ConnectionsView::currentConnectionId() const
+{
+    const QModelIndex i = m_view->currentIndex();
+    if (!i.isValid())
+        return {};
+    return i.siblingAtColumn(int(ConnectionsColumn::Connection)).data(SortRole).toString();
+}
+
+void ConnectionsView::setFilterText(const QString &text)
+{
+    m_filter->setText(text);
+}
+
+void ConnectionsView::selectSocket(const QString &socketId)
+{
+    const int row = m_model->rowOf(socketId);
+    if (row < 0)
+        return;
+    const QModelIndex i = m_proxy->mapFromSource(m_model->index(row, 0));
+    if (!i.isValid())
+        return;
+    m_view->selectionModel()->setCurrentIndex(
+            i, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+}
+
+void ConnectionsView::updateCount()
+{
+    const int shown = m_proxy->rowCount();
+    const int all = m_model->rowCount();
+    m_count->setText(shown == all ? tr("%n socket(s)", nullptr, all)
+                                  : tr("%1 of %2").arg(shown).arg(all));
+}
+
+void ConnectionsView::disconnectSelected()
+{
+    const QStringList ids = selectedSocketIds();
+    for (const QString &id : ids) {
+        const int row = m_model->rowOf(id);
+        if (row >= 0) {
+            if (Socket *s = m_model->row(row).socket)
+                s->close();
+        }
+    }
+}
+
+} // namespace Sockscope

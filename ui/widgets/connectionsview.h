@@ -1,0 +1,54 @@
+// Sockscope: the sockets table with a filter box.
+#pragma once
+
+#include <QTimer>
+#include <QWidget>
+
+QT_BEGIN_NAMESPACE
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSortFilterProxyModel;
+class QTreeView;
+QT_END_NAMESPACE
+
+namespace Sockscope {
+
+class ConnectionsModel;
+
+/*
+    Shows a ConnectionsModel sorted by any column (raw values) and filtered by the text typed
+    in the filter box (debounced) over every column.
+*/
+class ConnectionsView : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit ConnectionsView(ConnectionsModel *model, QWidget *parent = nullptr);
+
+    QTreeView *view() const { return m_view; }
+    QSortFilterProxyModel *proxy() const { return m_proxy; }
+    ConnectionsModel *model() const { return m_model; }
+
+    QStringList selectedSocketIds() const;
+    QString currentConnectionId() const;
+    void setFilterText(const QString &text); // applied after the debounce
+    void selectSocket(const QString &socketId);
+
+Q_SIGNALS:
+    void selectionChanged(const QStringList &socketIds);
+
+private:
+    void updateCount();
+    void disconnectSelected();
+
+    ConnectionsModel *m_model = nullptr;
+    QSortFilterProxyModel *m_proxy = nullptr;
+    QTreeView *m_view = nullptr;
+    QLineEdit *m_filter = nullptr;
+    QLabel *m_count = nullptr;
+    QPushButton *m_disconnect = nullptr;
+    QTimer m_debounce;
+};
+
+} // namespace Sockscope

@@ -1,0 +1,187 @@
+#include "servercontrolpanel.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include <climits>
+
+using namespace Qt::StringLiterals;
+
+namespace Sockscope {
+
+namespace {
+
+QSpinBox *msSpin(int min, QWidget *parent)
+{
+    auto *s = new QSpinBox(parent);
+    s->setRange(min, INT_MAX);
+    s->setSuffix(u" ms"_s);
+    s->setGroupSeparatorShown(true);
+    return s;
+}
+
+} // namespace
+
+ServerControlPanel::ServerControlPanel(QWidget *parent) : QWidget(parent)
+{
+    m_bind = new QLineEdit(this);
+    m_bind->setObjectName(u"bind"_s);
+    m_bind->setToolTip(tr("Address to listen on: 127.0.0.1 for this machine, 0.0.0.0 for every interface"));
+    m_port = new QSpinBox(this);
+    m_port->setObjectName(u"port"_s);
+    m_port->setRange(0, 65535);
+    m_port->setToolTip(tr("0 picks a free port"));
+    m_pingInterval = msSpin(1, this);
+    m_pingInterval->setObjectName(u"pingInterval"_s);
+    m_pingTimeout = msSpin(1, this);
+    m_pingTimeout->setObjectName(u"pingTimeout"_s);
+    m_maxPayload = new QSpinBox(this);
+    m_maxPayload->setObjectName(u"maxPayload"_s);
+    m_maxPayload->setRange(1, INT_MAX);
+    m_maxPayload->setSuffix(u" bytes"_s);
+    m_maxPayload->setGroupSeparatorShown(true);
+    m_origins = new QLineEdit(this);
+    m_origins->setObjectName(u"origins"_s);
+    m_origins->setPlaceholderText(tr("* (any)"));
+    m_origins->setToolTip(tr("Allowed origins, separated by commas; * or empty allows any"));
+    m_rules = new QLineEdit(this);
+    m_rules->setObjectName(u"rulesFile"_s);
+    m_rules->setPlaceholderText(tr("none"));
+    m_browse = new QPushButton(tr("Browse…"), this);
+    connect(m_browse, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Rules file"), m_rules->text(),
+                                                          tr("Rules (*.json);;All files (*)"));
+        if (!path.isEmpty())
+            m_rules->setText(path);
+    });
+
+    auto *rulesRow = new QHBoxLayout;
+    rulesRow->setContentsMargins(0, 0, 0, 0);
+    rulesRow->addWidget(m_rules, 1);
+    rulesRow->addWidget(m_browse);
+
+    auto *form = new QFormLayout;
+    form->addRow(tr("&Bind address"), m_bind);
+    form->addRow(tr("&Port"), m_port);
+    form->addRow(tr("Ping &interval"), m_pingInterval);
+    form->addRow(tr("Ping &timeout"), m_pingTimeout);
+    form->addRow(tr("Max &payload"), m_maxPayload);
+    form->addRow(tr("Allowed &origins"), m_origins);
+    form->addRow(tr("&Rules file"), rulesRow);
+
+    m_start = new QPushButton(tr("Start"), this);
+    m_start->setObjectName(u"start"_s);
+    m_stop = new QPushButton(tr("Stop"), this);
+    m_stop->setObjectName(u"stop"_s);
+    connect(m_start, &QPushButton::clicked, this, &ServerControlPanel::startRequested);
+    connect(m_stop, &QPushButton::clicked, this, &ServerControlPanel::stopRequested);
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_start);
+    buttons->addWidget(m_stop);
+    buttons->addStretch(1);
+
+    m_url = new QLineEdit(this);
+    m_url->setObjectName(u"url"_s);
+    m_url->setReadOnly(true);
+    m_url->setPlaceholderText(tr("not listening"));
+    m_copy = new QPushButton(tr("Copy"), this);
+    m_copy->setToolTip(tr("Copy the URL clients connect to"));
+    connect(m_copy, &QPushButton::clicked, this,
+            [this] { QApplication::clipboard()->setText(m_url->text()); });
+    auto *urlRow = new QHBoxLayout;
+    urlRow->addWidget(m_url, 1);
+    urlRow->addWidget(m_copy);
+
+    m_state = new QLabel(this);
+    m_state->setObjectName(u"state"_s);
+    m_error = new QLabel(this);
+    m_error->setObjectName(u"error"_s);
+    m_error->setWordWrap(true);
+    m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_error->setStyleSheet(u"color: #b00020;"_s);
+    m_error->hide();
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addLayout(buttons);
+    layout->addLayout(urlRow);
+    layout->addWidget(m_state);
+    layout->addWidget(m_error);
+    layout->addStretch(1);
+
+    setSettings({});
+    setListening(false);
+}
+
+ServerSettings ServerControlPanel::settings() const
+{
+    ServerSettings s = m_base;
+    s.bind = m_bind->text().trimmed();
+    s.port = m_port->value();
+    s.options.pingInterval = m_pingInterval->value();
+    s.options.pingTimeout = m_pingTimeout->value();
+    s.options.maxPayload = m_maxPayload->value();
+    s.options.allowedOrigins.clear();
+    const QStringList origins = m_origins->text().split(u',', Qt::SkipEmptyParts);
+    for (const QString &o : origins) {
+        if (!o.trimmed().isEmpty())
+            s.options.allowedOrigins.append(o.trimmed());
+    }
+    if (s.options.allowedOrigins.isEmpty())
+        s.options.allowedOrigins = { u"*"_s };
+    s.rulesFile = m_rules->text().trimmed();
+    return s;
+}
+
+void ServerControlPanel::setSettings(const ServerSettings &settings)
+{
+    m_base = settings;
+    m_bind->setText(settings.bind);
+    m_port->setValue(settings.port);
+    m_pingInterval->setValue(settings.options.pingInterval);
+    m_pingTimeout->setValue(settings.options.pingTimeout);
+    m_maxPayload->setValue(int(qMin<qint64>(settings.options.maxPayload, INT_MAX)));
+    m_origins->setText(settings.options.allowedOrigins.join(u", "_s));
+    m_rules->setText(settings.rulesFile);
+}
+
+void ServerControlPanel::setListening(bool listening, const QString &url)
+{
+    for (QWidget *w : std::initializer_list<QWidget *> { m_bind, m_port, m_pingInterval,
+                                                         m_pingTimeout, m_maxPayload, m_origins,
+                                                         m_rules, m_browse })
+        w->setEnabled(!listening);
+    m_start->setEnabled(!listening);
+    m_stop->setEnabled(listening);
+    m_url->setText(listening ? url : QString());
+    m_copy->setEnabled(listening);
+    m_state->setText(listening ? tr("Listening") : tr("Stopped"));
+    if (listening)
+        setError({});
+}
+
+QString ServerControlPanel::url() const
+{
+    return m_url->text();
+}
+
+void ServerControlPanel::setError(const QString &message)
+{
+    m_error->setText(message);
+    m_error->setVisible(!message.isEmpty());
+}
+
+QString ServerControlPanel::errorText() const
+{
+    return m_error->text();
+}
+
+} // namespace Sockscope

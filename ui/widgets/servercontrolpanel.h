@@ -1,0 +1,68 @@
+// Sockscope: the monitor's server settings, Start/Stop, URL and errors.
+#pragma once
+
+#include <serveroptions.h>
+
+#include <QWidget>
+
+QT_BEGIN_NAMESPACE
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+QT_END_NAMESPACE
+
+namespace Sockscope {
+
+// What the server is started with: where to listen, its options, an optional rules file.
+struct ServerSettings
+{
+    QString bind = QStringLiteral("127.0.0.1");
+    int port = 8080;
+    ServerOptions options;
+    QString rulesFile;
+};
+
+/*
+    Edits ServerSettings (the fields it shows; other options pass through unchanged), asks for
+    Start and Stop, shows the URL clients connect to, and shows errors inline: a bad value or a
+    busy port appears in the panel, never in a dialog.
+*/
+class ServerControlPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit ServerControlPanel(QWidget *parent = nullptr);
+
+    ServerSettings settings() const;
+    void setSettings(const ServerSettings &settings);
+
+    // Reflects the server state: fields are locked while it runs.
+    void setListening(bool listening, const QString &url = {});
+    QString url() const;
+    void setError(const QString &message); // empty clears
+    QString errorText() const;
+
+Q_SIGNALS:
+    void startRequested();
+    void stopRequested();
+
+private:
+    ServerSettings m_base; // options not shown here pass through
+    QLineEdit *m_bind = nullptr;
+    QSpinBox *m_port = nullptr;
+    QSpinBox *m_pingInterval = nullptr;
+    QSpinBox *m_pingTimeout = nullptr;
+    QSpinBox *m_maxPayload = nullptr;
+    QLineEdit *m_origins = nullptr;
+    QLineEdit *m_rules = nullptr;
+    QPushButton *m_browse = nullptr;
+    QPushButton *m_start = nullptr;
+    QPushButton *m_stop = nullptr;
+    QLineEdit *m_url = nullptr;
+    QPushButton *m_copy = nullptr;
+    QLabel *m_state = nullptr;
+    QLabel *m_error = nullptr;
+};
+
+} // namespace Sockscope

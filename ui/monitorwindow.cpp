@@ -1,4 +1,5 @@
 #include "monitorwindow.h"
+#include <text.h>
 
 #include "connectionsview.h"
 #include "detailspane.h"
@@ -27,6 +28,7 @@
 #include <QStatusBar>
 
 using namespace Qt::StringLiterals;
+using Sockscope::Text::count;
 
 namespace Sockscope {
 
@@ -282,9 +284,9 @@ void MonitorWindow::updateStatus()
 {
     m_statusServer->setText(m_server->isListening() ? tr("Listening on %1").arg(serverUrl())
                                                     : tr("Stopped"));
-    m_statusCounts->setText(tr("%n socket(s)", nullptr, m_connections->rowCount()) + u" · "_s
-                            + tr("%n connection(s)", nullptr,
-                                 int(m_server->connections().size())));
+    m_statusCounts->setText(count(m_connections->rowCount(), tr("socket"), tr("sockets")) + u" · "_s
+                            + count(int(m_server->connections().size()), tr("connection"),
+                                    tr("connections")));
     const double rate = m_rate->current();
     m_statusRate->setText(tr("%1 events/s").arg(rate, 0, 'f', rate < 10 ? 1 : 0));
 }

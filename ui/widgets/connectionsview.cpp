@@ -1,4 +1,5 @@
 #include "connectionsview.h"
+#include <text.h>
 
 #include <columns.h>
 #include <connectionsmodel.h>
@@ -15,6 +16,7 @@
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
+using Sockscope::Text::count;
 
 namespace Sockscope {
 
@@ -116,7 +118,7 @@ void ConnectionsView::updateCount()
 {
     const int shown = m_proxy->rowCount();
     const int all = m_model->rowCount();
-    m_count->setText(shown == all ? tr("%n socket(s)", nullptr, all)
+    m_count->setText(shown == all ? count(all, tr("socket"), tr("sockets"))
                                   : tr("%1 of %2").arg(shown).arg(all));
 }
 

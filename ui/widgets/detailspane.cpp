@@ -1,4 +1,5 @@
 #include "detailspane.h"
+#include <text.h>
 
 #include <QFontDatabase>
 #include <QHeaderView>
@@ -10,6 +11,7 @@
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
+using Sockscope::Text::count;
 
 namespace Sockscope {
 
@@ -118,21 +120,21 @@ void DetailsPane::addValue(QTreeWidgetItem *parent, const QString &key, const QV
     switch (v.typeId()) {
     case QMetaType::QVariantList: {
         const QVariantList list = v.toList();
-        item->setText(1, tr("%n item(s)", nullptr, int(list.size())));
+        item->setText(1, count(int(list.size()), tr("item"), tr("items")));
         for (int i = 0; i < list.size(); ++i)
             addValue(item, u"[%1]"_s.arg(i), list.at(i));
         break;
     }
     case QMetaType::QVariantMap: {
         const QVariantMap map = v.toMap();
-        item->setText(1, tr("%n key(s)", nullptr, int(map.size())));
+        item->setText(1, count(int(map.size()), tr("key"), tr("keys")));
         for (auto it = map.cbegin(); it != map.cend(); ++it)
             addValue(item, it.key(), it.value());
         break;
     }
     case QMetaType::QByteArray: {
         const QByteArray bytes = v.toByteArray();
-        item->setText(1, tr("%n byte(s)", nullptr, int(bytes.size())));
+        item->setText(1, count(int(bytes.size()), tr("byte"), tr("bytes")));
         item->setData(0, BinaryRole, bytes);
         if (!m_firstBinary)
             m_firstBinary = item;
@@ -196,7 +198,7 @@ QString DetailsPane::hexDump(const QByteArray &bytes, int maxBytes)
         out += u" |"_s + ascii + u"|\n"_s;
     }
     if (bytes.size() > n)
-        out += tr("… %n more byte(s)", nullptr, int(bytes.size() - n));
+        out += tr("… %1 more").arg(count(int(bytes.size() - n), tr("byte"), tr("bytes")));
     return out;
 }
 

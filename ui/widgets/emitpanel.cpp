@@ -1,4 +1,5 @@
 #include "emitpanel.h"
+#include <text.h>
 
 #include <eventserver.h>
 #include <namespace.h>
@@ -22,6 +23,7 @@
 #include <climits>
 
 using namespace Qt::StringLiterals;
+using Sockscope::Text::count;
 
 namespace Sockscope {
 
@@ -155,7 +157,7 @@ void EmitPanel::setSelectedSockets(const QStringList &socketIds)
     m_selected = socketIds;
     m_selectedLabel->setText(socketIds.isEmpty()
                                      ? tr("none (select sockets in the Sockets view)")
-                                     : tr("%n socket(s)", nullptr, int(socketIds.size())));
+                                     : count(int(socketIds.size()), tr("socket"), tr("sockets")));
 }
 
 void EmitPanel::setEventNames(const QStringList &names)
@@ -320,7 +322,7 @@ int EmitPanel::send()
         break;
     }
     m_result->setText(count == 0 ? tr("No socket matched; nothing sent.")
-                                 : tr("Sent \"%1\" to %n socket(s).", nullptr, count).arg(event));
+                                 : tr("Sent \"%1\" to %2.").arg(event, Text::count(count, tr("socket"), tr("sockets"))));
     Q_EMIT sent(count);
     return count;
 }

@@ -1,4 +1,5 @@
 #include "eventlogview.h"
+#include <text.h>
 
 #include <columns.h>
 #include <eventlogfilter.h>
@@ -19,6 +20,7 @@
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
+using Sockscope::Text::count;
 
 namespace Sockscope {
 
@@ -245,7 +247,7 @@ void EventLogView::updateCount()
 {
     const int shown = m_filter->rowCount();
     const int all = m_model->rowCount();
-    QString text = shown == all ? tr("%n event(s)", nullptr, all)
+    QString text = shown == all ? count(all, tr("event"), tr("events"))
                                 : tr("%1 of %2 events").arg(shown).arg(all);
     if (m_model->droppedWhilePaused() > 0)
         text += tr(" · %1 not logged while paused").arg(m_model->droppedWhilePaused());

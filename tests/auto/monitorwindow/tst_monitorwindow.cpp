@@ -1,0 +1,617 @@
+// The monitor window, offscreen, driven through its widgets against real clients: rows appear
+// and go, emits reach exactly their targets, acks pair up, the handshake is laid bare, bad
+// input and busy ports are reported in the window, and the log's filter, pause, cap and
+// export work.
+#include <connectionsmodel.h>
+#include <connectionsview.h>
+#include <detailspane.h>
+#include <emitpanel.h>
+#include <eventclient.h>
+#include <eventlogfilter.h>
+#include <eventlogmodel.h>
+#include <eventlogview.h>
+#include <eventserver.h>
+#include <handshakeinspector.h>
+#include <handshakelogmodel.h>
+#include <monitorwindow.h>
+#include <namespace.h>
+#include <socket.h>
+
+#include "loopback.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QCompleter>
+#include <QDockWidget>
+#include <QFile>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QStatusBar>
+#include <QStringListModel>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QToolButton>
+#include <QTreeView>
+#include <QTreeWidget>
+
+using namespace Qt::StringLiterals;
+using namespace Sockscope;
+
+namespace {
+
+// A client that records every event it receives, by name.
+struct Peer
+{
+    std::unique_ptr<EventClient> client;
+    QStringList received;
+    QList<Arguments> args;
+
+    bool got(const QString &event) const { return received.contains(event); }
+};
+
+} // namespace
+
+class tst_MonitorWindow : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void startOnPortZeroAndRowsFollowClients();
+    void emitReachesExactlyTheTargets();
+    void emitWithAckShowsPairedReplyAndTimeout();
+    void invalidJsonShowsErrorAndSendsNothing();
+    void handshakeInspectorShowsAcceptComputation();
+    void busyPortAndBadValuesShownInWindow();
+    void logFilterPauseCapExport();
+    void detailsShowTreeAndHex();
+    void completerOffersSeenEvents();
+    void layoutPersisted();
+
+private:
+    std::unique_ptr<Peer> connectPeer(const QString &nsp = u"/"_s);
+    // Sends a marker to every socket and waits until each peer got it: anything sent before
+    // has arrived by then (one connection keeps order).
+    void barrier(const QList<Peer *> &peers);
+    bool clickStart();
+    template<typename T>
+    T *child(const QString &name) const
+    {
+        T *w = m_window->findChild<T *>(name);
+        if (!w)
+            qWarning("no child %s", qPrintable(name));
+        return w;
+    }
+
+    QTemporaryDir m_settingsDir;
+    std::unique_ptr<MonitorWindow> m_window;
+    int m_barrier = 0;
+};
+
+void tst_MonitorWindow::initTestCase()
+{
+    QVERIFY(m_settingsDir.isValid());
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
+    QCoreApplication::setOrganizationName(u"SockscopeTest"_s);
+    QCoreApplication::setApplicationName(u"tst_monitorwindow"_s);
+}
+
+void tst_MonitorWindow::init()
+{
+    m_window = std::make_unique<MonitorWindow>();
+    ServerSettings s;
+    s.bind = u"127.0.0.1"_s;
+    s.port = 0;
+    m_window->setServerSettings(s);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+}
+
+void tst_MonitorWindow::cleanup()
+{
+    m_window.reset();
+}
+
+bool tst_MonitorWindow::clickStart()
+{
+    auto *start = child<QPushButton>(u"start"_s);
+    if (!start || !start->isEnabled())
+        return false;
+    QTest::mouseClick(start, Qt::LeftButton);
+    return m_window->server()->isListening();
+}
+
+std::unique_ptr<Peer> tst_MonitorWindow::connectPeer(const QString &nsp)
+{
+    auto peer = std::make_unique<Peer>();
+    peer->client = Loopback::connectClient(*m_window->server(), nsp);
+    Peer *raw = peer.get();
+    peer->client->onAny([raw](const QString &event, const Arguments &args, const Ack &) {
+        raw->received.append(event);
+        raw->args.append(args);
+    });
+    return peer;
+}
+
+void tst_MonitorWindow::barrier(const QList<Peer *> &peers)
+{
+    const QString marker = u"barrier-%1"_s.arg(++m_barrier);
+    const auto namespaces = m_window->server()->namespaces();
+    for (Namespace *ns : namespaces)
+        ns->send(marker);
+    for (Peer *p : peers)
+        QTRY_VERIFY(p->got(marker));
+}
+
+void tst_MonitorWindow::startOnPortZeroAndRowsFollowClients()
+{
+    QVERIFY(!m_window->server()->isListening());
+    QVERIFY(clickStart());
+    const quint16 port = m_window->server()->serverPort();
+    QVERIFY(port > 0);
+    auto *url = child<QLineEdit>(u"url"_s);
+    QCOMPARE(url->text(), u"http://127.0.0.1:%1"_s.arg(port));
+    QVERIFY(!child<QPushButton>(u"start"_s)->isEnabled());
+    QVERIFY(child<QPushButton>(u"stop"_s)->isEnabled());
+    QVERIFY(m_window->windowTitle().contains(url->text()));
+    QVERIFY(m_window->statusText().contains(u"Listening on"_s));
+
+    m_window->server()->of(u"/chat"_s);
+    auto a = connectPeer();
+    auto b = connectPeer(u"/chat"_s);
+    QVERIFY(a->client->isConnected() && b->client->isConnected());
+    auto *view = child<QTreeView>(u"socketsView"_s);
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+    QTRY_VERIFY(m_window->statusText().contains(u"2 sockets"_s));
+
+    // The row of each client carries its ids, namespace and transport.
+    auto findRow = [view](const QString &socketId) {
+        for (int r = 0; r < view->model()->rowCount(); ++r) {
+            if (view->model()->index(r, 0).data(SocketIdRole).toString() == socketId)
+                return r;
+        }
+        return -1;
+    };
+    auto cell = [view](int row, ConnectionsColumn c) {
+        return view->model()->index(row, int(c)).data().toString();
+    };
+    const int ra = findRow(a->client->id());
+    const int rb = findRow(b->client->id());
+    QVERIFY(ra >= 0 && rb >= 0);
+    QCOMPARE(cell(ra, ConnectionsColumn::Connection), a->client->connectionId());
+    QCOMPARE(cell(rb, ConnectionsColumn::Namespace), u"/chat"_s);
+    QCOMPARE(cell(ra, ConnectionsColumn::Transport), u"websocket"_s);
+    QVERIFY(cell(ra, ConnectionsColumn::RemoteAddress).startsWith(u"127.0.0.1:"_s));
+
+    a->client->send(u"hello"_s, { 1 });
+    a->client->send(u"hello"_s, { 2 });
+    QTRY_COMPARE(cell(findRow(a->client->id()), ConnectionsColumn::EventsIn), u"2"_s);
+
+    // The filter box narrows the table (after its debounce).
+    auto *filter = child<QLineEdit>(u"socketFilter"_s);
+    QTest::keyClicks(filter, u"/chat"_s);
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    QCOMPARE(cell(0, ConnectionsColumn::Socket), b->client->id());
+    filter->clear();
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+
+    a->client->close();
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    QCOMPARE(cell(0, ConnectionsColumn::Socket), b->client->id());
+    b.reset();
+    QTRY_COMPARE(view->model()->rowCount(), 0);
+
+    QTest::mouseClick(child<QPushButton>(u"stop"_s), Qt::LeftButton);
+    QVERIFY(!m_window->server()->isListening());
+    QVERIFY(url->text().isEmpty());
+    QVERIFY(child<QPushButton>(u"start"_s)->isEnabled());
+}
+
+void tst_MonitorWindow::emitReachesExactlyTheTargets()
+{
+    QVERIFY(clickStart());
+    m_window->server()->of(u"/chat"_s);
+    auto a = connectPeer();
+    auto b = connectPeer();
+    auto c = connectPeer(u"/chat"_s);
+    QList<Peer *> all { a.get(), b.get(), c.get() };
+    for (Peer *p : all)
+        QVERIFY(p->client->isConnected());
+    QTRY_VERIFY(m_window->server()->socket(b->client->id()));
+    m_window->server()->socket(b->client->id())->join(u"vip"_s);
+
+    EmitPanel *panel = m_window->emitPanel();
+    auto *send = child<QPushButton>(u"emitSend"_s);
+    struct Case
+    {
+        const char *name;
+        EmitPanel::Target target;
+        QString nsp, rooms, except;
+        QList<Peer *> expected;
+    };
+    const QList<Case> cases {
+        { "everyone", EmitPanel::Target::Everyone, {}, {}, {}, { a.get(), b.get(), c.get() } },
+        { "namespace", EmitPanel::Target::Namespace, u"/chat"_s, {}, {}, { c.get() } },
+        { "room", EmitPanel::Target::Rooms, u"/"_s, u"vip"_s, {}, { b.get() } },
+        { "everyone except room", EmitPanel::Target::Everyone, {}, {}, u"vip"_s,
+          { a.get(), c.get() } },
+        { "namespace except socket id", EmitPanel::Target::Namespace, u"/"_s, {},
+          a->client->id(), { b.get() } },
+    };
+    int n = 0;
+    for (const Case &k : cases) {
+        const QString event = u"emit-%1"_s.arg(++n);
+        panel->setTarget(k.target);
+        panel->setNamespace(k.nsp.isEmpty() ? u"/"_s : k.nsp);
+        panel->setRooms(k.rooms);
+        panel->setExceptions(k.except);
+        panel->setEventName(event);
+        panel->setArgumentsText(u"[\"x\", %1, {\"deep\": [true, null]}]"_s.arg(n));
+        QVERIFY(send->isEnabled());
+        QTest::mouseClick(send, Qt::LeftButton);
+        barrier(all);
+        for (Peer *p : all) {
+            QVERIFY2(p->got(event) == k.expected.contains(p),
+                     qPrintable(u"%1: %2"_s.arg(QString::fromLatin1(k.name), event)));
+        }
+        QVERIFY2(panel->resultText().contains(QString::number(k.expected.size())),
+                 qPrintable(panel->resultText()));
+    }
+    const int at = int(a->received.indexOf(u"emit-1"_s));
+    QCOMPARE(Loopback::display(a->args.at(at)), QByteArray(R"(["x",1,{"deep":[true,null]}])"));
+
+    // Selected sockets: select b and c in the sockets view.
+    auto *view = child<QTreeView>(u"socketsView"_s);
+    QTRY_COMPARE(view->model()->rowCount(), 3);
+    view->clearSelection();
+    for (int r = 0; r < view->model()->rowCount(); ++r) {
+        const QString id = view->model()->index(r, 0).data(SocketIdRole).toString();
+        if (id == b->client->id() || id == c->client->id())
+            view->selectionModel()->select(view->model()->index(r, 0),
+                                           QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    }
+    panel->setTarget(EmitPanel::Target::SelectedSockets);
+    panel->setExceptions({});
+    panel->setEventName(u"picked"_s);
+    QTest::mouseClick(send, Qt::LeftButton);
+    barrier(all);
+    QVERIFY(!a->got(u"picked"_s));
+    QVERIFY(b->got(u"picked"_s));
+    QVERIFY(c->got(u"picked"_s));
+
+    // What the panel sent is in the log, as outgoing events.
+    m_window->eventLog()->flush();
+    int outgoing = 0;
+    for (int r = 0; r < m_window->eventLog()->rowCount(); ++r) {
+        const EventLogEntry &e = m_window->eventLog()->entry(r);
+        if (e.event == u"picked"_s && e.direction == EventLogEntry::Direction::Out)
+            ++outgoing;
+    }
+    QCOMPARE(outgoing, 2);
+}
+
+void tst_MonitorWindow::emitWithAckShowsPairedReplyAndTimeout()
+{
+    QVERIFY(clickStart());
+    auto a = connectPeer();
+    QVERIFY(a->client->isConnected());
+    a->client->on(u"question"_s, [](const Arguments &args, const Ack &ack) {
+        ack({ u"answer"_s, args.value(0) });
+    });
+    EmitPanel *panel = m_window->emitPanel();
+    panel->setTarget(EmitPanel::Target::Everyone);
+    panel->setEventName(u"question"_s);
+    panel->setArgumentsText(u"[41]"_s);
+    panel->setExpectAck(true, 5000);
+    QTest::mouseClick(child<QPushButton>(u"emitSend"_s), Qt::LeftButton);
+
+    EventLogModel *log = m_window->eventLog();
+    auto rowOf = [log](const QString &eventText) {
+        for (int r = 0; r < log->rowCount(); ++r) {
+            if (log->index(r, int(EventLogColumn::Event)).data().toString() == eventText)
+                return r;
+        }
+        return -1;
+    };
+    QTRY_VERIFY(rowOf(u"(ack) question"_s) >= 0);
+    const int q = rowOf(u"question"_s);
+    const int reply = rowOf(u"(ack) question"_s);
+    QVERIFY(q >= 0 && reply > q);
+    QTRY_COMPARE(log->entry(q).ackState, EventLogEntry::AckState::Replied);
+    QCOMPARE(log->entry(q).pairedSerial, log->entry(reply).serial);
+    QCOMPARE(log->entry(reply).pairedSerial, log->entry(q).serial);
+    QCOMPARE(log->index(reply, int(EventLogColumn::Arguments)).data().toString(),
+             u"[\"answer\",41]"_s);
+    QVERIFY(log->index(q, int(EventLogColumn::Ack)).data().toString().contains(u"replied in"_s));
+
+    // Double-clicking the request in the view jumps to its reply.
+    EventLogView *logView = m_window->eventLogView();
+    QVERIFY(logView->selectSerial(log->entry(q).serial));
+    QCOMPARE(logView->currentSourceRow(), q);
+    const QModelIndex viewIndex = logView->view()->currentIndex();
+    QVERIFY(viewIndex.isValid());
+    Q_EMIT logView->view()->doubleClicked(viewIndex);
+    QCOMPARE(logView->currentSourceRow(), reply);
+
+    // No answer within the timeout: the timeout is logged and paired.
+    panel->setEventName(u"unanswered"_s);
+    panel->setExpectAck(true, 200);
+    QTest::mouseClick(child<QPushButton>(u"emitSend"_s), Qt::LeftButton);
+    QTRY_VERIFY(rowOf(u"(ack timeout) unanswered"_s) >= 0);
+    const int u = rowOf(u"unanswered"_s);
+    const int t = rowOf(u"(ack timeout) unanswered"_s);
+    QCOMPARE(log->entry(u).ackState, EventLogEntry::AckState::TimedOut);
+    QCOMPARE(log->entry(u).pairedSerial, log->entry(t).serial);
+    QVERIFY(log->index(u, int(EventLogColumn::Ack)).data().toString().contains(u"timed out"_s));
+}
+
+void tst_MonitorWindow::invalidJsonShowsErrorAndSendsNothing()
+{
+    QVERIFY(clickStart());
+    auto a = connectPeer();
+    QVERIFY(a->client->isConnected());
+    EmitPanel *panel = m_window->emitPanel();
+    auto *send = child<QPushButton>(u"emitSend"_s);
+    auto *error = child<QLabel>(u"emitArgsError"_s);
+    panel->setTarget(EmitPanel::Target::Everyone);
+    panel->setEventName(u"never"_s);
+
+    panel->setArgumentsText(u"[1, 2,\n  {\"a\": }]"_s);
+    QVERIFY(!panel->argumentsValid());
+    QVERIFY(!error->isHidden());
+    QVERIFY2(error->text().startsWith(u"Line 2, column"_s), qPrintable(error->text()));
+    QVERIFY(!send->isEnabled());
+    QCOMPARE(panel->send(), -1); // even when asked directly
+    QVERIFY(panel->resultText().contains(u"Not sent"_s));
+
+    panel->setArgumentsText(u"{\"not\": \"an array\"}"_s);
+    QVERIFY(!panel->argumentsValid());
+    QVERIFY(error->text().contains(u"array"_s));
+    QCOMPARE(panel->send(), -1);
+
+    // Typing fixes it as you go.
+    panel->setArgumentsText(QString());
+    auto *args = child<QWidget>(u"emitArgs"_s);
+    QTest::keyClicks(args, u"[\"ok\""_s);
+    QVERIFY(!panel->argumentsValid());
+    QTest::keyClicks(args, u"]"_s);
+    QVERIFY(panel->argumentsValid());
+    QVERIFY(error->isHidden());
+    QVERIFY(send->isEnabled());
+
+    barrier({ a.get() });
+    QVERIFY(!a->got(u"never"_s));
+    m_window->eventLog()->flush();
+    for (int r = 0; r < m_window->eventLog()->rowCount(); ++r)
+        QVERIFY(m_window->eventLog()->entry(r).event != u"never"_s);
+}
+
+void tst_MonitorWindow::handshakeInspectorShowsAcceptComputation()
+{
+    QVERIFY(clickStart());
+    HandshakeInspector *inspector = m_window->handshakeInspector();
+    QVERIFY(inspector->followNewest());
+    QTcpSocket raw;
+    raw.connectToHost(Loopback::LocalHost, m_window->server()->serverPort());
+    QVERIFY(raw.waitForConnected(5000));
+    raw.write(Loopback::upgradeRequest(m_window->server()->serverPort(),
+                                       "/socket.io/?EIO=4&transport=websocket"));
+    QByteArray answer;
+    QTRY_VERIFY((answer += raw.readAll()).contains("\r\n\r\n"));
+    QVERIFY(answer.startsWith("HTTP/1.1 101"));
+
+    QTRY_COMPARE(inspector->acceptText(), u"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="_s);
+    QCOMPARE(inspector->keyText(), u"dGhlIHNhbXBsZSBub25jZQ=="_s);
+    QCOMPARE(inspector->keyWithGuidText(),
+             u"dGhlIHNhbXBsZSBub25jZQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11"_s);
+    QCOMPARE(inspector->sha1Text(),
+             u"b3 7a 4f 2c c0 62 4f 16 90 f6 46 06 cf 38 59 45 b2 be c4 ea"_s);
+    QVERIFY(inspector->requestText().startsWith(
+            u"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1"_s));
+    QVERIFY(inspector->responseText().startsWith(u"HTTP/1.1 101"_s));
+    QVERIFY(inspector->responseText().contains(u"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="_s));
+    QCOMPARE(inspector->headerCount(), 5);
+    QVERIFY(child<QLabel>(u"handshakeAcceptCheck"_s)->text().contains(u"matches"_s));
+
+    QTest::mouseClick(child<QPushButton>(u"handshakeCopy"_s), Qt::LeftButton);
+    const QString copied = QApplication::clipboard()->text();
+    QVERIFY(copied.contains(u"Base64 = Accept:       s3pPLMBiTxaQ9kYGzzhZRbK+xOo="_s));
+    QVERIFY(copied.contains(u"--- Response ---\nHTTP/1.1 101"_s));
+    QCOMPARE(copied, inspector->allText());
+
+    // Large text for a projector.
+    auto *accept = child<QLineEdit>(u"handshakeAccept"_s);
+    const qreal normal = accept->font().pointSizeF();
+    child<QCheckBox>(u"handshakeLarge"_s)->click();
+    QVERIFY(accept->font().pointSizeF() > normal * 1.5);
+    inspector->setLargeText(false);
+    QCOMPARE(accept->font().pointSizeF(), normal);
+
+    // A client connecting later becomes the newest; picking the raw one brings it back.
+    auto a = connectPeer();
+    QVERIFY(a->client->isConnected());
+    QTRY_VERIFY(inspector->acceptText() != u"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="_s);
+    QVERIFY(inspector->showConnection(m_window->handshakeLog()->record(0).connectionId));
+    QVERIFY(!inspector->followNewest());
+    QCOMPARE(inspector->acceptText(), u"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="_s);
+    raw.abort();
+}
+
+void tst_MonitorWindow::busyPortAndBadValuesShownInWindow()
+{
+    QTcpServer squatter;
+    QVERIFY(squatter.listen(Loopback::LocalHost, 0));
+    ServerSettings s = m_window->serverSettings();
+    s.port = squatter.serverPort();
+    m_window->setServerSettings(s);
+    auto *error = child<QLabel>(u"error"_s);
+    QVERIFY(error->isHidden());
+    QVERIFY(!clickStart());
+    QVERIFY(!error->isHidden());
+    QVERIFY2(error->text().contains(QString::number(squatter.serverPort())), qPrintable(error->text()));
+    QVERIFY(error->text().contains(u"cannot listen"_s));
+    QVERIFY(m_window->statusBar()->currentMessage().contains(u"cannot listen"_s));
+    QVERIFY(child<QPushButton>(u"start"_s)->isEnabled()); // try again after fixing it
+
+    // A bad bind address, typed in the panel.
+    auto *bind = child<QLineEdit>(u"bind"_s);
+    bind->clear();
+    QTest::keyClicks(bind, u"not-an-address"_s);
+    QVERIFY(!clickStart());
+    QVERIFY(error->text().contains(u"not-an-address"_s));
+
+    // A rules file that does not parse.
+    QTemporaryDir dir;
+    const QString rulesPath = dir.filePath(u"bad.json"_s);
+    QFile f(rulesPath);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("{ \"rules\": [ { \"on\": \"x\", \"do\": [ { \"explode\": 1 } ] } ] }");
+    f.close();
+    s.bind = u"127.0.0.1"_s;
+    s.port = 0;
+    s.rulesFile = rulesPath;
+    m_window->setServerSettings(s);
+    QVERIFY(!clickStart());
+    QVERIFY2(error->text().contains(u"rules[0].do[0]"_s), qPrintable(error->text()));
+
+    // Fixed: it starts and the error goes.
+    s.rulesFile.clear();
+    m_window->setServerSettings(s);
+    QVERIFY(clickStart());
+    QVERIFY(error->isHidden());
+}
+
+void tst_MonitorWindow::logFilterPauseCapExport()
+{
+    QVERIFY(clickStart());
+    auto a = connectPeer();
+    auto b = connectPeer();
+    QVERIFY(a->client->isConnected() && b->client->isConnected());
+    for (int i = 0; i < 10; ++i)
+        a->client->send(i % 2 ? u"typing"_s : u"chat"_s, { u"from a %1"_s.arg(i) });
+    for (int i = 0; i < 5; ++i)
+        b->client->send(u"chat"_s, { u"from b %1"_s.arg(i) });
+    EventLogModel *log = m_window->eventLog();
+    QTRY_COMPARE(log->rowCount(), 15);
+    QTreeView *view = m_window->eventLogView()->view();
+    QCOMPARE(view->model()->rowCount(), 15);
+    QVERIFY(view->uniformRowHeights());
+
+    // Event filter, typed: applied after the debounce.
+    QTest::keyClicks(child<QLineEdit>(u"logEventFilter"_s), u"chat"_s);
+    QCOMPARE(view->model()->rowCount(), 15); // not yet
+    QTRY_COMPARE(view->model()->rowCount(), 10);
+    // Plus the socket.
+    QTest::keyClicks(child<QLineEdit>(u"logSocketFilter"_s), b->client->id());
+    QTRY_COMPARE(view->model()->rowCount(), 5);
+    // Plus a regex over the payload.
+    child<QCheckBox>(u"logRegex"_s)->setChecked(true);
+    QTest::keyClicks(child<QLineEdit>(u"logTextFilter"_s), u"b [0-2]\"\\]$"_s);
+    QTRY_COMPARE(view->model()->rowCount(), 3);
+    QVERIFY(child<QLabel>(u"logCount"_s)->text().contains(u"3 of 15"_s));
+
+    // Export writes what the filter shows.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"log.jsonl"_s);
+    QString error;
+    QVERIFY2(m_window->eventLogView()->exportTo(path, &error), qPrintable(error));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 3);
+    QVERIFY(lines.at(0).contains("\"args\":[\"from b 0\"]"));
+    QVERIFY(lines.at(0).contains("\"type\":\"event\""));
+    QVERIFY(lines.at(0).contains(b->client->id().toUtf8()));
+
+    // Pause: new events are not logged, and counted.
+    child<QToolButton>(u"pause"_s)->click();
+    QVERIFY(log->isPaused());
+    a->client->send(u"chat"_s, { u"while paused"_s });
+    QTRY_COMPARE(log->droppedWhilePaused(), 1u);
+    child<QToolButton>(u"pause"_s)->click();
+    QVERIFY(!log->isPaused());
+    a->client->send(u"chat"_s, { u"after"_s });
+    QTRY_COMPARE(log->rowCount(), 16);
+
+    // The cap drops the oldest.
+    log->setCapacity(4);
+    QCOMPARE(log->rowCount(), 4);
+    QCOMPARE(log->index(3, int(EventLogColumn::Arguments)).data().toString(), u"[\"after\"]"_s);
+
+    // Clear.
+    child<QToolButton>(u"clear"_s)->click();
+    QCOMPARE(log->rowCount(), 0);
+    QCOMPARE(view->model()->rowCount(), 0);
+
+    // Follow keeps the newest row in view; unticking it stops that.
+    QVERIFY(m_window->eventLogView()->isFollowing());
+    child<QToolButton>(u"follow"_s)->click();
+    QVERIFY(!m_window->eventLogView()->isFollowing());
+}
+
+void tst_MonitorWindow::detailsShowTreeAndHex()
+{
+    QVERIFY(clickStart());
+    auto a = connectPeer();
+    QVERIFY(a->client->isConnected());
+    a->client->send(u"upload"_s, { u"name.bin"_s, QVariantMap { { u"size"_s, 3 } },
+                                  QByteArray("\x00\x41\xff", 3) });
+    EventLogModel *log = m_window->eventLog();
+    QTRY_COMPARE(log->rowCount(), 1);
+    EventLogView *logView = m_window->eventLogView();
+    QVERIFY(logView->selectSerial(log->entry(0).serial));
+    DetailsPane *details = m_window->detailsPane();
+    QCOMPARE(details->tree()->topLevelItemCount(), 3);
+    QCOMPARE(details->tree()->topLevelItem(0)->text(1), u"\"name.bin\""_s);
+    QCOMPARE(details->tree()->topLevelItem(1)->child(0)->text(0), u"size"_s);
+    QCOMPARE(details->tree()->topLevelItem(2)->text(2), u"binary"_s);
+    QVERIFY2(details->hexText().startsWith(u"00000000  00 41 ff"_s), qPrintable(details->hexText()));
+    QVERIFY(details->hexText().contains(u"|.A.|"_s));
+    QVERIFY(details->jsonText().contains(u"\"_binary\": true"_s));
+    QVERIFY(child<QLabel>(u"detailsTitle"_s)->text().contains(u"upload"_s));
+}
+
+void tst_MonitorWindow::completerOffersSeenEvents()
+{
+    QVERIFY(clickStart());
+    auto a = connectPeer();
+    QVERIFY(a->client->isConnected());
+    a->client->send(u"chat message"_s);
+    a->client->send(u"typing"_s);
+    QCompleter *completer = m_window->emitPanel()->completer();
+    auto *names = qobject_cast<QStringListModel *>(completer->model());
+    QVERIFY(names);
+    QTRY_COMPARE(names->stringList(), (QStringList { u"chat message"_s, u"typing"_s }));
+}
+
+void tst_MonitorWindow::layoutPersisted()
+{
+    auto *handshakeDock = m_window->findChild<QDockWidget *>(u"handshakeDock"_s);
+    auto *rateDock = m_window->findChild<QDockWidget *>(u"rateDock"_s);
+    QVERIFY(handshakeDock && rateDock);
+    rateDock->hide();
+    m_window->close(); // saves the layout
+    m_window = std::make_unique<MonitorWindow>();
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    QVERIFY(m_window->findChild<QDockWidget *>(u"rateDock"_s)->isHidden());
+    QVERIFY(!m_window->findChild<QDockWidget *>(u"serverDock"_s)->isHidden());
+    QSettings settings;
+    QVERIFY(settings.contains(u"monitor/state"_s));
+    m_window->findChild<QDockWidget *>(u"rateDock"_s)->show();
+    m_window->close();
+}
+
+QTEST_MAIN(tst_MonitorWindow)
+#include "tst_monitorwindow.moc"

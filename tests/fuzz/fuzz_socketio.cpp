@@ -1,0 +1,34 @@
+// Socket.IO decoder with binary reassembly: the input is a sequence of frames separated by
+// 0xFF 0xFE; a frame starting with 'B' is a binary message, anything else a text message.
+#include <socketiopacket.h>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const QByteArray bytes(reinterpret_cast<const char *>(data), qsizetype(size));
+    Sockscope::SocketIoDecoder decoder(8);
+    qsizetype start = 0;
+    int frames = 0;
+    while (start <= bytes.size() && frames++ < 64) {
+        qsizetype end = bytes.indexOf("\xff\xfe", start);
+        if (end < 0)
+            end = bytes.size();
+        const QByteArray frame = bytes.mid(start, end - start);
+        const auto status = frame.startsWith('B') ? decoder.decodeBinary(frame.mid(1))
+                                                  : decoder.decodeText(frame);
+        if (status == Sockscope::SocketIoDecoder::Status::Packet) {
+            const Sockscope::SocketIoPacket p = decoder.takePacket();
+            (void)p.eventName();
+            (void)p.arguments();
+            // Encoding what we decoded must decode again.
+            const auto encoded = p.encode();
+            Sockscope::SocketIoDecoder again(64);
+            auto s = again.decodeText(encoded.text);
+            for (const QByteArray &a : encoded.attachments)
+                s = again.decodeBinary(a);
+            if (s != Sockscope::SocketIoDecoder::Status::Packet)
+                __builtin_trap();
+        }
+        start = end + 2;
+    }
+    return 0;
+}

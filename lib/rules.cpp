@@ -156,11 +156,15 @@ bool RuleSet::parse(const QByteArray &json, RuleSet *out, QString *error, const 
         const QJsonObject o = rules.at(i).toObject();
         for (auto it = o.begin(); it != o.end(); ++it) {
             static const QStringList keys = { u"on"_s, u"namespace"_s, u"match"_s, u"do"_s,
-                                              u"description"_s };
+                                              u"description"_s, u"enabled"_s };
             if (!keys.contains(it.key()))
-                return failAt(where, u"unknown key \"%1\" (expected on, namespace, match, do)"_s.arg(it.key()));
+                return failAt(where, u"unknown key \"%1\" (expected on, namespace, match, do, enabled)"_s.arg(it.key()));
         }
         Rule rule;
+        // "enabled": false keeps a rule in the file (checked like the others) but off.
+        if (o.contains(u"enabled"_s) && !o.value(u"enabled"_s).isBool())
+            return failAt(where + u".enabled"_s, u"must be true or false"_s);
+        const bool enabled = o.value(u"enabled"_s).toBool(true);
         if (!o.value(u"on"_s).isString() || o.value(u"on"_s).toString().isEmpty())
             return failAt(where + u".on"_s, u"required: an event name, \"*\", \"$connect\" or \"$disconnect\""_s);
         rule.on = o.value(u"on"_s).toString();
@@ -242,7 +246,8 @@ bool RuleSet::parse(const QByteArray &json, RuleSet *out, QString *error, const 
             }
             rule.actions.append(act);
         }
-        r.rules.append(rule);
+        if (enabled)
+            r.rules.append(rule);
     }
     const QJsonValue pv = root.value(u"plain"_s);
     if (!pv.isUndefined() && !pv.isArray())

@@ -53,6 +53,7 @@ void EventClient::open()
         return;
     m_userClosed = false;
     m_attempt = 0;
+    m_reconnectTimer.stop(); // open() during a backoff connects now, and only once
     setState(State::Connecting);
     startSocket();
 }
@@ -362,8 +363,9 @@ void EventClient::close()
 
 bool EventClient::send(const QString &event, const Arguments &args)
 {
-    if (m_state == State::Disconnected && m_userClosed)
-        return false;
+    if ((m_state == State::Disconnected && m_userClosed)
+        || SocketIoPacket::isReservedEventName(event))
+        return false; // a reserved name would make the server drop the connection
     if (m_state != State::Connected) {
         m_queue.append({ event, args, -1 });
         return true;
@@ -376,7 +378,8 @@ bool EventClient::send(const QString &event, const Arguments &args)
 qint64 EventClient::send(const QString &event, const Arguments &args, AckCallback callback,
                          int timeoutMs)
 {
-    if (m_state == State::Disconnected && m_userClosed)
+    if ((m_state == State::Disconnected && m_userClosed)
+        || SocketIoPacket::isReservedEventName(event))
         return -1;
     const qint64 id = m_nextAckId++;
     m_acks->add(id, std::move(callback), timeoutMs);

@@ -98,7 +98,7 @@ QList<Socket *> Broadcast::targets() const
 int Broadcast::send(const QString &event, const Arguments &args) const
 {
     const QList<Socket *> sockets = targets();
-    if (sockets.isEmpty())
+    if (sockets.isEmpty() || SocketIoPacket::isReservedEventName(event))
         return 0;
     const SocketIoPacket::Encoded encoded =
             SocketIoPacket::event(m_namespace->name(), event, args).encode();
@@ -114,7 +114,7 @@ int Broadcast::send(const QString &event, const Arguments &args, AckCallback cal
                     int timeoutMs) const
 {
     const QList<Socket *> sockets = targets();
-    if (sockets.isEmpty())
+    if (sockets.isEmpty() || SocketIoPacket::isReservedEventName(event))
         return 0;
     const qint64 id = m_namespace->nextAckId();
     const SocketIoPacket::Encoded encoded =

@@ -81,8 +81,8 @@ void Socket::noteEventSent(const QString &event, const Arguments &args, qint64 a
 
 bool Socket::send(const QString &event, const Arguments &args)
 {
-    if (!m_connected)
-        return false;
+    if (!m_connected || SocketIoPacket::isReservedEventName(event))
+        return false; // a reserved name would make the client drop the connection
     sendPacket(SocketIoPacket::event(namespaceName(), event, args));
     noteEventSent(event, args, -1);
     return true;
@@ -91,7 +91,7 @@ bool Socket::send(const QString &event, const Arguments &args)
 qint64 Socket::send(const QString &event, const Arguments &args, AckCallback callback,
                     int timeoutMs)
 {
-    if (!m_connected)
+    if (!m_connected || SocketIoPacket::isReservedEventName(event))
         return -1;
     const qint64 id = m_namespace->nextAckId();
     registerAck(id, std::move(callback), timeoutMs);
@@ -169,7 +169,7 @@ void Socket::markConnected()
     sendPacket(SocketIoPacket::connect(namespaceName(), answer));
     QPointer<Socket> self(this);
     Q_EMIT m_namespace->socketConnected(this);
-    if (self)
+    if (self && m_connected) // a namespace listener may have disconnected it already
         Q_EMIT server()->socketConnected(this);
 }
 

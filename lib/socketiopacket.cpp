@@ -147,6 +147,11 @@ SocketIoPacket::Encoded SocketIoPacket::encode() const
     return out;
 }
 
+bool SocketIoPacket::isReservedEventName(const QString &name)
+{
+    return Sockscope::isReservedEventName(name);
+}
+
 QString SocketIoPacket::typeName(Type type)
 {
     switch (type) {

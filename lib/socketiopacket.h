@@ -97,6 +97,8 @@ public:
 
     Encoded encode() const;
     static QString typeName(Type type);
+    // connect, connect_error, disconnect, …: names the peer's decoder refuses in an EVENT.
+    static bool isReservedEventName(const QString &name);
     static QString errorString(Error error);
 
     void setPayload(const QJsonValue &p) { m_payload = p; }

@@ -119,7 +119,7 @@ QVariant reconstructImpl(const QJsonValue &value, const QList<QByteArray> &attac
     return {};
 }
 
-QJsonValue displayImpl(const QVariant &value, int depth)
+QJsonValue displayImpl(const QVariant &value, int depth, qsizetype maxBinary)
 {
     if (depth > MaxDepth)
         return QJsonValue(QJsonValue::Null);
@@ -129,7 +129,12 @@ QJsonValue displayImpl(const QVariant &value, int depth)
         QJsonObject o;
         o.insert(u"_binary"_s, true);
         o.insert(u"size"_s, qint64(bytes.size()));
-        o.insert(u"base64"_s, QString::fromLatin1(bytes.toBase64()));
+        if (maxBinary >= 0 && bytes.size() > maxBinary) {
+            o.insert(u"base64"_s, QString::fromLatin1(bytes.left(maxBinary).toBase64()));
+            o.insert(u"truncated"_s, true);
+        } else {
+            o.insert(u"base64"_s, QString::fromLatin1(bytes.toBase64()));
+        }
         return o;
     }
     case QMetaType::QVariantList:
@@ -137,14 +142,14 @@ QJsonValue displayImpl(const QVariant &value, int depth)
         QJsonArray a;
         const QVariantList list = value.toList();
         for (const QVariant &v : list)
-            a.append(displayImpl(v, depth + 1));
+            a.append(displayImpl(v, depth + 1, maxBinary));
         return a;
     }
     case QMetaType::QVariantMap: {
         QJsonObject o;
         const QVariantMap map = value.toMap();
         for (auto it = map.cbegin(); it != map.cend(); ++it)
-            o.insert(it.key(), displayImpl(it.value(), depth + 1));
+            o.insert(it.key(), displayImpl(it.value(), depth + 1, maxBinary));
         return o;
     }
     default: {
@@ -207,16 +212,16 @@ QVariant reconstruct(const QJsonValue &value, const QList<QByteArray> &attachmen
     return reconstructImpl(value, attachments, ok, 0);
 }
 
-QJsonValue toDisplayJson(const QVariant &value)
+QJsonValue toDisplayJson(const QVariant &value, qsizetype maxBinaryBytes)
 {
-    return displayImpl(value, 0);
+    return displayImpl(value, 0, maxBinaryBytes);
 }
 
-QJsonArray toDisplayJson(const Arguments &args)
+QJsonArray toDisplayJson(const Arguments &args, qsizetype maxBinaryBytes)
 {
     QJsonArray a;
     for (const QVariant &v : args)
-        a.append(displayImpl(v, 1));
+        a.append(displayImpl(v, 1, maxBinaryBytes));
     return a;
 }
 

@@ -31,9 +31,10 @@ QJsonArray deconstruct(const Arguments &args, QList<QByteArray> *attachments);
 QVariant reconstruct(const QJsonValue &value, const QList<QByteArray> &attachments, bool *ok);
 
 // A JSON view of arguments for logs and JSON lines: binary becomes
-// {"_binary":true,"size":N,"base64":"…"}.
-QJsonValue toDisplayJson(const QVariant &value);
-QJsonArray toDisplayJson(const Arguments &args);
+// {"_binary":true,"size":N,"base64":"…"}. With maxBinaryBytes >= 0, a longer blob shows only
+// its first maxBinaryBytes (and "truncated":true), so a log line stays cheap.
+QJsonValue toDisplayJson(const QVariant &value, qsizetype maxBinaryBytes = -1);
+QJsonArray toDisplayJson(const Arguments &args, qsizetype maxBinaryBytes = -1);
 
 // Parses a JSON array typed by a person or a command line into arguments. Objects of the
 // display form {"_binary":true,"base64":…} become binary again. On error returns false and

@@ -193,6 +193,11 @@ void ClientRunner::startRaw()
 {
     m_raw = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
     QNetworkRequest request(m_script.url);
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.addCaCertificates(m_script.options.caCertificates);
+    if (m_script.options.ignoreTlsErrors)
+        tls.setPeerVerifyMode(QSslSocket::VerifyNone);
+    m_raw->setSslConfiguration(tls);
     for (const auto &h : std::as_const(m_script.options.extraHeaders))
         request.setRawHeader(h.first, h.second);
     connect(m_raw, &QWebSocket::connected, this, [this] {

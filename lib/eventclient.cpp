@@ -113,7 +113,19 @@ QNetworkRequest EventClient::httpRequest(const QUrl &url) const
         request.setRawHeader(h.first, h.second);
     request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
     request.setTransferTimeout(0);
+    if (url.scheme() == u"https" || url.scheme() == u"wss")
+        request.setSslConfiguration(tlsConfiguration());
     return request;
+}
+
+QSslConfiguration EventClient::tlsConfiguration() const
+{
+    QSslConfiguration c = QSslConfiguration::defaultConfiguration();
+    if (!m_options.caCertificates.isEmpty())
+        c.addCaCertificates(m_options.caCertificates);
+    if (m_options.ignoreTlsErrors)
+        c.setPeerVerifyMode(QSslSocket::VerifyNone);
+    return c;
 }
 
 void EventClient::startSocket()
@@ -143,6 +155,7 @@ void EventClient::startSocket()
     m_handshake.url = ws;
     m_handshake.transport = u"websocket"_s;
     m_ws = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
+    m_ws->setSslConfiguration(tlsConfiguration());
     m_ws->setMaxAllowedIncomingMessageSize(64 * 1024 * 1024);
     connect(m_ws, &QWebSocket::connected, this, &EventClient::onWsConnected);
     connect(m_ws, &QWebSocket::textMessageReceived, this, &EventClient::onWsText);
@@ -284,6 +297,7 @@ void EventClient::flushPosts()
 void EventClient::startProbe()
 {
     m_probe = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
+    m_probe->setSslConfiguration(tlsConfiguration());
     m_probe->setMaxAllowedIncomingMessageSize(64 * 1024 * 1024);
     connect(m_probe, &QWebSocket::connected, this, [this] {
         m_probe->sendTextMessage(u"2probe"_s);

@@ -12,6 +12,8 @@
 #include <QElapsedTimer>
 #include <QJsonObject>
 #include <QNetworkRequest>
+#include <QSslCertificate>
+#include <QSslConfiguration>
 #include <QObject>
 #include <QUrl>
 #include <QUrlQuery>
@@ -44,6 +46,8 @@ struct ClientOptions
     int reconnectionDelayMax = 5000; // ...up to this
     double randomizationFactor = 0.5; // jitter of each delay
     int timeout = 20000; // ms to get connected before a connect error
+    QList<QSslCertificate> caCertificates; // trusted for https:// and wss:// besides the system's
+    bool ignoreTlsErrors = false; // accept any certificate (testing only)
 };
 
 // What the client saw of its own handshake.
@@ -135,6 +139,7 @@ private:
     void teardown();
     QUrl engineUrl(const QString &transport, bool withSid) const;
     QNetworkRequest httpRequest(const QUrl &url) const;
+    QSslConfiguration tlsConfiguration() const;
     void sendEngine(const EngineIoPacket &packet);
     void startHandshakeGet();
     void poll();

@@ -335,9 +335,8 @@ void EventServer::handOver(QTcpSocket *socket, const HandshakeRecord &record)
 {
     const QString key = peerKey(socket->peerAddress(), socket->peerPort());
     m_pendingUpgrades.insert(key, record);
-    if (auto *recording = qobject_cast<RecordingSocket *>(socket)) {
-        connect(recording, &RecordingSocket::responseHeadWritten, this,
-                [this, key](const QByteArray &head) {
+    if (Recording *recording = Recording::of(socket)) {
+        recording->onResponseHead = [this, key](const QByteArray &head) {
                     auto it = m_pendingUpgrades.find(key);
                     if (it == m_pendingUpgrades.end())
                         return;
@@ -349,9 +348,9 @@ void EventServer::handOver(QTcpSocket *socket, const HandshakeRecord &record)
                         refused.error = u"the WebSocket layer refused the upgrade"_s;
                         Q_EMIT handshakeReceived(refused);
                     }
-                });
+                };
         // After the handover the socket may be deleted by QWebSocketServer on failure.
-        connect(recording, &QObject::destroyed, this, [this, key] { m_pendingUpgrades.remove(key); });
+        connect(socket, &QObject::destroyed, this, [this, key] { m_pendingUpgrades.remove(key); });
     }
     socket->disconnect(socket); // drop the front's deleteLater-on-disconnect; Qt owns it now
     m_wsServer->handleConnection(socket);
@@ -375,10 +374,7 @@ void EventServer::handlePolling(QTcpSocket *socket, const HttpRequest &request,
         auto *connection = new Connection(id, transport, record, this);
         m_connections.insert(id, connection);
         connection->start(); // queues the open packet
-        auto *recording = qobject_cast<RecordingSocket *>(socket);
-        const QByteArray before = recording ? recording->responseHead() : QByteArray();
         transport->handleGet(socket, request, cors); // answers with the open packet
-        Q_UNUSED(before);
         connection->m_handshake.statusCode = 200;
         connection->m_handshake.rawResponse = m_front->lastResponseHead();
         Q_EMIT handshakeReceived(connection->m_handshake);

@@ -9,38 +9,67 @@ using namespace Qt::StringLiterals;
 
 namespace Sockscope {
 
-qint64 RecordingSocket::writeData(const char *data, qint64 len)
+void Recording::record(const char *data, qint64 len)
 {
-    if (!m_complete) {
-        const qsizetype before = m_head.size();
-        m_head.append(data, qsizetype(len));
-        const qsizetype end = m_head.indexOf("\r\n\r\n", qMax<qsizetype>(0, before - 3));
-        if (end >= 0) {
-            m_head.truncate(end + 4);
-            m_complete = true;
-            Q_EMIT responseHeadWritten(m_head);
-        } else if (m_head.size() > 65536) {
-            m_complete = true; // not HTTP; stop copying
-        }
+    if (m_complete)
+        return;
+    const qsizetype before = m_head.size();
+    m_head.append(data, qsizetype(len));
+    const qsizetype end = m_head.indexOf("\r\n\r\n", qMax<qsizetype>(0, before - 3));
+    if (end >= 0) {
+        m_head.truncate(end + 4);
+        m_complete = true;
+        if (onResponseHead)
+            onResponseHead(m_head);
+    } else if (m_head.size() > 65536) {
+        m_complete = true; // not HTTP; stop copying
+        m_head.clear();
     }
-    return QTcpSocket::writeData(data, len);
 }
 
 HttpFront::HttpFront(EventServer *server) : QTcpServer(server), m_server(server) { }
 
 void HttpFront::incomingConnection(qintptr descriptor)
 {
-    auto *socket = new RecordingSocket(this);
+    const QSslConfiguration tls = m_server->options().tls;
+    if (tls.isNull()) {
+        auto *socket = new RecordingSocket(this);
+        if (!socket->setSocketDescriptor(descriptor)) {
+            delete socket;
+            return;
+        }
+        setUp(socket);
+        return;
+    }
+    auto *socket = new RecordingSslSocket(this);
     if (!socket->setSocketDescriptor(descriptor)) {
         delete socket;
         return;
     }
-    socket->serial = ++m_serial;
+    socket->setSslConfiguration(tls);
+    connect(socket, &QSslSocket::sslErrors, socket, [this, socket](const QList<QSslError> &errors) {
+        Q_EMIT m_server->errorOccurred(QString(), u"TLS handshake with %1 failed: %2"_s.arg(
+                socket->peerAddress().toString(), errors.value(0).errorString()));
+    });
+    connect(socket, &QAbstractSocket::errorOccurred, socket, [this, socket](QAbstractSocket::SocketError e) {
+        if (e == QAbstractSocket::SslHandshakeFailedError) {
+            Q_EMIT m_server->errorOccurred(QString(), u"TLS handshake with %1 failed: %2"_s.arg(
+                    socket->peerAddress().toString(), socket->errorString()));
+            socket->abort();
+        }
+    });
+    setUp(socket);
+    socket->startServerEncryption();
+}
+
+void HttpFront::setUp(QTcpSocket *socket)
+{
+    Recording::of(socket)->serial = ++m_serial;
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
     watch(socket);
 }
 
-void HttpFront::watch(RecordingSocket *socket)
+void HttpFront::watch(QTcpSocket *socket)
 {
     auto *timer = socket->findChild<QTimer *>(u"handshakeTimer"_s, Qt::FindDirectChildrenOnly);
     if (!timer) {
@@ -61,8 +90,9 @@ void HttpFront::watch(RecordingSocket *socket)
         });
     }
     timer->start(m_server->options().handshakeTimeout);
-    if (!socket->watched) {
-        socket->watched = true;
+    Recording *recording = Recording::of(socket);
+    if (!recording->watched) {
+        recording->watched = true;
         connect(socket, &QTcpSocket::readyRead, this, [this, socket] { readHead(socket); });
     }
     if (socket->bytesAvailable() > 0)
@@ -71,14 +101,14 @@ void HttpFront::watch(RecordingSocket *socket)
 
 void HttpFront::unwatch(QTcpSocket *socket)
 {
-    if (auto *recording = qobject_cast<RecordingSocket *>(socket))
+    if (Recording *recording = Recording::of(socket))
         recording->watched = false;
     disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
     if (auto *timer = socket->findChild<QTimer *>(u"handshakeTimer"_s, Qt::FindDirectChildrenOnly))
         delete timer;
 }
 
-void HttpFront::readHead(RecordingSocket *socket)
+void HttpFront::readHead(QTcpSocket *socket)
 {
     const ServerOptions options = m_server->options();
     const int maxHead = options.maxRequestHeadBytes;
@@ -108,7 +138,7 @@ void HttpFront::readHead(RecordingSocket *socket)
         record.time = QDateTime::currentDateTimeUtc();
         record.rawRequest = bytes.left(maxHead);
     }
-    record.id = socket->serial;
+    record.id = Recording::of(socket)->serial;
     record.remoteAddress = socket->peerAddress();
     record.remotePort = socket->peerPort();
 
@@ -157,8 +187,7 @@ QByteArray HttpFront::respond(QTcpSocket *socket, const HttpRequest &request, in
     m_lastHead = head;
     socket->write(request.method == "HEAD" ? head : head + body);
     if (alive) {
-        if (auto *recording = qobject_cast<RecordingSocket *>(socket))
-            watch(recording);
+        watch(socket);
     } else {
         socket->disconnectFromHost();
     }

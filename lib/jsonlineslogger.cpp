@@ -18,6 +18,9 @@ namespace Sockscope {
 
 namespace {
 
+// Binary arguments are logged with their size and the base64 of their first bytes only.
+constexpr qsizetype MaxLoggedBinary = 1024;
+
 QJsonObject socketFields(Socket *s)
 {
     QJsonObject o;
@@ -66,7 +69,7 @@ JsonLinesLogger::JsonLinesLogger(EventServer *server, QIODevice *out, QObject *p
         QJsonObject o = socketFields(s);
         o.insert(u"direction"_s, QString::fromLatin1(direction));
         o.insert(u"event"_s, event);
-        o.insert(u"args"_s, Json::toDisplayJson(args));
+        o.insert(u"args"_s, Json::toDisplayJson(args, MaxLoggedBinary));
         if (ackId >= 0)
             o.insert(u"ackId"_s, ackId);
         write(u"event"_s, o);
@@ -84,7 +87,7 @@ JsonLinesLogger::JsonLinesLogger(EventServer *server, QIODevice *out, QObject *p
                 QJsonObject o = socketFields(s);
                 o.insert(u"direction"_s, u"in"_s);
                 o.insert(u"ackId"_s, id);
-                o.insert(u"args"_s, Json::toDisplayJson(args));
+                o.insert(u"args"_s, Json::toDisplayJson(args, MaxLoggedBinary));
                 o.insert(u"roundTripMs"_s, rtt);
                 write(u"ack"_s, o);
             });
@@ -92,7 +95,7 @@ JsonLinesLogger::JsonLinesLogger(EventServer *server, QIODevice *out, QObject *p
         QJsonObject o = socketFields(s);
         o.insert(u"direction"_s, u"out"_s);
         o.insert(u"ackId"_s, id);
-        o.insert(u"args"_s, Json::toDisplayJson(args));
+        o.insert(u"args"_s, Json::toDisplayJson(args, MaxLoggedBinary));
         write(u"ack"_s, o);
     });
     connect(server, &EventServer::ackTimedOut, this, [this](Socket *s, qint64 id, qint64 waited) {
@@ -127,8 +130,11 @@ JsonLinesLogger::JsonLinesLogger(EventServer *server, QIODevice *out, QObject *p
         o.insert(u"direction"_s, QString::fromLatin1(direction));
         o.insert(u"opcode"_s, binary ? u"binary"_s : u"text"_s);
         o.insert(u"size"_s, qint64(data.size()));
-        if (binary)
-            o.insert(u"base64"_s, QString::fromLatin1(data.toBase64()));
+        if (binary) {
+            o.insert(u"base64"_s, QString::fromLatin1(data.left(MaxLoggedBinary).toBase64()));
+            if (data.size() > MaxLoggedBinary)
+                o.insert(u"truncated"_s, true);
+        }
         else
             o.insert(u"text"_s, QString::fromUtf8(data));
         write(u"plain_message"_s, o);

@@ -1,5 +1,10 @@
 #include "serveroptions.h"
 
+#include <QFile>
+#include <QSslCertificate>
+#include <QSslKey>
+#include <QSslSocket>
+
 using namespace Qt::StringLiterals;
 
 namespace Sockscope {
@@ -19,6 +24,38 @@ QString ServerOptions::validate() const
     if (maxAttachments < 0)
         return u"max attachments must not be negative"_s;
     return {};
+}
+
+bool ServerOptions::loadTls(const QString &certificateFile, const QString &keyFile, QString *error)
+{
+    auto fail = [error](const QString &why) {
+        if (error)
+            *error = why;
+        return false;
+    };
+    if (!QSslSocket::supportsSsl())
+        return fail(u"TLS is not available: Qt found no TLS backend (install libssl3)"_s);
+    QFile cf(certificateFile);
+    if (!cf.open(QIODevice::ReadOnly))
+        return fail(u"%1: cannot read the certificate: %2"_s.arg(certificateFile, cf.errorString()));
+    const QList<QSslCertificate> chain = QSslCertificate::fromData(cf.readAll(), QSsl::Pem);
+    if (chain.isEmpty() || chain.first().isNull())
+        return fail(u"%1: no PEM certificate in it"_s.arg(certificateFile));
+    QFile kf(keyFile);
+    if (!kf.open(QIODevice::ReadOnly))
+        return fail(u"%1: cannot read the private key: %2"_s.arg(keyFile, kf.errorString()));
+    const QByteArray keyPem = kf.readAll();
+    QSslKey key(keyPem, QSsl::Rsa, QSsl::Pem);
+    if (key.isNull())
+        key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
+    if (key.isNull())
+        return fail(u"%1: not an unencrypted PEM RSA or EC private key"_s.arg(keyFile));
+    QSslConfiguration c = QSslConfiguration::defaultConfiguration();
+    c.setLocalCertificateChain(chain);
+    c.setPrivateKey(key);
+    c.setPeerVerifyMode(QSslSocket::VerifyNone);
+    tls = c;
+    return true;
 }
 
 bool ServerOptions::isOriginAllowed(const QString &origin) const

@@ -1,6 +1,7 @@
 // Sockscope: the options of an EventServer, with the Node.js server's defaults.
 #pragma once
 
+#include <QSslConfiguration>
 #include <QString>
 #include <QStringList>
 
@@ -20,6 +21,9 @@ struct ServerOptions
     QString plainPath = QStringLiteral("/ws");
     // Sub-protocols the plain endpoint accepts when a client offers them.
     QStringList plainSubprotocols;
+    // TLS (https:// and wss://) when not null: certificate and private key set, e.g. from
+    // loadTls(). Every request on the port must then speak TLS.
+    QSslConfiguration tls;
     bool serveClient = true; // GET <path>socket.io.js: our browser client
     bool serveDemoPage = false; // GET /: the demo page
     int maxAttachments = 64; // binary attachments in one packet
@@ -29,6 +33,8 @@ struct ServerOptions
     // Returns an empty string if every value is usable, else what is wrong.
     QString validate() const;
     bool isOriginAllowed(const QString &origin) const;
+    // Loads a PEM certificate (chain) and private key into tls; on failure says why.
+    bool loadTls(const QString &certificateFile, const QString &keyFile, QString *error);
 };
 
 } // namespace Sockscope

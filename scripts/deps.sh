@@ -8,7 +8,7 @@ packages=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-websockets-dev libqt
 if [[ "${1:-}" == "--tests" ]]; then
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)
-    packages+=(clang libclang-rt-14-dev) # the fuzz targets (libFuzzer, ASan, UBSan)
+    packages+=(clang libclang-rt-14-dev openssl) # fuzz targets (libFuzzer, ASan, UBSan); TLS tests
 fi
 
 missing=()

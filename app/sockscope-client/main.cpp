@@ -5,6 +5,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
+#include <QSslCertificate>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -71,6 +72,8 @@ int main(int argc, char *argv[])
             { u"timeout"_s, u"Give up after this many seconds (exit 3 if something was still awaited)."_s, u"seconds"_s },
             { u"reconnect"_s, u"Reconnect with backoff after a lost connection."_s },
             { u"raw"_s, u"Plain WebSocket: send stdin lines as text frames, print frames received."_s },
+            { u"ca"_s, u"Trust this PEM certificate (or CA) for https:// and wss://."_s, u"file"_s },
+            { u"insecure"_s, u"Accept any TLS certificate (testing only)."_s },
             { u"just-generate-accept"_s, u"Print the Sec-WebSocket-Accept for KEY and exit."_s, u"KEY"_s },
     });
     if (!p.parse(args))
@@ -133,6 +136,12 @@ int main(int argc, char *argv[])
     else
         return usage(u"--transport must be websocket, polling or auto"_s);
     o.reconnection = p.isSet(u"reconnect"_s);
+    o.ignoreTlsErrors = p.isSet(u"insecure"_s);
+    if (p.isSet(u"ca"_s)) {
+        o.caCertificates = QSslCertificate::fromPath(p.value(u"ca"_s), QSsl::Pem);
+        if (o.caCertificates.isEmpty())
+            return usage(u"--ca %1: no PEM certificate could be read"_s.arg(p.value(u"ca"_s)));
+    }
     script.waitForAcks = p.isSet(u"ack"_s);
     script.listen = p.values(u"listen"_s);
     bool ok = true;

@@ -128,6 +128,8 @@ int main(int argc, char *argv[])
             { u"reveal-secrets"_s, u"Print auth payloads and Authorization/Cookie headers unredacted."_s },
             { u"raw-path"_s, u"Path of the plain WebSocket endpoint (default /ws; \"\" turns it off)."_s, u"path"_s, u"/ws"_s },
             { u"subprotocol"_s, u"Sub-protocol the plain endpoint accepts when offered (repeatable)."_s, u"name"_s },
+            { u"cert"_s, u"PEM certificate (chain) file: serve https:// and wss:// (needs --key)."_s, u"file"_s },
+            { u"key"_s, u"PEM private key file for --cert (unencrypted RSA or EC)."_s, u"file"_s },
     });
     if (!p.parse(QCoreApplication::arguments()))
         return fail(2, p.errorText() + u" (see --help)"_s);
@@ -167,6 +169,10 @@ int main(int argc, char *argv[])
         && (options.plainPath == options.path || options.plainPath + u'/' == options.path))
         return fail(2, u"--raw-path must differ from --path"_s);
     options.plainSubprotocols = p.values(u"subprotocol"_s);
+    if (p.isSet(u"cert"_s) != p.isSet(u"key"_s))
+        return fail(2, u"--cert and --key go together"_s);
+    if (p.isSet(u"cert"_s) && !options.loadTls(p.value(u"cert"_s), p.value(u"key"_s), &error))
+        return fail(2, error);
     if (p.isSet(u"cors-origin"_s)) {
         options.allowedOrigins.clear();
         for (const QString &v : p.values(u"cors-origin"_s))
@@ -227,7 +233,8 @@ int main(int argc, char *argv[])
     QString host = server.serverAddress().toString();
     if (server.serverAddress().protocol() == QAbstractSocket::IPv6Protocol)
         host = u"["_s + host + u"]"_s;
-    o.insert(u"url"_s, u"http://%1:%2"_s.arg(host).arg(server.serverPort()));
+    o.insert(u"url"_s, u"%1://%2:%3"_s.arg(options.tls.isNull() ? u"http"_s : u"https"_s, host)
+                               .arg(server.serverPort()));
     o.insert(u"path"_s, options.path);
     QJsonArray nsps;
     for (auto *ns : server.namespaces())

@@ -428,14 +428,15 @@ QList<QMetaObject::Connection> RuleSet::install(EventServer *server) const
             return;
         }
     }));
-    made.append(QObject::connect(server, &EventServer::socketConnected, server,
-                                 [self, run](Socket *socket) {
-        const QString nsp = socket->namespaceName();
-        for (const Rule &rule : self->rules) {
-            if (rule.on == u"$connect" && self->appliesTo(rule, nsp))
-                run(rule, socket, QString(), {}, Ack());
-        }
-        socket->onAny([self, run, socket](const QString &event, const Arguments &args, const Ack &ack) {
+    // Event rules are per-socket handlers. They hold the rules weakly: once every connection
+    // returned here is disconnected (uninstalled), the rules are freed and the handlers of
+    // sockets still connected do nothing.
+    const std::weak_ptr<RuleSet> weak = self;
+    auto attach = [weak, run](Socket *socket) {
+        socket->onAny([weak, run, socket](const QString &event, const Arguments &args, const Ack &ack) {
+            const std::shared_ptr<RuleSet> self = weak.lock();
+            if (!self)
+                return;
             QByteArray argsJson;
             for (const Rule &rule : self->rules) {
                 if (rule.on.startsWith(u'$') || (rule.on != u"*" && rule.on != event))
@@ -451,6 +452,21 @@ QList<QMetaObject::Connection> RuleSet::install(EventServer *server) const
                 run(rule, socket, event, args, ack);
             }
         });
+    };
+    // Sockets already connected get the event rules too (not the $connect ones).
+    for (Namespace *ns : server->namespaces()) {
+        const auto sockets = ns->sockets();
+        for (Socket *socket : sockets)
+            attach(socket);
+    }
+    made.append(QObject::connect(server, &EventServer::socketConnected, server,
+                                 [self, run, attach](Socket *socket) {
+        const QString nsp = socket->namespaceName();
+        for (const Rule &rule : self->rules) {
+            if (rule.on == u"$connect" && self->appliesTo(rule, nsp))
+                run(rule, socket, QString(), {}, Ack());
+        }
+        attach(socket);
     }));
     made.append(QObject::connect(server, &EventServer::socketDisconnected, server,
                                  [self, run](Socket *socket, const QString &reason) {

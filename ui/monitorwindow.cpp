@@ -7,6 +7,7 @@
 #include "eventlogview.h"
 #include "handshakeinspector.h"
 #include "ratechart.h"
+#include "rulespanel.h"
 
 #include <connectionsmodel.h>
 #include <eventlogmodel.h>
@@ -15,6 +16,7 @@
 #include <handshakelogmodel.h>
 #include <namespace.h>
 #include <rules.h>
+#include <rulesmodel.h>
 #include <socket.h>
 
 #include <QAction>
@@ -61,6 +63,7 @@ MonitorWindow::MonitorWindow(QWidget *parent) : QMainWindow(parent)
     m_handshakes->setServer(m_server);
     m_rate = new EventRate(this);
     m_rate->setServer(m_server);
+    m_rulesModel = new RulesModel(this);
 
     m_logView = new EventLogView(m_log, this);
     setCentralWidget(m_logView);
@@ -142,6 +145,12 @@ void MonitorWindow::buildDocks()
     auto *handshakeDock = makeDock(tr("Handshake"), u"handshakeDock"_s, m_inspector, this);
     addDockWidget(Qt::RightDockWidgetArea, handshakeDock);
     tabifyDockWidget(detailsDock, handshakeDock);
+
+    m_rulesPanel = new RulesPanel(m_rulesModel, this);
+    auto *rulesDock = makeDock(tr("Rules"), u"rulesDock"_s, m_rulesPanel, this);
+    addDockWidget(Qt::RightDockWidgetArea, rulesDock);
+    tabifyDockWidget(handshakeDock, rulesDock);
+    connect(m_rulesPanel, &RulesPanel::applyRequested, this, &MonitorWindow::applyRules);
     detailsDock->raise();
     resize(1400, 900);
 }
@@ -215,9 +224,14 @@ bool MonitorWindow::startServer()
     const QString invalid = s.options.validate();
     if (!invalid.isEmpty())
         return fail(invalid);
-    RuleSet rules;
+    // A rules file named in the panel is (re)loaded into the rules panel, which is what
+    // gets installed.
     QString error;
-    if (!s.rulesFile.isEmpty() && !RuleSet::load(s.rulesFile, &rules, &error))
+    if (!s.rulesFile.isEmpty() && s.rulesFile != m_rulesModel->filePath()
+        && !m_rulesModel->load(s.rulesFile, &error))
+        return fail(error);
+    RuleSet rules;
+    if (!m_rulesModel->ruleSet(&rules, &error))
         return fail(error);
 
     if (m_server->isListening())
@@ -228,13 +242,34 @@ bool MonitorWindow::startServer()
     m_server->setOptions(s.options);
     if (!m_server->listen(address, quint16(s.port)))
         return fail(m_server->errorString());
-    if (!s.rulesFile.isEmpty())
-        m_rules = rules.install(m_server);
+    m_rules = rules.install(m_server);
     refreshNamespaces();
     m_serverPanel->setError({});
     m_serverPanel->setListening(true, serverUrl());
     statusBar()->clearMessage();
     updateStatus();
+    return true;
+}
+
+bool MonitorWindow::applyRules()
+{
+    RuleSet rules;
+    QString error;
+    if (!m_rulesModel->ruleSet(&rules, &error)) {
+        statusBar()->showMessage(error, 10000);
+        return false;
+    }
+    for (const auto &c : std::as_const(m_rules))
+        disconnect(c);
+    m_rules.clear();
+    if (m_server->isListening()) {
+        m_rules = rules.install(m_server);
+        refreshNamespaces();
+        statusBar()->showMessage(tr("Rules applied: %1 of %2 on")
+                                         .arg(rules.rules.size())
+                                         .arg(m_rulesModel->rowCount()),
+                                 5000);
+    }
     return true;
 }
 

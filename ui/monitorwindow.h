@@ -22,6 +22,8 @@ class EventServer;
 class HandshakeInspector;
 class HandshakeLogModel;
 class RateChart;
+class RulesModel;
+class RulesPanel;
 
 /*
     A server and everything a person needs to watch it: the event log in the middle, docks
@@ -43,6 +45,8 @@ public:
     // server panel and the status bar; returns false then.
     bool startServer();
     void stopServer();
+    // Installs the rules panel's enabled rules on the server in place of the previous ones.
+    bool applyRules();
     QString serverUrl() const;
 
     EventServer *server() const { return m_server; }
@@ -50,6 +54,7 @@ public:
     EventLogModel *eventLog() const { return m_log; }
     HandshakeLogModel *handshakeLog() const { return m_handshakes; }
     EventRate *eventRate() const { return m_rate; }
+    RulesModel *rulesModel() const { return m_rulesModel; }
 
     ServerControlPanel *serverPanel() const { return m_serverPanel; }
     ConnectionsView *connectionsView() const { return m_connectionsView; }
@@ -57,6 +62,7 @@ public:
     DetailsPane *detailsPane() const { return m_details; }
     EmitPanel *emitPanel() const { return m_emit; }
     HandshakeInspector *handshakeInspector() const { return m_inspector; }
+    RulesPanel *rulesPanel() const { return m_rulesPanel; }
 
     QString statusText() const;
 
@@ -80,6 +86,7 @@ private:
     EventLogModel *m_log = nullptr;
     HandshakeLogModel *m_handshakes = nullptr;
     EventRate *m_rate = nullptr;
+    RulesModel *m_rulesModel = nullptr;
     QList<QMetaObject::Connection> m_rules;
 
     ServerControlPanel *m_serverPanel = nullptr;
@@ -89,6 +96,7 @@ private:
     EmitPanel *m_emit = nullptr;
     HandshakeInspector *m_inspector = nullptr;
     RateChart *m_chart = nullptr;
+    RulesPanel *m_rulesPanel = nullptr;
     QLabel *m_statusServer = nullptr;
     QLabel *m_statusCounts = nullptr;
     QLabel *m_statusRate = nullptr;

@@ -44,4 +44,7 @@ enum class EventLogColumn { Time, Direction, Namespace, Socket, Event, Arguments
 // HandshakeLogModel: one row per request head the server read.
 enum class HandshakeColumn { Time, Remote, Request, Status, Transport, Connection, Count };
 
+// RulesModel: one row per auto-reply rule.
+enum class RulesColumn { Enabled, On, Namespace, Match, Actions, Count };
+
 } // namespace Sockscope

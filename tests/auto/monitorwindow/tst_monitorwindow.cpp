@@ -10,11 +10,14 @@
 #include <eventlogfilter.h>
 #include <eventlogmodel.h>
 #include <eventlogview.h>
+#include <eventrate.h>
 #include <eventserver.h>
 #include <handshakeinspector.h>
 #include <handshakelogmodel.h>
 #include <monitorwindow.h>
 #include <namespace.h>
+#include <rulesmodel.h>
+#include <rulespanel.h>
 #include <socket.h>
 
 #include "loopback.h"
@@ -37,6 +40,7 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
+#include <QDir>
 #include <QTest>
 #include <QToolButton>
 #include <QTreeView>
@@ -78,6 +82,8 @@ private Q_SLOTS:
     void detailsShowTreeAndHex();
     void completerOffersSeenEvents();
     void layoutPersisted();
+    void rulesPanelTogglesAndEdits();
+    void screenshots();
 
 private:
     std::unique_ptr<Peer> connectPeer(const QString &nsp = u"/"_s);
@@ -611,6 +617,120 @@ void tst_MonitorWindow::layoutPersisted()
     QVERIFY(settings.contains(u"monitor/state"_s));
     m_window->findChild<QDockWidget *>(u"rateDock"_s)->show();
     m_window->close();
+}
+
+void tst_MonitorWindow::rulesPanelTogglesAndEdits()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"rules.json"_s);
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({ "namespaces": ["/", "/room"],
+                 "rules": [ { "on": "ping", "do": [ { "emit": "pong", "args": "$args" } ] } ] })");
+    f.close();
+    ServerSettings s = m_window->serverSettings();
+    s.rulesFile = path;
+    m_window->setServerSettings(s);
+    QVERIFY(clickStart());
+    RulesModel *rules = m_window->rulesModel();
+    QCOMPARE(rules->rowCount(), 1);
+    QVERIFY(m_window->server()->findNamespace(u"/room"_s)); // declared by the file
+
+    auto a = connectPeer();
+    QVERIFY(a->client->isConnected());
+    a->client->send(u"ping"_s, { 1 });
+    QTRY_VERIFY(a->got(u"pong"_s));
+
+    // Switch the rule off and apply: no more pong.
+    auto *view = child<QTreeView>(u"rulesView"_s);
+    QVERIFY(view->model()->setData(view->model()->index(0, int(RulesColumn::Enabled)),
+                                   Qt::Unchecked, Qt::CheckStateRole));
+    QTest::mouseClick(child<QPushButton>(u"rulesApply"_s), Qt::LeftButton);
+    a->received.clear();
+    a->client->send(u"ping"_s, { 2 });
+    barrier({ a.get() });
+    QVERIFY(!a->got(u"pong"_s));
+
+    // A bad edit is refused in the panel; a good one is taken, applied and saved.
+    RulesPanel *panel = m_window->rulesPanel();
+    panel->selectRule(0);
+    panel->setEditorText(u"{ \"on\": \"ping\", \"do\": [ { \"shout\": 1 } ] }"_s);
+    QVERIFY(!panel->applyEditor());
+    QVERIFY2(panel->errorText().contains(u"unknown action"_s), qPrintable(panel->errorText()));
+    panel->setEditorText(u"{ \"on\": \"ping\", \"do\": [ { \"emit\": \"pong2\" } ] }"_s);
+    QVERIFY(panel->applyEditor());
+    QVERIFY(panel->errorText().isEmpty());
+    QVERIFY(rules->isEnabled(0)); // the new JSON has no "enabled": false
+    QTest::mouseClick(child<QPushButton>(u"rulesApply"_s), Qt::LeftButton);
+    a->client->send(u"ping"_s, { 3 });
+    QTRY_VERIFY(a->got(u"pong2"_s));
+    QVERIFY(!a->got(u"pong"_s));
+
+    QTest::mouseClick(child<QPushButton>(u"rulesSave"_s), Qt::LeftButton);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QVERIFY(f.readAll().contains("pong2"));
+}
+
+// Not a check: with SOCKSCOPE_SCREENSHOT_DIR set, fills the window and saves pictures of it
+// for the README (run under Xvfb with QT_QPA_PLATFORM=xcb for real window decorations).
+void tst_MonitorWindow::screenshots()
+{
+    const QString outDir = qEnvironmentVariable("SOCKSCOPE_SCREENSHOT_DIR");
+    if (outDir.isEmpty())
+        QSKIP("set SOCKSCOPE_SCREENSHOT_DIR to take screenshots");
+    m_window->resize(1500, 950);
+    ServerSettings s = m_window->serverSettings();
+    s.rulesFile = QStringLiteral(SOCKSCOPE_SOURCE_DIR "/resources/rules/tutorial.json");
+    m_window->setServerSettings(s);
+    QVERIFY(clickStart());
+    m_window->server()->of(u"/chat"_s);
+    auto a = connectPeer();
+    auto b = connectPeer(u"/chat"_s);
+    ClientOptions polling;
+    polling.transport = ClientOptions::Transport::Auto;
+    auto c = std::make_unique<Peer>();
+    c->client = Loopback::connectClient(*m_window->server(), u"/"_s, polling);
+    QVERIFY(a->client->isConnected() && b->client->isConnected() && c->client->isConnected());
+    m_window->server()->socket(b->client->id())->join(u"lobby"_s);
+    a->client->on(u"question"_s, [](const Arguments &args, const Ack &ack) { ack({ u"42"_s, args.value(0) }); });
+    a->client->send(u"aaa"_s, { 12, 5, 8 });
+    b->client->send(u"chat message"_s, { u"hello everyone"_s, QVariantMap { { u"mood"_s, u"happy"_s } } });
+    c->client->send(u"upload"_s, { u"avatar.png"_s, QByteArray("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 16) });
+    EmitPanel *panel = m_window->emitPanel();
+    panel->setTarget(EmitPanel::Target::Everyone);
+    panel->setEventName(u"question"_s);
+    panel->setArgumentsText(u"[\"what is the answer?\"]"_s);
+    panel->setExpectAck(true, 3000);
+    QTest::mouseClick(child<QPushButton>(u"emitSend"_s), Qt::LeftButton);
+    QTRY_VERIFY(m_window->eventLog()->rowCount() >= 8);
+    QTRY_COMPARE(child<QTreeView>(u"socketsView"_s)->model()->rowCount(), 3);
+    m_window->eventLog()->flush();
+    for (int r = 0; r < m_window->eventLog()->rowCount(); ++r) {
+        if (m_window->eventLog()->entry(r).event == u"upload"_s)
+            m_window->eventLogView()->selectSerial(m_window->eventLog()->entry(r).serial);
+    }
+    panel->setArgumentsText(u"[\"hello\", 42, {\"ok\": true}]"_s);
+    QTRY_VERIFY(m_window->eventRate()->history().size() >= 2);
+    QVERIFY(QDir().mkpath(outDir));
+    QVERIFY(m_window->grab().save(outDir + u"/monitor.png"_s));
+
+    // The handshake inspector of a raw upgrade with the RFC's sample key, in large text.
+    QTcpSocket raw;
+    raw.connectToHost(Loopback::LocalHost, m_window->server()->serverPort());
+    QVERIFY(raw.waitForConnected(5000));
+    raw.write(Loopback::upgradeRequest(m_window->server()->serverPort(),
+                                       "/socket.io/?EIO=4&transport=websocket",
+                                       "dGhlIHNhbXBsZSBub25jZQ==",
+                                       "Origin: http://localhost:3000\r\nUser-Agent: demo\r\n"));
+    QTRY_COMPARE(m_window->handshakeInspector()->acceptText(), u"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="_s);
+    auto *inspectorDock = m_window->findChild<QDockWidget *>(u"handshakeDock"_s);
+    inspectorDock->setFloating(true);
+    inspectorDock->resize(900, 1000);
+    inspectorDock->show();
+    QTRY_VERIFY(inspectorDock->isVisible());
+    QVERIFY(m_window->handshakeInspector()->grab().save(outDir + u"/handshake.png"_s));
+    inspectorDock->setFloating(false);
+    raw.abort();
 }
 
 QTEST_MAIN(tst_MonitorWindow)

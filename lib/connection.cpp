@@ -171,6 +171,7 @@ void Connection::timerEvent(QTimerEvent *event)
         sendEngine(EngineIoPacket(EngineIoPacket::Type::Ping));
         m_pingSent.start();
         m_pongTimer.start(m_server->m_options.pingTimeout, this);
+        m_pongTimerRefreshed = false;
     } else if (id == m_pongTimer.timerId()) {
         m_pongTimer.stop();
         Q_EMIT m_server->errorOccurred(
@@ -196,6 +197,12 @@ void Connection::handleEnginePacket(const EngineIoPacket &packet)
     if (m_closed)
         return;
     using T = EngineIoPacket::Type;
+    // A peer still sending is alive: its pong may be queued behind a large upload (a polling
+    // client sends one POST at a time). Like the Node.js server, give it once more time.
+    if (packet.type() != T::Pong && m_pongTimer.isActive() && !m_pongTimerRefreshed) {
+        m_pongTimer.start(m_server->m_options.pingTimeout, this);
+        m_pongTimerRefreshed = true;
+    }
     switch (packet.type()) {
     case T::Pong:
         if (m_pongTimer.isActive()) {
@@ -270,6 +277,15 @@ void Connection::handleConnect(const SocketIoPacket &packet)
     if (!ns) {
         sendEncoded(SocketIoPacket::connectError(nsp, u"Invalid namespace"_s).encode());
         Q_EMIT m_server->connectRefused(m_id, nsp, u"Invalid namespace"_s);
+        return;
+    }
+    if (!m_sockets.contains(nsp) && m_sockets.size() >= m_server->m_options.maxNamespacesPerConnection) {
+        const QString message = u"Too many namespaces on one connection (%1)"_s.arg(
+                m_server->m_options.maxNamespacesPerConnection);
+        sendEncoded(SocketIoPacket::connectError(nsp, message).encode());
+        ++m_server->m_stats.namespaceLimitRefusals;
+        Q_EMIT m_server->statsChanged();
+        Q_EMIT m_server->connectRefused(m_id, nsp, message);
         return;
     }
     if (Socket *existing = m_sockets.value(nsp)) {

@@ -92,6 +92,7 @@ private:
     SocketIoDecoder m_decoder;
     QBasicTimer m_pingTimer;
     QBasicTimer m_pongTimer;
+    bool m_pongTimerRefreshed = false; // once per ping, by any other packet (as Node.js does)
     QBasicTimer m_connectTimer;
     QElapsedTimer m_pingSent;
     qint64 m_lastRtt = -1;

@@ -178,6 +178,15 @@ void EventServer::refuse(QTcpSocket *socket, HandshakeRecord record, int status,
         socket->readAll(); // not HTTP: consume what was peeked so closing does not reset
     const bool json = body.startsWith('{');
     m_front->unwatch(socket);
+    ++m_stats.requestsRefused;
+    switch (status) {
+    case 503: ++m_stats.refusedAtCapacity; break;
+    case 414: case 431: ++m_stats.oversizedHeads; break;
+    case 413: ++m_stats.oversizedPayloads; break;
+    case 403: ++m_stats.originRefusals; break;
+    default: break;
+    }
+    Q_EMIT statsChanged();
     record.statusCode = status;
     record.rawResponse = m_front->respond(
             socket, request, status, json ? "application/json" : "text/plain; charset=utf-8",
@@ -250,6 +259,15 @@ void EventServer::routeRequest(QTcpSocket *socket, const HttpRequest &request,
     if (serveStatic(socket, request))
         return;
     const QString path = request.path();
+    if (m_options.maxConnections > 0 && !request.query().hasQueryItem(u"sid"_s)
+        && m_connections.size() + m_plainConnections.size() + m_pendingUpgrades.size()
+                >= m_options.maxConnections) {
+        refuse(socket, record, 503,
+               "Server at capacity: " + QByteArray::number(m_options.maxConnections)
+                       + " connections\n",
+               u"at capacity (%1 connections)"_s.arg(m_options.maxConnections));
+        return;
+    }
     if (!m_options.plainPath.isEmpty()
         && (path == m_options.plainPath || path == m_options.plainPath + u'/')) {
         routePlain(socket, request, record);
@@ -491,6 +509,16 @@ void EventServer::onWebSocketConnected()
 
 void EventServer::onConnectionClosed(Connection *connection, const QString &reason)
 {
+    if (reason == u"ping timeout")
+        ++m_stats.pingTimeouts;
+    else if (reason == u"connect timeout")
+        ++m_stats.connectTimeouts;
+    else if (reason == u"parse error")
+        ++m_stats.parseErrors;
+    else if (reason == u"transport error")
+        ++m_stats.transportErrors;
+    if (reason != u"transport close" && reason != u"server shutting down")
+        Q_EMIT statsChanged();
     m_connections.remove(connection->id());
     Q_EMIT connectionClosed(connection, reason);
     connection->deleteLater();

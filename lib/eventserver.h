@@ -62,6 +62,9 @@ public:
     // Closes every connection ("server shutting down") and stops listening.
     void close();
 
+    // Refusals and drops so far; statsChanged() says when they move.
+    const ServerStats &stats() const { return m_stats; }
+
     Error error() const { return m_error; }
     QString errorString() const { return m_errorString; }
 
@@ -104,6 +107,7 @@ Q_SIGNALS:
     // Something a client did wrong (the connection id may be empty before the handshake).
     void errorOccurred(const QString &connectionId, const QString &message);
     void listeningChanged(bool listening);
+    void statsChanged();
 
     // Plain WebSocket clients on options().plainPath.
     void plainConnectionOpened(Sockscope::PlainConnection *connection);
@@ -145,6 +149,7 @@ private:
     QHash<QString, PlainConnection *> m_plainConnections;
     // Upgrades handed to QWebSocketServer, by "address|port", until the QWebSocket appears.
     QHash<QString, HandshakeRecord> m_pendingUpgrades;
+    ServerStats m_stats;
     Error m_error = Error::NoError;
     QString m_errorString;
     bool m_closing = false;

@@ -48,11 +48,15 @@ void HttpFront::incomingConnection(qintptr descriptor)
     }
     socket->setSslConfiguration(tls);
     connect(socket, &QSslSocket::sslErrors, socket, [this, socket](const QList<QSslError> &errors) {
+        ++m_server->m_stats.tlsFailures;
+        Q_EMIT m_server->statsChanged();
         Q_EMIT m_server->errorOccurred(QString(), u"TLS handshake with %1 failed: %2"_s.arg(
                 socket->peerAddress().toString(), errors.value(0).errorString()));
     });
     connect(socket, &QAbstractSocket::errorOccurred, socket, [this, socket](QAbstractSocket::SocketError e) {
         if (e == QAbstractSocket::SslHandshakeFailedError) {
+            ++m_server->m_stats.tlsFailures;
+            Q_EMIT m_server->statsChanged();
             Q_EMIT m_server->errorOccurred(QString(), u"TLS handshake with %1 failed: %2"_s.arg(
                     socket->peerAddress().toString(), socket->errorString()));
             socket->abort();
@@ -78,6 +82,8 @@ void HttpFront::watch(QTcpSocket *socket)
         timer->setSingleShot(true);
         connect(timer, &QTimer::timeout, socket, [this, socket] {
             if (socket->bytesAvailable() > 0) {
+                ++m_server->m_stats.handshakeTimeouts;
+                Q_EMIT m_server->statsChanged();
                 Q_EMIT m_server->errorOccurred(
                         QString(),
                         u"%1:%2 sent no complete request within %3 ms"_s

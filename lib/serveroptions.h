@@ -7,6 +7,23 @@
 
 namespace Sockscope {
 
+// What the server refused or dropped, counted since it was made (for monitors and soak runs).
+struct ServerStats
+{
+    quint64 requestsRefused = 0; // every HTTP refusal (4xx, 5xx) below included
+    quint64 refusedAtCapacity = 0; // 503: maxConnections reached
+    quint64 oversizedHeads = 0; // 431, 414
+    quint64 oversizedPayloads = 0; // 413 (polling), and WebSocket messages over maxPayload
+    quint64 handshakeTimeouts = 0; // a request head not complete in time
+    quint64 tlsFailures = 0;
+    quint64 originRefusals = 0; // 403
+    quint64 parseErrors = 0; // connections dropped for malformed packets
+    quint64 pingTimeouts = 0;
+    quint64 connectTimeouts = 0;
+    quint64 transportErrors = 0;
+    quint64 namespaceLimitRefusals = 0;
+};
+
 struct ServerOptions
 {
     QString path = QStringLiteral("/socket.io/"); // where Engine.IO is served
@@ -27,6 +44,8 @@ struct ServerOptions
     bool serveClient = true; // GET <path>socket.io.js: our browser client
     bool serveDemoPage = false; // GET /: the demo page
     int maxAttachments = 64; // binary attachments in one packet
+    int maxConnections = 0; // Engine.IO + plain connections at once; 0: no limit (503 beyond)
+    int maxNamespacesPerConnection = 64; // CONNECT beyond gets CONNECT_ERROR
     int handshakeTimeout = 10000; // ms for a client to send its whole request head
     int maxRequestHeadBytes = 16384; // request line and headers
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds Sockscope and starts it. Extra arguments go to sockscope,
-# e.g. scripts/run.sh --port 3000 --rules resources/rules/tutorial.json
+# Installs what is missing, builds Sockscope and starts it: the monitor window where a display
+# exists, else the headless server. Extra arguments go to sockscope, e.g.
+#   scripts/run.sh --port 3000 --rules resources/rules/tutorial.json
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -9,4 +10,4 @@ cmake --build build
 if [[ $# -eq 0 ]]; then
     set -- --rules resources/rules/tutorial.json
 fi
-exec build/bin/sockscope --headless "$@"
+exec build/bin/sockscope "$@"

@@ -23,6 +23,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
+#include <QIcon>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -53,6 +54,7 @@ MonitorWindow::MonitorWindow(QWidget *parent) : QMainWindow(parent)
 {
     setWindowTitle(tr("Sockscope"));
     setObjectName(u"monitorWindow"_s);
+    setWindowIcon(QIcon(u":/sockscope/sockscope.png"_s));
 
     m_server = new EventServer(this);
     m_connections = new ConnectionsModel(this);
@@ -153,6 +155,9 @@ void MonitorWindow::buildDocks()
     connect(m_rulesPanel, &RulesPanel::applyRequested, this, &MonitorWindow::applyRules);
     detailsDock->raise();
     resize(1400, 900);
+    resizeDocks({ serverDock, detailsDock }, { 300, 420 }, Qt::Horizontal);
+    resizeDocks({ serverDock, chartDock }, { 400, 120 }, Qt::Vertical);
+    resizeDocks({ socketsDock }, { 200 }, Qt::Vertical);
 }
 
 void MonitorWindow::buildMenus()
@@ -189,14 +194,17 @@ void MonitorWindow::buildMenus()
 
 void MonitorWindow::showAbout()
 {
-    QMessageBox::about(
-            this, tr("About Sockscope"),
+    QMessageBox box(this);
+    box.setWindowTitle(tr("About Sockscope"));
+    box.setIconPixmap(QIcon(u":/sockscope/sockscope.png"_s).pixmap(96, 96));
+    box.setText(
             tr("<h3>Sockscope %1</h3>"
                "<p>A Socket.IO (Engine.IO v4, Socket.IO v5) server and monitor for Qt.</p>"
                "<p>Watch every connection, event, ack and handshake; send events to chosen "
                "sockets; see how <code>Sec-WebSocket-Accept</code> is computed.</p>"
                "<p>Built with Qt %2.</p>")
                     .arg(QCoreApplication::applicationVersion(), QString::fromLatin1(qVersion())));
+    box.exec();
 }
 
 void MonitorWindow::setServerSettings(const ServerSettings &settings)
@@ -295,7 +303,8 @@ QString MonitorWindow::serverUrl() const
     QString host = a.toString();
     if (a.protocol() == QAbstractSocket::IPv6Protocol)
         host = u'[' + host + u']';
-    return u"http://%1:%2"_s.arg(host).arg(m_server->serverPort());
+    const QString scheme = m_server->options().tls.isNull() ? u"http"_s : u"https"_s;
+    return u"%1://%2:%3"_s.arg(scheme, host).arg(m_server->serverPort());
 }
 
 void MonitorWindow::refreshNamespaces()

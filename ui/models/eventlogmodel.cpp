@@ -291,7 +291,8 @@ void EventLogModel::flush()
         batch.remove(0, batch.size() - m_capacity);
     for (EventLogEntry &e : batch) {
         if (e.payload.isEmpty()) {
-            e.payload = QString::fromUtf8(Json::toCompactJson(Json::toDisplayJson(e.args)));
+            // Binary shows its first KiB only: a multi-megabyte blob must not stall the flush.
+            e.payload = QString::fromUtf8(Json::toCompactJson(Json::toDisplayJson(e.args, 1024)));
             if (e.payload.size() > PayloadTextLimit)
                 e.payload.truncate(PayloadTextLimit);
         }

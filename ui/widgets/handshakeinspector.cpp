@@ -72,6 +72,10 @@ HandshakeInspector::HandshakeInspector(HandshakeLogModel *model, QWidget *parent
     m_headers->setHorizontalHeaderLabels({ tr("Header"), tr("Value") });
     m_headers->horizontalHeader()->setStretchLastSection(true);
     m_headers->verticalHeader()->hide();
+    m_headers->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_headers->verticalHeader()->setDefaultSectionSize(m_headers->fontMetrics().height() + 6);
+    m_headers->setWordWrap(false);
+    m_headers->horizontalHeader()->resizeSection(0, 200);
     m_headers->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_headers->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_key = readOnlyLine(u"handshakeKey"_s, this);

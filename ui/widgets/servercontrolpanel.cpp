@@ -75,7 +75,7 @@ ServerControlPanel::ServerControlPanel(QWidget *parent) : QWidget(parent)
     form->addRow(tr("Ping &timeout"), m_pingTimeout);
     form->addRow(tr("Max &payload"), m_maxPayload);
     form->addRow(tr("Allowed &origins"), m_origins);
-    form->addRow(tr("&Rules file"), rulesRow);
+    form->addRow(tr("Rules file"), rulesRow);
 
     m_start = new QPushButton(tr("Start"), this);
     m_start->setObjectName(u"start"_s);

@@ -4,6 +4,8 @@
 #include "arguments.h"
 
 #include <QMetaType>
+#include <QHash>
+#include <QList>
 #include <QPointer>
 #include <QString>
 
@@ -35,6 +37,8 @@ class Ack
 {
 public:
     Ack() = default;
+    // An ack for request id; send(id, args) writes the reply once.
+    static Ack requested(qint64 id, std::function<void(qint64, const Arguments &)> send);
     bool isRequested() const { return bool(m_state); }
     bool isSent() const { return m_state && m_state->sent; }
     qint64 id() const { return m_state ? m_state->id : -1; }
@@ -42,8 +46,6 @@ public:
     void operator()(const Arguments &args = {}) const { reply(args); }
 
 private:
-    friend class Socket;
-    friend class EventClient;
     struct State
     {
         qint64 id = -1;
@@ -56,6 +58,24 @@ private:
 using EventHandler = std::function<void(const Arguments &args, const Ack &ack)>;
 using SimpleEventHandler = std::function<void(const Arguments &args)>;
 using AnyEventHandler = std::function<void(const QString &event, const Arguments &args, const Ack &ack)>;
+
+// The per-event and catch-all handlers of a Socket or an EventClient.
+class EventHandlers
+{
+public:
+    void on(const QString &event, EventHandler handler);
+    void on(const QString &event, SimpleEventHandler handler);
+    void off(const QString &event);
+    void onAny(AnyEventHandler handler);
+    // Runs the handlers for event, then the catch-all ones, while alive() holds (a handler may
+    // close or delete the owner). Returns alive() at the end.
+    bool dispatch(const QString &event, const Arguments &args, const Ack &ack,
+                  const std::function<bool()> &alive) const;
+
+private:
+    QHash<QString, QList<EventHandler>> m_handlers;
+    QList<AnyEventHandler> m_anyHandlers;
+};
 
 } // namespace Sockscope
 

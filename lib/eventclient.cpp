@@ -408,23 +408,22 @@ qint64 EventClient::send(const QString &event, const Arguments &args, AckCallbac
 
 void EventClient::on(const QString &event, EventHandler handler)
 {
-    m_handlers[event].append(std::move(handler));
+    m_handlers.on(event, std::move(handler));
 }
 
 void EventClient::on(const QString &event, SimpleEventHandler handler)
 {
-    m_handlers[event].append(
-            [h = std::move(handler)](const Arguments &args, const Ack &) { h(args); });
+    m_handlers.on(event, std::move(handler));
 }
 
 void EventClient::off(const QString &event)
 {
-    m_handlers.remove(event);
+    m_handlers.off(event);
 }
 
 void EventClient::onAny(AnyEventHandler handler)
 {
-    m_anyHandlers.append(std::move(handler));
+    m_handlers.onAny(std::move(handler));
 }
 
 void EventClient::sendPacket(const SocketIoPacket &packet)
@@ -558,32 +557,17 @@ void EventClient::handleEvent(const SocketIoPacket &packet)
 {
     const QString name = packet.eventName();
     const Arguments args = packet.arguments();
+    QPointer<EventClient> self(this);
     Ack ack;
     if (packet.hasAckId()) {
-        ack.m_state = std::make_shared<Ack::State>();
-        ack.m_state->id = packet.ackId();
-        QPointer<EventClient> self(this);
-        ack.m_state->send = [self](qint64 id, const Arguments &reply) {
+        ack = Ack::requested(packet.ackId(), [self](qint64 id, const Arguments &reply) {
             if (!self || self->m_state != State::Connected)
                 return;
             self->sendPacket(SocketIoPacket::ack(self->namespaceName(), id, reply));
             Q_EMIT self->ackSent(id, reply);
-        };
+        });
     }
-    QPointer<EventClient> self(this);
-    const QList<EventHandler> handlers = m_handlers.value(name);
-    for (const EventHandler &h : handlers) {
-        if (!self)
-            return;
-        h(args, ack);
-    }
-    const QList<AnyEventHandler> any = m_anyHandlers;
-    for (const AnyEventHandler &h : any) {
-        if (!self)
-            return;
-        h(name, args, ack);
-    }
-    if (self)
+    if (m_handlers.dispatch(name, args, ack, [&] { return bool(self); }))
         Q_EMIT eventReceived(name, args, ack);
 }
 

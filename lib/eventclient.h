@@ -185,8 +185,7 @@ private:
     QString m_id;
     QString m_errorString;
     QList<Queued> m_queue;
-    QHash<QString, QList<EventHandler>> m_handlers;
-    QList<AnyEventHandler> m_anyHandlers;
+    EventHandlers m_handlers;
     QBasicTimer m_heartbeatTimer;
     QBasicTimer m_connectTimer;
     QBasicTimer m_reconnectTimer;

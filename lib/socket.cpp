@@ -124,23 +124,22 @@ void Socket::registerAck(qint64 id, AckCallback callback, int timeoutMs)
 
 void Socket::on(const QString &event, EventHandler handler)
 {
-    m_handlers[event].append(std::move(handler));
+    m_handlers.on(event, std::move(handler));
 }
 
 void Socket::on(const QString &event, SimpleEventHandler handler)
 {
-    m_handlers[event].append(
-            [h = std::move(handler)](const Arguments &args, const Ack &) { h(args); });
+    m_handlers.on(event, std::move(handler));
 }
 
 void Socket::off(const QString &event)
 {
-    m_handlers.remove(event);
+    m_handlers.off(event);
 }
 
 void Socket::onAny(AnyEventHandler handler)
 {
-    m_anyHandlers.append(std::move(handler));
+    m_handlers.onAny(std::move(handler));
 }
 
 void Socket::close(bool closeConnection)
@@ -196,33 +195,18 @@ void Socket::handleEvent(const SocketIoPacket &packet)
     ++m_eventsIn;
     const QString name = packet.eventName();
     const Arguments args = packet.arguments();
+    QPointer<Socket> self(this);
     Ack ack;
     if (packet.hasAckId()) {
-        ack.m_state = std::make_shared<Ack::State>();
-        ack.m_state->id = packet.ackId();
-        QPointer<Socket> self(this);
-        ack.m_state->send = [self](qint64 id, const Arguments &reply) {
+        ack = Ack::requested(packet.ackId(), [self](qint64 id, const Arguments &reply) {
             if (!self || !self->m_connected)
                 return;
             self->sendPacket(SocketIoPacket::ack(self->namespaceName(), id, reply));
             Q_EMIT self->server()->ackSent(self, id, reply);
-        };
+        });
     }
-    QPointer<Socket> self(this);
     Q_EMIT server()->eventReceived(this, name, args, packet.ackId());
-    const QList<EventHandler> handlers = m_handlers.value(name);
-    for (const EventHandler &h : handlers) {
-        if (!self || !m_connected)
-            return;
-        h(args, ack);
-    }
-    const QList<AnyEventHandler> any = m_anyHandlers;
-    for (const AnyEventHandler &h : any) {
-        if (!self || !m_connected)
-            return;
-        h(name, args, ack);
-    }
-    if (self && m_connected)
+    if (m_handlers.dispatch(name, args, ack, [&] { return self && m_connected; }))
         Q_EMIT eventReceived(name, args, ack);
 }
 

@@ -105,8 +105,7 @@ private:
     bool m_connected = false;
     bool m_finished = false;
     QSet<QString> m_rooms;
-    QHash<QString, QList<EventHandler>> m_handlers;
-    QList<AnyEventHandler> m_anyHandlers;
+    EventHandlers m_handlers;
     AckTracker *m_acks = nullptr; // created on the first ack we ask for
     quint64 m_eventsIn = 0;
     quint64 m_eventsOut = 0;

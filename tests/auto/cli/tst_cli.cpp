@@ -311,6 +311,7 @@ void tst_Cli::rawMode()
     QStringList received;
     connect(&echo, &QWebSocketServer::newConnection, this, [&] {
         QWebSocket *ws = echo.nextPendingConnection();
+        ws->setParent(&echo); // freed with the server
         connect(ws, &QWebSocket::textMessageReceived, ws, [ws, &received](const QString &t) {
             received.append(t);
             if (t == u"bin")

@@ -353,8 +353,13 @@ QList<QMetaObject::Connection> RuleSet::install(EventServer *server) const
                     socket->ns()->send(a.name, out);
                 else if (a.to == u"others")
                     socket->ns()->except(socket->id()).send(a.name, out);
-                else
-                    socket->ns()->to(a.to.mid(5)).send(a.name, out);
+                else {
+                    // "room:NAME", where NAME may be a template string such as "$arg0".
+                    bool splice = false;
+                    const QString room =
+                            expandValue(a.to.mid(5), args, event, socket, &splice).toString();
+                    socket->ns()->to(room).send(a.name, out);
+                }
                 break;
             }
             case Action::Kind::Ack:

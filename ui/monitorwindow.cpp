@@ -90,6 +90,9 @@ MonitorWindow::MonitorWindow(QWidget *parent) : QMainWindow(parent)
         setWindowTitle(listening ? tr("Sockscope — %1").arg(serverUrl()) : tr("Sockscope"));
         updateStatus();
     });
+    connect(m_server, &EventServer::statsChanged, this,
+            [this] { m_serverPanel->setStats(m_server->stats()); });
+    m_serverPanel->setStats(m_server->stats());
     connect(m_connections, &QAbstractItemModel::rowsInserted, this, &MonitorWindow::updateStatus);
     connect(m_connections, &QAbstractItemModel::rowsRemoved, this, &MonitorWindow::updateStatus);
     connect(m_rate, &EventRate::sampled, this, &MonitorWindow::updateStatus);

@@ -1,5 +1,7 @@
 #include "servercontrolpanel.h"
 
+#include <QHostAddress>
+
 #include <QApplication>
 #include <QClipboard>
 #include <QFileDialog>
@@ -108,6 +110,16 @@ ServerControlPanel::ServerControlPanel(QWidget *parent) : QWidget(parent)
     m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_error->setStyleSheet(u"color: #b00020;"_s);
     m_error->hide();
+    m_exposure = new QLabel(tr("Listening on every interface: other machines can connect to it."), this);
+    m_exposure->setObjectName(u"exposure"_s);
+    m_exposure->setWordWrap(true);
+    m_exposure->setStyleSheet(u"color: #b36b00; font-weight: bold;"_s);
+    m_exposure->hide();
+    connect(m_bind, &QLineEdit::textChanged, this, [this] { updateExposure(); });
+    m_stats = new QLabel(this);
+    m_stats->setObjectName(u"stats"_s);
+    m_stats->setWordWrap(true);
+    m_stats->setToolTip(tr("Requests refused and connections dropped since the server was made"));
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
@@ -115,6 +127,8 @@ ServerControlPanel::ServerControlPanel(QWidget *parent) : QWidget(parent)
     layout->addLayout(urlRow);
     layout->addWidget(m_state);
     layout->addWidget(m_error);
+    layout->addWidget(m_exposure);
+    layout->addWidget(m_stats);
     layout->addStretch(1);
 
     setSettings({});
@@ -151,6 +165,7 @@ void ServerControlPanel::setSettings(const ServerSettings &settings)
     m_maxPayload->setValue(int(qMin<qint64>(settings.options.maxPayload, INT_MAX)));
     m_origins->setText(settings.options.allowedOrigins.join(u", "_s));
     m_rules->setText(settings.rulesFile);
+    updateExposure();
 }
 
 void ServerControlPanel::setListening(bool listening, const QString &url)
@@ -182,6 +197,48 @@ void ServerControlPanel::setError(const QString &message)
 QString ServerControlPanel::errorText() const
 {
     return m_error->text();
+}
+
+void ServerControlPanel::updateExposure()
+{
+    const QHostAddress address(m_bind->text().trimmed());
+    m_exposure->setVisible(!address.isNull() && !address.isLoopback());
+}
+
+bool ServerControlPanel::isExposureWarningShown() const
+{
+    return !m_exposure->isHidden();
+}
+
+void ServerControlPanel::setStats(const ServerStats &s)
+{
+    QStringList parts;
+    auto add = [&parts](quint64 n, const QString &what) {
+        if (n)
+            parts.append(u"%1 %2"_s.arg(n).arg(what));
+    };
+    add(s.refusedAtCapacity, tr("at capacity"));
+    add(s.oversizedHeads, tr("oversized headers"));
+    add(s.oversizedPayloads, tr("oversized payloads"));
+    add(s.handshakeTimeouts, tr("stalled requests"));
+    add(s.tlsFailures, tr("TLS failures"));
+    add(s.originRefusals, tr("origins refused"));
+    add(s.parseErrors, tr("parse errors"));
+    add(s.pingTimeouts, tr("ping timeouts"));
+    add(s.connectTimeouts, tr("connect timeouts"));
+    add(s.transportErrors, tr("transport errors"));
+    add(s.namespaceLimitRefusals, tr("namespace limit"));
+    // Every HTTP refusal counts in requestsRefused; those not named above are bad requests.
+    const quint64 named = s.refusedAtCapacity + s.oversizedHeads + s.oversizedPayloads + s.originRefusals;
+    if (s.requestsRefused > named)
+        add(s.requestsRefused - named, tr("other bad requests"));
+    m_stats->setText(parts.isEmpty() ? tr("Refused or dropped: none")
+                                     : tr("Refused or dropped: %1").arg(parts.join(u", "_s)));
+}
+
+QString ServerControlPanel::statsText() const
+{
+    return m_stats->text();
 }
 
 } // namespace Sockscope

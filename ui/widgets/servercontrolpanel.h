@@ -42,6 +42,11 @@ public:
     QString url() const;
     void setError(const QString &message); // empty clears
     QString errorText() const;
+    // The server's refusals and drops so far, in one line ("none" when nothing was refused).
+    void setStats(const ServerStats &stats);
+    QString statsText() const;
+    // Shown whenever the bind address is not loopback: others on the network can connect.
+    bool isExposureWarningShown() const;
 
 Q_SIGNALS:
     void startRequested();
@@ -63,6 +68,9 @@ private:
     QPushButton *m_copy = nullptr;
     QLabel *m_state = nullptr;
     QLabel *m_error = nullptr;
+    QLabel *m_exposure = nullptr;
+    QLabel *m_stats = nullptr;
+    void updateExposure();
 };
 
 } // namespace Sockscope

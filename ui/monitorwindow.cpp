@@ -1,4 +1,5 @@
 #include "monitorwindow.h"
+#include "clientwindow.h"
 #include <text.h>
 
 #include "connectionsview.h"
@@ -168,6 +169,9 @@ void MonitorWindow::buildMenus()
     QMenu *file = menuBar()->addMenu(tr("&File"));
     QAction *exportLog = file->addAction(tr("&Export log…"));
     connect(exportLog, &QAction::triggered, m_logView, &EventLogView::exportInteractive);
+    QAction *openClient = file->addAction(tr("Open &client…"));
+    openClient->setObjectName(u"openClient"_s);
+    connect(openClient, &QAction::triggered, this, [this] { openClientWindow(); });
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"));
     quit->setShortcut(QKeySequence::Quit);
@@ -396,6 +400,23 @@ void MonitorWindow::closeEvent(QCloseEvent *event)
 {
     saveLayout();
     QMainWindow::closeEvent(event);
+}
+
+ClientWindow *MonitorWindow::openClientWindow()
+{
+    if (!m_clientWindow) {
+        m_clientWindow = new ClientWindow(this); // a window of its own, deleted when closed
+        m_clientWindow->setWindowFlag(Qt::Window);
+        m_clientWindow->setAttribute(Qt::WA_DeleteOnClose);
+        m_clientWindow->setDefaultUrl(m_server && m_server->isListening()
+                                              ? serverUrl()
+                                              : m_serverPanel->url());
+        m_clientWindow->addClient();
+    }
+    m_clientWindow->show();
+    m_clientWindow->raise();
+    m_clientWindow->activateWindow();
+    return m_clientWindow;
 }
 
 } // namespace Sockscope

@@ -4,6 +4,7 @@
 #include "servercontrolpanel.h"
 
 #include <QMainWindow>
+#include <QPointer>
 
 QT_BEGIN_NAMESPACE
 class QLabel;
@@ -11,6 +12,7 @@ QT_END_NAMESPACE
 
 namespace Sockscope {
 
+class ClientWindow;
 class ConnectionsModel;
 class ConnectionsView;
 class DetailsPane;
@@ -48,6 +50,8 @@ public:
     // Installs the rules panel's enabled rules on the server in place of the previous ones.
     bool applyRules();
     QString serverUrl() const;
+    // The client window (File > Open client…), its first tab prefilled with the server's URL.
+    ClientWindow *openClientWindow();
 
     EventServer *server() const { return m_server; }
     ConnectionsModel *connectionsModel() const { return m_connections; }
@@ -82,6 +86,7 @@ private:
     void showAbout();
 
     EventServer *m_server = nullptr;
+    QPointer<ClientWindow> m_clientWindow;
     ConnectionsModel *m_connections = nullptr;
     EventLogModel *m_log = nullptr;
     HandshakeLogModel *m_handshakes = nullptr;

@@ -12,6 +12,8 @@
 #include <QTimer>
 
 #ifdef SOCKSCOPE_HAVE_UI
+#include <clientwindow.h>
+#include <clienttab.h>
 #include <monitorwindow.h>
 
 #include <QApplication>
@@ -90,6 +92,18 @@ int runMonitor(QCoreApplication &app, const Sockscope::ServerOptions &options,
     window.startServer(); // a busy port or a bad rules file is shown in the window
     return app.exec();
 }
+
+// The client window with one client connecting to url.
+int runClient(QCoreApplication &app, const QString &url)
+{
+    QCoreApplication::setOrganizationName(u"Sockscope"_s);
+    QGuiApplication::setApplicationDisplayName(u"Sockscope"_s);
+    Sockscope::ClientWindow window;
+    window.setDefaultUrl(url);
+    window.addClient(url, true); // a connect error is shown in the window
+    window.show();
+    return app.exec();
+}
 #endif
 
 } // namespace
@@ -131,6 +145,7 @@ int main(int argc, char *argv[])
             { u"max-connections"_s, u"Refuse new connections beyond N with 503 (default 0: no limit)."_s, u"N"_s },
             { u"cert"_s, u"PEM certificate (chain) file: serve https:// and wss:// (needs --key)."_s, u"file"_s },
             { u"key"_s, u"PEM private key file for --cert (unencrypted RSA or EC)."_s, u"file"_s },
+            { u"client"_s, u"Open the client window connected to URL instead of a server (needs a display)."_s, u"URL"_s },
     });
     if (!p.parse(QCoreApplication::arguments()))
         return fail(2, p.errorText() + u" (see --help)"_s);
@@ -144,6 +159,13 @@ int main(int argc, char *argv[])
     }
     if (!p.positionalArguments().isEmpty())
         return fail(2, u"unexpected argument \"%1\" (see --help)"_s.arg(p.positionalArguments().first()));
+    if (p.isSet(u"client"_s)) {
+#ifdef SOCKSCOPE_HAVE_UI
+        if (gui)
+            return runClient(app, p.value(u"client"_s));
+#endif
+        return fail(2, u"--client needs a display and no --headless (sockscope-client is the command-line client)"_s);
+    }
 
     Sockscope::ServerOptions options;
     QString error;

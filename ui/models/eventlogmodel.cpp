@@ -1,5 +1,6 @@
 #include "eventlogmodel.h"
 
+#include <eventclient.h>
 #include <eventserver.h>
 #include <socket.h>
 
@@ -81,6 +82,7 @@ void EventLogModel::setServer(EventServer *server)
         disconnect(c);
     m_serverConnections.clear();
     m_server = server;
+    m_client = nullptr;
     if (!server)
         return;
     using Dir = EventLogEntry::Direction;
@@ -107,6 +109,53 @@ void EventLogModel::setServer(EventServer *server)
     };
 }
 
+void EventLogModel::setClient(EventClient *client)
+{
+    if (client == m_client)
+        return;
+    for (const auto &c : std::as_const(m_serverConnections))
+        disconnect(c);
+    m_serverConnections.clear();
+    m_server = nullptr;
+    m_client = client;
+    m_clientSocketId.clear();
+    if (!client)
+        return;
+    using Dir = EventLogEntry::Direction;
+    // Events sent before the socket id is known are logged under the id it gets.
+    auto sid = [this, client] {
+        if (!client->id().isEmpty())
+            m_clientSocketId = client->id();
+        return m_clientSocketId;
+    };
+    m_serverConnections = {
+        connect(client, &EventClient::eventReceived, this,
+                [this, client, sid](const QString &event, const Arguments &args, const Ack &ack) {
+                    if (!m_clientListeners.contains(u"*"_s) && !m_clientListeners.contains(event))
+                        return;
+                    logEvent(client->namespaceName(), sid(), event, args,
+                             ack.isRequested() ? ack.id() : -1, Dir::In);
+                }),
+        connect(client, &EventClient::eventSent, this,
+                [this, client, sid](const QString &event, const Arguments &args, qint64 ackId) {
+                    logEvent(client->namespaceName(), sid(), event, args, ackId, Dir::Out);
+                }),
+        connect(client, &EventClient::ackReceived, this,
+                [this, client, sid](qint64 id, const Arguments &args, qint64 rtt) {
+                    logAckAnswered(client->namespaceName(), sid(), id, args, rtt, Dir::In);
+                }),
+        connect(client, &EventClient::ackSent, this,
+                [this, client, sid](qint64 id, const Arguments &args) {
+                    logAckAnswered(client->namespaceName(), sid(), id, args, -1, Dir::Out);
+                }),
+        connect(client, &EventClient::ackTimedOut, this,
+                [this, client, sid](qint64 id, qint64 waited) {
+                    logAckTimedOut(client->namespaceName(), sid(), id, waited, Dir::Out);
+                }),
+        connect(client, &EventClient::disconnected, this, [this, sid] { logSocketGone(sid()); }),
+    };
+}
+
 int EventLogModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_entries.size());
@@ -126,6 +175,13 @@ QString EventLogModel::ackKey(const QString &socketId, qint64 ackId, EventLogEnt
 void EventLogModel::onEvent(Socket *socket, const QString &event, const Arguments &args,
                             qint64 ackId, EventLogEntry::Direction direction)
 {
+    logEvent(socket->namespaceName(), socket->id(), event, args, ackId, direction);
+}
+
+void EventLogModel::logEvent(const QString &nsp, const QString &socketId, const QString &event,
+                             const Arguments &args, qint64 ackId,
+                             EventLogEntry::Direction direction)
+{
     ++m_totalSeen;
     if (!m_eventNames.contains(event)) {
         m_eventNames.insert(event, 0);
@@ -138,30 +194,37 @@ void EventLogModel::onEvent(Socket *socket, const QString &event, const Argument
     }
     EventLogEntry e;
     e.direction = direction;
-    e.nsp = socket->namespaceName();
-    e.socketId = socket->id();
+    e.nsp = nsp;
+    e.socketId = socketId;
     e.event = event;
     e.args = args;
     e.ackId = ackId;
     e.ackState = ackId >= 0 ? EventLogEntry::AckState::Waiting : EventLogEntry::AckState::None;
     const qint64 serial = append(std::move(e));
     if (ackId >= 0)
-        m_waiting.insert(ackKey(socket->id(), ackId, direction), serial);
+        m_waiting.insert(ackKey(socketId, ackId, direction), serial);
 }
 
 void EventLogModel::onAckAnswered(Socket *socket, qint64 ackId, const Arguments &args,
                                   qint64 rtt, EventLogEntry::Direction direction)
 {
+    logAckAnswered(socket->namespaceName(), socket->id(), ackId, args, rtt, direction);
+}
+
+void EventLogModel::logAckAnswered(const QString &nsp, const QString &socketId, qint64 ackId,
+                                   const Arguments &args, qint64 rtt,
+                                   EventLogEntry::Direction direction)
+{
     // A reply travels the other way from its request.
     const auto requestDir = direction == EventLogEntry::Direction::In
             ? EventLogEntry::Direction::Out
             : EventLogEntry::Direction::In;
-    const qint64 requestSerial = m_waiting.take(ackKey(socket->id(), ackId, requestDir));
+    const qint64 requestSerial = m_waiting.take(ackKey(socketId, ackId, requestDir));
     EventLogEntry reply;
     reply.kind = EventLogEntry::Kind::AckReply;
     reply.direction = direction;
-    reply.nsp = socket->namespaceName();
-    reply.socketId = socket->id();
+    reply.nsp = nsp;
+    reply.socketId = socketId;
     reply.args = args;
     reply.ackId = ackId;
     reply.pairedSerial = requestSerial > 0 ? requestSerial : -1;
@@ -197,13 +260,21 @@ void EventLogModel::onAckAnswered(Socket *socket, qint64 ackId, const Arguments 
 
 void EventLogModel::onAckTimedOut(Socket *socket, qint64 ackId, qint64 waited)
 {
-    const qint64 requestSerial =
-            m_waiting.take(ackKey(socket->id(), ackId, EventLogEntry::Direction::Out));
+    logAckTimedOut(socket->namespaceName(), socket->id(), ackId, waited,
+                   EventLogEntry::Direction::Out);
+}
+
+void EventLogModel::logAckTimedOut(const QString &nsp, const QString &socketId, qint64 ackId,
+                                   qint64 waited, EventLogEntry::Direction requestDirection)
+{
+    const qint64 requestSerial = m_waiting.take(ackKey(socketId, ackId, requestDirection));
     EventLogEntry e;
     e.kind = EventLogEntry::Kind::AckTimeout;
-    e.direction = EventLogEntry::Direction::In;
-    e.nsp = socket->namespaceName();
-    e.socketId = socket->id();
+    e.direction = requestDirection == EventLogEntry::Direction::Out
+            ? EventLogEntry::Direction::In
+            : EventLogEntry::Direction::Out;
+    e.nsp = nsp;
+    e.socketId = socketId;
     e.ackId = ackId;
     e.roundTripMs = waited;
     e.pairedSerial = requestSerial > 0 ? requestSerial : -1;
@@ -225,7 +296,12 @@ void EventLogModel::onAckTimedOut(Socket *socket, qint64 ackId, qint64 waited)
 
 void EventLogModel::onSocketGone(Socket *socket)
 {
-    const QString prefix = socket->id() + u'|';
+    logSocketGone(socket->id());
+}
+
+void EventLogModel::logSocketGone(const QString &socketId)
+{
+    const QString prefix = socketId + u'|';
     for (auto it = m_waiting.begin(); it != m_waiting.end();) {
         if (!it.key().startsWith(prefix)) {
             ++it;

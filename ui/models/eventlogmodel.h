@@ -3,6 +3,7 @@
 
 #include "columns.h"
 
+#include <eventclient.h>
 #include <eventserver.h>
 
 #include <arguments.h>
@@ -19,6 +20,7 @@ QT_END_NAMESPACE
 
 namespace Sockscope {
 
+class EventClient;
 class EventServer;
 class Socket;
 
@@ -68,6 +70,27 @@ public:
 
     void setServer(EventServer *server);
     EventServer *server() const { return m_server; }
+    // Logs what one client sends and receives instead of a server (the client window): Out is
+    // what the client sent, In what it received; the socket column is the client's socket id.
+    void setClient(EventClient *client);
+    EventClient *client() const { return m_client; }
+    // Which events received by the client are logged: a list of names, or "*" (the default)
+    // for all of them. Sent events and acks are always logged.
+    void setClientListeners(const QStringList &events) { m_clientListeners = events; }
+    QStringList clientListeners() const { return m_clientListeners; }
+
+    // What a server or a client reported, by namespace and socket id (setServer and setClient
+    // feed these; a test may call them directly).
+    void logEvent(const QString &nsp, const QString &socketId, const QString &event,
+                  const Arguments &args, qint64 ackId, EventLogEntry::Direction direction);
+    // direction is the reply's; rtt < 0: measured from the request's time.
+    void logAckAnswered(const QString &nsp, const QString &socketId, qint64 ackId,
+                        const Arguments &args, qint64 rtt, EventLogEntry::Direction direction);
+    // A request sent in requestDirection got no reply in time.
+    void logAckTimedOut(const QString &nsp, const QString &socketId, qint64 ackId, qint64 waited,
+                        EventLogEntry::Direction requestDirection = EventLogEntry::Direction::Out);
+    // The socket is gone: its pending requests are cancelled.
+    void logSocketGone(const QString &socketId);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -125,7 +148,10 @@ private:
     static QString ackKey(const QString &socketId, qint64 ackId, EventLogEntry::Direction dir);
 
     QPointer<EventServer> m_server;
+    QPointer<EventClient> m_client;
     QList<QMetaObject::Connection> m_serverConnections;
+    QStringList m_clientListeners { QStringLiteral("*") };
+    QString m_clientSocketId; // the client's id while connected (kept for late acks)
     QList<EventLogEntry> m_entries;
     QList<EventLogEntry> m_pending;
     // Requests waiting for their ack: "socket|direction|ackId" -> serial.

@@ -1,0 +1,361 @@
+// The client window offscreen: real widgets against an in-process EventServer on 127.0.0.1.
+#include <clienttab.h>
+#include <clientwindow.h>
+#include <columns.h>
+#include <eventclient.h>
+#include <eventlogmodel.h>
+#include <eventlogview.h>
+#include <eventserver.h>
+#include <monitorwindow.h>
+#include <socket.h>
+
+#include <QAction>
+#include <QApplication>
+#include <QDir>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTcpServer>
+#include <QTest>
+#include <QTreeView>
+
+using namespace Qt::StringLiterals;
+using namespace Sockscope;
+
+class tst_ClientWindow : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void connectEmitAckPaired();
+    void invalidJsonRefused();
+    void connectErrorInvalidNamespace();
+    void connectErrorUnreachable();
+    void twoTabsConnected();
+    void autoAckReply();
+    void catchAllOffLogsOnlyListeners();
+    void openNClients();
+    void historySharedInSettings();
+    void handshakeShown();
+    void monitorOpensClientWindow();
+    void screenshots();
+
+private:
+    QString url() const { return u"http://127.0.0.1:%1"_s.arg(m_server->serverPort()); }
+    ClientTab *connectedTab(const QString &url = {});
+    static int findRow(EventLogModel *model, EventLogEntry::Kind kind, const QString &event,
+                       EventLogEntry::Direction dir);
+
+    EventServer *m_server = nullptr;
+    ClientWindow *m_window = nullptr;
+};
+
+void tst_ClientWindow::initTestCase()
+{
+    QCoreApplication::setOrganizationName(u"SockscopeTest"_s);
+    QCoreApplication::setApplicationName(u"tst_clientwindow"_s);
+    QSettings().clear();
+}
+
+void tst_ClientWindow::init()
+{
+    m_server = new EventServer(this);
+    // The server answers "ping" with an ack, and asks the client "question" with an ack on
+    // "ask-me".
+    connect(m_server, &EventServer::socketConnected, this, [](Socket *sock) {
+        sock->on(u"ping"_s, [](const Arguments &args, const Ack &ack) {
+            ack.reply(Arguments { u"pong"_s } + args);
+        });
+        QPointer<Socket> s(sock);
+        sock->on(u"ask-me"_s, [s](const Arguments &) {
+            if (s)
+                s->send(u"question"_s, { 42 }, [](const AckResult &) {}, 5000);
+        });
+    });
+    QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
+    m_window = new ClientWindow;
+    m_window->setDefaultUrl(url());
+    m_window->show();
+}
+
+void tst_ClientWindow::cleanup()
+{
+    delete m_window;
+    m_window = nullptr;
+    delete m_server;
+    m_server = nullptr;
+}
+
+ClientTab *tst_ClientWindow::connectedTab(const QString &u)
+{
+    ClientTab *tab = m_window->addClient(u);
+    tab->findChild<QPushButton *>(u"connect"_s)->click();
+    [&] { QTRY_VERIFY(tab->client()->isConnected()); }();
+    return tab;
+}
+
+int tst_ClientWindow::findRow(EventLogModel *model, EventLogEntry::Kind kind, const QString &event,
+                              EventLogEntry::Direction dir)
+{
+    model->flush();
+    for (int r = 0; r < model->rowCount(); ++r) {
+        const EventLogEntry &e = model->entry(r);
+        if (e.kind == kind && e.event == event && e.direction == dir)
+            return r;
+    }
+    return -1;
+}
+
+void tst_ClientWindow::connectEmitAckPaired()
+{
+    ClientTab *tab = connectedTab();
+    QVERIFY(tab->stateText().startsWith(u"Connected"_s));
+    QVERIFY(tab->findChild<QLabel *>(u"state"_s)->isVisible());
+
+    tab->setEventName(u"ping"_s);
+    tab->findChild<QPlainTextEdit *>(u"emitArgs"_s)->setPlainText(u"[1, \"two\"]"_s);
+    QVERIFY(tab->argumentsValid());
+    tab->setExpectAck(true, 5000);
+    tab->findChild<QPushButton *>(u"send"_s)->click();
+
+    EventLogModel *log = tab->logModel();
+    using K = EventLogEntry::Kind;
+    using D = EventLogEntry::Direction;
+    int request = -1, reply = -1;
+    QTRY_VERIFY((request = findRow(log, K::Event, u"ping"_s, D::Out)) >= 0);
+    QTRY_VERIFY((reply = findRow(log, K::AckReply, u"ping"_s, D::In)) >= 0);
+    const EventLogEntry &req = log->entry(request);
+    const EventLogEntry &rep = log->entry(reply);
+    QCOMPARE(req.ackState, EventLogEntry::AckState::Replied);
+    QCOMPARE(req.pairedSerial, rep.serial);
+    QCOMPARE(rep.pairedSerial, req.serial);
+    QVERIFY(rep.roundTripMs >= 0);
+    QCOMPARE(QString::fromUtf8(Json::toCompactJson(Json::toDisplayJson(rep.args))),
+             u"[\"pong\",1,\"two\"]"_s);
+    // The ack column says it, and the form shows the reply with its round trip.
+    const QString ackCell =
+            log->index(request, int(EventLogColumn::Ack)).data().toString();
+    QVERIFY2(ackCell.contains(u"replied in"_s), qPrintable(ackCell));
+    QTRY_VERIFY2(tab->resultText().contains(u"reply [\"pong\",1,\"two\"] in"_s),
+                 qPrintable(tab->resultText()));
+    // The same view class as the monitor shows the rows.
+    QVERIFY(tab->logView()->view()->model()->rowCount() >= 2);
+}
+
+void tst_ClientWindow::invalidJsonRefused()
+{
+    ClientTab *tab = connectedTab();
+    QSignalSpy received(m_server, &EventServer::eventReceived);
+    tab->setEventName(u"ping"_s);
+    tab->findChild<QPlainTextEdit *>(u"emitArgs"_s)->setPlainText(u"[1, \n  oops]"_s);
+    QVERIFY(!tab->argumentsValid());
+    auto *error = tab->findChild<QLabel *>(u"emitArgsError"_s);
+    QVERIFY(error->isVisible());
+    QVERIFY2(error->text().contains(u"Line 2"_s), qPrintable(error->text()));
+    QVERIFY(!tab->findChild<QPushButton *>(u"send"_s)->isEnabled());
+    QVERIFY(!tab->send());
+    QVERIFY2(tab->resultText().contains(u"Nothing sent"_s), qPrintable(tab->resultText()));
+    // A valid event sent afterwards is the first the server sees.
+    tab->setArgumentsText(u"[\"after\"]"_s);
+    QVERIFY(tab->argumentsValid());
+    QVERIFY(!error->isVisible());
+    QVERIFY(tab->send());
+    QTRY_COMPARE(received.size(), 1);
+    QCOMPARE(received.first().at(1).toString(), u"ping"_s);
+    QCOMPARE(tab->logModel()->rowCount() + tab->logModel()->pendingCount() >= 1, true);
+}
+
+void tst_ClientWindow::connectErrorInvalidNamespace()
+{
+    ClientTab *tab = m_window->addClient(url() + u"/nope"_s);
+    QVERIFY(tab->connectToServer());
+    QTRY_VERIFY(!tab->errorText().isEmpty());
+    QVERIFY2(tab->errorText().startsWith(u"Invalid namespace"_s), qPrintable(tab->errorText()));
+    QVERIFY(tab->errorText().contains(u"/nope"_s));
+    QVERIFY(tab->findChild<QLabel *>(u"connectError"_s)->isVisible());
+    QTRY_VERIFY(tab->stateText().startsWith(u"Disconnected"_s));
+}
+
+void tst_ClientWindow::connectErrorUnreachable()
+{
+    // A port nobody listens on: take a free one and close it.
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    ClientTab *tab = m_window->addClient(u"http://127.0.0.1:%1"_s.arg(port));
+    tab->findChild<QPushButton *>(u"connect"_s)->click();
+    QTRY_VERIFY(!tab->errorText().isEmpty());
+    QVERIFY2(tab->errorText().contains(u"unreachable"_s), qPrintable(tab->errorText()));
+
+    // Wrong path over polling: explained as such.
+    ClientTab *wrongPath = m_window->addClient(url());
+    wrongPath->setPath(u"/nothing-here/"_s);
+    wrongPath->setTransport(ClientOptions::Transport::Polling);
+    QVERIFY(wrongPath->connectToServer());
+    QTRY_VERIFY(!wrongPath->errorText().isEmpty());
+    QVERIFY2(wrongPath->errorText().startsWith(u"Wrong path"_s), qPrintable(wrongPath->errorText()));
+}
+
+void tst_ClientWindow::twoTabsConnected()
+{
+    QSignalSpy connected(m_server, &EventServer::socketConnected);
+    ClientTab *a = connectedTab();
+    ClientTab *b = connectedTab();
+    QCOMPARE(m_window->clientCount(), 2);
+    QTRY_COMPARE(connected.size(), 2);
+    QVERIFY(a->client()->isConnected());
+    QVERIFY(b->client()->isConnected());
+    QVERIFY(a->client()->id() != b->client()->id());
+    // Each tab logs only its own client.
+    a->setEventName(u"only-a"_s);
+    QVERIFY(a->send());
+    using K = EventLogEntry::Kind;
+    using D = EventLogEntry::Direction;
+    QTRY_VERIFY(findRow(a->logModel(), K::Event, u"only-a"_s, D::Out) >= 0);
+    QCOMPARE(findRow(b->logModel(), K::Event, u"only-a"_s, D::Out), -1);
+}
+
+void tst_ClientWindow::autoAckReply()
+{
+    QSignalSpy acks(m_server, &EventServer::ackReceived);
+    ClientTab *tab = connectedTab();
+    tab->setAutoAckReply(u"[\"yes\", 7]"_s);
+    tab->setEventName(u"ask-me"_s);
+    QVERIFY(tab->send());
+    QTRY_COMPARE(acks.size(), 1);
+    const auto args = acks.first().at(2).value<Arguments>();
+    QCOMPARE(QString::fromUtf8(Json::toCompactJson(Json::toDisplayJson(args))), u"[\"yes\",7]"_s);
+    // In the client's log: the question (in) paired with our reply (out).
+    using K = EventLogEntry::Kind;
+    using D = EventLogEntry::Direction;
+    int q = -1, r = -1;
+    QTRY_VERIFY((q = findRow(tab->logModel(), K::Event, u"question"_s, D::In)) >= 0);
+    QTRY_VERIFY((r = findRow(tab->logModel(), K::AckReply, u"question"_s, D::Out)) >= 0);
+    QCOMPARE(tab->logModel()->entry(q).pairedSerial, tab->logModel()->entry(r).serial);
+}
+
+void tst_ClientWindow::catchAllOffLogsOnlyListeners()
+{
+    ClientTab *tab = connectedTab();
+    tab->setCatchAll(false);
+    tab->setListeners(u"other"_s);
+    tab->setEventName(u"ask-me"_s); // the server sends "question"
+    QVERIFY(tab->send());
+    QSignalSpy received(tab->client(), &EventClient::eventReceived);
+    QTRY_COMPARE(received.size(), 1);
+    using K = EventLogEntry::Kind;
+    using D = EventLogEntry::Direction;
+    QCOMPARE(findRow(tab->logModel(), K::Event, u"question"_s, D::In), -1);
+    tab->setListeners(u"other, question"_s);
+    QVERIFY(tab->send());
+    QTRY_VERIFY(findRow(tab->logModel(), K::Event, u"question"_s, D::In) >= 0);
+}
+
+void tst_ClientWindow::openNClients()
+{
+    QSignalSpy connected(m_server, &EventServer::socketConnected);
+    const QList<ClientTab *> tabs = m_window->openClients(5);
+    QCOMPARE(tabs.size(), 5);
+    QCOMPARE(m_window->clientCount(), 5);
+    QTRY_COMPARE(connected.size(), 5);
+    for (ClientTab *t : tabs)
+        QTRY_VERIFY(t->client()->isConnected());
+    // Closing a tab disconnects its client.
+    QSignalSpy gone(m_server, &EventServer::socketDisconnected);
+    emit m_window->tabs()->tabCloseRequested(0);
+    QCOMPARE(m_window->clientCount(), 4);
+    QTRY_COMPARE(gone.size(), 1);
+}
+
+void tst_ClientWindow::historySharedInSettings()
+{
+    QSettings().remove(QLatin1StringView(EmitStore::HistoryKey));
+    ClientTab *tab = connectedTab();
+    tab->setEventName(u"remember-me"_s);
+    tab->setArgumentsText(u"[3]"_s);
+    QVERIFY(tab->send());
+    const QStringList history = QSettings().value(u"emit/history"_s).toStringList();
+    QVERIFY(!history.isEmpty());
+    QVERIFY(history.first().contains(u"remember-me"_s));
+    // Another tab (or window) sees it.
+    ClientTab *other = m_window->addClient();
+    auto *combo = other->findChild<QComboBox *>(u"history"_s);
+    QVERIFY(combo->count() >= 2);
+    QVERIFY(combo->itemText(1).startsWith(u"remember-me"_s));
+    EmitStore::saveTemplate(u"t1"_s, u"tmpl"_s, u"[1]"_s);
+    QVERIFY(EmitStore::templates().contains(u"t1"_s));
+}
+
+void tst_ClientWindow::handshakeShown()
+{
+    ClientTab *tab = m_window->addClient();
+    tab->setTransport(ClientOptions::Transport::Auto);
+    QVERIFY(tab->connectToServer());
+    QTRY_VERIFY(tab->client()->isConnected());
+    QTRY_VERIFY(tab->handshakeText().contains(u"websocket"_s));
+    const QString text = tab->handshakeText();
+    QVERIFY2(text.contains(u"sid: "_s + tab->client()->connectionId()), qPrintable(text));
+    QVERIFY(text.contains(u"ping interval: 25000 ms"_s));
+    QVERIFY(text.contains(u"ping timeout: 20000 ms"_s));
+    QVERIFY(text.contains(u"max payload: 1000000 bytes"_s));
+    QVERIFY(text.contains(u"HTTP 200"_s));
+    QVERIFY(text.contains(u"upgrades: websocket"_s));
+}
+
+void tst_ClientWindow::monitorOpensClientWindow()
+{
+    MonitorWindow monitor;
+    ServerSettings settings;
+    settings.bind = u"127.0.0.1"_s;
+    settings.port = 0;
+    monitor.setServerSettings(settings);
+    QVERIFY(monitor.startServer());
+    auto *action = monitor.findChild<QAction *>(u"openClient"_s);
+    QVERIFY(action);
+    action->trigger();
+    auto *cw = monitor.findChild<ClientWindow *>();
+    QVERIFY(cw);
+    QCOMPARE(cw->clientCount(), 1);
+    QCOMPARE(cw->client(0)->url(), monitor.serverUrl());
+    QVERIFY(cw->client(0)->connectToServer());
+    QTRY_VERIFY(cw->client(0)->client()->isConnected());
+}
+
+void tst_ClientWindow::screenshots()
+{
+    const QString outDir = qEnvironmentVariable("SOCKSCOPE_SCREENSHOT_DIR");
+    if (outDir.isEmpty())
+        QSKIP("set SOCKSCOPE_SCREENSHOT_DIR to take screenshots");
+    ClientTab *tab = connectedTab();
+    connectedTab();
+    m_window->tabs()->setCurrentWidget(tab);
+    tab->setAutoAckReply(u"[\"yes\"]"_s);
+    tab->setEventName(u"ping"_s);
+    tab->setArgumentsText(u"[\"hello\", {\"n\": 42}]"_s);
+    tab->setExpectAck(true, 5000);
+    QVERIFY(tab->send());
+    tab->setEventName(u"ask-me"_s);
+    tab->setArgumentsText(u"[]"_s);
+    tab->setExpectAck(false);
+    QVERIFY(tab->send());
+    QTRY_VERIFY(findRow(tab->logModel(), EventLogEntry::Kind::AckReply, u"question"_s,
+                        EventLogEntry::Direction::Out)
+                >= 0);
+    tab->setEventName(u"ping"_s);
+    tab->setArgumentsText(u"[\"hello\", {\"n\": 42}]"_s);
+    m_window->resize(1400, 860);
+    QTest::qWait(300); // let the log flush and paint (screenshots only)
+    QVERIFY(QDir().mkpath(outDir));
+    QVERIFY(m_window->grab().save(outDir + u"/client.png"_s));
+}
+
+QTEST_MAIN(tst_ClientWindow)
+#include "tst_clientwindow.moc"

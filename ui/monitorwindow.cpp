@@ -6,7 +6,9 @@
 #include "detailspane.h"
 #include "emitpanel.h"
 #include "eventlogview.h"
+#include "framesview.h"
 #include "handshakeinspector.h"
+#include "plainemitpanel.h"
 #include "ratechart.h"
 #include "rulespanel.h"
 
@@ -14,6 +16,7 @@
 #include <eventlogmodel.h>
 #include <eventrate.h>
 #include <eventserver.h>
+#include <framesmodel.h>
 #include <handshakelogmodel.h>
 #include <namespace.h>
 #include <rules.h>
@@ -29,6 +32,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
+#include <QTabWidget>
 #include <QStatusBar>
 
 using namespace Qt::StringLiterals;
@@ -67,6 +71,8 @@ MonitorWindow::MonitorWindow(QWidget *parent) : QMainWindow(parent)
     m_rate = new EventRate(this);
     m_rate->setServer(m_server);
     m_rulesModel = new RulesModel(this);
+    m_frames = new FramesModel(this);
+    m_frames->setServer(m_server);
 
     m_logView = new EventLogView(m_log, this);
     setCentralWidget(m_logView);
@@ -120,6 +126,7 @@ MonitorWindow::~MonitorWindow()
     m_log->setServer(nullptr);
     m_handshakes->setServer(nullptr);
     m_rate->setServer(nullptr);
+    m_frames->setServer(nullptr);
 }
 
 void MonitorWindow::buildDocks()
@@ -138,13 +145,27 @@ void MonitorWindow::buildDocks()
     auto *socketsDock = makeDock(tr("Sockets"), u"socketsDock"_s, m_connectionsView, this);
     addDockWidget(Qt::BottomDockWidgetArea, socketsDock);
 
+    m_framesView = new FramesView(m_frames, this);
+    auto *framesDock = makeDock(tr("Frames (plain WebSocket)"), u"framesDock"_s, m_framesView,
+                                this);
+    addDockWidget(Qt::BottomDockWidgetArea, framesDock);
+    tabifyDockWidget(socketsDock, framesDock);
+    socketsDock->raise();
+
     m_details = new DetailsPane(this);
     auto *detailsDock = makeDock(tr("Details"), u"detailsDock"_s, m_details, this);
     addDockWidget(Qt::RightDockWidgetArea, detailsDock);
 
     m_emit = new EmitPanel(this);
     m_emit->setServer(m_server);
-    auto *emitDock = makeDock(tr("Emit"), u"emitDock"_s, m_emit, this);
+    // Socket.IO events in one tab, plain WebSocket messages, pings and closes in the other.
+    m_plainEmit = new PlainEmitPanel(this);
+    m_plainEmit->setServer(m_server);
+    auto *emitTabs = new QTabWidget(this);
+    emitTabs->setObjectName(u"emitTabs"_s);
+    emitTabs->addTab(m_emit, tr("Socket.IO"));
+    emitTabs->addTab(m_plainEmit, tr("Plain WebSocket"));
+    auto *emitDock = makeDock(tr("Emit"), u"emitDock"_s, emitTabs, this);
     addDockWidget(Qt::RightDockWidgetArea, emitDock);
 
     m_inspector = new HandshakeInspector(m_handshakes, this);
@@ -360,6 +381,12 @@ void MonitorWindow::showEntry(int sourceRow)
     case EventLogEntry::Kind::AckTimeout:
         what = tr("ack #%1 timeout of \"%2\"").arg(e.ackId).arg(e.event);
         break;
+    case EventLogEntry::Kind::PlainMessage:
+        what = tr("plain message %1").arg(e.event);
+        break;
+    case EventLogEntry::Kind::PlainClose:
+        what = tr("plain connection %1").arg(e.event);
+        break;
     }
     const QString title = tr("%1 · %2 · %3 · socket %4")
                                   .arg(e.direction == EventLogEntry::Direction::In ? tr("in")
@@ -371,6 +398,7 @@ void MonitorWindow::showEntry(int sourceRow)
 void MonitorWindow::onSocketSelection(const QStringList &ids)
 {
     m_emit->setSelectedSockets(ids);
+    m_plainEmit->setSelectedConnections(ids);
     if (ids.size() == 1) {
         const int row = m_connections->rowOf(ids.first());
         if (row >= 0)

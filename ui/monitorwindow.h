@@ -21,8 +21,11 @@ class EventLogModel;
 class EventLogView;
 class EventRate;
 class EventServer;
+class FramesModel;
+class FramesView;
 class HandshakeInspector;
 class HandshakeLogModel;
+class PlainEmitPanel;
 class RateChart;
 class RulesModel;
 class RulesPanel;
@@ -59,6 +62,7 @@ public:
     HandshakeLogModel *handshakeLog() const { return m_handshakes; }
     EventRate *eventRate() const { return m_rate; }
     RulesModel *rulesModel() const { return m_rulesModel; }
+    FramesModel *framesModel() const { return m_frames; }
 
     ServerControlPanel *serverPanel() const { return m_serverPanel; }
     ConnectionsView *connectionsView() const { return m_connectionsView; }
@@ -67,6 +71,8 @@ public:
     EmitPanel *emitPanel() const { return m_emit; }
     HandshakeInspector *handshakeInspector() const { return m_inspector; }
     RulesPanel *rulesPanel() const { return m_rulesPanel; }
+    FramesView *framesView() const { return m_framesView; }
+    PlainEmitPanel *plainEmitPanel() const { return m_plainEmit; }
 
     QString statusText() const;
 
@@ -92,6 +98,7 @@ private:
     HandshakeLogModel *m_handshakes = nullptr;
     EventRate *m_rate = nullptr;
     RulesModel *m_rulesModel = nullptr;
+    FramesModel *m_frames = nullptr;
     QList<QMetaObject::Connection> m_rules;
 
     ServerControlPanel *m_serverPanel = nullptr;
@@ -102,6 +109,8 @@ private:
     HandshakeInspector *m_inspector = nullptr;
     RateChart *m_chart = nullptr;
     RulesPanel *m_rulesPanel = nullptr;
+    FramesView *m_framesView = nullptr;
+    PlainEmitPanel *m_plainEmit = nullptr;
     QLabel *m_statusServer = nullptr;
     QLabel *m_statusCounts = nullptr;
     QLabel *m_statusRate = nullptr;

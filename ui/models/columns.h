@@ -44,6 +44,9 @@ enum class EventLogColumn { Time, Direction, Namespace, Socket, Event, Arguments
 // HandshakeLogModel: one row per request head the server read.
 enum class HandshakeColumn { Time, Remote, Request, Status, Transport, Connection, Count };
 
+// FramesModel: one row per plain WebSocket frame, in or out.
+enum class FramesColumn { Time, Direction, Connection, Opcode, Fin, Length, Payload, Count };
+
 // RulesModel: one row per auto-reply rule.
 enum class RulesColumn { Enabled, On, Namespace, Match, Actions, Count };
 

@@ -3,6 +3,7 @@
 #include <connection.h>
 #include <eventserver.h>
 #include <namespace.h>
+#include <plainconnection.h>
 #include <socket.h>
 
 #include <QLocale>
@@ -67,6 +68,13 @@ void ConnectionsModel::setServer(EventServer *server)
                 [this](Socket *s) { markDirty(s->id()); }),
         connect(server, &EventServer::connectionUpgraded, this,
                 &ConnectionsModel::markConnectionDirty),
+        connect(server, &EventServer::plainConnectionOpened, this, &ConnectionsModel::addPlain),
+        connect(server, &EventServer::plainConnectionClosed, this,
+                [this](PlainConnection *c) { removeRow(c->id()); }),
+        connect(server, &EventServer::plainMessageReceived, this,
+                [this](PlainConnection *c) { markDirty(c->id()); }),
+        connect(server, &EventServer::plainMessageSent, this,
+                [this](PlainConnection *c) { markDirty(c->id()); }),
     };
     const auto namespaces = server->namespaces();
     for (Namespace *ns : namespaces) {
@@ -74,6 +82,9 @@ void ConnectionsModel::setServer(EventServer *server)
         for (Socket *s : sockets)
             addSocket(s);
     }
+    const auto plains = server->plainConnections();
+    for (PlainConnection *c : plains)
+        addPlain(c);
     m_slowTimer.start();
 }
 
@@ -124,13 +135,41 @@ void ConnectionsModel::addSocket(Socket *socket)
         m_slowTimer.start();
 }
 
+void ConnectionsModel::addPlain(PlainConnection *connection)
+{
+    if (!connection || !connection->isOpen() || m_rowById.contains(connection->id()))
+        return;
+    Row row;
+    row.plain = connection;
+    row.socketId = connection->id();
+    row.connectionId = connection->id();
+    row.transport = PlainTransport;
+    row.remoteAddress = connection->remoteAddress();
+    row.remotePort = connection->remotePort();
+    row.connectedAt = connection->openedAt().isValid() ? connection->openedAt()
+                                                       : QDateTime::currentDateTimeUtc();
+    snapshot(row);
+    const int at = int(m_rows.size());
+    beginInsertRows({}, at, at);
+    m_rows.append(row);
+    m_rowById.insert(row.socketId, at);
+    endInsertRows();
+    if (!m_slowTimer.isActive() && m_server)
+        m_slowTimer.start();
+}
+
 void ConnectionsModel::removeSocket(Socket *socket)
 {
-    const QString id = socket->id();
+    if (m_rowById.contains(socket->id()))
+        disconnect(socket, nullptr, this, nullptr);
+    removeRow(socket->id());
+}
+
+void ConnectionsModel::removeRow(const QString &id)
+{
     const int at = m_rowById.value(id, -1);
     if (at < 0)
         return;
-    disconnect(socket, nullptr, this, nullptr);
     beginRemoveRows({}, at, at);
     m_rows.removeAt(at);
     m_rowById.remove(id);
@@ -179,6 +218,16 @@ void ConnectionsModel::refreshAll()
 
 bool ConnectionsModel::snapshot(Row &row) const
 {
+    if (PlainConnection *p = row.plain) {
+        const bool changed = p->messagesReceived() != row.eventsIn
+                || p->messagesSent() != row.eventsOut || p->bytesReceived() != row.bytesIn
+                || p->bytesSent() != row.bytesOut;
+        row.eventsIn = p->messagesReceived();
+        row.eventsOut = p->messagesSent();
+        row.bytesIn = p->bytesReceived();
+        row.bytesOut = p->bytesSent();
+        return changed;
+    }
     Socket *s = row.socket;
     if (!s)
         return false;
@@ -265,7 +314,7 @@ QVariant ConnectionsModel::data(const QModelIndex &index, int role) const
         switch (column) {
         case ConnectionsColumn::Socket: return r.socketId;
         case ConnectionsColumn::Connection: return r.connectionId;
-        case ConnectionsColumn::Namespace: return r.nsp;
+        case ConnectionsColumn::Namespace: return r.plain ? u"—"_s : r.nsp;
         case ConnectionsColumn::Transport:
             return r.upgraded ? r.transport + u" (upgraded)"_s : r.transport;
         case ConnectionsColumn::RemoteAddress: {

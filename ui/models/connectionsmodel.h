@@ -19,6 +19,7 @@ namespace Sockscope {
 
 class Connection;
 class EventServer;
+class PlainConnection;
 class Socket;
 
 /*
@@ -35,6 +36,7 @@ public:
     struct Row
     {
         QPointer<Socket> socket;
+        QPointer<PlainConnection> plain; // a plain WebSocket client (socket is null, no nsp)
         QString socketId;
         QString connectionId;
         QString nsp;
@@ -66,6 +68,8 @@ public:
     int rowOf(const QString &socketId) const { return m_rowById.value(socketId, -1); }
     const Row &row(int row) const { return m_rows.at(row); }
     QString socketIdAt(int row) const { return m_rows.value(row).socketId; }
+    bool isPlainAt(int row) const { return m_rows.value(row).transport == PlainTransport; }
+    static inline const QString PlainTransport = QStringLiteral("websocket (plain)");
     int connectionCount() const; // distinct connections among the rows
 
     // Milliseconds between refreshes of the byte counters (default 1000).
@@ -77,6 +81,8 @@ public:
 private:
     void addSocket(Socket *socket);
     void removeSocket(Socket *socket);
+    void addPlain(PlainConnection *connection);
+    void removeRow(const QString &id);
     void markDirty(const QString &socketId);
     void markConnectionDirty(Connection *connection);
     void flushDirty();

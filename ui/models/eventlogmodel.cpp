@@ -2,6 +2,7 @@
 
 #include <eventclient.h>
 #include <eventserver.h>
+#include <plainconnection.h>
 #include <socket.h>
 
 #include <QDateTime>
@@ -35,6 +36,9 @@ QString ackText(const EventLogEntry &e)
         return EventLogModel::tr("%1 no reply after %2 ms").arg(id).arg(e.roundTripMs);
     case EventLogEntry::Kind::Event:
         break;
+    case EventLogEntry::Kind::PlainMessage:
+    case EventLogEntry::Kind::PlainClose:
+        return {};
     }
     switch (e.ackState) {
     case EventLogEntry::AckState::Waiting:
@@ -61,6 +65,9 @@ QString eventText(const EventLogEntry &e)
         return e.event.isEmpty() ? u"(ack)"_s : u"(ack) "_s + e.event;
     case EventLogEntry::Kind::AckTimeout:
         return e.event.isEmpty() ? u"(ack timeout)"_s : u"(ack timeout) "_s + e.event;
+    case EventLogEntry::Kind::PlainMessage:
+    case EventLogEntry::Kind::PlainClose:
+        return e.event;
     }
     return {};
 }
@@ -106,6 +113,18 @@ void EventLogModel::setServer(EventServer *server)
         connect(server, &EventServer::ackTimedOut, this, &EventLogModel::onAckTimedOut),
         connect(server, &EventServer::socketDisconnected, this,
                 [this](Socket *s) { onSocketGone(s); }),
+        connect(server, &EventServer::plainMessageReceived, this,
+                [this](PlainConnection *c, const QByteArray &data, bool binary) {
+                    logPlainMessage(c->id(), data, binary, Dir::In);
+                }),
+        connect(server, &EventServer::plainMessageSent, this,
+                [this](PlainConnection *c, const QByteArray &data, bool binary) {
+                    logPlainMessage(c->id(), data, binary, Dir::Out);
+                }),
+        connect(server, &EventServer::plainConnectionClosed, this,
+                [this](PlainConnection *c, int code, const QString &reason) {
+                    logPlainClose(c->id(), code, reason);
+                }),
     };
 }
 
@@ -317,6 +336,44 @@ void EventLogModel::logSocketGone(const QString &socketId)
     }
 }
 
+void EventLogModel::logPlainMessage(const QString &connectionId, const QByteArray &data,
+                                    bool binary, EventLogEntry::Direction direction)
+{
+    ++m_totalSeen;
+    if (m_paused) {
+        ++m_droppedWhilePaused;
+        return;
+    }
+    EventLogEntry e;
+    e.kind = EventLogEntry::Kind::PlainMessage;
+    e.direction = direction;
+    e.socketId = connectionId;
+    e.event = (binary ? tr("(binary, %1 B)") : tr("(text, %1 B)")).arg(data.size());
+    if (binary) {
+        e.args = { data };
+    } else {
+        const QString text = QString::fromUtf8(data);
+        e.args = { text };
+        e.payload = text.left(PayloadTextLimit);
+    }
+    append(std::move(e));
+}
+
+void EventLogModel::logPlainClose(const QString &connectionId, int code, const QString &reason)
+{
+    if (m_paused) {
+        ++m_droppedWhilePaused;
+        return;
+    }
+    EventLogEntry e;
+    e.kind = EventLogEntry::Kind::PlainClose;
+    e.socketId = connectionId;
+    e.event = reason.isEmpty() ? tr("(closed %1)").arg(code)
+                               : tr("(closed %1 \"%2\")").arg(code).arg(reason);
+    e.args = { code, reason };
+    append(std::move(e));
+}
+
 EventLogEntry *EventLogModel::findEntry(qint64 serial, int *row)
 {
     *row = rowOfSerial(serial);
@@ -511,7 +568,13 @@ bool EventLogModel::exportJsonLines(QIODevice *out, const QList<int> *rows,
     auto lineFor = [](const EventLogEntry &e) -> QByteArray {
         QJsonObject o;
         const bool isEvent = e.kind == EventLogEntry::Kind::Event;
-        o.insert(u"type"_s, isEvent ? u"event"_s : u"ack"_s);
+        const bool isPlain = e.kind == EventLogEntry::Kind::PlainMessage
+                || e.kind == EventLogEntry::Kind::PlainClose;
+        o.insert(u"type"_s,
+                 isEvent ? u"event"_s
+                         : (e.kind == EventLogEntry::Kind::PlainMessage
+                                    ? u"plain_message"_s
+                                    : (isPlain ? u"plain_close"_s : u"ack"_s)));
         o.insert(u"time"_s,
                  QDateTime::fromMSecsSinceEpoch(e.timeMs, Qt::UTC).toString(Qt::ISODateWithMs));
         o.insert(u"direction"_s,

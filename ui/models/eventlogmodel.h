@@ -30,7 +30,9 @@ struct EventLogEntry
     enum class Kind : quint8 {
         Event, // an event; ackId >= 0 when it asked for an ack
         AckReply, // the answer to an ack request (ackId); pairedSerial is the request
-        AckTimeout // no answer came in time; pairedSerial is the request
+        AckTimeout, // no answer came in time; pairedSerial is the request
+        PlainMessage, // a plain WebSocket message: args is [QString] (text) or [QByteArray]
+        PlainClose // a plain WebSocket connection closed: event says code and reason
     };
     enum class AckState : quint8 { None, Waiting, Replied, TimedOut, Cancelled };
 
@@ -91,6 +93,10 @@ public:
                         EventLogEntry::Direction requestDirection = EventLogEntry::Direction::Out);
     // The socket is gone: its pending requests are cancelled.
     void logSocketGone(const QString &socketId);
+    // A plain WebSocket client's message (no namespace; socketId is the connection's id).
+    void logPlainMessage(const QString &connectionId, const QByteArray &data, bool binary,
+                         EventLogEntry::Direction direction);
+    void logPlainClose(const QString &connectionId, int code, const QString &reason);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;

@@ -3,6 +3,7 @@
 
 #include <columns.h>
 #include <connectionsmodel.h>
+#include <plainconnection.h>
 #include <socket.h>
 
 #include <QHBoxLayout>
@@ -130,6 +131,8 @@ void ConnectionsView::disconnectSelected()
         if (row >= 0) {
             if (Socket *s = m_model->row(row).socket)
                 s->close();
+            else if (PlainConnection *c = m_model->row(row).plain)
+                c->close(1000, tr("Closed from the monitor"));
         }
     }
 }

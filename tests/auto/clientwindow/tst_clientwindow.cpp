@@ -11,6 +11,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
 #include <QLabel>
 #include <QPlainTextEdit>
@@ -270,7 +271,7 @@ void tst_ClientWindow::openNClients()
         QTRY_VERIFY(t->client()->isConnected());
     // Closing a tab disconnects its client.
     QSignalSpy gone(m_server, &EventServer::socketDisconnected);
-    emit m_window->tabs()->tabCloseRequested(0);
+    Q_EMIT m_window->tabs()->tabCloseRequested(0);
     QCOMPARE(m_window->clientCount(), 4);
     QTRY_COMPARE(gone.size(), 1);
 }

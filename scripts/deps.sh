@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Sockscope needs, only those missing. Used by run.sh and test.sh.
 #   deps.sh            build and run
-#   deps.sh --tests    also what the tests need (Node.js and npm)
+#   deps.sh --tests    also what the tests need (Node.js, npm, Chromium, …)
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-websockets-dev libqt6test6 libgl-dev)
@@ -9,6 +9,7 @@ if [[ "${1:-}" == "--tests" ]]; then
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)
     packages+=(clang libclang-rt-14-dev openssl) # fuzz targets (libFuzzer, ASan, UBSan); TLS tests
+    packages+=(chromium) # browser tests (tests/browser, driven by playwright-core from npm)
 fi
 
 missing=()

@@ -1,0 +1,204 @@
+// Our client script and demo page in a real browser: Debian's headless Chromium driven by
+// playwright-core (pinned in package.json; it never downloads a browser).
+//
+//   node chromium.js <path to sockscope> [tutorial|demo ...]
+//
+// tutorial: a page from another origin loads http://127.0.0.1:PORT/socket.io/socket.io.js and
+//           runs the tutorial's code unchanged against tutorial.json.
+// demo:     the demo page at GET / : connect with an auth payload, emit with an ack, see the
+//           reply and its round trip, and the transport move to WebSocket.
+'use strict';
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const http = require('node:http');
+const { RULES, assert, fatal, requirePinned, Waiter, startSockscope, runCases } = require('./harness');
+
+const CHROMIUM = process.env.SOCKSCOPE_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                       '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const T = 15000; // the longest wait for one thing to happen in the page
+
+const binary = process.argv[2];
+if (!fs.existsSync(CHROMIUM))
+    fatal(`${CHROMIUM} does not exist: install the Debian package "chromium" (bash scripts/deps.sh --tests)`);
+const { chromium } = requirePinned('playwright-core');
+
+// A fresh browser profile for each case, removed afterwards. Every page message and error is
+// kept for the failure report.
+async function openBrowser(ctx) {
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sockscope-chromium-'));
+    ctx.defer(() => fs.rmSync(profile, { recursive: true, force: true }));
+    const context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60000,
+    });
+    ctx.defer(() => context.close());
+    const page = context.pages()[0] || await context.newPage();
+    page.setDefaultTimeout(T);
+    const events = new Waiter();
+    events.console = [];
+    events.errors = [];
+    page.on('console', (m) => { events.console.push(m.text()); events.poke(); });
+    page.on('pageerror', (e) => { events.errors.push(String(e && e.stack || e)); events.poke(); });
+    page.on('requestfailed', (r) => events.console.push(`(request failed: ${r.method()} ${r.url()} ${r.failure() && r.failure().errorText})`));
+    ctx.explain(() => `page console:\n  ${events.console.slice(-30).join('\n  ')}\npage errors:\n  ${events.errors.join('\n  ') || '(none)'}`);
+    return { page, events };
+}
+
+// A page of another origin: a small HTTP server of our own on another port.
+async function serveOtherOrigin(ctx, html) {
+    const server = http.createServer((req, res) => {
+        if (req.url === '/favicon.ico') {
+            res.writeHead(204);
+            res.end();
+        } else if (req.url === '/' || req.url === '/index.html') {
+            res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+            res.end(html);
+        } else {
+            res.writeHead(404, { 'Content-Type': 'text/plain' });
+            res.end('not found\n');
+        }
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    ctx.defer(() => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+    return `http://127.0.0.1:${server.address().port}`;
+}
+
+async function tutorial(ctx) {
+    const server = await startSockscope(binary, path.join(RULES, 'tutorial.json'));
+    ctx.defer(() => server.stop());
+    ctx.explain(() => server.describe());
+    const port = server.port;
+    // The tutorial's code as it is, then a 'time' listener registered up front, so the test
+    // does not depend on whether the first 'time' beats the listener registered in 'connect'.
+    const origin = await serveOtherOrigin(ctx, `<!doctype html>
+<html><head><meta charset="utf-8"><title>tutorial</title>
+<script src="http://127.0.0.1:${port}/socket.io/socket.io.js"></script>
+</head><body>
+<script>
+const sock = io.connect('ws://127.0.0.1:${port}/');
+sock.on('connect', () => { console.log('已链接'); sock.emit('aaa', 12, 5, 8); sock.on('time', (ts) => { console.log(ts); }); });
+sock.on('disconnect', () => { console.log('已断开'); });
+</script>
+<script>
+window.times = [];
+sock.on('time', (ts) => { window.times.push(ts); });
+</script>
+</body></html>`);
+
+    const { page, events } = await openBrowser(ctx);
+    await page.goto(`${origin}/`);
+    await events.until(() => events.console.includes('已链接'), T, 'the page to log "已链接"');
+    const times = await (await page.waitForFunction(() => window.times.length > 0 && window.times)).jsonValue();
+    const ts = times[0];
+    assert.equal(typeof ts, 'number', `'time' carries a number, got ${JSON.stringify(ts)}`);
+    assert.ok(Math.abs(ts - Date.now()) < 60000, 'the time is now');
+
+    const aaa = await server.waitLine((l) => l.type === 'event' && l.event === 'aaa', T, 'the "aaa" event');
+    assert.deepEqual(aaa.args, [12, 5, 8]);
+    assert.equal(aaa.direction, 'in');
+    const handshake = server.lines.find((l) => l.type === 'handshake' && l.connection === aaa.connection && l.transport === 'polling');
+    assert.ok(handshake, 'the connection started with long-polling');
+    const header = (name) => Object.entries(handshake.headers).find(([k]) => k.toLowerCase() === name);
+    assert.deepEqual(header('origin'), [header('origin') && header('origin')[0], origin], 'the page came from another origin');
+
+    // Cross-origin long-polling upgrades to WebSocket.
+    await page.waitForFunction(() => sock.io.engine.transport.name === 'websocket');
+    await server.waitLine((l) => l.type === 'upgrade' && l.connection === aaa.connection, T, 'the upgrade');
+
+    await page.evaluate(() => sock.disconnect());
+    await events.until(() => events.console.includes('已断开'), T, 'the page to log "已断开"');
+    const bye = await server.waitLine((l) => l.type === 'disconnect' && l.connection === aaa.connection, T, 'the disconnect');
+    assert.equal(bye.reason, 'client namespace disconnect');
+    assert.deepEqual(events.errors, [], 'no errors in the page');
+}
+
+async function demo(ctx) {
+    const server = await startSockscope(binary, path.join(RULES, 'protocol-contract.json'));
+    ctx.defer(() => server.stop());
+    ctx.explain(() => server.describe());
+    const { page, events } = await openBrowser(ctx);
+    const logText = () => page.$$eval('#log li', (lis) => lis.map((li) => `${li.dataset.dir} ${li.textContent}`).join('\n'));
+
+    await page.goto(`${server.url}/`);
+    assert.equal(await page.title(), 'Sockscope demo');
+    assert.equal(await page.inputValue('#url'), server.url, 'the URL defaults to the page\'s origin');
+    await page.fill('#namespace', '/');
+    await page.fill('#auth', '{"token": "demo"');
+    assert.equal(await page.isDisabled('#connect'), true, 'invalid auth JSON disables Connect');
+    await page.fill('#auth', '{"token": "demo"}');
+    assert.equal(await page.isDisabled('#connect'), false);
+    await page.selectOption('#transports', 'polling,websocket');
+    await page.click('#connect');
+    await page.waitForFunction(() => document.querySelector('#status').textContent === 'connected');
+    const socketId = await page.textContent('#socket-id');
+    assert.match(socketId, /^[A-Za-z0-9_-]{20}$/);
+    const joined = await server.waitLine((l) => l.type === 'connect' && l.socket === socketId, T, 'the connect');
+    assert.deepEqual(joined.auth, { token: '[redacted]' }, 'the auth payload reached the server');
+    // The server's "auth" event, echoing the payload, is in the log.
+    await page.waitForFunction(() => [...document.querySelectorAll('#log li[data-dir="in"]')]
+        .some((li) => li.querySelector('.name').textContent === 'auth'
+                      && li.querySelector('.args').textContent === '[{"token":"demo"}]'));
+
+    // The arguments are validated as they are typed.
+    await page.fill('#event', 'message-with-ack');
+    await page.fill('#args', '["hi",');
+    assert.equal(await page.isDisabled('#emit'), true, 'invalid JSON disables Emit');
+    assert.notEqual((await page.textContent('#args-hint')).trim(), '', 'and says why');
+    await page.fill('#args', '{"not": "an array"}');
+    assert.equal(await page.isDisabled('#emit'), true, 'a non-array disables Emit');
+    await page.fill('#args', '["hi",1]');
+    assert.equal(await page.isDisabled('#emit'), false);
+    assert.equal((await page.textContent('#args-hint')).trim(), '');
+    await page.check('#ack');
+    await page.click('#emit');
+
+    const ack = await page.waitForSelector('#log li[data-kind="ack"]');
+    const ackText = await ack.textContent();
+    assert.ok(ackText.includes('["hi",1]'), `the ack shows the reply: ${ackText}`);
+    assert.ok(/round trip [0-9.]+ ms/.test(ackText), `the ack shows its round trip: ${ackText}`);
+    const sent = await server.waitLine((l) => l.type === 'event' && l.socket === socketId && l.event === 'message-with-ack', T, 'the event');
+    assert.deepEqual(sent.args, ['hi', 1]);
+    assert.equal(typeof sent.ackId, 'number');
+    await server.waitLine((l) => l.type === 'ack' && l.socket === socketId && l.direction === 'out', T, 'the ack');
+
+    // The transport badge follows the upgrade.
+    await page.waitForFunction(() => document.querySelector('#transport').textContent === 'websocket');
+    await server.waitLine((l) => l.type === 'upgrade' && l.connection === joined.connection, T, 'the upgrade');
+    assert.ok((await logText()).includes('upgrade'), 'the upgrade is logged');
+
+    // Binary from the browser (Blob, typed array, ArrayBuffer) and back as ArrayBuffer, over a
+    // second connection of the page's own.
+    const roundTrip = await page.evaluate(async () => {
+        const s = io('/', { forceNew: true, transports: ['websocket'] });
+        const hex = (b) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
+        try {
+            const reply = await new Promise((resolve, reject) => {
+                s.timeout(10000).emit('message-with-ack', new Blob(['blob']), new Uint8Array([1, 2, 255]),
+                                      { ab: new Uint8Array([7]).buffer }, (err, ...args) => (err ? reject(err) : resolve(args)));
+            });
+            return reply.map((x) => (x instanceof ArrayBuffer ? hex(x) : { ab: x.ab instanceof ArrayBuffer && hex(x.ab) }));
+        } finally {
+            s.disconnect();
+        }
+    });
+    assert.deepEqual(roundTrip, [Buffer.from('blob').toString('hex'), '0102ff', { ab: '07' }]);
+
+    // A plain emit, then an event the server answers, both logged.
+    await page.uncheck('#ack');
+    await page.fill('#event', 'message');
+    await page.fill('#args', '["echo", {"n": 2}]');
+    await page.click('#emit');
+    await page.waitForFunction(() => [...document.querySelectorAll('#log li[data-dir="in"]')]
+        .some((li) => li.querySelector('.name').textContent === 'message-back'
+                      && li.querySelector('.args').textContent === '["echo",{"n":2}]'));
+
+    await page.click('#disconnect');
+    await page.waitForFunction(() => document.querySelector('#status').textContent === 'disconnected');
+    const bye = await server.waitLine((l) => l.type === 'disconnect' && l.socket === socketId, T, 'the disconnect');
+    assert.equal(bye.reason, 'client namespace disconnect');
+    assert.deepEqual(events.errors, [], 'no errors in the page');
+}
+
+runCases({ tutorial, demo }, process.argv.slice(3), 115000);

@@ -14,8 +14,12 @@
 #include <monitorwindow.h>
 #include <plainconnection.h>
 #include <plainemitpanel.h>
+#include <rules.h>
+#include <rulesmodel.h>
 
 #include <QAbstractItemModelTester>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -42,6 +46,7 @@ private Q_SLOTS:
     void plainClientEndToEnd();
     void framesModelBatchesAndCaps();
     void framesViewFilterPauseClear();
+    void rulesModelKeepsPlainRules();
 
 private:
     QString connCell(int row, ConnectionsColumn column) const
@@ -366,6 +371,27 @@ void tst_FramesView::framesViewFilterPauseClear()
     QVERIFY(clear);
     clear->click();
     QCOMPARE(model.rowCount(), 0);
+}
+
+// The rules panel does not list "plain" rules yet, but keeps them: they are saved and applied.
+void tst_FramesView::rulesModelKeepsPlainRules()
+{
+    RulesModel model;
+    QString error;
+    QVERIFY2(model.setDocument(R"({"rules":[{"on":"ping","do":[{"emit":"pong"}]}],
+                                   "plain":[{"on":"text","match":"^hi$","reply":"hello"},
+                                            {"on":"*","echo":true}]})",
+                               &error),
+             qPrintable(error));
+    QCOMPARE(model.rowCount(), 1);
+    const QJsonObject added = QJsonDocument::fromJson(R"({"on":"x","do":[{"emit":"y"}]})").object();
+    QVERIFY2(model.addRule(added, &error), qPrintable(error));
+    RuleSet set;
+    QVERIFY2(model.ruleSet(&set, &error), qPrintable(error));
+    QCOMPARE(set.rules.size(), 2);
+    QCOMPARE(set.plain.size(), 2);
+    QCOMPARE(set.plain.at(0).reply, u"hello"_s);
+    QVERIFY(set.plain.at(1).echo);
 }
 
 QTEST_MAIN(tst_FramesView)

@@ -201,4 +201,37 @@ async function demo(ctx) {
     assert.deepEqual(events.errors, [], 'no errors in the page');
 }
 
-runCases({ tutorial, demo }, process.argv.slice(3), 115000);
+// The demo page's plain WebSocket tab: the browser's own WebSocket to /ws, echoed by the rules.
+async function plain(ctx) {
+    const server = await startSockscope(binary, path.join(RULES, 'echo-plain.json'));
+    ctx.defer(() => server.stop());
+    ctx.explain(() => server.describe());
+    const { page, events } = await openBrowser(ctx);
+    await page.goto(`${server.url}/`);
+    await page.click('#tab-plain');
+    assert.equal(await page.isVisible('#plain-open'), true, 'the plain tab shows');
+    assert.equal(await page.isVisible('#connect'), false, 'and hides the Socket.IO form');
+    await page.click('#plain-open');
+    await page.waitForFunction(() => document.querySelector('#plain-status').textContent === 'open');
+    const opened = await server.waitLine((l) => l.type === 'plain_connect', T, 'the plain connect');
+    assert.equal(opened.transport, 'websocket (plain)');
+    const inLog = (text) => page.waitForFunction((t) => [...document.querySelectorAll('#plain-log li[data-dir="in"]')]
+        .some((li) => li.textContent === t), text);
+    await page.fill('#plain-message', 'ping');
+    await page.click('#plain-send');
+    await inLog('pong');
+    await page.fill('#plain-message', 'héllo <b>plain</b>');
+    await page.click('#plain-send');
+    await inLog('héllo <b>plain</b>');
+    const echoed = await server.waitLine((l) => l.type === 'plain_message' && l.direction === 'out' && l.text === 'héllo <b>plain</b>', T, 'the echo');
+    assert.equal(echoed.connection, opened.connection);
+    assert.equal(await page.$('#plain-log b'), null, 'received text is never inserted as HTML');
+    await page.click('#plain-close');
+    await page.waitForFunction(() => document.querySelector('#plain-status').textContent === 'closed');
+    const closed = await server.waitLine((l) => l.type === 'plain_close' && l.connection === opened.connection, T, 'the close');
+    assert.equal(closed.code, 1000);
+    assert.equal(closed.reason, 'closed from the demo page');
+    assert.deepEqual(events.errors, [], 'no errors in the page');
+}
+
+runCases({ tutorial, demo, plain }, process.argv.slice(3), 115000);

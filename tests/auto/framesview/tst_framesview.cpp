@@ -47,6 +47,7 @@ private Q_SLOTS:
     void framesModelBatchesAndCaps();
     void framesViewFilterPauseClear();
     void rulesModelKeepsPlainRules();
+    void disconnectButtonClosesPlain();
 
 private:
     QString connCell(int row, ConnectionsColumn column) const
@@ -392,6 +393,44 @@ void tst_FramesView::rulesModelKeepsPlainRules()
     QCOMPARE(set.plain.size(), 2);
     QCOMPARE(set.plain.at(0).reply, u"hello"_s);
     QVERIFY(set.plain.at(1).echo);
+}
+
+// The sockets view's Disconnect closes a selected plain connection (1000), and its export
+// names plain rows for what they are.
+void tst_FramesView::disconnectButtonClosesPlain()
+{
+    QVERIFY(m_window->startServer());
+    QWebSocket client;
+    QSignalSpy disconnected(&client, &QWebSocket::disconnected);
+    client.open(QUrl(u"ws://127.0.0.1:%1/ws"_s.arg(m_window->server()->serverPort())));
+    QTRY_COMPARE(m_window->connectionsModel()->rowCount(), 1);
+    client.sendTextMessage(u"one"_s);
+    QTRY_VERIFY(logRowOfKind(EventLogEntry::Kind::PlainMessage, EventLogEntry::Direction::In)
+                >= 0);
+
+    m_window->connectionsView()->selectSocket(m_window->connectionsModel()->socketIdAt(0));
+    QPushButton *button = nullptr;
+    const auto buttons = m_window->connectionsView()->findChildren<QPushButton *>();
+    for (QPushButton *b : buttons) {
+        if (b->text() == u"Disconnect"_s)
+            button = b;
+    }
+    QVERIFY(button);
+    QTRY_VERIFY(button->isEnabled());
+    button->click();
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(int(client.closeCode()), 1000);
+    QTRY_COMPARE(m_window->connectionsModel()->rowCount(), 0);
+    QTRY_VERIFY(logRowOfKind(EventLogEntry::Kind::PlainClose, EventLogEntry::Direction::In) >= 0);
+
+    QTemporaryFile out;
+    QVERIFY(out.open());
+    QVERIFY(m_window->eventLog()->exportJsonLines(&out));
+    out.seek(0);
+    const QByteArray lines = out.readAll();
+    QVERIFY2(lines.contains(R"("type":"plain_message")"), lines.constData());
+    QVERIFY2(lines.contains(R"("type":"plain_close")"), lines.constData());
+    QVERIFY(!lines.contains(R"("type":"ack")"));
 }
 
 QTEST_MAIN(tst_FramesView)

@@ -1,4 +1,5 @@
 #include "emitpanel.h"
+#include <clienttab.h> // EmitStore: the emit history shared with the client window
 #include <text.h>
 
 #include <eventserver.h>
@@ -323,6 +324,8 @@ int EmitPanel::send()
     }
     m_result->setText(count == 0 ? tr("No socket matched; nothing sent.")
                                  : tr("Sent \"%1\" to %2.").arg(event, Text::count(count, tr("socket"), tr("sockets"))));
+    if (count > 0)
+        EmitStore::addToHistory(event, m_args->toPlainText());
     Q_EMIT sent(count);
     return count;
 }

@@ -2,6 +2,7 @@
 #include <clienttab.h>
 #include <clientwindow.h>
 #include <columns.h>
+#include <emitpanel.h>
 #include <eventclient.h>
 #include <eventlogmodel.h>
 #include <eventlogview.h>
@@ -328,6 +329,17 @@ void tst_ClientWindow::monitorOpensClientWindow()
     QCOMPARE(cw->client(0)->url(), monitor.serverUrl());
     QVERIFY(cw->client(0)->connectToServer());
     QTRY_VERIFY(cw->client(0)->client()->isConnected());
+
+    // What the monitor's emit panel sends lands in the history the client window offers.
+    QTRY_VERIFY(monitor.server()->socket(cw->client(0)->client()->id()));
+    monitor.emitPanel()->setTarget(EmitPanel::Target::Everyone);
+    monitor.emitPanel()->setEventName(u"from-monitor"_s);
+    monitor.emitPanel()->setArgumentsText(u"[5]"_s);
+    QCOMPARE(monitor.emitPanel()->send(), 1);
+    QVERIFY(EmitStore::history().first().contains(u"from-monitor"_s));
+    QTRY_VERIFY(findRow(cw->client(0)->logModel(), EventLogEntry::Kind::Event, u"from-monitor"_s,
+                        EventLogEntry::Direction::In)
+                >= 0);
 }
 
 void tst_ClientWindow::screenshots()

@@ -1,5 +1,8 @@
 #include "clienttab.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <eventlogmodel.h>
 #include <eventlogview.h>
 
@@ -275,7 +278,7 @@ ClientTab::ClientTab(QWidget *parent) : QWidget(parent)
     m_argsError->hide();
     m_binary = new QLineEdit(this);
     m_binary->setObjectName(u"emitBinary"_s);
-    m_binary->setPlaceholderText(tr("Optional binary argument (UTF-8 text sent as bytes)"));
+    m_binary->setPlaceholderText(tr("Optional binary argument: text sent as its UTF-8 bytes, or hex: 01 02 ff"));
     m_expectAck = new QCheckBox(tr("Expect ack"), this);
     m_expectAck->setObjectName(u"expectAck"_s);
     m_ackTimeout = new QSpinBox(this);
@@ -673,8 +676,21 @@ bool ClientTab::send()
         return false;
     }
     Arguments args = m_parsed;
-    if (!m_binary->text().isEmpty())
-        args.append(m_binary->text().toUtf8());
+    const QString binary = m_binary->text();
+    if (binary.startsWith(u"hex:"_s)) {
+        // "hex: 01 02 ff": the bytes themselves.
+        QByteArray digits = binary.mid(4).toLatin1();
+        digits.replace(' ', QByteArray());
+        const bool hexOnly = std::all_of(digits.cbegin(), digits.cend(),
+                                         [](char c) { return std::isxdigit(uchar(c)); });
+        if (!hexOnly || digits.size() % 2) {
+            m_result->setText(tr("Nothing sent: the binary argument is not hex (pairs of 0-9, a-f)."));
+            return false;
+        }
+        args.append(QByteArray::fromHex(digits));
+    } else if (!binary.isEmpty()) {
+        args.append(binary.toUtf8());
+    }
     EmitStore::addToHistory(event, m_args->toPlainText());
     reloadStore();
     if (m_expectAck->isChecked()) {

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void cleanup();
     void connectEmitAckPaired();
     void invalidJsonRefused();
+    void binaryArgumentAsHex();
     void connectErrorInvalidNamespace();
     void connectErrorUnreachable();
     void twoTabsConnected();
@@ -170,6 +171,22 @@ void tst_ClientWindow::invalidJsonRefused()
     QTRY_COMPARE(received.size(), 1);
     QCOMPARE(received.first().at(1).toString(), u"ping"_s);
     QCOMPARE(tab->logModel()->rowCount() + tab->logModel()->pendingCount() >= 1, true);
+}
+
+void tst_ClientWindow::binaryArgumentAsHex()
+{
+    ClientTab *tab = connectedTab();
+    QSignalSpy received(m_server, &EventServer::eventReceived);
+    tab->setEventName(u"blob"_s);
+    tab->setArgumentsText(u"[\"x\"]"_s);
+    tab->setBinaryArgument(u"hex: 01 02 zz"_s);
+    QVERIFY(!tab->send());
+    QVERIFY2(tab->resultText().contains(u"not hex"_s), qPrintable(tab->resultText()));
+    tab->setBinaryArgument(u"hex: 01 02 ff"_s);
+    QVERIFY(tab->send());
+    QTRY_COMPARE(received.size(), 1);
+    const Arguments args = received.first().at(2).value<Arguments>();
+    QCOMPARE(args, (Arguments { u"x"_s, QByteArray("\x01\x02\xff", 3) }));
 }
 
 void tst_ClientWindow::connectErrorInvalidNamespace()

@@ -12,6 +12,9 @@
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QInputDialog>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -109,6 +112,23 @@ EmitPanel::EmitPanel(QWidget *parent) : QWidget(parent)
     form->addRow(tr("&Rooms"), m_rooms);
     form->addRow(tr("Selected"), m_selectedLabel);
     form->addRow(tr("E&xcept"), m_except);
+    m_reuse = new QComboBox(this);
+    m_reuse->setObjectName(u"emitReuse"_s);
+    m_reuse->setToolTip(tr("Sent before, from here or a client window, and saved templates"));
+    auto *saveTemplateButton = new QPushButton(tr("Save as template…"), this);
+    saveTemplateButton->setObjectName(u"emitSaveTemplate"_s);
+    connect(saveTemplateButton, &QPushButton::clicked, this, [this] {
+        bool ok = false;
+        const QString name = QInputDialog::getText(this, tr("Save template"), tr("Template name:"),
+                                                   QLineEdit::Normal, m_event->text().trimmed(), &ok);
+        if (ok && !name.trimmed().isEmpty())
+            saveTemplate(name.trimmed());
+    });
+    connect(m_reuse, &QComboBox::activated, this, [this](int index) { reuse(index); });
+    auto *reuseRow = new QHBoxLayout;
+    reuseRow->addWidget(m_reuse, 1);
+    reuseRow->addWidget(saveTemplateButton);
+    form->addRow(tr("Re&use"), reuseRow);
     form->addRow(tr("&Event"), m_event);
     form->addRow(tr("&Arguments"), m_args);
     form->addRow(QString(), m_argsError);
@@ -125,6 +145,7 @@ EmitPanel::EmitPanel(QWidget *parent) : QWidget(parent)
     connect(m_target, &QComboBox::currentIndexChanged, this, &EmitPanel::updateTargetWidgets);
     connect(m_send, &QPushButton::clicked, this, [this] { send(); });
     connect(m_event, &QLineEdit::returnPressed, this, [this] { send(); });
+    reloadReuseList();
     setSelectedSockets({});
     updateTargetWidgets();
     validateArguments();
@@ -189,6 +210,48 @@ void EmitPanel::setRooms(const QString &commaSeparated)
 void EmitPanel::setExceptions(const QString &commaSeparated)
 {
     m_except->setText(commaSeparated);
+}
+
+void EmitPanel::reloadReuseList()
+{
+    m_reuse->clear();
+    m_reuse->addItem(tr("(history and templates)"));
+    auto add = [this](const QString &label, const QString &entryJson) {
+        const QJsonObject o = QJsonDocument::fromJson(entryJson.toUtf8()).object();
+        if (o.isEmpty())
+            return;
+        m_reuse->addItem(label, entryJson);
+    };
+    const QVariantMap templates = EmitStore::templates();
+    for (auto it = templates.cbegin(); it != templates.cend(); ++it)
+        add(tr("template: %1").arg(it.key()), it.value().toString());
+    for (const QString &entry : EmitStore::history()) {
+        const QJsonObject o = QJsonDocument::fromJson(entry.toUtf8()).object();
+        add(u"%1 %2"_s.arg(o.value(u"event"_s).toString(),
+                           o.value(u"args"_s).toString().simplified().left(60)),
+            entry);
+    }
+}
+
+int EmitPanel::reuseCount() const
+{
+    return m_reuse->count() - 1;
+}
+
+void EmitPanel::reuse(int index)
+{
+    const QString entry = m_reuse->itemData(index).toString(); // 0 is the placeholder
+    const QJsonObject o = QJsonDocument::fromJson(entry.toUtf8()).object();
+    if (o.isEmpty())
+        return;
+    m_event->setText(o.value(u"event"_s).toString());
+    m_args->setPlainText(o.value(u"args"_s).toString());
+}
+
+void EmitPanel::saveTemplate(const QString &name)
+{
+    EmitStore::saveTemplate(name, m_event->text().trimmed(), m_args->toPlainText());
+    reloadReuseList();
 }
 
 void EmitPanel::setEventName(const QString &event)
@@ -326,6 +389,7 @@ int EmitPanel::send()
                                  : tr("Sent \"%1\" to %2.").arg(event, Text::count(count, tr("socket"), tr("sockets"))));
     if (count > 0)
         EmitStore::addToHistory(event, m_args->toPlainText());
+        reloadReuseList();
     Q_EMIT sent(count);
     return count;
 }

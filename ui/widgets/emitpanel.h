@@ -62,6 +62,14 @@ public:
     // was sent because of a mistake (shown in the panel).
     int send();
 
+    // The emit history and templates shared with the client window (QSettings emit/*): reloads
+    // the "Reuse" list; picking an entry fills the event name and arguments.
+    void reloadReuseList();
+    int reuseCount() const; // entries, not counting the placeholder at index 0
+    void reuse(int index); // index into the list, 1 = the first entry
+    // Saves the current event name and arguments as a named template.
+    void saveTemplate(const QString &name);
+
 Q_SIGNALS:
     void sent(int count);
 
@@ -72,6 +80,7 @@ private:
     QPointer<EventServer> m_server;
     QStringList m_selected;
     QComboBox *m_target = nullptr;
+    QComboBox *m_reuse = nullptr;
     QComboBox *m_namespace = nullptr;
     QLineEdit *m_rooms = nullptr;
     QLineEdit *m_except = nullptr;

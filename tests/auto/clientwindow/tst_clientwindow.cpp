@@ -15,6 +15,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
@@ -44,6 +45,7 @@ private Q_SLOTS:
     void catchAllOffLogsOnlyListeners();
     void openNClients();
     void historySharedInSettings();
+    void monitorEmitPanelReusesHistoryAndTemplates();
     void handshakeShown();
     void monitorOpensClientWindow();
     void screenshots();
@@ -292,6 +294,32 @@ void tst_ClientWindow::openNClients()
     Q_EMIT m_window->tabs()->tabCloseRequested(0);
     QCOMPARE(m_window->clientCount(), 4);
     QTRY_COMPARE(gone.size(), 1);
+}
+
+void tst_ClientWindow::monitorEmitPanelReusesHistoryAndTemplates()
+{
+    QSettings().remove(QLatin1StringView(EmitStore::HistoryKey));
+    QSettings().remove(QLatin1StringView(EmitStore::TemplatesKey));
+    ClientTab *tab = connectedTab();
+    tab->setEventName(u"from-the-client"_s);
+    tab->setArgumentsText(u"[\"c\", 7]"_s);
+    QVERIFY(tab->send());
+
+    EmitPanel panel;
+    QCOMPARE(panel.reuseCount(), 1);
+    panel.reuse(1);
+    QCOMPARE(panel.findChild<QLineEdit *>(u"emitEvent"_s)->text(), u"from-the-client"_s);
+    QCOMPARE(panel.findChild<QPlainTextEdit *>(u"emitArgs"_s)->toPlainText(), u"[\"c\", 7]"_s);
+
+    panel.setEventName(u"greeting"_s);
+    panel.setArgumentsText(u"[\"hello\"]"_s);
+    panel.saveTemplate(u"hello"_s);
+    QCOMPARE(panel.reuseCount(), 2);
+    QVERIFY(EmitStore::templates().contains(u"hello"_s));
+    panel.setEventName(QString());
+    panel.reuse(1); // templates come first
+    QCOMPARE(panel.findChild<QLineEdit *>(u"emitEvent"_s)->text(), u"greeting"_s);
+    QCOMPARE(panel.findChild<QPlainTextEdit *>(u"emitArgs"_s)->toPlainText(), u"[\"hello\"]"_s);
 }
 
 void tst_ClientWindow::historySharedInSettings()

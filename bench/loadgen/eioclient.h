@@ -1,0 +1,66 @@
+// sockscope-loadgen: a minimal Engine.IO v4 / Socket.IO v5 client over a WsLink. It speaks the
+// wire text itself (40, 42<id>[…], 43<id>[…], 2/3 heartbeat) and never parses JSON, so that
+// the generator costs far less per message than the servers it measures.
+#pragma once
+
+#include "wslink.h"
+
+#include <QByteArray>
+#include <QObject>
+
+namespace Loadgen {
+
+class Peer;
+
+class EioHandler
+{
+public:
+    virtual ~EioHandler() = default;
+    // The namespace answered CONNECT: the socket may emit.
+    virtual void clientReady(Peer *client) = 0;
+    // A Socket.IO packet for this socket (the Engine.IO "4" stripped): "2[…]", "3<id>[…]", …
+    virtual void clientPacket(Peer *client, QByteArrayView packet) = 0;
+    // Closed or refused before or after ready; the client deletes itself later.
+    virtual void clientClosed(Peer *client, const QString &why) = 0;
+};
+
+// One Socket.IO client in namespace "/", over WebSocket or long-polling.
+class Peer : public QObject
+{
+public:
+    using QObject::QObject;
+    virtual void start() = 0;
+    // Sends a whole Engine.IO text packet, e.g. "42[\"x\"]" (message + EVENT).
+    virtual void sendRaw(QByteArrayView packet) = 0;
+    // Drops the connection(s) with a reset; no callback follows. Deletes itself later.
+    virtual void abort() = 0;
+    // See WsLink::detach(); the peer deletes itself later.
+    virtual int park() { return -1; }
+
+    int index = -1; // for the owner
+    qint64 startedAtNs = 0;
+    qint64 sentAtNs = 0;
+};
+
+class EioClient final : public Peer, private WsListener
+{
+public:
+    EioClient(WsLink::Kind kind, quint16 port, EioHandler *handler, QObject *parent = nullptr);
+    void start() override;
+    void sendRaw(QByteArrayView packet) override { m_link->sendText(packet); }
+    void abort() override;
+    int park() override;
+
+private:
+    enum class State { Connecting, WaitConnect, Ready, Closed };
+    void wsOpened() override { }
+    void wsText(QByteArrayView text) override;
+    void wsClosed(const QString &why) override;
+
+    WsLink *m_link;
+    EioHandler *m_handler;
+    quint16 m_port;
+    State m_state = State::Connecting;
+};
+
+} // namespace Loadgen

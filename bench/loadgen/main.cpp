@@ -1,0 +1,695 @@
+// sockscope-loadgen: drives a Socket.IO server (ours, the official Node.js one, or the bare
+// QWebSocketServer echo in bench/bare_echo) over 127.0.0.1 and prints one JSON line of results.
+// It speaks Engine.IO / Socket.IO as wire text (42<id>["message-with-ack",…] out, 43<id>[…]
+// back) so that it costs little per message, and it reports its own CPU use beside the
+// server's, so a saturated generator is visible. See bench/README section in the top README.
+//
+// Scenarios (the server runs resources/rules/protocol-contract.json or the same behaviour):
+//   echo      --clients sockets each keeping --inflight "message-with-ack" events in flight;
+//             acks/s and the round trip (median, p99)
+//   polling   the same over HTTP long-polling (keep-alive GET + POST per client)
+//   fanout    --clients sockets; one of them emits "broadcast" (the server sends it to the whole
+//             namespace, sender included), --window broadcasts in flight; deliveries/s and the
+//             time until the last socket has one
+//   connrate  --concurrency handshakes at a time (WebSocket upgrade, Engine.IO open, Socket.IO
+//             CONNECT answered), each connection reset as soon as it is connected; handshakes/s
+//   idle      connects up to each of --idle counts and holds them; server RSS per connection
+#include "eioclient.h"
+#include "pollclient.h"
+#include "procstats.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QThread>
+#include <QTimer>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace Qt::StringLiterals;
+using namespace Loadgen;
+
+namespace {
+
+enum class Scenario { Echo, Polling, Fanout, ConnRate, Idle };
+
+struct Config
+{
+    Scenario scenario = Scenario::Echo;
+    QString scenarioName;
+    quint16 port = 0;
+    int clients = 50;
+    int inflight = 10;
+    int window = 8;
+    int concurrency = 32;
+    int payloadBytes = 100;
+    double seconds = 3;
+    double warmup = 1;
+    double settle = 1;
+    int threads = 1;
+    qint64 serverPid = 0;
+    QList<int> idleTargets { 2000, 10000 };
+    WsLink::Kind link = WsLink::Kind::Lean;
+};
+
+enum Phase { Setup = 0, Measure = 1, Done = 2 };
+std::atomic<int> g_phase { Setup };
+std::atomic<int> g_ready { 0 };
+std::atomic<int> g_closed { 0 };
+
+bool measuring()
+{
+    return g_phase.load(std::memory_order_relaxed) == Measure;
+}
+
+struct Results
+{
+    quint64 ops = 0; // acks, handshakes or completed broadcasts
+    quint64 deliveries = 0; // fanout: messages received
+    quint64 bad = 0; // replies not equal to their request
+    quint64 errors = 0;
+    QString firstError;
+    std::vector<quint32> latencyUs;
+};
+
+// The ~payloadBytes JSON object sent as the argument (keys in alphabetical order, so that a
+// server that sorts keys sends back the same bytes).
+QByteArray makeArgs(int bytes, const QByteArray &head)
+{
+    QByteArray a = "{" + head + "\"text\":\"";
+    const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    for (int i = 0; a.size() + 2 < bytes; ++i)
+        a.append(alphabet[i % 36]);
+    a.append("\"}");
+    return a;
+}
+
+qint64 parseDigits(QByteArrayView v, qsizetype *pos)
+{
+    qint64 n = 0;
+    qsizetype i = *pos;
+    while (i < v.size() && v[i] >= '0' && v[i] <= '9')
+        n = n * 10 + (v[i++] - '0');
+    const bool any = i > *pos;
+    *pos = i;
+    return any ? n : -1;
+}
+
+class Worker : public QObject, public EioHandler
+{
+public:
+    Worker(const Config &config, int firstIndex, int count)
+        : m_config(config), m_first(firstIndex), m_count(count)
+    {
+    }
+    virtual void begin() = 0;
+    virtual void stop()
+    {
+        const auto peers = findChildren<Peer *>(Qt::FindDirectChildrenOnly);
+        for (Peer *p : peers)
+            p->abort();
+    }
+    Results results;
+
+protected:
+    Peer *makePeer(int index, bool polling = false)
+    {
+        Peer *p = polling ? static_cast<Peer *>(new PollClient(m_config.port, this, this))
+                          : new EioClient(m_config.link, m_config.port, this, this);
+        p->index = index;
+        p->startedAtNs = nowNs();
+        return p;
+    }
+    void noteError(const QString &why)
+    {
+        ++results.errors;
+        if (results.firstError.isEmpty())
+            results.firstError = why;
+    }
+    void clientClosed(Peer *, const QString &why) override
+    {
+        if (g_phase.load() != Done) {
+            noteError(why);
+            g_closed.fetch_add(1);
+        }
+    }
+    void record(qint64 startNs)
+    {
+        results.latencyUs.push_back(quint32(qMin<qint64>((nowNs() - startNs) / 1000, UINT32_MAX)));
+    }
+
+    const Config &m_config;
+    int m_first;
+    int m_count;
+};
+
+// echo and polling: each client keeps `inflight` acks outstanding.
+class EchoWorker final : public Worker
+{
+public:
+    EchoWorker(const Config &c, int first, int count, bool polling)
+        : Worker(c, first, count), m_polling(polling)
+    {
+        m_args = makeArgs(c.payloadBytes, "\"from\":\"loadgen\",\"n\":42,");
+        m_expected = '[' + m_args + ']';
+        m_ring = 1;
+        while (m_ring < 2 * c.inflight)
+            m_ring <<= 1;
+        m_sentAt.assign(size_t(count) * size_t(m_ring), 0);
+        m_nextId.assign(size_t(count), 0);
+        results.latencyUs.reserve(1 << 20);
+    }
+    void begin() override
+    {
+        for (int i = 0; i < m_count; ++i)
+            makePeer(i, m_polling)->start();
+    }
+
+private:
+    void send(Peer *p)
+    {
+        const qint64 id = m_nextId[size_t(p->index)]++;
+        m_sentAt[size_t(p->index) * size_t(m_ring) + size_t(id & (m_ring - 1))] = nowNs();
+        m_frame.resize(0);
+        m_frame.append("42").append(QByteArray::number(id)).append("[\"message-with-ack\",");
+        m_frame.append(m_args).append(']');
+        p->sendRaw(m_frame);
+    }
+    void clientReady(Peer *p) override
+    {
+        g_ready.fetch_add(1);
+        for (int i = 0; i < m_config.inflight; ++i)
+            send(p);
+    }
+    void clientPacket(Peer *p, QByteArrayView packet) override
+    {
+        if (!packet.startsWith('3'))
+            return; // "auth" on connect, …
+        qsizetype pos = 1;
+        const qint64 id = parseDigits(packet, &pos);
+        if (id < 0)
+            return;
+        if (packet.sliced(pos) != QByteArrayView(m_expected))
+            ++results.bad;
+        if (measuring()) {
+            ++results.ops;
+            record(m_sentAt[size_t(p->index) * size_t(m_ring) + size_t(id & (m_ring - 1))]);
+        }
+        send(p);
+    }
+
+    bool m_polling;
+    QByteArray m_args;
+    QByteArray m_expected;
+    QByteArray m_frame;
+    int m_ring;
+    std::vector<qint64> m_sentAt;
+    std::vector<qint64> m_nextId;
+};
+
+// fanout: the state all workers share.
+struct FanoutShared
+{
+    int receivers = 0;
+    int window = 0;
+    std::unique_ptr<std::atomic<int>[]> count;
+    std::unique_ptr<std::atomic<qint64>[]> sentAt;
+};
+
+class FanoutWorker final : public Worker
+{
+public:
+    FanoutWorker(const Config &c, int first, int count, FanoutShared *shared)
+        : Worker(c, first, count), m_shared(shared)
+    {
+        m_prefix = "2[\"broadcast\",{\"n\":";
+        results.latencyUs.reserve(1 << 18);
+    }
+    void begin() override
+    {
+        for (int i = 0; i < m_count; ++i) {
+            Peer *p = makePeer(m_first + i);
+            if (p->index == 0)
+                m_sender = p;
+            p->start();
+        }
+    }
+    // Worker 0 only: the first `window` broadcasts; each completed one sends the next.
+    void startSending()
+    {
+        for (int i = 0; i < m_shared->window; ++i)
+            sendOne();
+    }
+    FanoutWorker *senderWorker = nullptr;
+
+private:
+    void sendOne()
+    {
+        if (!m_sender || g_phase.load() == Done)
+            return;
+        const qint64 seq = m_nextSeq++;
+        const int slot = int(seq % m_shared->window);
+        m_shared->count[slot].store(0);
+        m_shared->sentAt[slot].store(nowNs());
+        m_frame.resize(0);
+        m_frame.append("4").append(m_prefix).append(QByteArray::number(seq)).append(m_tail);
+        m_sender->sendRaw(m_frame);
+    }
+    void clientReady(Peer *) override { g_ready.fetch_add(1); }
+    void clientPacket(Peer *, QByteArrayView packet) override
+    {
+        if (!packet.startsWith(QByteArrayView(m_prefix)))
+            return;
+        qsizetype pos = m_prefix.size();
+        const qint64 seq = parseDigits(packet, &pos);
+        if (seq < 0)
+            return;
+        if (packet.sliced(pos) != QByteArrayView(m_tail))
+            ++results.bad;
+        const bool m = measuring();
+        if (m)
+            ++results.deliveries;
+        const int slot = int(seq % m_shared->window);
+        if (m_shared->count[slot].fetch_add(1) + 1 == m_shared->receivers) {
+            if (m) {
+                ++results.ops;
+                record(m_shared->sentAt[slot].load());
+            }
+            FanoutWorker *s = senderWorker;
+            if (s == this)
+                sendOne();
+            else
+                QMetaObject::invokeMethod(s, [s] { s->sendOne(); }, Qt::QueuedConnection);
+        }
+    }
+
+    FanoutShared *m_shared;
+    Peer *m_sender = nullptr;
+    qint64 m_nextSeq = 0;
+    QByteArray m_prefix;
+    QByteArray m_frame;
+
+public:
+    QByteArray m_tail; // ",\"text\":\"…\"}]" after the sequence number
+};
+
+// connrate: `slots` handshakes at a time, each connection reset once connected.
+class ConnRateWorker final : public Worker
+{
+public:
+    ConnRateWorker(const Config &c, int first, int count) : Worker(c, first, count)
+    {
+        results.latencyUs.reserve(1 << 18);
+    }
+    void begin() override
+    {
+        for (int i = 0; i < m_count; ++i)
+            spawn();
+    }
+
+private:
+    void spawn()
+    {
+        if (g_phase.load() == Done || results.errors > 10000)
+            return;
+        makePeer(0)->start();
+    }
+    void clientReady(Peer *p) override
+    {
+        if (measuring()) {
+            ++results.ops;
+            record(p->startedAtNs);
+        }
+        p->abort();
+        spawn();
+    }
+    void clientPacket(Peer *, QByteArrayView) override { }
+    void clientClosed(Peer *p, const QString &why) override
+    {
+        Worker::clientClosed(p, why);
+        spawn();
+    }
+};
+
+// idle: connections held; the target grows in steps. Connected sockets are parked (see
+// WsLink::detach) so that the generator's event loop does not poll thousands of them.
+class IdleWorker final : public Worker
+{
+public:
+    using Worker::Worker;
+    ~IdleWorker() override { closeParked(); }
+    void begin() override { }
+    void stop() override
+    {
+        Worker::stop();
+        closeParked();
+    }
+    void setTarget(int target)
+    {
+        m_target = target;
+        spawnMore();
+    }
+
+private:
+    void spawnMore()
+    {
+        while (m_started - m_failed < m_target && m_pending < m_config.concurrency / m_config.threads + 1) {
+            ++m_started;
+            ++m_pending;
+            makePeer(m_started)->start();
+        }
+    }
+    void clientReady(Peer *p) override
+    {
+        --m_pending;
+        g_ready.fetch_add(1);
+        p->sentAtNs = nowNs(); // marks it connected
+        const int fd = p->park();
+        if (fd >= 0)
+            m_parked.push_back(fd);
+        spawnMore();
+    }
+    void closeParked()
+    {
+        for (int fd : m_parked) {
+            struct linger l = { 1, 0 };
+            ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+            ::close(fd);
+        }
+        m_parked.clear();
+    }
+    std::vector<int> m_parked;
+    void clientPacket(Peer *, QByteArrayView) override { }
+    void clientClosed(Peer *p, const QString &why) override
+    {
+        if (g_phase.load() != Done)
+            noteError(why);
+        if (p->sentAtNs) { // it was connected (and could not be parked)
+            g_ready.fetch_sub(1);
+            ++m_failed;
+            spawnMore();
+            return;
+        }
+        --m_pending;
+        ++m_failed;
+        if (results.errors < 1000)
+            spawnMore();
+    }
+    int m_target = 0;
+    int m_started = 0;
+    int m_failed = 0;
+    int m_pending = 0;
+};
+
+void sleepSeconds(double s)
+{
+    std::this_thread::sleep_for(std::chrono::microseconds(qint64(s * 1e6)));
+}
+
+// Waits until pred() or timeout; false on timeout.
+template<class Pred>
+bool waitFor(Pred pred, double timeoutSeconds)
+{
+    const qint64 end = nowNs() + qint64(timeoutSeconds * 1e9);
+    while (!pred()) {
+        if (nowNs() > end)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+}
+
+double pct(std::vector<quint32> &v, double p)
+{
+    if (v.empty())
+        return -1;
+    const size_t k = std::min(v.size() - 1, size_t(p * double(v.size())));
+    std::nth_element(v.begin(), v.begin() + qsizetype(k), v.end());
+    return double(v[k]) / 1000.0;
+}
+
+int fail(const QString &message)
+{
+    std::fprintf(stderr, "sockscope-loadgen: %s\n", qPrintable(message));
+    return 2;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"sockscope-loadgen"_s);
+    QCommandLineParser p;
+    p.setApplicationDescription(u"Load generator for Socket.IO servers on 127.0.0.1 (see bench/run.sh)."_s);
+    p.addHelpOption();
+    p.addOptions({
+            { u"port"_s, u"Server port on 127.0.0.1."_s, u"port"_s },
+            { u"scenario"_s, u"echo, polling, fanout, connrate or idle."_s, u"name"_s, u"echo"_s },
+            { u"clients"_s, u"Sockets (echo, polling: 50; fanout: receivers, sender included)."_s, u"n"_s },
+            { u"inflight"_s, u"Acks in flight per socket (echo, polling; default 10)."_s, u"n"_s, u"10"_s },
+            { u"window"_s, u"Broadcasts in flight (fanout; default 8)."_s, u"n"_s, u"8"_s },
+            { u"concurrency"_s, u"Handshakes at a time (connrate, idle; default 32)."_s, u"n"_s, u"32"_s },
+            { u"idle"_s, u"Connection counts to hold in turn (default 2000,10000)."_s, u"list"_s, u"2000,10000"_s },
+            { u"payload"_s, u"Bytes of the JSON argument (default 100)."_s, u"bytes"_s, u"100"_s },
+            { u"seconds"_s, u"Measuring time (default 3)."_s, u"s"_s, u"3"_s },
+            { u"warmup"_s, u"Time before measuring (default 1)."_s, u"s"_s, u"1"_s },
+            { u"settle"_s, u"idle: wait before reading the RSS (default 1)."_s, u"s"_s, u"1"_s },
+            { u"threads"_s, u"Generator threads (default 1)."_s, u"n"_s, u"1"_s },
+            { u"server-pid"_s, u"PID of the server, for its CPU and RSS."_s, u"pid"_s },
+            { u"link"_s, u"WebSocket client: lean (own framing, default) or qt (QWebSocket)."_s, u"kind"_s, u"lean"_s },
+            { u"label"_s, u"Free text copied into the output (e.g. the server's name)."_s, u"text"_s },
+    });
+    p.process(app);
+
+    Config c;
+    c.scenarioName = p.value(u"scenario"_s);
+    const QHash<QString, Scenario> names { { u"echo"_s, Scenario::Echo },
+                                           { u"polling"_s, Scenario::Polling },
+                                           { u"fanout"_s, Scenario::Fanout },
+                                           { u"connrate"_s, Scenario::ConnRate },
+                                           { u"idle"_s, Scenario::Idle } };
+    if (!names.contains(c.scenarioName))
+        return fail(u"unknown scenario %1"_s.arg(c.scenarioName));
+    c.scenario = names.value(c.scenarioName);
+    c.port = quint16(p.value(u"port"_s).toUInt());
+    if (c.port == 0)
+        return fail(u"--port is required"_s);
+    c.clients = p.value(u"clients"_s).toInt();
+    if (c.clients <= 0)
+        c.clients = c.scenario == Scenario::Fanout ? 200 : 50;
+    c.inflight = qMax(1, p.value(u"inflight"_s).toInt());
+    c.window = qMax(1, p.value(u"window"_s).toInt());
+    c.concurrency = qMax(1, p.value(u"concurrency"_s).toInt());
+    c.payloadBytes = qMax(40, p.value(u"payload"_s).toInt());
+    c.seconds = qMax(0.2, p.value(u"seconds"_s).toDouble());
+    c.warmup = qMax(0.0, p.value(u"warmup"_s).toDouble());
+    c.settle = qMax(0.0, p.value(u"settle"_s).toDouble());
+    c.threads = qBound(1, p.value(u"threads"_s).toInt(), 16);
+    c.serverPid = p.value(u"server-pid"_s).toLongLong();
+    c.link = p.value(u"link"_s) == u"qt" ? WsLink::Kind::Qt : WsLink::Kind::Lean;
+    c.idleTargets.clear();
+    for (const QString &s : p.value(u"idle"_s).split(u',', Qt::SkipEmptyParts))
+        c.idleTargets.append(s.toInt());
+    std::sort(c.idleTargets.begin(), c.idleTargets.end());
+
+    const int threads = c.scenario == Scenario::ConnRate ? qMin(c.threads, c.concurrency) : c.threads;
+    const int total = c.scenario == Scenario::ConnRate ? c.concurrency : c.clients;
+    FanoutShared shared;
+    if (c.scenario == Scenario::Fanout) {
+        shared.receivers = c.clients;
+        shared.window = c.window;
+        shared.count.reset(new std::atomic<int>[size_t(c.window)]);
+        shared.sentAt.reset(new std::atomic<qint64>[size_t(c.window)]);
+        for (int i = 0; i < c.window; ++i) {
+            shared.count[i] = 0;
+            shared.sentAt[i] = 0;
+        }
+    }
+    const QByteArray fanoutTail = makeArgs(c.payloadBytes, "\"n\":0,").mid(6) + ']';
+
+    std::vector<std::unique_ptr<QThread>> workerThreads;
+    std::vector<Worker *> workers;
+    for (int t = 0; t < threads; ++t) {
+        const int first = total * t / threads;
+        const int count = total * (t + 1) / threads - first;
+        Worker *w = nullptr;
+        switch (c.scenario) {
+        case Scenario::Echo:
+        case Scenario::Polling:
+            w = new EchoWorker(c, first, count, c.scenario == Scenario::Polling);
+            break;
+        case Scenario::Fanout: {
+            auto *f = new FanoutWorker(c, first, count, &shared);
+            f->m_tail = fanoutTail;
+            w = f;
+            break;
+        }
+        case Scenario::ConnRate:
+            w = new ConnRateWorker(c, first, count);
+            break;
+        case Scenario::Idle:
+            w = new IdleWorker(c, first, count);
+            break;
+        }
+        auto thread = std::make_unique<QThread>();
+        w->moveToThread(thread.get());
+        thread->start();
+        workers.push_back(w);
+        workerThreads.push_back(std::move(thread));
+    }
+    if (c.scenario == Scenario::Fanout) {
+        for (Worker *w : workers)
+            static_cast<FanoutWorker *>(w)->senderWorker = static_cast<FanoutWorker *>(workers[0]);
+    }
+    for (Worker *w : workers)
+        QMetaObject::invokeMethod(w, [w] { w->begin(); }, Qt::QueuedConnection);
+
+    QJsonObject out;
+    out.insert(u"scenario"_s, c.scenarioName);
+    if (p.isSet(u"label"_s))
+        out.insert(u"label"_s, p.value(u"label"_s));
+    out.insert(u"threads"_s, threads);
+    out.insert(u"link"_s, c.link == WsLink::Kind::Qt ? u"qt"_s : u"lean"_s);
+    QString error;
+    const qint64 baselineRss = c.serverPid > 0 ? rssKiB(c.serverPid) : -1;
+
+    auto stopAll = [&] {
+        g_phase.store(Done);
+        for (Worker *w : workers)
+            QMetaObject::invokeMethod(w, [w] { w->stop(); }, Qt::BlockingQueuedConnection);
+    };
+
+    CpuSnapshot a, b;
+    if (c.scenario == Scenario::Idle) {
+        // The baseline is read with the first `warm` connections held, so that what a server
+        // allocates once (lazily, on its first connections) is not charged to each one.
+        const int warm = qMin(100, c.idleTargets.value(0, 100) / 10);
+        QJsonArray steps;
+        qint64 prevNs = nowNs();
+        int prevCount = 0;
+        qint64 baseRss = baselineRss;
+        QList<int> targets = c.idleTargets;
+        targets.prepend(warm);
+        for (int target : std::as_const(targets)) {
+            for (int t = 0; t < threads; ++t) {
+                auto *w = static_cast<IdleWorker *>(workers[size_t(t)]);
+                const int share = target * (t + 1) / threads - target * t / threads;
+                QMetaObject::invokeMethod(w, [w, share] { w->setTarget(share); }, Qt::QueuedConnection);
+            }
+            if (!waitFor([&] { return g_ready.load() >= target; }, 120)) {
+                error = u"only %1 of %2 connections after 120 s"_s.arg(g_ready.load()).arg(target);
+                break;
+            }
+            const qint64 connectedNs = nowNs();
+            sleepSeconds(c.settle);
+            const qint64 rss = rssKiB(c.serverPid);
+            if (target == warm) {
+                baseRss = rss;
+                prevNs = nowNs();
+                prevCount = target;
+                continue;
+            }
+            const double perConnection = double(rss - baseRss) * 1024.0 / (target - warm);
+            QJsonObject step;
+            step.insert(u"connections"_s, target);
+            step.insert(u"connect_seconds"_s, double(connectedNs - prevNs) / 1e9);
+            step.insert(u"handshakes_per_s"_s, double(target - prevCount) * 1e9 / double(connectedNs - prevNs));
+            step.insert(u"rss_kib"_s, rss);
+            step.insert(u"bytes_per_connection"_s, perConnection);
+            steps.append(step);
+            std::fprintf(stderr, "idle %d: server RSS %lld KiB, %.0f bytes per connection\n", target,
+                         rss, perConnection);
+            prevNs = nowNs();
+            prevCount = target;
+        }
+        out.insert(u"steps"_s, steps);
+        out.insert(u"fresh_rss_kib"_s, baselineRss);
+        out.insert(u"baseline_rss_kib"_s, baseRss);
+        out.insert(u"baseline_connections"_s, warm);
+        stopAll();
+    } else {
+        if (c.scenario != Scenario::ConnRate) {
+            if (!waitFor([&] { return g_ready.load() >= total || g_closed.load() > 0; }, 120)) {
+                error = u"only %1 of %2 sockets connected after 120 s"_s.arg(g_ready.load()).arg(total);
+            } else if (g_closed.load() > 0) {
+                error = u"a socket closed while connecting"_s;
+            }
+        }
+        if (error.isEmpty()) {
+            if (c.scenario == Scenario::Fanout) {
+                auto *f = static_cast<FanoutWorker *>(workers[0]);
+                QMetaObject::invokeMethod(f, [f] { f->startSending(); }, Qt::QueuedConnection);
+            }
+            sleepSeconds(c.warmup);
+            a = snapshot(c.serverPid);
+            g_phase.store(Measure);
+            sleepSeconds(c.seconds);
+            g_phase.store(Done);
+            b = snapshot(c.serverPid);
+        }
+        stopAll();
+    }
+    for (auto &t : workerThreads) {
+        t->quit();
+        t->wait();
+    }
+
+    Results r;
+    for (Worker *w : workers) {
+        r.ops += w->results.ops;
+        r.deliveries += w->results.deliveries;
+        r.bad += w->results.bad;
+        r.errors += w->results.errors;
+        if (r.firstError.isEmpty())
+            r.firstError = w->results.firstError;
+        r.latencyUs.insert(r.latencyUs.end(), w->results.latencyUs.begin(), w->results.latencyUs.end());
+    }
+    if (c.scenario != Scenario::Idle && error.isEmpty()) {
+        const double secs = double(b.wallNs - a.wallNs) / 1e9;
+        out.insert(u"seconds"_s, secs);
+        out.insert(u"ops"_s, qint64(r.ops));
+        out.insert(u"rate"_s, double(r.ops) / secs);
+        if (c.scenario == Scenario::Fanout) {
+            out.insert(u"deliveries"_s, qint64(r.deliveries));
+            out.insert(u"deliveries_per_s"_s, double(r.deliveries) / secs);
+        }
+        out.insert(u"p50_ms"_s, pct(r.latencyUs, 0.50));
+        out.insert(u"p99_ms"_s, pct(r.latencyUs, 0.99));
+        const double server = a.serverCpuUs >= 0 ? percent(a.serverCpuUs, b.serverCpuUs, a.wallNs, b.wallNs) : -1;
+        const double gen = percent(a.selfCpuUs, b.selfCpuUs, a.wallNs, b.wallNs);
+        const double machine = percent(a.machineBusyUs, b.machineBusyUs, a.wallNs, b.wallNs);
+        const int cores = QThread::idealThreadCount();
+        out.insert(u"server_cpu_pct"_s, server);
+        out.insert(u"gen_cpu_pct"_s, gen);
+        out.insert(u"machine_cpu_pct"_s, machine);
+        out.insert(u"other_cpu_pct"_s, qMax(0.0, machine - gen - qMax(0.0, server)));
+        out.insert(u"cores"_s, cores);
+        // Saturated: every generator thread busy nearly all the time.
+        out.insert(u"gen_saturated"_s, gen >= 90.0 * threads);
+        out.insert(u"machine_saturated"_s, machine >= 95.0 * cores);
+        if (c.serverPid > 0)
+            out.insert(u"server_rss_kib"_s, rssKiB(c.serverPid));
+    }
+    for (Worker *w : workers)
+        delete w; // their threads have finished
+    out.insert(u"errors"_s, qint64(r.errors));
+    out.insert(u"bad_replies"_s, qint64(r.bad));
+    if (!r.firstError.isEmpty())
+        out.insert(u"first_error"_s, r.firstError);
+    if (!error.isEmpty())
+        out.insert(u"failed"_s, error);
+    std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
+    std::fflush(stdout);
+    return error.isEmpty() ? 0 : 1;
+}

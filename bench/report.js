@@ -1,0 +1,127 @@
+// Reads the JSON lines of bench/run.sh and prints the markdown table: medians per server, and
+// the ratios paired within each round (Sockscope's figure over Node's from the same round),
+// then their median, against the goals of the performance issue.
+// Usage: node bench/report.js results.jsonl [--elapsed S] [--load-before L] [--load-after L]
+//        [--command C] [--sockscope-log L] [--link K] [--threads N]
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const { execSync } = require('child_process');
+
+const argv = process.argv.slice(2);
+const file = argv[0];
+const opt = {};
+for (let i = 1; i < argv.length; i += 2) opt[argv[i].replace(/^--/, '')] = argv[i + 1];
+
+const rows = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const median = (xs) => {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return NaN;
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+const get = (scenario, server, round) =>
+  rows.find((r) => r.scenario === scenario && r.server === server && r.round === round);
+const rounds = [...new Set(rows.map((r) => r.round))].sort((a, b) => a - b);
+
+// metric(result) for each row of the goals table
+const idleStep = (n) => (r) => {
+  const s = (r.steps || []).find((x) => x.connections === n);
+  return s ? s.bytes_per_connection / 1024 : NaN;
+};
+const metrics = [
+  { scenario: 'echo', name: 'echo with ack: acks/s', f: (r) => r.rate, goal: '≥ 4× Node', ok: (x) => x >= 4, fmt: 'rate' },
+  { scenario: 'echo', name: 'echo with ack: p99 ms', f: (r) => r.p99_ms, goal: '≤ 0.5× Node', ok: (x) => x <= 0.5, fmt: 'ms' },
+  { scenario: 'echo', name: 'echo with ack: median ms', f: (r) => r.p50_ms, goal: '', fmt: 'ms' },
+  { scenario: 'fanout200', name: 'fan-out to 200: deliveries/s', f: (r) => r.deliveries_per_s, goal: '≥ 3× Node', ok: (x) => x >= 3, fmt: 'rate' },
+  { scenario: 'fanout1000', name: 'fan-out to 1,000: deliveries/s', f: (r) => r.deliveries_per_s, goal: '≥ 3× Node', ok: (x) => x >= 3, fmt: 'rate' },
+  { scenario: 'connrate', name: 'handshakes/s (32 at a time)', f: (r) => r.rate, goal: '≥ 3× Node', ok: (x) => x >= 3, fmt: 'rate' },
+  { scenario: 'idle', name: 'idle 2,000: KiB per connection', f: idleStep(2000), goal: '< Node, ≤ bare + 2 KiB', ok: (x) => x < 1, idle: true, fmt: 'kib' },
+  { scenario: 'idle', name: 'idle 10,000: KiB per connection', f: idleStep(10000), goal: '< Node, ≤ bare + 2 KiB', ok: (x) => x < 1, idle: true, fmt: 'kib' },
+  { scenario: 'polling', name: 'long-polling echo: acks/s', f: (r) => r.rate, goal: '≥ 2× Node', ok: (x) => x >= 2, fmt: 'rate' },
+];
+
+const fmt = (x, kind) => {
+  if (!Number.isFinite(x)) return '—';
+  if (kind === 'rate') return x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1);
+  if (kind === 'ms') return x.toFixed(x < 10 ? 2 : 1);
+  if (kind === 'kib') return x.toFixed(1);
+  if (kind === 'ratio') return x.toFixed(2) + '×';
+  if (kind === 'pct') return Math.round(x) + ' %';
+  return String(x);
+};
+
+const valueOf = (m, server, round) => {
+  const row = get(m.scenario, server, round);
+  if (!row || !row.result || row.result.failed) return NaN;
+  return m.f(row.result);
+};
+const pairedRatio = (m, a, b) => median(rounds.map((r) => valueOf(m, a, r) / valueOf(m, b, r)));
+const pairedDiff = (m, a, b) => median(rounds.map((r) => valueOf(m, a, r) - valueOf(m, b, r)));
+
+let cpuModel = '';
+try {
+  cpuModel = execSync("grep -m1 'model name' /proc/cpuinfo", { encoding: 'utf8' }).split(':')[1].trim();
+} catch (e) { cpuModel = os.cpus()[0] ? os.cpus()[0].model : '?'; }
+let qtVersion = '?';
+try { qtVersion = execSync('dpkg-query -W -f=\'${Version}\' libqt6core6 2>/dev/null', { encoding: 'utf8' }) || '?'; } catch (e) { /* not Debian */ }
+const memGiB = (os.totalmem() / 2 ** 30).toFixed(0);
+
+const out = [];
+out.push(`Machine: ${os.cpus().length} cores (nproc), ${cpuModel}, ${memGiB} GiB, Linux ${os.release()}; ` +
+  `Qt ${qtVersion}, Node.js ${process.version}, socket.io ${require('../node_modules/socket.io/package.json').version}. ` +
+  `Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
+out.push(`Command: \`${opt.command || 'bash bench/run.sh'}\` (${rounds.length} rounds` +
+  (opt.elapsed ? `, ${Math.round(opt.elapsed / 60 * 10) / 10} min` : '') + `; Sockscope with \`--log ${opt['sockscope-log'] || 'none'}\`; ` +
+  `generator: ${opt.threads || 1} thread(s), ${opt.link || 'lean'} WebSocket client). ` +
+  `Load average before/after: ${opt['load-before'] || '?'} / ${opt['load-after'] || '?'}.`);
+out.push('');
+out.push('| scenario | Sockscope | Node.js | bare Qt | Sockscope / Node (paired median) | goal | met |');
+out.push('| --- | ---: | ---: | ---: | ---: | --- | --- |');
+for (const m of metrics) {
+  const s = median(rounds.map((r) => valueOf(m, 'sockscope', r)));
+  const n = median(rounds.map((r) => valueOf(m, 'node', r)));
+  const b = median(rounds.map((r) => valueOf(m, 'bare', r)));
+  const ratio = pairedRatio(m, 'sockscope', 'node');
+  let met = '';
+  if (m.idle) {
+    const overBare = pairedDiff(m, 'sockscope', 'bare');
+    const belowNode = Number.isFinite(ratio) && ratio < 1;
+    const nearBare = Number.isFinite(overBare) && overBare <= 2;
+    met = (belowNode && nearBare ? 'yes' : 'no') +
+      ` (${belowNode ? 'below' : 'above'} Node; ${Number.isFinite(overBare) ? (overBare >= 0 ? '+' : '') + overBare.toFixed(1) + ' KiB vs bare' : 'no bare figure'})`;
+  } else if (m.ok) {
+    met = Number.isFinite(ratio) ? (m.ok(ratio) ? 'yes' : 'no') : '—';
+  }
+  out.push(`| ${m.name} | ${fmt(s, m.fmt)} | ${fmt(n, m.fmt)} | ${fmt(b, m.fmt)} | ${fmt(ratio, 'ratio')} | ${m.goal} | ${met} |`);
+}
+{
+  const m = metrics[0];
+  const ratio = pairedRatio(m, 'sockscope', 'bare');
+  out.push(`| overhead: echo acks/s vs the bare stack | | | | ${fmt(ratio, 'ratio')} of bare | ≥ 0.70× bare | ${Number.isFinite(ratio) ? (ratio >= 0.7 ? 'yes' : 'no') : '—'} |`);
+}
+out.push('');
+out.push('CPU during the measured seconds (medians; % of one core): server, load generator, and everything else on the machine. ' +
+  'A generator near 100 % per thread would be the bottleneck (marked *saturated*).');
+out.push('');
+out.push('| scenario | server | server CPU | generator CPU | other CPU | generator saturated |');
+out.push('| --- | --- | ---: | ---: | ---: | --- |');
+const servers = ['sockscope', 'node', 'bare'];
+for (const scenario of [...new Set(rows.map((r) => r.scenario))]) {
+  if (scenario === 'idle') continue;
+  for (const server of servers) {
+    const rs = rows.filter((r) => r.scenario === scenario && r.server === server && r.result && !r.result.failed);
+    if (!rs.length) continue;
+    const sat = rs.filter((r) => r.result.gen_saturated).length;
+    out.push(`| ${scenario} | ${server} | ${fmt(median(rs.map((r) => r.result.server_cpu_pct)), 'pct')} | ` +
+      `${fmt(median(rs.map((r) => r.result.gen_cpu_pct)), 'pct')} | ${fmt(median(rs.map((r) => r.result.other_cpu_pct)), 'pct')} | ` +
+      `${sat ? `saturated in ${sat} of ${rs.length}` : 'no'} |`);
+  }
+}
+const failed = rows.filter((r) => !r.result || r.result.failed || r.result.errors > 0 || r.result.bad_replies > 0);
+if (failed.length) {
+  out.push('');
+  out.push('Runs with errors: ' + failed.map((r) => `round ${r.round} ${r.scenario} ${r.server}: ` +
+    (r.result.failed || r.result.first_error || `${r.result.errors} errors, ${r.result.bad_replies} bad replies`)).join('; '));
+}
+console.log(out.join('\n'));

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Sockscope against the official Node.js Socket.IO server and a bare QWebSocketServer, on
+# this machine, over 127.0.0.1. Installs the pinned npm packages if needed, builds Release
+# (sockscope, sockscope-loadgen, sockscope-bare-echo), then for each round and each scenario
+# starts each server in turn (fresh, the order rotating from round to round), drives it with
+# the same load generator and stops it. Prints a markdown table of medians and of the ratios
+# paired within each round. It reports; it does not pass or fail.
+#
+#   bash bench/run.sh [--rounds 5] [--seconds 2] [--warmup 0.5]
+#                     [--scenarios echo,fanout200,fanout1000,connrate,idle,polling]
+#                     [--servers sockscope,node,bare] [--sockscope-log none|connections|all]
+#                     [--threads 1] [--link lean|qt] [--no-build] [--out FILE]
+#
+# Servers: sockscope = build/bin/sockscope --headless --rules resources/rules/protocol-contract.json
+# (pinging defaults: 25000/20000 ms; --log none by default, as the Node server logs nothing);
+# node = bench/node_server.js (socket.io 4.8.1, the same contract); bare = sockscope-bare-echo
+# (echo, fan-out, handshakes and idle only: it has no long-polling).
+set -euo pipefail
+
+ARGS="$*"
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD_DIR:-$ROOT/build-bench}
+JOBS=${JOBS:-1}
+ROUNDS=5
+SECS=2
+WARMUP=0.5
+SCENARIOS=echo,fanout200,fanout1000,connrate,idle,polling
+SERVERS=sockscope,node,bare
+SOCKSCOPE_LOG=none
+THREADS=1
+LINK=lean
+BUILD_IT=1
+OUT=
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --rounds) ROUNDS=$2; shift 2 ;;
+        --seconds) SECS=$2; shift 2 ;;
+        --warmup) WARMUP=$2; shift 2 ;;
+        --scenarios) SCENARIOS=$2; shift 2 ;;
+        --servers) SERVERS=$2; shift 2 ;;
+        --sockscope-log) SOCKSCOPE_LOG=$2; shift 2 ;;
+        --threads) THREADS=$2; shift 2 ;;
+        --link) LINK=$2; shift 2 ;;
+        --no-build) BUILD_IT=0; shift ;;
+        --out) OUT=$2; shift 2 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+say() { echo "run.sh: $*" >&2; }
+
+# The official server, pinned by package-lock.json.
+if ! node -e "process.exit(require('$ROOT/node_modules/socket.io/package.json').version === '4.8.1' ? 0 : 1)" 2>/dev/null; then
+    say "installing the pinned npm packages (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund >&2)
+fi
+
+if [ "$BUILD_IT" = 1 ]; then
+    if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+        cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
+    fi
+    say "building (Release, -j$JOBS)"
+    cmake --build "$BUILD" -j"$JOBS" --target sockscope sockscope-loadgen sockscope-bare-echo >&2
+fi
+BIN=$BUILD/bin
+for exe in sockscope sockscope-loadgen sockscope-bare-echo; do
+    [ -x "$BIN/$exe" ] || { say "missing $BIN/$exe"; exit 1; }
+done
+
+# 10,000 idle connections need as many descriptors on each side.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+WORK=$BUILD/bench-results/$STAMP
+mkdir -p "$WORK"
+RESULTS=${OUT:-$WORK/results.jsonl}
+: > "$RESULTS"
+
+PORT=$((40000 + RANDOM % 5000))
+SERVER_PID=
+
+start_server() { # name
+    PORT=$((PORT + 1))
+    local log=$WORK/$1-$PORT.out
+    case "$1" in
+        sockscope) "$BIN/sockscope" --headless --bind 127.0.0.1 --port "$PORT" --log "$SOCKSCOPE_LOG" \
+                       --rules "$ROOT/resources/rules/protocol-contract.json" > "$log" 2>&1 & ;;
+        node) node "$ROOT/bench/node_server.js" "$PORT" > "$log" 2>&1 & ;;
+        bare) "$BIN/sockscope-bare-echo" "$PORT" > "$log" 2>&1 & ;;
+    esac
+    SERVER_PID=$!
+    for _ in $(seq 100); do
+        grep -q listening "$log" 2>/dev/null && return 0
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    say "$1 did not start (see $log)"
+    return 1
+}
+
+stop_server() {
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 60); do
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+}
+trap 'stop_server' EXIT
+
+loadgen_args() { # scenario
+    local common=(--seconds "$SECS" --warmup "$WARMUP" --threads "$THREADS" --link "$LINK")
+    case "$1" in
+        echo) echo --scenario echo --clients 50 --inflight 10 "${common[@]}" ;;
+        polling) echo --scenario polling --clients 50 --inflight 10 "${common[@]}" ;;
+        fanout200) echo --scenario fanout --clients 200 "${common[@]}" ;;
+        fanout1000) echo --scenario fanout --clients 1000 "${common[@]}" ;;
+        connrate) echo --scenario connrate --concurrency 32 "${common[@]}" ;;
+        idle) echo --scenario idle --idle 2000,10000 --settle 0.5 --threads "$THREADS" --link "$LINK" ;;
+        *) say "unknown scenario $1"; exit 2 ;;
+    esac
+}
+
+supports() { # server scenario
+    [ "$1" != bare ] || [ "$2" != polling ]
+}
+
+IFS=, read -r -a SCENARIO_LIST <<< "$SCENARIOS"
+IFS=, read -r -a SERVER_LIST <<< "$SERVERS"
+n=${#SERVER_LIST[@]}
+START=$(date +%s)
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+say "results in $RESULTS; load average $LOAD_BEFORE"
+for round in $(seq 1 "$ROUNDS"); do
+    for scenario in "${SCENARIO_LIST[@]}"; do
+        for i in $(seq 0 $((n - 1))); do
+            server=${SERVER_LIST[$(((i + round - 1) % n))]}
+            supports "$server" "$scenario" || continue
+            start_server "$server" || continue
+            # shellcheck disable=SC2046
+            line=$("$BIN/sockscope-loadgen" --port "$PORT" --server-pid "$SERVER_PID" --label "$server" \
+                       $(loadgen_args "$scenario") 2>>"$WORK/loadgen.err") || true
+            stop_server
+            [ -n "$line" ] || line='{"failed":"no output"}'
+            echo "{\"round\":$round,\"scenario\":\"$scenario\",\"server\":\"$server\",\"result\":$line}" >> "$RESULTS"
+            say "round $round $scenario $server: $(echo "$line" | cut -c1-160)"
+        done
+    done
+done
+trap - EXIT
+END=$(date +%s)
+
+node "$ROOT/bench/report.js" "$RESULTS" \
+    --elapsed $((END - START)) --load-before "$LOAD_BEFORE" --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    --command "bash bench/run.sh${ARGS:+ $ARGS}" --sockscope-log "$SOCKSCOPE_LOG" --link "$LINK" --threads "$THREADS" \
+    | tee "$WORK/table.md"

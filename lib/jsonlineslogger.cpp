@@ -41,8 +41,28 @@ bool isSecretHeader(const QByteArray &name)
 } // namespace
 
 JsonLinesLogger::JsonLinesLogger(EventServer *server, QIODevice *out, QObject *parent)
-    : QObject(parent), m_out(out)
+    : QObject(parent), m_server(server), m_out(out)
 {
+    connectSignals();
+}
+
+void JsonLinesLogger::setLevel(Level level)
+{
+    if (level == m_level)
+        return;
+    m_level = level;
+    if (m_server)
+        m_server->disconnect(this);
+    connectSignals();
+}
+
+// Listens to the server's signals the level asks for; the others cost the server nothing.
+void JsonLinesLogger::connectSignals()
+{
+    EventServer *server = m_server;
+    if (!server || m_level == Level::None)
+        return;
+    const bool events = m_level == Level::Everything;
     connect(server, &EventServer::handshakeReceived, this, &JsonLinesLogger::onHandshake);
     connect(server, &EventServer::socketConnected, this, [this](Socket *s) {
         QJsonObject o = socketFields(s);
@@ -74,38 +94,40 @@ JsonLinesLogger::JsonLinesLogger(EventServer *server, QIODevice *out, QObject *p
             o.insert(u"ackId"_s, ackId);
         write(u"event"_s, o);
     };
-    connect(server, &EventServer::eventReceived, this,
-            [eventLine](Socket *s, const QString &e, const Arguments &a, qint64 id) {
-                eventLine("in", s, e, a, id);
-            });
-    connect(server, &EventServer::eventSent, this,
-            [eventLine](Socket *s, const QString &e, const Arguments &a, qint64 id) {
-                eventLine("out", s, e, a, id);
-            });
-    connect(server, &EventServer::ackReceived, this,
-            [this](Socket *s, qint64 id, const Arguments &args, qint64 rtt) {
-                QJsonObject o = socketFields(s);
-                o.insert(u"direction"_s, u"in"_s);
-                o.insert(u"ackId"_s, id);
-                o.insert(u"args"_s, Json::toDisplayJson(args, MaxLoggedBinary));
-                o.insert(u"roundTripMs"_s, rtt);
-                write(u"ack"_s, o);
-            });
-    connect(server, &EventServer::ackSent, this, [this](Socket *s, qint64 id, const Arguments &args) {
-        QJsonObject o = socketFields(s);
-        o.insert(u"direction"_s, u"out"_s);
-        o.insert(u"ackId"_s, id);
-        o.insert(u"args"_s, Json::toDisplayJson(args, MaxLoggedBinary));
-        write(u"ack"_s, o);
-    });
-    connect(server, &EventServer::ackTimedOut, this, [this](Socket *s, qint64 id, qint64 waited) {
-        QJsonObject o = socketFields(s);
-        o.insert(u"direction"_s, u"in"_s);
-        o.insert(u"ackId"_s, id);
-        o.insert(u"timedOut"_s, true);
-        o.insert(u"waitedMs"_s, waited);
-        write(u"ack"_s, o);
-    });
+    if (events) {
+        connect(server, &EventServer::eventReceived, this,
+                [eventLine](Socket *s, const QString &e, const Arguments &a, qint64 id) {
+                    eventLine("in", s, e, a, id);
+                });
+        connect(server, &EventServer::eventSent, this,
+                [eventLine](Socket *s, const QString &e, const Arguments &a, qint64 id) {
+                    eventLine("out", s, e, a, id);
+                });
+        connect(server, &EventServer::ackReceived, this,
+                [this](Socket *s, qint64 id, const Arguments &args, qint64 rtt) {
+                    QJsonObject o = socketFields(s);
+                    o.insert(u"direction"_s, u"in"_s);
+                    o.insert(u"ackId"_s, id);
+                    o.insert(u"args"_s, Json::toDisplayJson(args, MaxLoggedBinary));
+                    o.insert(u"roundTripMs"_s, rtt);
+                    write(u"ack"_s, o);
+                });
+        connect(server, &EventServer::ackSent, this, [this](Socket *s, qint64 id, const Arguments &args) {
+            QJsonObject o = socketFields(s);
+            o.insert(u"direction"_s, u"out"_s);
+            o.insert(u"ackId"_s, id);
+            o.insert(u"args"_s, Json::toDisplayJson(args, MaxLoggedBinary));
+            write(u"ack"_s, o);
+        });
+        connect(server, &EventServer::ackTimedOut, this, [this](Socket *s, qint64 id, qint64 waited) {
+            QJsonObject o = socketFields(s);
+            o.insert(u"direction"_s, u"in"_s);
+            o.insert(u"ackId"_s, id);
+            o.insert(u"timedOut"_s, true);
+            o.insert(u"waitedMs"_s, waited);
+            write(u"ack"_s, o);
+        });
+    }
     connect(server, &EventServer::errorOccurred, this,
             [this](const QString &connection, const QString &message) {
                 QJsonObject o;
@@ -139,10 +161,12 @@ JsonLinesLogger::JsonLinesLogger(EventServer *server, QIODevice *out, QObject *p
             o.insert(u"text"_s, QString::fromUtf8(data));
         write(u"plain_message"_s, o);
     };
-    connect(server, &EventServer::plainMessageReceived, this,
-            [plainMessage](PlainConnection *c, const QByteArray &d, bool b) { plainMessage("in", c, d, b); });
-    connect(server, &EventServer::plainMessageSent, this,
-            [plainMessage](PlainConnection *c, const QByteArray &d, bool b) { plainMessage("out", c, d, b); });
+    if (events) {
+        connect(server, &EventServer::plainMessageReceived, this,
+                [plainMessage](PlainConnection *c, const QByteArray &d, bool b) { plainMessage("in", c, d, b); });
+        connect(server, &EventServer::plainMessageSent, this,
+                [plainMessage](PlainConnection *c, const QByteArray &d, bool b) { plainMessage("out", c, d, b); });
+    }
     connect(server, &EventServer::plainConnectionClosed, this,
             [this](PlainConnection *c, int code, const QString &reason) {
                 QJsonObject o;

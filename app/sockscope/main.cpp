@@ -112,6 +112,16 @@ int main(int argc, char *argv[])
 {
 #ifdef SOCKSCOPE_HAVE_UI
     const bool gui = wantsWindow(argc, argv);
+#else
+    const bool gui = false;
+#endif
+    // The headless server runs on Qt's own poll() event dispatcher rather than glib's: glib
+    // keeps socket notifiers in a list, and with a thousand busy sockets, turning write
+    // notifiers on and off (once per socket per write) cost more than the protocol
+    // (bench/run.sh, fan-out to 1,000 sockets). QT_NO_GLIB set by the user is kept.
+    if (!gui && qEnvironmentVariableIsEmpty("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1");
+#ifdef SOCKSCOPE_HAVE_UI
     const std::unique_ptr<QCoreApplication> application(
             gui ? new QApplication(argc, argv) : new QCoreApplication(argc, argv));
 #else
@@ -140,6 +150,7 @@ int main(int argc, char *argv[])
             { u"cors-origin"_s, u"Allowed origin; repeat or separate with commas; \"*\" allows any (default)."_s, u"origin"_s },
             { u"rules"_s, u"Auto-reply rules file (JSON; see README)."_s, u"file"_s },
             { u"reveal-secrets"_s, u"Print auth payloads and Authorization/Cookie headers unredacted."_s },
+            { u"log"_s, u"Headless JSON lines: all (default), connections (no line per event, ack or plain message), or none."_s, u"level"_s, u"all"_s },
             { u"raw-path"_s, u"Path of the plain WebSocket endpoint (default /ws; \"\" turns it off)."_s, u"path"_s, u"/ws"_s },
             { u"subprotocol"_s, u"Sub-protocol the plain endpoint accepts when offered (repeatable)."_s, u"name"_s },
             { u"max-connections"_s, u"Refuse new connections beyond N with 503 (default 0: no limit)."_s, u"N"_s },
@@ -205,6 +216,9 @@ int main(int argc, char *argv[])
             for (const QString &o : v.split(u',', Qt::SkipEmptyParts))
                 options.allowedOrigins.append(o.trimmed());
     }
+    const QString logLevel = p.value(u"log"_s);
+    if (logLevel != u"all" && logLevel != u"connections" && logLevel != u"none")
+        return fail(2, u"--log: expected all, connections or none, got \"%1\""_s.arg(logLevel));
     const QHostAddress address(p.value(u"bind"_s));
     if (address.isNull())
         return fail(2, u"--bind: \"%1\" is not an IP address"_s.arg(p.value(u"bind"_s)));
@@ -226,6 +240,9 @@ int main(int argc, char *argv[])
     out.open(stdout, QIODevice::WriteOnly | QIODevice::Unbuffered);
     Sockscope::JsonLinesLogger logger(&server, &out);
     logger.setRevealSecrets(p.isSet(u"reveal-secrets"_s));
+    logger.setLevel(logLevel == u"none"        ? Sockscope::JsonLinesLogger::Level::None
+                    : logLevel == u"connections" ? Sockscope::JsonLinesLogger::Level::Connections
+                                                 : Sockscope::JsonLinesLogger::Level::Everything);
     rules.install(&server);
 
     if (!server.listen(address, quint16(port)))

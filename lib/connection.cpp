@@ -33,19 +33,29 @@ void Connection::bindTransport(Transport *transport)
 {
     m_transport = transport;
     transport->setParent(this);
-    connect(transport, &Transport::packetReceived, this,
-            [this](const EngineIoPacket &packet, qint64 bytes) {
-                m_bytesIn += quint64(bytes);
-                handleEnginePacket(packet);
-            });
-    connect(transport, &Transport::bytesWritten, this,
-            [this](qint64 bytes) { m_bytesOut += quint64(bytes); });
-    connect(transport, &Transport::closed, this,
-            [this](const QString &reason, const QString &detail) {
-                if (!detail.isEmpty())
-                    Q_EMIT m_server->errorOccurred(m_id, detail);
-                closeConnection(reason, false);
-            });
+    transport->setConnection(this);
+}
+
+void Connection::transportPacket(Transport *transport, const EngineIoPacket &packet,
+                                 qint64 wireBytes)
+{
+    m_bytesIn += quint64(wireBytes);
+    if (transport == m_transport)
+        handleEnginePacket(packet);
+    else if (transport == m_probe)
+        handleProbePacket(packet);
+}
+
+void Connection::transportClosed(Transport *transport, const QString &reason,
+                                 const QString &detail)
+{
+    if (transport == m_transport) {
+        if (!detail.isEmpty())
+            Q_EMIT m_server->errorOccurred(m_id, detail);
+        closeConnection(reason, false);
+    } else if (transport == m_probe) {
+        dropProbe();
+    }
 }
 
 void Connection::attachProbe(Transport *probe)
@@ -57,14 +67,7 @@ void Connection::attachProbe(Transport *probe)
         return;
     }
     m_probe = probe;
-    connect(probe, &Transport::packetReceived, this,
-            [this](const EngineIoPacket &packet, qint64 bytes) {
-                m_bytesIn += quint64(bytes);
-                handleProbePacket(packet);
-            });
-    connect(probe, &Transport::bytesWritten, this,
-            [this](qint64 bytes) { m_bytesOut += quint64(bytes); });
-    connect(probe, &Transport::closed, this, [this] { dropProbe(); });
+    probe->setConnection(this);
     m_upgradeTimer.start(10000, this);
 }
 
@@ -73,7 +76,7 @@ void Connection::dropProbe()
     m_upgradeTimer.stop();
     if (!m_probe)
         return;
-    m_probe->disconnect(this);
+    m_probe->setConnection(nullptr);
     m_probe->close();
     m_probe->deleteLater();
     m_probe = nullptr;
@@ -97,10 +100,10 @@ void Connection::handleProbePacket(const EngineIoPacket &packet)
         m_upgradeTimer.stop();
         Transport *ws = m_probe;
         m_probe = nullptr;
-        ws->disconnect(this);
+        ws->setConnection(nullptr);
         const QList<EngineIoPacket> queued = polling->takeQueue();
         polling->releasePendingGet();
-        polling->disconnect(this);
+        polling->setConnection(nullptr);
         polling->close();
         polling->deleteLater();
         bindTransport(ws);
@@ -121,6 +124,10 @@ Connection::~Connection()
 {
     for (Socket *s : std::as_const(m_sockets))
         s->m_connection = nullptr;
+    if (m_transport)
+        m_transport->setConnection(nullptr);
+    if (m_probe)
+        m_probe->setConnection(nullptr);
 }
 
 QString Connection::transportName() const
@@ -243,7 +250,7 @@ void Connection::handleSocketIoPacket(SocketIoPacket packet)
         handleConnect(packet);
         return;
     }
-    Socket *socket = m_sockets.value(packet.nsp());
+    Socket *socket = socketFor(packet.nsp());
     if (!socket) {
         fail(u"parse error"_s,
              u"%1 for namespace %2 before its CONNECT"_s.arg(SocketIoPacket::typeName(packet.type()),
@@ -252,7 +259,7 @@ void Connection::handleSocketIoPacket(SocketIoPacket packet)
     }
     switch (packet.type()) {
     case T::Disconnect:
-        m_sockets.remove(packet.nsp());
+        m_sockets.removeOne(socket);
         socket->finish(u"client namespace disconnect"_s);
         socket->deleteLater();
         break;
@@ -279,7 +286,7 @@ void Connection::handleConnect(const SocketIoPacket &packet)
         Q_EMIT m_server->connectRefused(m_id, nsp, u"Invalid namespace"_s);
         return;
     }
-    if (!m_sockets.contains(nsp) && m_sockets.size() >= m_server->m_options.maxNamespacesPerConnection) {
+    if (!socketFor(nsp) && m_sockets.size() >= m_server->m_options.maxNamespacesPerConnection) {
         const QString message = u"Too many namespaces on one connection (%1)"_s.arg(
                 m_server->m_options.maxNamespacesPerConnection);
         sendEncoded(SocketIoPacket::connectError(nsp, message).encode());
@@ -288,7 +295,7 @@ void Connection::handleConnect(const SocketIoPacket &packet)
         Q_EMIT m_server->connectRefused(m_id, nsp, message);
         return;
     }
-    if (Socket *existing = m_sockets.value(nsp)) {
+    if (Socket *existing = socketFor(nsp)) {
         QJsonObject answer;
         answer.insert(u"sid"_s, existing->id());
         sendEncoded(SocketIoPacket::connect(nsp, answer).encode());
@@ -308,7 +315,7 @@ void Connection::handleConnect(const SocketIoPacket &packet)
             return;
         }
     }
-    m_sockets.insert(nsp, socket);
+    m_sockets.append(socket);
     m_everConnected = true;
     m_connectTimer.stop();
     socket->markConnected();
@@ -316,10 +323,17 @@ void Connection::handleConnect(const SocketIoPacket &packet)
 
 void Connection::removeSocket(Socket *socket)
 {
-    auto it = m_sockets.find(socket->namespaceName());
-    if (it != m_sockets.end() && it.value() == socket)
-        m_sockets.erase(it);
+    m_sockets.removeOne(socket);
     socket->deleteLater();
+}
+
+Socket *Connection::socketFor(const QString &nsp) const
+{
+    for (Socket *s : m_sockets) {
+        if (s->namespaceName() == nsp)
+            return s;
+    }
+    return nullptr;
 }
 
 void Connection::fail(const QString &reason, const QString &message)
@@ -339,7 +353,7 @@ void Connection::closeConnection(const QString &reason, bool closeTransport)
     m_upgradeTimer.stop();
     m_decoder.reset();
     if (m_probe) {
-        m_probe->disconnect(this);
+        m_probe->setConnection(nullptr);
         m_probe->close();
         m_probe = nullptr;
     }

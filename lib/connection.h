@@ -40,7 +40,7 @@ public:
     QDateTime openedAt() const { return m_openedAt; }
     // When the connection moved from polling to WebSocket; null if it did not.
     QDateTime upgradedAt() const { return m_upgradedAt; }
-    QList<Socket *> sockets() const { return m_sockets.values(); }
+    QList<Socket *> sockets() const { return m_sockets; }
     bool isOpen() const { return !m_closed; }
 
     qint64 lastPingRoundTrip() const { return m_lastRtt; } // ms, -1 before the first pong
@@ -62,11 +62,16 @@ private:
     friend class Socket;
     friend class Namespace;
     friend class Broadcast;
+    friend class Transport;
 
     Connection(const QString &id, Transport *transport, const HandshakeRecord &handshake,
                EventServer *server);
     void start();
     void bindTransport(Transport *transport);
+    // Called by the transport and the upgrade probe.
+    void transportPacket(Transport *transport, const EngineIoPacket &packet, qint64 wireBytes);
+    void transportBytesWritten(qint64 bytes) { m_bytesOut += quint64(bytes); }
+    void transportClosed(Transport *transport, const QString &reason, const QString &detail);
     // A WebSocket opened for this sid while on polling: the upgrade probe.
     void attachProbe(Transport *probe);
     void handleProbePacket(const EngineIoPacket &packet);
@@ -79,6 +84,7 @@ private:
     void fail(const QString &reason, const QString &message);
     void closeConnection(const QString &reason, bool closeTransport = true);
     void removeSocket(Socket *socket);
+    Socket *socketFor(const QString &nsp) const;
 
     QString m_id;
     Transport *m_transport = nullptr;
@@ -88,7 +94,8 @@ private:
     HandshakeRecord m_handshake;
     EventServer *m_server = nullptr;
     QDateTime m_openedAt;
-    QHash<QString, Socket *> m_sockets; // by namespace name
+    // One per namespace joined: a short list (a QHash costs over 1 KiB even with one entry).
+    QList<Socket *> m_sockets;
     SocketIoDecoder m_decoder;
     QBasicTimer m_pingTimer;
     QBasicTimer m_pongTimer;

@@ -155,6 +155,17 @@ int EventServer::send(const QString &event, const Arguments &args)
     return of(u"/"_s)->send(event, args);
 }
 
+QByteArray EventServer::rawJsonOf(const Arguments &args) const
+{
+    if (args.isEmpty())
+        return {};
+    for (qsizetype i = m_rawArguments.size() - 1; i >= 0; --i) {
+        if (args.isSharedWith(m_rawArguments.at(i).args))
+            return m_rawArguments.at(i).json;
+    }
+    return {};
+}
+
 QString EventServer::generateId() const
 {
     // 15 random bytes are 20 characters of URL-safe base64, as the Node.js server's ids.

@@ -124,6 +124,7 @@ private:
     friend class Connection;
     friend class Socket;
     friend class Namespace;
+    friend class Broadcast;
     friend class HttpFront;
     friend class PlainConnection;
 
@@ -140,6 +141,10 @@ private:
     void onConnectionClosed(Connection *connection, const QString &reason);
     void onPlainClosed(PlainConnection *connection, int code, const QString &reason);
     QString generateId() const;
+    // The JSON text args arrived as, if they are the arguments of an event being handled (or
+    // an unchanged copy of them: the same shared list); null otherwise. Lets handlers that
+    // pass arguments on (an ack with "$args", an emit, a broadcast) send those bytes again.
+    QByteArray rawJsonOf(const Arguments &args) const;
 
     ServerOptions m_options;
     HttpFront *m_front = nullptr;
@@ -150,6 +155,12 @@ private:
     // Upgrades handed to QWebSocketServer, by "address|port", until the QWebSocket appears.
     QHash<QString, HandshakeRecord> m_pendingUpgrades;
     ServerStats m_stats;
+    struct RawArguments
+    {
+        Arguments args;
+        QByteArray json;
+    };
+    QList<RawArguments> m_rawArguments; // events being handled, innermost last
     Error m_error = Error::NoError;
     QString m_errorString;
     bool m_closing = false;

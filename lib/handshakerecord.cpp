@@ -34,7 +34,8 @@ HandshakeRecord HandshakeRecord::fromRequest(const HttpRequest &request, const Q
 {
     HandshakeRecord r;
     r.time = QDateTime::currentDateTimeUtc();
-    r.rawRequest = raw.left(request.headLength);
+    // A copy of exactly the head: raw may be a larger buffer (the body, or spare capacity).
+    r.rawRequest = QByteArray(raw.constData(), qMin<qsizetype>(raw.size(), request.headLength));
     r.method = request.method;
     r.target = request.target;
     r.httpVersion = request.version;

@@ -118,7 +118,9 @@ void HttpFront::readHead(QTcpSocket *socket)
 {
     const ServerOptions options = m_server->options();
     const int maxHead = options.maxRequestHeadBytes;
-    QByteArray bytes = socket->peek(maxHead + 1);
+    // Peek only what has arrived: peek(n) allocates n bytes, and the head is kept in the
+    // handshake record for the connection's lifetime.
+    QByteArray bytes = socket->peek(qMin<qint64>(socket->bytesAvailable(), maxHead + 1));
     HttpRequest request;
     const HttpRequest::Status status = HttpRequest::parse(bytes, &request, maxHead);
     if (status == HttpRequest::Status::Incomplete)

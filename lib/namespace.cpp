@@ -17,9 +17,28 @@ QList<Socket *> Namespace::sockets() const
     return m_sockets.values();
 }
 
+QStringList Namespace::rooms() const
+{
+    QStringList out = m_rooms.keys();
+    for (auto it = m_sockets.cbegin(); it != m_sockets.cend(); ++it) {
+        if (it.value()->m_inOwnRoom && !m_rooms.contains(it.key()))
+            out.append(it.key());
+    }
+    return out;
+}
+
 QList<Socket *> Namespace::socketsInRoom(const QString &room) const
 {
-    return m_rooms.value(room).values();
+    QList<Socket *> out = m_rooms.value(room).values();
+    if (Socket *own = ownRoomMember(room); own && !out.contains(own))
+        out.append(own);
+    return out;
+}
+
+Socket *Namespace::ownRoomMember(const QString &room) const
+{
+    Socket *s = m_sockets.value(room);
+    return s && s->m_inOwnRoom ? s : nullptr;
 }
 
 void Namespace::addToRoom(const QString &room, Socket *socket)
@@ -71,8 +90,11 @@ Broadcast &Broadcast::except(const QStringList &rooms)
 QList<Socket *> Broadcast::targets() const
 {
     QSet<Socket *> excluded;
-    for (const QString &room : m_except)
+    for (const QString &room : m_except) {
         excluded.unite(m_namespace->m_rooms.value(room));
+        if (Socket *own = m_namespace->ownRoomMember(room))
+            excluded.insert(own);
+    }
     QList<Socket *> out;
     if (m_rooms.isEmpty()) {
         out.reserve(m_namespace->m_sockets.size());
@@ -84,8 +106,10 @@ QList<Socket *> Broadcast::targets() const
     }
     QSet<Socket *> seen;
     for (const QString &room : m_rooms) {
-        const QSet<Socket *> members = m_namespace->m_rooms.value(room);
-        for (Socket *s : members) {
+        QSet<Socket *> members = m_namespace->m_rooms.value(room);
+        if (Socket *own = m_namespace->ownRoomMember(room))
+            members.insert(own);
+        for (Socket *s : std::as_const(members)) {
             if (!excluded.contains(s) && !seen.contains(s)) {
                 seen.insert(s);
                 out.append(s);
@@ -101,7 +125,9 @@ int Broadcast::send(const QString &event, const Arguments &args) const
     if (sockets.isEmpty() || SocketIoPacket::isReservedEventName(event))
         return 0;
     const SocketIoPacket::Encoded encoded =
-            SocketIoPacket::event(m_namespace->name(), event, args).encode();
+            SocketIoPacket::event(m_namespace->name(), event, args, -1,
+                                  m_namespace->server()->rawJsonOf(args))
+                    .encode();
     for (Socket *s : sockets) {
         if (s->m_connection)
             s->m_connection->sendEncoded(encoded);
@@ -118,7 +144,9 @@ int Broadcast::send(const QString &event, const Arguments &args, AckCallback cal
         return 0;
     const qint64 id = m_namespace->nextAckId();
     const SocketIoPacket::Encoded encoded =
-            SocketIoPacket::event(m_namespace->name(), event, args, id).encode();
+            SocketIoPacket::event(m_namespace->name(), event, args, id,
+                                  m_namespace->server()->rawJsonOf(args))
+                    .encode();
     for (Socket *s : sockets) {
         s->registerAck(id, callback, timeoutMs);
         if (s->m_connection)

@@ -75,7 +75,7 @@ public:
     int socketCount() const { return int(m_sockets.size()); }
 
     // Rooms with at least one socket, own-id rooms included.
-    QStringList rooms() const { return m_rooms.keys(); }
+    QStringList rooms() const;
     QList<Socket *> socketsInRoom(const QString &room) const;
 
     void addConnectHook(ConnectHook hook) { m_hooks.append(std::move(hook)); }
@@ -110,11 +110,13 @@ private:
     qint64 nextAckId() { return m_nextAckId++; }
     void addToRoom(const QString &room, Socket *socket);
     void removeFromRoom(const QString &room, Socket *socket);
+    // The socket whose own room this is, if it is in it (own rooms are not in m_rooms).
+    Socket *ownRoomMember(const QString &room) const;
 
     QString m_name;
     EventServer *m_server;
     QHash<QString, Socket *> m_sockets;
-    QHash<QString, QSet<Socket *>> m_rooms;
+    QHash<QString, QSet<Socket *>> m_rooms; // joined rooms; own-id rooms: ownRoomMember()
     QList<ConnectHook> m_hooks;
     qint64 m_nextAckId = 0;
 };

@@ -36,7 +36,7 @@ void PollingTransport::flush()
     m_get = nullptr;
     socket->disconnect(this);
     m_front->respond(socket, m_getRequest, 200, "text/plain; charset=UTF-8", body, m_getCors);
-    Q_EMIT bytesWritten(body.size());
+    reportBytesWritten(body.size());
 }
 
 void PollingTransport::handleGet(QTcpSocket *socket, const HttpRequest &request,
@@ -88,7 +88,7 @@ void PollingTransport::handlePost(QTcpSocket *socket, const HttpRequest &request
     for (const EngineIoPacket &p : std::as_const(packets)) {
         if (!self || m_closed)
             return;
-        Q_EMIT packetReceived(p, p.data().size() + 1);
+        reportPacket(p, p.data().size() + 1);
     }
 }
 
@@ -126,7 +126,7 @@ void PollingTransport::fail(const QString &reason, const QString &detail)
         m_get->abort();
         m_get = nullptr;
     }
-    Q_EMIT closed(reason, detail);
+    reportClosed(reason, detail);
 }
 
 } // namespace Sockscope

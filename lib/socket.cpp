@@ -44,8 +44,23 @@ const HandshakeRecord &Socket::handshake() const
     return m_connection ? m_connection->handshake() : empty;
 }
 
+QSet<QString> Socket::rooms() const
+{
+    QSet<QString> rooms = m_rooms;
+    if (m_inOwnRoom)
+        rooms.insert(m_id);
+    return rooms;
+}
+
 void Socket::join(const QString &room)
 {
+    if (room == m_id) {
+        if (m_finished || m_inOwnRoom)
+            return;
+        m_inOwnRoom = true;
+        Q_EMIT roomsChanged();
+        return;
+    }
     if (m_finished || m_rooms.contains(room))
         return;
     m_rooms.insert(room);
@@ -61,6 +76,13 @@ void Socket::join(const QStringList &rooms)
 
 void Socket::leave(const QString &room)
 {
+    if (room == m_id) {
+        if (!m_inOwnRoom)
+            return;
+        m_inOwnRoom = false;
+        Q_EMIT roomsChanged();
+        return;
+    }
     if (!m_rooms.remove(room))
         return;
     m_namespace->removeFromRoom(room, this);
@@ -83,7 +105,7 @@ bool Socket::send(const QString &event, const Arguments &args)
 {
     if (!m_connected || SocketIoPacket::isReservedEventName(event))
         return false; // a reserved name would make the client drop the connection
-    sendPacket(SocketIoPacket::event(namespaceName(), event, args));
+    sendPacket(SocketIoPacket::event(namespaceName(), event, args, -1, server()->rawJsonOf(args)));
     noteEventSent(event, args, -1);
     return true;
 }
@@ -95,7 +117,7 @@ qint64 Socket::send(const QString &event, const Arguments &args, AckCallback cal
         return -1;
     const qint64 id = m_namespace->nextAckId();
     registerAck(id, std::move(callback), timeoutMs);
-    sendPacket(SocketIoPacket::event(namespaceName(), event, args, id));
+    sendPacket(SocketIoPacket::event(namespaceName(), event, args, id, server()->rawJsonOf(args)));
     noteEventSent(event, args, id);
     return id;
 }
@@ -161,8 +183,7 @@ void Socket::markConnected()
     m_connected = true;
     m_connectedAt = QDateTime::currentDateTimeUtc();
     m_namespace->m_sockets.insert(m_id, this);
-    m_rooms.insert(m_id);
-    m_namespace->addToRoom(m_id, this);
+    m_inOwnRoom = true; // the namespace finds it by id
     QJsonObject answer;
     answer.insert(u"sid"_s, m_id);
     sendPacket(SocketIoPacket::connect(namespaceName(), answer));
@@ -201,13 +222,21 @@ void Socket::handleEvent(const SocketIoPacket &packet)
         ack = Ack::requested(packet.ackId(), [self](qint64 id, const Arguments &reply) {
             if (!self || !self->m_connected)
                 return;
-            self->sendPacket(SocketIoPacket::ack(self->namespaceName(), id, reply));
+            self->sendPacket(SocketIoPacket::ack(self->namespaceName(), id, reply,
+                                                 self->server()->rawJsonOf(reply)));
             Q_EMIT self->server()->ackSent(self, id, reply);
         });
     }
-    Q_EMIT server()->eventReceived(this, name, args, packet.ackId());
+    // While the handlers run, the arguments' JSON text is at hand for those that pass them on.
+    EventServer *srv = server();
+    const bool raw = !packet.rawArguments().isNull();
+    if (raw)
+        srv->m_rawArguments.append({ args, packet.rawArguments() });
+    Q_EMIT srv->eventReceived(this, name, args, packet.ackId());
     if (m_handlers.dispatch(name, args, ack, [&] { return self && m_connected; }))
         Q_EMIT eventReceived(name, args, ack);
+    if (raw)
+        srv->m_rawArguments.removeLast();
 }
 
 void Socket::handleAck(const SocketIoPacket &packet)

@@ -46,7 +46,7 @@ public:
     QDateTime connectedAt() const { return m_connectedAt; }
     bool isConnected() const { return m_connected; }
 
-    QSet<QString> rooms() const { return m_rooms; }
+    QSet<QString> rooms() const;
     void join(const QString &room);
     void join(const QStringList &rooms);
     void leave(const QString &room);
@@ -104,7 +104,10 @@ private:
     QDateTime m_connectedAt;
     bool m_connected = false;
     bool m_finished = false;
+    // Rooms joined besides its own: the room named by its id is a flag, not a set entry (a
+    // QSet costs over 1 KiB even with one entry), and the namespace finds it by id.
     QSet<QString> m_rooms;
+    bool m_inOwnRoom = false;
     EventHandlers m_handlers;
     AckTracker *m_acks = nullptr; // created on the first ack we ask for
     quint64 m_eventsIn = 0;

@@ -39,6 +39,70 @@ bool parseJson(QByteArrayView text, QJsonValue *out)
     return true;
 }
 
+// Appends s as a JSON string.
+void appendJsonString(QByteArray *out, const QString &s)
+{
+    out->append('"');
+    const QByteArray utf8 = s.toUtf8();
+    for (const char c : utf8) {
+        switch (c) {
+        case '"': out->append("\\\""); break;
+        case '\\': out->append("\\\\"); break;
+        case '\n': out->append("\\n"); break;
+        case '\r': out->append("\\r"); break;
+        case '\t': out->append("\\t"); break;
+        case '\b': out->append("\\b"); break;
+        case '\f': out->append("\\f"); break;
+        default:
+            if (uchar(c) < 0x20) {
+                static const char hex[] = "0123456789abcdef";
+                out->append("\\u00").append(hex[uchar(c) >> 4]).append(hex[uchar(c) & 15]);
+            } else {
+                out->append(c);
+            }
+        }
+    }
+    out->append('"');
+}
+
+// The arguments of an EVENT payload as JSON text: the array without its first element (the
+// event name, a string or a number). The payload has been parsed already, so it is valid JSON.
+QByteArray argumentsAfterName(QByteArrayView payload)
+{
+    const auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    qsizetype i = 0;
+    const qsizetype n = payload.size();
+    while (i < n && isSpace(payload[i]))
+        ++i;
+    if (i >= n || payload[i] != '[')
+        return {};
+    ++i;
+    while (i < n && isSpace(payload[i]))
+        ++i;
+    if (i < n && payload[i] == '"') {
+        for (++i; i < n && payload[i] != '"'; ++i) {
+            if (payload[i] == '\\')
+                ++i;
+        }
+        ++i;
+    } else {
+        while (i < n && payload[i] != ',' && payload[i] != ']' && !isSpace(payload[i]))
+            ++i;
+    }
+    while (i < n && isSpace(payload[i]))
+        ++i;
+    if (i >= n)
+        return {};
+    if (payload[i] == ']')
+        return QByteArrayLiteral("[]");
+    if (payload[i] != ',')
+        return {};
+    QByteArray out;
+    out.reserve(n - i);
+    out.append('[').append(payload.sliced(i + 1));
+    return out;
+}
+
 } // namespace
 
 SocketIoPacket SocketIoPacket::connect(const QString &nsp, const QJsonValue &payload)
@@ -75,11 +139,18 @@ SocketIoPacket SocketIoPacket::connectError(const QString &nsp, const QString &m
 }
 
 SocketIoPacket SocketIoPacket::event(const QString &nsp, const QString &name,
-                                     const Arguments &args, qint64 ackId)
+                                     const Arguments &args, qint64 ackId,
+                                     const QByteArray &rawArgs)
 {
     SocketIoPacket p;
     p.m_nsp = nsp;
     p.m_ackId = ackId;
+    if (!rawArgs.isNull()) {
+        p.m_type = Type::Event;
+        p.m_rawArgs = rawArgs;
+        p.m_rawName = name;
+        return p;
+    }
     QJsonArray a = Json::deconstruct(args, &p.m_attachments);
     a.prepend(name);
     p.m_payload = a;
@@ -87,20 +158,41 @@ SocketIoPacket SocketIoPacket::event(const QString &nsp, const QString &name,
     return p;
 }
 
-SocketIoPacket SocketIoPacket::ack(const QString &nsp, qint64 ackId, const Arguments &args)
+SocketIoPacket SocketIoPacket::ack(const QString &nsp, qint64 ackId, const Arguments &args,
+                                   const QByteArray &rawArgs)
 {
     SocketIoPacket p;
     p.m_nsp = nsp;
     p.m_ackId = ackId;
+    if (!rawArgs.isNull()) {
+        p.m_type = Type::Ack;
+        p.m_rawArgs = rawArgs;
+        return p;
+    }
     p.m_payload = Json::deconstruct(args, &p.m_attachments);
     p.m_type = p.m_attachments.isEmpty() ? Type::Ack : Type::BinaryAck;
     return p;
+}
+
+QJsonValue SocketIoPacket::payload() const
+{
+    if (!m_payload.isUndefined() || m_rawArgs.isNull())
+        return m_payload;
+    // Built with rawArgs: the payload those bytes stand for.
+    QJsonValue args;
+    parseJson(m_rawArgs, &args);
+    QJsonArray a = args.toArray();
+    if (m_type == Type::Event)
+        a.prepend(m_rawName);
+    return a;
 }
 
 QString SocketIoPacket::eventName() const
 {
     if (m_type != Type::Event && m_type != Type::BinaryEvent)
         return {};
+    if (m_payload.isUndefined() && !m_rawArgs.isNull())
+        return m_rawName;
     const QJsonValue first = m_payload.toArray().at(0);
     if (first.isDouble())
         return QString::number(first.toDouble());
@@ -109,7 +201,7 @@ QString SocketIoPacket::eventName() const
 
 Arguments SocketIoPacket::arguments() const
 {
-    QJsonArray a = m_payload.toArray();
+    QJsonArray a = payload().toArray();
     if (m_type == Type::Event || m_type == Type::BinaryEvent)
         a.removeFirst();
     bool ok = true;
@@ -141,8 +233,21 @@ SocketIoPacket::Encoded SocketIoPacket::encode() const
     }
     if (m_ackId >= 0)
         t.append(QByteArray::number(m_ackId));
-    if (!m_payload.isUndefined())
+    if (!m_payload.isUndefined()) {
         t.append(Json::toCompactJson(m_payload));
+    } else if (!m_rawArgs.isNull()) {
+        // Arguments passed on as they came: no JSON round trip.
+        if (type == Type::Event) {
+            t.append('[');
+            appendJsonString(&t, m_rawName);
+            if (m_rawArgs.size() > 2)
+                t.append(',').append(QByteArrayView(m_rawArgs).sliced(1));
+            else
+                t.append(']');
+        } else {
+            t.append(m_rawArgs);
+        }
+    }
     out.attachments = m_attachments;
     return out;
 }
@@ -273,6 +378,7 @@ SocketIoPacket::Error SocketIoDecoder::parse(const QByteArray &utf8, SocketIoPac
             p.m_ackId = id;
     }
 
+    const qsizetype payloadStart = i;
     if (i < n) {
         QJsonValue v;
         if (!parseJson(QByteArrayView(utf8).sliced(i), &v))
@@ -299,6 +405,8 @@ SocketIoPacket::Error SocketIoDecoder::parse(const QByteArray &utf8, SocketIoPac
             return E::MissingEventName;
         if (first.isString() && isReservedEventName(first.toString()))
             return E::ReservedEventName;
+        if (p.m_type == T::Event)
+            p.m_rawArgs = argumentsAfterName(QByteArrayView(utf8).sliced(payloadStart));
         break;
     }
     case T::Ack:
@@ -307,6 +415,8 @@ SocketIoPacket::Error SocketIoDecoder::parse(const QByteArray &utf8, SocketIoPac
             return E::MissingAckId;
         if (!p.m_payload.isArray())
             return E::InvalidAckPayload;
+        if (p.m_type == T::Ack)
+            p.m_rawArgs = QByteArrayView(utf8).sliced(payloadStart).toByteArray();
         break;
     case T::ConnectError:
         if (!p.m_payload.isObject() && !p.m_payload.isString())

@@ -77,16 +77,19 @@ public:
     static SocketIoPacket connectError(const QString &nsp, const QString &message,
                                        const QJsonValue &data = {});
     // EVENT or BINARY_EVENT, depending on whether args hold binary; ackId -1 asks no ack.
+    // rawArgs, when not null, is the JSON text of args as a received packet carried it
+    // (rawArguments()): it is sent as it is instead of converting args back to JSON.
     static SocketIoPacket event(const QString &nsp, const QString &name, const Arguments &args,
-                                qint64 ackId = -1);
-    static SocketIoPacket ack(const QString &nsp, qint64 ackId, const Arguments &args);
+                                qint64 ackId = -1, const QByteArray &rawArgs = {});
+    static SocketIoPacket ack(const QString &nsp, qint64 ackId, const Arguments &args,
+                              const QByteArray &rawArgs = {});
 
     Type type() const { return m_type; }
     QString nsp() const { return m_nsp; }
     qint64 ackId() const { return m_ackId; }
     bool hasAckId() const { return m_ackId >= 0; }
     // The payload with placeholders still in place (Undefined when the packet has none).
-    QJsonValue payload() const { return m_payload; }
+    QJsonValue payload() const;
     QList<QByteArray> attachments() const { return m_attachments; }
     bool isBinary() const { return m_type == Type::BinaryEvent || m_type == Type::BinaryAck; }
 
@@ -94,6 +97,10 @@ public:
     QString eventName() const;
     // EVENT: the arguments after the name; ACK: all of them; binary placeholders resolved.
     Arguments arguments() const;
+    // EVENT and ACK (not binary) as decoded: the arguments as JSON text, exactly as they came
+    // ("[…]", the event name left out), to pass them on without a JSON round trip. Null for
+    // other packets.
+    QByteArray rawArguments() const { return m_rawArgs; }
 
     Encoded encode() const;
     static QString typeName(Type type);
@@ -110,6 +117,8 @@ private:
     QString m_nsp = QStringLiteral("/");
     qint64 m_ackId = -1;
     QJsonValue m_payload = QJsonValue(QJsonValue::Undefined);
+    QByteArray m_rawArgs; // see rawArguments(); for a packet built with rawArgs, the payload
+    QString m_rawName; // the event name of a packet built with rawArgs
     QList<QByteArray> m_attachments;
     int m_expectedAttachments = 0;
 };

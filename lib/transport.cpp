@@ -1,10 +1,31 @@
 #include "transport_p.h"
 
+#include "connection.h"
+
 #include <QLoggingCategory>
+#include <QStringDecoder>
 
 using namespace Qt::StringLiterals;
 
 namespace Sockscope {
+
+void Transport::reportPacket(const EngineIoPacket &packet, qint64 wireBytes)
+{
+    if (m_connection)
+        m_connection->transportPacket(this, packet, wireBytes);
+}
+
+void Transport::reportBytesWritten(qint64 bytes)
+{
+    if (m_connection)
+        m_connection->transportBytesWritten(bytes);
+}
+
+void Transport::reportClosed(const QString &reason, const QString &detail)
+{
+    if (m_connection)
+        m_connection->transportClosed(this, reason, detail);
+}
 
 WebSocketTransport::WebSocketTransport(QWebSocket *socket, qint64 maxPayload, QObject *parent)
     : Transport(parent), m_socket(socket), m_maxPayload(maxPayload)
@@ -33,10 +54,27 @@ void WebSocketTransport::send(const EngineIoPacket &packet)
     if (packet.isBinary()) {
         n = m_socket->sendBinaryMessage(packet.data());
     } else {
-        n = m_socket->sendTextMessage(QString::fromUtf8(packet.encodeText()));
+        // QWebSocket takes text as a QString. A broadcast hands every recipient the same
+        // bytes: convert them once per thread, not once per recipient.
+        thread_local QByteArray lastData;
+        thread_local EngineIoPacket::Type lastType = EngineIoPacket::Type::Noop;
+        thread_local QString lastText;
+        const QByteArray &data = packet.data();
+        if (!data.isSharedWith(lastData) || packet.type() != lastType || data.isEmpty()) {
+            QString text(data.size() + 1, Qt::Uninitialized); // UTF-16 units <= UTF-8 bytes
+            QChar *out = text.data();
+            *out++ = QLatin1Char(char('0' + int(packet.type())));
+            QStringDecoder utf8(QStringDecoder::Utf8);
+            out = utf8.appendToBuffer(out, data);
+            text.truncate(out - text.constData());
+            lastData = data;
+            lastType = packet.type();
+            lastText = std::move(text);
+        }
+        n = m_socket->sendTextMessage(lastText);
     }
     if (n > 0)
-        Q_EMIT bytesWritten(n);
+        reportBytesWritten(n);
 }
 
 void WebSocketTransport::close()
@@ -50,6 +88,14 @@ void WebSocketTransport::close()
 
 void WebSocketTransport::onText(const QString &message)
 {
+    // The type digit, then the data converted to UTF-8 once, without the digit.
+    const QChar c = message.isEmpty() ? QChar() : message.front();
+    if (c >= u'0' && c <= u'6') {
+        const QByteArray data = QStringView(message).sliced(1).toUtf8();
+        reportPacket(EngineIoPacket(EngineIoPacket::Type(c.unicode() - u'0'), data),
+                     data.size() + 1);
+        return;
+    }
     const QByteArray utf8 = message.toUtf8();
     EngineIoPacket packet;
     const EngineIoPacket::Error e = EngineIoPacket::decodeText(utf8, &packet);
@@ -57,15 +103,15 @@ void WebSocketTransport::onText(const QString &message)
         m_closed = true;
         m_socket->disconnect(this);
         m_socket->close(QWebSocketProtocol::CloseCodeProtocolError);
-        Q_EMIT closed(u"parse error"_s, EngineIoPacket::errorString(e));
+        reportClosed(u"parse error"_s, EngineIoPacket::errorString(e));
         return;
     }
-    Q_EMIT packetReceived(packet, utf8.size());
+    reportPacket(packet, utf8.size());
 }
 
 void WebSocketTransport::onBinary(const QByteArray &message)
 {
-    Q_EMIT packetReceived(EngineIoPacket::binaryMessage(message), message.size());
+    reportPacket(EngineIoPacket::binaryMessage(message), message.size());
 }
 
 void WebSocketTransport::onDisconnected()
@@ -88,7 +134,7 @@ void WebSocketTransport::onDisconnected()
         }
         detail = u"close code %1 %2"_s.arg(int(code)).arg(m_socket->closeReason());
     }
-    Q_EMIT closed(reason, detail);
+    reportClosed(reason, detail);
 }
 
 } // namespace Sockscope

@@ -9,10 +9,15 @@
 
 namespace Sockscope {
 
+class Connection;
+
 /*
     The seam between a Connection and the wire. A transport sends and receives Engine.IO
     packets and says once when it is gone, with a reason ("transport close" or
     "transport error"). WebSocket is one; HTTP long-polling is another.
+
+    It reports to its connection by direct calls, not signals: no connection objects per
+    transport, no signal dispatch per packet. setConnection(nullptr) silences it.
 */
 class Transport : public QObject
 {
@@ -22,11 +27,15 @@ public:
     virtual QString name() const = 0;
     virtual void send(const EngineIoPacket &packet) = 0;
     virtual void close() = 0;
+    void setConnection(Connection *connection) { m_connection = connection; }
 
-Q_SIGNALS:
-    void packetReceived(const Sockscope::EngineIoPacket &packet, qint64 wireBytes);
-    void bytesWritten(qint64 bytes);
-    void closed(const QString &reason, const QString &detail);
+protected:
+    void reportPacket(const EngineIoPacket &packet, qint64 wireBytes);
+    void reportBytesWritten(qint64 bytes);
+    void reportClosed(const QString &reason, const QString &detail);
+
+private:
+    Connection *m_connection = nullptr;
 };
 
 class WebSocketTransport : public Transport

@@ -103,6 +103,8 @@ private Q_SLOTS:
     void typeFollowsAttachments();
     void errorStrings();
     void typeNames();
+    void rawArguments_data();
+    void rawArguments();
 };
 
 void tst_SocketIoPacket::encode_data()
@@ -824,6 +826,63 @@ void tst_SocketIoPacket::typeNames()
                                 u"CONNECT_ERROR"_s, u"BINARY_EVENT"_s, u"BINARY_ACK"_s};
     for (int i = 0; i < expected.size(); ++i)
         QCOMPARE(SocketIoPacket::typeName(Type(i)), expected.at(i));
+}
+
+// A decoded EVENT or ACK keeps its arguments' JSON text; a packet built from that text sends it
+// on as it came (the server's pass-through of "$args"), equal to what converting would give.
+void tst_SocketIoPacket::rawArguments_data()
+{
+    QTest::addColumn<QByteArray>("in");
+    QTest::addColumn<QByteArray>("raw"); // null: none kept
+    QTest::addColumn<QString>("emitAs"); // an event name to send the arguments on with
+    QTest::addColumn<QByteArray>("out"); // the EVENT (or, for an ACK, the ACK) sent on
+
+    QTest::newRow("event") << QByteArray(R"(2["a",1,{"b":[true,null]}])")
+                           << QByteArray(R"([1,{"b":[true,null]}])") << u"x"_s
+                           << QByteArray(R"(2["x",1,{"b":[true,null]}])");
+    QTest::newRow("event, ack id, no args") << QByteArray(R"(27["a"])") << QByteArray("[]")
+                                            << u"x"_s << QByteArray(R"(2["x"])");
+    QTest::newRow("escaped name") << QByteArray(R"(2["a\"],[",2])") << QByteArray("[2]")
+                                  << u"q\"\\\n"_s << QByteArray(R"(2["q\"\\\n",2])");
+    QTest::newRow("numeric name") << QByteArray(R"(2[42,"s"])") << QByteArray(R"(["s"])")
+                                  << u"x"_s << QByteArray(R"(2["x","s"])");
+    QTest::newRow("spaces") << QByteArray(R"(2[ "a" , 1 ])") << QByteArray("[ 1 ]") << u"x"_s
+                            << QByteArray(R"(2["x", 1 ])");
+    QTest::newRow("namespace") << QByteArray(R"(2/chat,["a","é"])") << QByteArray(R"(["é"])")
+                               << u"x"_s << QByteArray(R"(2["x","é"])");
+    QTest::newRow("ack") << QByteArray(R"(35["ok",{"n":1}])") << QByteArray(R"(["ok",{"n":1}])")
+                         << QString() << QByteArray(R"(35["ok",{"n":1}])");
+    QTest::newRow("binary event") << QByteArray(R"(51-["a",{"_placeholder":true,"num":0}])")
+                                  << QByteArray() << QString() << QByteArray();
+}
+
+void tst_SocketIoPacket::rawArguments()
+{
+    QFETCH(QByteArray, in);
+    QFETCH(QByteArray, raw);
+    QFETCH(QString, emitAs);
+    QFETCH(QByteArray, out);
+
+    SocketIoPacket p;
+    QCOMPARE(SocketIoDecoder::parse(in, &p), Error::None);
+    QCOMPARE(p.rawArguments(), raw);
+    QCOMPARE(p.rawArguments().isNull(), raw.isNull());
+    if (raw.isNull())
+        return;
+    const SocketIoPacket sent = p.type() == Type::Ack
+            ? SocketIoPacket::ack(u"/"_s, p.ackId(), p.arguments(), p.rawArguments())
+            : SocketIoPacket::event(u"/"_s, emitAs, p.arguments(), -1, p.rawArguments());
+    QCOMPARE(sent.encode().text, out);
+    // The same packet as converting the arguments would make.
+    const SocketIoPacket converted = p.type() == Type::Ack
+            ? SocketIoPacket::ack(u"/"_s, p.ackId(), p.arguments())
+            : SocketIoPacket::event(u"/"_s, emitAs, p.arguments());
+    QCOMPARE(sent.payload(), converted.payload());
+    QCOMPARE(sent.eventName(), converted.eventName());
+    QCOMPARE(describe(sent.arguments()), describe(converted.arguments()));
+    SocketIoPacket back;
+    QCOMPARE(SocketIoDecoder::parse(sent.encode().text, &back), Error::None);
+    QCOMPARE(back.payload(), converted.payload());
 }
 
 QTEST_GUILESS_MAIN(tst_SocketIoPacket)

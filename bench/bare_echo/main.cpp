@@ -112,6 +112,10 @@ private:
 
 int main(int argc, char *argv[])
 {
+    // The same event dispatcher as the headless sockscope (see app/sockscope/main.cpp), so
+    // that the two differ only by the protocol layers.
+    if (qEnvironmentVariableIsEmpty("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     const quint16 port = argc > 1 ? quint16(std::atoi(argv[1])) : 0;
     BareServer server;

@@ -125,6 +125,7 @@ void EventServer::close()
     for (PlainConnection *p : plains)
         p->close(int(QWebSocketProtocol::CloseCodeGoingAway), u"server shutting down"_s);
     m_pendingUpgrades.clear();
+    m_upgradeWatches.clear();
     if (wasListening)
         Q_EMIT listeningChanged(false);
 }
@@ -379,7 +380,10 @@ void EventServer::handOver(QTcpSocket *socket, const HandshakeRecord &record)
                     }
                 };
         // After the handover the socket may be deleted by QWebSocketServer on failure.
-        connect(socket, &QObject::destroyed, this, [this, key] { m_pendingUpgrades.remove(key); });
+        m_upgradeWatches.insert(key, connect(socket, &QObject::destroyed, this, [this, key] {
+                                    m_pendingUpgrades.remove(key);
+                                    m_upgradeWatches.remove(key);
+                                }));
     }
     socket->disconnect(socket); // drop the front's deleteLater-on-disconnect; Qt owns it now
     m_wsServer->handleConnection(socket);
@@ -471,6 +475,7 @@ void EventServer::onWebSocketConnected()
     while (QWebSocket *ws = m_wsServer->nextPendingConnection()) {
         const QString key = peerKey(ws->peerAddress(), ws->peerPort());
         HandshakeRecord record = m_pendingUpgrades.take(key);
+        QObject::disconnect(m_upgradeWatches.take(key));
         if (record.rawRequest.isEmpty()) {
             // Should not happen: every upgrade goes through routeRequest.
             record.time = QDateTime::currentDateTimeUtc();

@@ -154,6 +154,8 @@ private:
     QHash<QString, PlainConnection *> m_plainConnections;
     // Upgrades handed to QWebSocketServer, by "address|port", until the QWebSocket appears.
     QHash<QString, HandshakeRecord> m_pendingUpgrades;
+    // Their sockets' destroyed() watches, dropped once the upgrade is through.
+    QHash<QString, QMetaObject::Connection> m_upgradeWatches;
     ServerStats m_stats;
     struct RawArguments
     {

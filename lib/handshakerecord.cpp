@@ -40,6 +40,7 @@ HandshakeRecord HandshakeRecord::fromRequest(const HttpRequest &request, const Q
     r.target = request.target;
     r.httpVersion = request.version;
     r.headers = request.headers;
+    r.headers.squeeze(); // kept for the connection's lifetime: no spare capacity
     r.isUpgrade = request.headerHasToken("upgrade", "websocket");
     if (r.isUpgrade)
         r.computeAccept();

@@ -18,9 +18,12 @@ void Recording::record(const char *data, qint64 len)
     const qsizetype end = m_head.indexOf("\r\n\r\n", qMax<qsizetype>(0, before - 3));
     if (end >= 0) {
         m_head.truncate(end + 4);
+        m_head.squeeze(); // kept for the connection's lifetime: no spare capacity
         m_complete = true;
-        if (onResponseHead)
+        if (onResponseHead) {
             onResponseHead(m_head);
+            onResponseHead = nullptr; // called once: free what it holds
+        }
     } else if (m_head.size() > 65536) {
         m_complete = true; // not HTTP; stop copying
         m_head.clear();

@@ -2,13 +2,30 @@
 
 namespace Sockscope {
 
-Ack Ack::requested(qint64 id, std::function<void(qint64, const Arguments &)> send)
+Ack Ack::requested(qint64 id, std::function<void(qint64, const Arguments &)> send,
+                   std::function<void(qint64, const QByteArray &)> sendJson)
 {
     Ack ack;
     ack.m_state = std::make_shared<State>();
     ack.m_state->id = id;
     ack.m_state->send = std::move(send);
+    ack.m_state->sendJson = std::move(sendJson);
     return ack;
+}
+
+void Ack::replyJson(const QByteArray &jsonArray) const
+{
+    if (!m_state || m_state->sent)
+        return;
+    if (m_state->sendJson) {
+        m_state->sent = true;
+        m_state->sendJson(m_state->id, jsonArray);
+        return;
+    }
+    SocketIoPacket parsed;
+    if (SocketIoDecoder::parse("3" + QByteArray::number(m_state->id) + jsonArray, &parsed)
+        == SocketIoPacket::Error::None)
+        reply(parsed.arguments());
 }
 
 void EventHandlers::on(const QString &event, EventHandler handler)
@@ -29,21 +46,31 @@ void EventHandlers::off(const QString &event)
 
 void EventHandlers::onAny(AnyEventHandler handler)
 {
+    m_anyHandlers.append([h = std::move(handler)](const QString &event,
+                                                  const ReceivedArguments &args, const Ack &ack) {
+        h(event, args.values(), ack);
+    });
+}
+
+void EventHandlers::onAnyRaw(RawAnyEventHandler handler)
+{
     m_anyHandlers.append(std::move(handler));
 }
 
-bool EventHandlers::dispatch(const QString &event, const Arguments &args, const Ack &ack,
+bool EventHandlers::dispatch(const QString &event, const ReceivedArguments &args, const Ack &ack,
                              const std::function<bool()> &alive) const
 {
     // Copies: a handler may add or remove handlers while we walk them.
-    const QList<EventHandler> handlers = m_handlers.value(event);
-    for (const EventHandler &h : handlers) {
-        if (!alive())
-            return false;
-        h(args, ack);
+    if (!m_handlers.isEmpty()) {
+        const QList<EventHandler> handlers = m_handlers.value(event);
+        for (const EventHandler &h : handlers) {
+            if (!alive())
+                return false;
+            h(args.values(), ack);
+        }
     }
-    const QList<AnyEventHandler> any = m_anyHandlers;
-    for (const AnyEventHandler &h : any) {
+    const QList<RawAnyEventHandler> any = m_anyHandlers;
+    for (const RawAnyEventHandler &h : any) {
         if (!alive())
             return false;
         h(event, args, ack);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "arguments.h"
+#include "socketiopacket.h"
 
 #include <QMetaType>
 #include <QHash>
@@ -37,13 +38,18 @@ class Ack
 {
 public:
     Ack() = default;
-    // An ack for request id; send(id, args) writes the reply once.
-    static Ack requested(qint64 id, std::function<void(qint64, const Arguments &)> send);
+    // An ack for request id; send(id, args) writes the reply once. sendJson(id, json), when
+    // given, writes a reply given as JSON text (replyJson()) without converting it.
+    static Ack requested(qint64 id, std::function<void(qint64, const Arguments &)> send,
+                         std::function<void(qint64, const QByteArray &)> sendJson = {});
     bool isRequested() const { return bool(m_state); }
     bool isSent() const { return m_state && m_state->sent; }
     qint64 id() const { return m_state ? m_state->id : -1; }
     void reply(const Arguments &args = {}) const;
     void operator()(const Arguments &args = {}) const { reply(args); }
+    // Replies with the arguments given as the JSON text of an array ("[1,\"a\"]", no binary),
+    // passed on as they are: ReceivedArguments::json() answered back unconverted.
+    void replyJson(const QByteArray &jsonArray) const;
 
 private:
     struct State
@@ -51,13 +57,52 @@ private:
         qint64 id = -1;
         bool sent = false;
         std::function<void(qint64, const Arguments &)> send;
+        std::function<void(qint64, const QByteArray &)> sendJson;
     };
     std::shared_ptr<State> m_state;
+};
+
+/*
+    The arguments of a received event as a catch-all raw handler (onAnyRaw) sees them:
+    values() converts them from JSON the first time it is asked and keeps them; json() is the
+    JSON text of the arguments array exactly as it arrived (null for binary packets and for
+    arguments that came as values), to pass on or answer back without a conversion. Valid for
+    the duration of the handler call only: keep values(), not this object.
+*/
+class ReceivedArguments
+{
+public:
+    ReceivedArguments(const Arguments &values) : m_values(values), m_converted(true) { }
+    explicit ReceivedArguments(const SocketIoPacket &packet)
+        : m_packet(&packet), m_json(packet.rawArguments())
+    {
+    }
+    ReceivedArguments(const ReceivedArguments &) = delete;
+    ReceivedArguments &operator=(const ReceivedArguments &) = delete;
+
+    const Arguments &values() const
+    {
+        if (!m_converted) {
+            m_values = m_packet->arguments();
+            m_converted = true;
+        }
+        return m_values;
+    }
+    QByteArray json() const { return m_json; }
+    bool isConverted() const { return m_converted; }
+
+private:
+    const SocketIoPacket *m_packet = nullptr;
+    mutable Arguments m_values;
+    mutable bool m_converted = false;
+    QByteArray m_json;
 };
 
 using EventHandler = std::function<void(const Arguments &args, const Ack &ack)>;
 using SimpleEventHandler = std::function<void(const Arguments &args)>;
 using AnyEventHandler = std::function<void(const QString &event, const Arguments &args, const Ack &ack)>;
+using RawAnyEventHandler =
+        std::function<void(const QString &event, const ReceivedArguments &args, const Ack &ack)>;
 
 // The per-event and catch-all handlers of a Socket or an EventClient.
 class EventHandlers
@@ -67,14 +112,16 @@ public:
     void on(const QString &event, SimpleEventHandler handler);
     void off(const QString &event);
     void onAny(AnyEventHandler handler);
-    // Runs the handlers for event, then the catch-all ones, while alive() holds (a handler may
-    // close or delete the owner). Returns alive() at the end.
-    bool dispatch(const QString &event, const Arguments &args, const Ack &ack,
+    void onAnyRaw(RawAnyEventHandler handler);
+    // Runs the handlers for event, then the catch-all ones in the order they were added, while
+    // alive() holds (a handler may close or delete the owner). Returns alive() at the end.
+    // The arguments are converted only if a handler other than a raw one runs.
+    bool dispatch(const QString &event, const ReceivedArguments &args, const Ack &ack,
                   const std::function<bool()> &alive) const;
 
 private:
     QHash<QString, QList<EventHandler>> m_handlers;
-    QList<AnyEventHandler> m_anyHandlers;
+    QList<RawAnyEventHandler> m_anyHandlers;
 };
 
 } // namespace Sockscope

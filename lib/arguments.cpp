@@ -1,5 +1,10 @@
 #include "arguments.h"
 
+#include <array>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonParseError>
@@ -264,6 +269,216 @@ QByteArray toCompactJson(const QJsonValue &value)
         return QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
     QByteArray wrapped = QJsonDocument(QJsonArray { value }).toJson(QJsonDocument::Compact);
     return wrapped.mid(1, wrapped.size() - 2);
+}
+
+qsizetype skipWhitespace(QByteArrayView text, qsizetype i)
+{
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+            break;
+        ++i;
+    }
+    return i;
+}
+
+namespace {
+
+constexpr int MaxScanDepth = 1024; // as QJsonDocument's parser
+
+// The index past one UTF-8 sequence starting with a byte >= 0x80, or -1 if it is not
+// well-formed (overlong forms, surrogates and code points above U+10FFFF included).
+qsizetype scanUtf8(QByteArrayView t, qsizetype i)
+{
+    const auto b = [&](qsizetype k) { return k < t.size() ? uchar(t[k]) : 0u; };
+    const auto cont = [](uint c) { return (c & 0xC0) == 0x80; };
+    const uint c0 = uchar(t[i]);
+    if (c0 >= 0xC2 && c0 <= 0xDF)
+        return cont(b(i + 1)) ? i + 2 : -1;
+    if (c0 >= 0xE0 && c0 <= 0xEF) {
+        const uint c1 = b(i + 1);
+        if (!cont(c1) || !cont(b(i + 2)) || (c0 == 0xE0 && c1 < 0xA0) || (c0 == 0xED && c1 >= 0xA0))
+            return -1;
+        return i + 3;
+    }
+    if (c0 >= 0xF0 && c0 <= 0xF4) {
+        const uint c1 = b(i + 1);
+        if (!cont(c1) || !cont(b(i + 2)) || !cont(b(i + 3)) || (c0 == 0xF0 && c1 < 0x90)
+            || (c0 == 0xF4 && c1 >= 0x90))
+            return -1;
+        return i + 4;
+    }
+    return -1;
+}
+
+// Bytes that may stand in a JSON string as they are, in the ASCII range.
+constexpr auto plainStringByte = [] {
+    std::array<bool, 256> table {};
+    for (int c = 0x20; c < 0x80; ++c)
+        table[size_t(c)] = c != '"' && c != '\\';
+    return table;
+}();
+
+qsizetype scanString(QByteArrayView t, qsizetype i) // t[i] == '"'
+{
+    const auto isHex = [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    };
+    const char *const data = t.data();
+    const qsizetype n = t.size();
+    for (++i; i < n;) {
+        // Most bytes are plain ASCII: skip them 16 at a time where SSE2 is at hand.
+#ifdef __SSE2__
+        {
+            const __m128i quote = _mm_set1_epi8('"');
+            const __m128i backslash = _mm_set1_epi8('\\');
+            const __m128i space = _mm_set1_epi8(0x1f);
+            while (i + 16 <= n) {
+                const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(data + i));
+                // Signed compare: bytes >= 0x80 are negative, so "v <= 0x1f" catches them too.
+                const __m128i special = _mm_or_si128(
+                        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                        _mm_cmplt_epi8(v, _mm_add_epi8(space, _mm_set1_epi8(1))));
+                const int mask = _mm_movemask_epi8(special);
+                if (mask) {
+                    i += qCountTrailingZeroBits(uint(mask));
+                    break;
+                }
+                i += 16;
+            }
+        }
+#endif
+        while (i < n && plainStringByte[uchar(data[i])])
+            ++i;
+        if (i >= n)
+            return -1;
+        const char c = data[i];
+        if (c == '"')
+            return i + 1;
+        if (c == '\\') {
+            if (i + 1 >= t.size())
+                return -1;
+            const char e = t[i + 1];
+            if (e == 'u') {
+                if (i + 5 >= t.size() || !isHex(t[i + 2]) || !isHex(t[i + 3]) || !isHex(t[i + 4])
+                    || !isHex(t[i + 5]))
+                    return -1;
+                i += 6;
+            } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n'
+                       || e == 'r' || e == 't') {
+                i += 2;
+            } else {
+                return -1;
+            }
+        } else if (uchar(c) < 0x20) {
+            return -1;
+        } else if (uchar(c) >= 0x80) {
+            i = scanUtf8(t, i);
+            if (i < 0)
+                return -1;
+        } else {
+            ++i;
+        }
+    }
+    return -1;
+}
+
+qsizetype scanNumber(QByteArrayView t, qsizetype i)
+{
+    const auto digit = [&](qsizetype k) { return k < t.size() && t[k] >= '0' && t[k] <= '9'; };
+    if (i < t.size() && t[i] == '-')
+        ++i;
+    if (!digit(i))
+        return -1;
+    if (t[i] == '0') {
+        ++i;
+    } else {
+        while (digit(i))
+            ++i;
+    }
+    if (i < t.size() && t[i] == '.') {
+        ++i;
+        if (!digit(i))
+            return -1;
+        while (digit(i))
+            ++i;
+    }
+    if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+        ++i;
+        if (i < t.size() && (t[i] == '+' || t[i] == '-'))
+            ++i;
+        if (!digit(i))
+            return -1;
+        while (digit(i))
+            ++i;
+    }
+    return i;
+}
+
+qsizetype scanLiteral(QByteArrayView t, qsizetype i, QByteArrayView word)
+{
+    return t.sliced(i).startsWith(word) ? i + word.size() : -1;
+}
+
+qsizetype scanValueAt(QByteArrayView t, qsizetype i, int depth)
+{
+    i = skipWhitespace(t, i);
+    if (i >= t.size())
+        return -1;
+    switch (t[i]) {
+    case '"':
+        return scanString(t, i);
+    case 't':
+        return scanLiteral(t, i, "true");
+    case 'f':
+        return scanLiteral(t, i, "false");
+    case 'n':
+        return scanLiteral(t, i, "null");
+    case '[':
+    case '{': {
+        if (depth >= MaxScanDepth)
+            return -1;
+        const bool object = t[i] == '{';
+        const char close = object ? '}' : ']';
+        i = skipWhitespace(t, i + 1);
+        if (i < t.size() && t[i] == close)
+            return i + 1;
+        for (;;) {
+            if (object) {
+                i = skipWhitespace(t, i);
+                if (i >= t.size() || t[i] != '"')
+                    return -1;
+                i = scanString(t, i);
+                if (i < 0)
+                    return -1;
+                i = skipWhitespace(t, i);
+                if (i >= t.size() || t[i] != ':')
+                    return -1;
+                ++i;
+            }
+            i = scanValueAt(t, i, depth + 1);
+            if (i < 0)
+                return -1;
+            i = skipWhitespace(t, i);
+            if (i >= t.size())
+                return -1;
+            if (t[i] == close)
+                return i + 1;
+            if (t[i] != ',')
+                return -1;
+            ++i;
+        }
+    }
+    default:
+        return scanNumber(t, i);
+    }
+}
+
+} // namespace
+
+qsizetype scanValue(QByteArrayView text, qsizetype from)
+{
+    return scanValueAt(text, from, 0);
 }
 
 } // namespace Sockscope::Json

@@ -45,5 +45,13 @@ bool parseArguments(const QByteArray &json, Arguments *out, QString *errorString
 // Compact JSON text of a value, for one-line previews and JSON lines.
 QByteArray toCompactJson(const QJsonValue &value);
 
+// Checks the one JSON value (RFC 8259, strings well-formed UTF-8, nesting up to 1,024 levels)
+// that starts at text[from] after optional whitespace, without building it. Returns the index
+// just past the value, or -1 if there is no valid value there. Pure and allocation-free: the
+// hot path validates event payloads with it and converts them only when asked.
+qsizetype scanValue(QByteArrayView text, qsizetype from = 0);
+// text[from..] skipped over JSON whitespace.
+qsizetype skipWhitespace(QByteArrayView text, qsizetype from);
+
 } // namespace Json
 } // namespace Sockscope

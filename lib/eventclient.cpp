@@ -567,7 +567,7 @@ void EventClient::handleEvent(const SocketIoPacket &packet)
             Q_EMIT self->ackSent(id, reply);
         });
     }
-    if (m_handlers.dispatch(name, args, ack, [&] { return bool(self); }))
+    if (m_handlers.dispatch(name, ReceivedArguments(args), ack, [&] { return bool(self); }))
         Q_EMIT eventReceived(name, args, ack);
 }
 

@@ -161,7 +161,8 @@ QByteArray EventServer::rawJsonOf(const Arguments &args) const
     if (args.isEmpty())
         return {};
     for (qsizetype i = m_rawArguments.size() - 1; i >= 0; --i) {
-        if (args.isSharedWith(m_rawArguments.at(i).args))
+        const ReceivedArguments *received = m_rawArguments.at(i).args;
+        if (received->isConverted() && args.isSharedWith(received->values()))
             return m_rawArguments.at(i).json;
     }
     return {};

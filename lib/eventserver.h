@@ -159,7 +159,7 @@ private:
     ServerStats m_stats;
     struct RawArguments
     {
-        Arguments args;
+        const ReceivedArguments *args; // its values(), once converted, are the JSON text below
         QByteArray json;
     };
     QList<RawArguments> m_rawArguments; // events being handled, innermost last

@@ -339,13 +339,17 @@ QList<QMetaObject::Connection> RuleSet::install(EventServer *server) const
     auto self = std::make_shared<RuleSet>(*this);
 
     auto run = [server](const Rule &rule, Socket *socket, const QString &event,
-                        const Arguments &args, const Ack &ack) {
+                        const ReceivedArguments &received, const Ack &ack) {
+        // The arguments are converted from JSON only for an action that uses them: an ack of
+        // "$args" answers the JSON text as it came.
+        const auto usesArgs = [](const QString &tmpl) { return tmpl.contains(u'$'); };
         QPointer<Socket> guard(socket);
         for (const Action &a : rule.actions) {
             if (!guard || !guard->isConnected())
                 return;
             switch (a.kind) {
             case Action::Kind::Emit: {
+                const Arguments &args = received.values();
                 const Arguments out = expand(a.args, args, event, socket);
                 if (a.to == u"sender")
                     socket->send(a.name, out);
@@ -363,12 +367,19 @@ QList<QMetaObject::Connection> RuleSet::install(EventServer *server) const
                 break;
             }
             case Action::Kind::Ack:
-                ack.reply(expand(a.args, args, event, socket));
+                if (!ack.isRequested())
+                    break;
+                if (a.args.isString() && a.args.toString() == u"$args" && !received.json().isNull())
+                    ack.replyJson(received.json());
+                else
+                    ack.reply(expand(a.args, received.values(), event, socket));
                 break;
             case Action::Kind::Join:
             case Action::Kind::Leave: {
                 bool splice = false;
-                const QString room = expandValue(a.name, args, event, socket, &splice).toString();
+                const QString room = usesArgs(a.name)
+                        ? expandValue(a.name, received.values(), event, socket, &splice).toString()
+                        : a.name;
                 if (a.kind == Action::Kind::Join)
                     socket->join(room);
                 else
@@ -438,7 +449,8 @@ QList<QMetaObject::Connection> RuleSet::install(EventServer *server) const
     // sockets still connected do nothing.
     const std::weak_ptr<RuleSet> weak = self;
     auto attach = [weak, run](Socket *socket) {
-        socket->onAny([weak, run, socket](const QString &event, const Arguments &args, const Ack &ack) {
+        socket->onAnyRaw([weak, run, socket](const QString &event, const ReceivedArguments &args,
+                                             const Ack &ack) {
             const std::shared_ptr<RuleSet> self = weak.lock();
             if (!self)
                 return;
@@ -450,7 +462,7 @@ QList<QMetaObject::Connection> RuleSet::install(EventServer *server) const
                     continue;
                 if (rule.hasMatch) {
                     if (argsJson.isNull())
-                        argsJson = Json::toCompactJson(Json::toDisplayJson(args));
+                        argsJson = Json::toCompactJson(Json::toDisplayJson(args.values()));
                     if (!rule.match.match(QString::fromUtf8(argsJson)).hasMatch())
                         continue;
                 }
@@ -469,7 +481,7 @@ QList<QMetaObject::Connection> RuleSet::install(EventServer *server) const
         const QString nsp = socket->namespaceName();
         for (const Rule &rule : self->rules) {
             if (rule.on == u"$connect" && self->appliesTo(rule, nsp))
-                run(rule, socket, QString(), {}, Ack());
+                run(rule, socket, QString(), ReceivedArguments(Arguments()), Ack());
         }
         attach(socket);
     }));

@@ -7,6 +7,7 @@
 #include "socketiopacket.h"
 
 #include <QJsonObject>
+#include <QMetaMethod>
 
 using namespace Qt::StringLiterals;
 
@@ -164,6 +165,11 @@ void Socket::onAny(AnyEventHandler handler)
     m_handlers.onAny(std::move(handler));
 }
 
+void Socket::onAnyRaw(RawAnyEventHandler handler)
+{
+    m_handlers.onAnyRaw(std::move(handler));
+}
+
 void Socket::close(bool closeConnection)
 {
     if (!m_connected)
@@ -215,26 +221,44 @@ void Socket::handleEvent(const SocketIoPacket &packet)
 {
     ++m_eventsIn;
     const QString name = packet.eventName();
-    const Arguments args = packet.arguments();
+    // Converted from JSON only if a signal is connected or a handler asks for the values.
+    const ReceivedArguments args(packet);
+    EventServer *srv = server();
     QPointer<Socket> self(this);
     Ack ack;
     if (packet.hasAckId()) {
-        ack = Ack::requested(packet.ackId(), [self](qint64 id, const Arguments &reply) {
-            if (!self || !self->m_connected)
-                return;
-            self->sendPacket(SocketIoPacket::ack(self->namespaceName(), id, reply,
-                                                 self->server()->rawJsonOf(reply)));
-            Q_EMIT self->server()->ackSent(self, id, reply);
-        });
+        ack = Ack::requested(
+                packet.ackId(),
+                [self](qint64 id, const Arguments &reply) {
+                    if (!self || !self->m_connected)
+                        return;
+                    self->sendPacket(SocketIoPacket::ack(self->namespaceName(), id, reply,
+                                                         self->server()->rawJsonOf(reply)));
+                    Q_EMIT self->server()->ackSent(self, id, reply);
+                },
+                [self](qint64 id, const QByteArray &json) {
+                    if (!self || !self->m_connected)
+                        return;
+                    const SocketIoPacket reply =
+                            SocketIoPacket::ack(self->namespaceName(), id, {}, json);
+                    self->sendPacket(reply);
+                    EventServer *server = self->server();
+                    static const QMetaMethod ackSent = QMetaMethod::fromSignal(&EventServer::ackSent);
+                    if (server->isSignalConnected(ackSent))
+                        Q_EMIT server->ackSent(self, id, reply.arguments());
+                });
     }
     // While the handlers run, the arguments' JSON text is at hand for those that pass them on.
-    EventServer *srv = server();
-    const bool raw = !packet.rawArguments().isNull();
+    const bool raw = !args.json().isNull();
     if (raw)
-        srv->m_rawArguments.append({ args, packet.rawArguments() });
-    Q_EMIT srv->eventReceived(this, name, args, packet.ackId());
-    if (m_handlers.dispatch(name, args, ack, [&] { return self && m_connected; }))
-        Q_EMIT eventReceived(name, args, ack);
+        srv->m_rawArguments.append({ &args, args.json() });
+    static const QMetaMethod serverSignal = QMetaMethod::fromSignal(&EventServer::eventReceived);
+    static const QMetaMethod socketSignal = QMetaMethod::fromSignal(&Socket::eventReceived);
+    if (srv->isSignalConnected(serverSignal))
+        Q_EMIT srv->eventReceived(this, name, args.values(), packet.ackId());
+    if (m_handlers.dispatch(name, args, ack, [&] { return self && m_connected; })
+        && isSignalConnected(socketSignal))
+        Q_EMIT eventReceived(name, args.values(), ack);
     if (raw)
         srv->m_rawArguments.removeLast();
 }

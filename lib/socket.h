@@ -64,6 +64,9 @@ public:
     void off(const QString &event);
     // A handler for every event (after the named ones).
     void onAny(AnyEventHandler handler);
+    // The same, with the arguments converted only if the handler asks (ReceivedArguments):
+    // a handler that passes json() on, or looks only at the event name, costs no conversion.
+    void onAnyRaw(RawAnyEventHandler handler);
 
     // Disconnects from the namespace ("server namespace disconnect"); with closeConnection
     // the whole Engine.IO connection is closed too.

@@ -13,6 +13,8 @@ namespace {
 
 bool isReservedEventName(const QString &name)
 {
+    if (name.size() < 7 || name.size() > 14)
+        return false;
     return name == u"connect" || name == u"connect_error" || name == u"disconnect"
             || name == u"disconnecting" || name == u"newListener" || name == u"removeListener";
 }
@@ -201,6 +203,12 @@ QString SocketIoPacket::eventName() const
 
 Arguments SocketIoPacket::arguments() const
 {
+    if (m_payload.isUndefined() && !m_rawArgs.isNull()) {
+        QJsonValue args;
+        parseJson(m_rawArgs, &args);
+        bool ok = true;
+        return Json::reconstruct(args, m_attachments, &ok).toList();
+    }
     QJsonArray a = payload().toArray();
     if (m_type == Type::Event || m_type == Type::BinaryEvent)
         a.removeFirst();
@@ -212,6 +220,7 @@ SocketIoPacket::Encoded SocketIoPacket::encode() const
 {
     Encoded out;
     QByteArray &t = out.text;
+    t.reserve(24 + m_nsp.size() * 3 + m_rawArgs.size() + m_rawName.size() * 3);
     const bool binary = !m_attachments.isEmpty();
     Type type = m_type;
     if (binary && type == Type::Event)
@@ -231,8 +240,17 @@ SocketIoPacket::Encoded SocketIoPacket::encode() const
         t.append(m_nsp.toUtf8());
         t.append(',');
     }
-    if (m_ackId >= 0)
-        t.append(QByteArray::number(m_ackId));
+    if (m_ackId >= 0) {
+        char digits[24];
+        char *end = digits + sizeof digits;
+        char *p = end;
+        qint64 id = m_ackId;
+        do {
+            *--p = char('0' + id % 10);
+            id /= 10;
+        } while (id > 0);
+        t.append(p, end - p);
+    }
     if (!m_payload.isUndefined()) {
         t.append(Json::toCompactJson(m_payload));
     } else if (!m_rawArgs.isNull()) {
@@ -379,6 +397,46 @@ SocketIoPacket::Error SocketIoDecoder::parse(const QByteArray &utf8, SocketIoPac
     }
 
     const qsizetype payloadStart = i;
+    // EVENT and ACK, the hot path: the payload is checked by a scan, not converted; it is
+    // converted only if someone asks for payload() or arguments(). Event names with escapes
+    // and numeric ones take the general path below.
+    if ((p.m_type == T::Event || p.m_type == T::Ack) && i < n) {
+        const QByteArrayView payload = QByteArrayView(utf8).sliced(i);
+        const qsizetype open = Json::skipWhitespace(payload, 0);
+        if (open < payload.size() && payload[open] == '[') {
+            const qsizetype end = Json::scanValue(payload, open);
+            if (end < 0 || Json::skipWhitespace(payload, end) != payload.size())
+                return E::InvalidJson;
+            if (p.m_type == T::Ack) {
+                if (!p.hasAckId())
+                    return E::MissingAckId;
+                p.m_rawArgs = payload.toByteArray();
+                *out = std::move(p);
+                return E::None;
+            }
+            const qsizetype nameAt = Json::skipWhitespace(payload, open + 1);
+            if (payload[nameAt] == ']')
+                return E::MissingEventName;
+            if (payload[nameAt] == '"') {
+                const qsizetype nameEnd = Json::scanValue(payload, nameAt);
+                const QByteArrayView name = payload.sliced(nameAt + 1, nameEnd - nameAt - 2);
+                if (!name.contains('\\')) {
+                    p.m_rawName = QString::fromUtf8(name);
+                    if (isReservedEventName(p.m_rawName))
+                        return E::ReservedEventName;
+                    const qsizetype after = Json::skipWhitespace(payload, nameEnd);
+                    if (payload[after] == ']') {
+                        p.m_rawArgs = QByteArrayLiteral("[]");
+                    } else { // ','
+                        p.m_rawArgs.reserve(payload.size() - after);
+                        p.m_rawArgs.append('[').append(payload.sliced(after + 1));
+                    }
+                    *out = std::move(p);
+                    return E::None;
+                }
+            }
+        }
+    }
     if (i < n) {
         QJsonValue v;
         if (!parseJson(QByteArrayView(utf8).sliced(i), &v))

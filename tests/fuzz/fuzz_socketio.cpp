@@ -2,6 +2,8 @@
 // 0xFF 0xFE; a frame starting with 'B' is a binary message, anything else a text message.
 #include <socketiopacket.h>
 
+#include <QJsonDocument>
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const QByteArray bytes(reinterpret_cast<const char *>(data), qsizetype(size));
@@ -19,6 +21,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const Sockscope::SocketIoPacket p = decoder.takePacket();
             (void)p.eventName();
             (void)p.arguments();
+            // Arguments checked by the scan and kept as text must be what Qt's parser converts.
+            if (!p.rawArguments().isNull()) {
+                QJsonParseError error;
+                const QJsonDocument d = QJsonDocument::fromJson(p.rawArguments(), &error);
+                if (error.error != QJsonParseError::NoError || !d.isArray())
+                    __builtin_trap();
+            }
             // Encoding what we decoded must decode again.
             const auto encoded = p.encode();
             Sockscope::SocketIoDecoder again(64);

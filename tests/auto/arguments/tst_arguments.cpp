@@ -91,6 +91,9 @@ private Q_SLOTS:
     void displayRoundTrip();
     void toCompactJson_data();
     void toCompactJson();
+    void scanValue_data();
+    void scanValue();
+    void scanValueDepth();
 };
 
 void tst_Arguments::deconstruct_data()
@@ -490,6 +493,81 @@ void tst_Arguments::toCompactJson()
     const QByteArray out = Json::toCompactJson(value);
     QCOMPARE(out, json);
     QVERIFY(!out.contains('\n'));
+}
+
+void tst_Arguments::scanValue_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<qsizetype>("end"); // -1: invalid
+
+    QTest::newRow("array") << QByteArray("[1,\"a\",true,null,{\"k\":[]}]") << qsizetype(26);
+    QTest::newRow("empty array") << QByteArray("[]") << qsizetype(2);
+    QTest::newRow("spaces") << QByteArray(" [ 1 , { \"a\" : 2 } ] x") << qsizetype(20);
+    QTest::newRow("string") << QByteArray("\"abc\"") << qsizetype(5);
+    QTest::newRow("long plain string")
+            << QByteArray("\"" + QByteArray(100, 'x') + "\"") << qsizetype(102);
+    QTest::newRow("quote after 16 bytes")
+            << QByteArray("\"0123456789abcdefg\\\"h\"") << qsizetype(22);
+    QTest::newRow("escapes") << QByteArray(R"("\"\\\/\b\f\n\r\t\u00e9")") << qsizetype(24);
+    QTest::newRow("utf-8") << QByteArray("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"") << qsizetype(11);
+    QTest::newRow("numbers") << QByteArray("[0,-0,1.5,-2e10,3E+2,4.0e-1]") << qsizetype(28);
+    QTest::newRow("literals") << QByteArray("[true,false,null]") << qsizetype(17);
+    QTest::newRow("lone surrogate escape") << QByteArray(R"("\ud800")") << qsizetype(8);
+
+    QTest::newRow("nothing") << QByteArray("") << qsizetype(-1);
+    QTest::newRow("only spaces") << QByteArray("   ") << qsizetype(-1);
+    QTest::newRow("unterminated array") << QByteArray("[1,2") << qsizetype(-1);
+    QTest::newRow("trailing comma") << QByteArray("[1,]") << qsizetype(-1);
+    QTest::newRow("missing comma") << QByteArray("[1 2]") << qsizetype(-1);
+    QTest::newRow("unquoted key") << QByteArray("{a:1}") << qsizetype(-1);
+    QTest::newRow("missing colon") << QByteArray("{\"a\" 1}") << qsizetype(-1);
+    QTest::newRow("unterminated string") << QByteArray("\"abc") << qsizetype(-1);
+    QTest::newRow("unterminated long string") << QByteArray("\"" + QByteArray(40, 'y')) << qsizetype(-1);
+    QTest::newRow("raw newline in string") << QByteArray("\"a\nb\"") << qsizetype(-1);
+    QTest::newRow("control byte after 16") << QByteArray("\"0123456789abcdef\x01\"") << qsizetype(-1);
+    QTest::newRow("bad escape") << QByteArray(R"("\x")") << qsizetype(-1);
+    QTest::newRow("short \\u") << QByteArray(R"("\u12")") << qsizetype(-1);
+    QTest::newRow("leading zero") << QByteArray("[01]") << qsizetype(-1);
+    QTest::newRow("bare minus") << QByteArray("-") << qsizetype(-1);
+    QTest::newRow("dot without digits") << QByteArray("1.") << qsizetype(-1);
+    QTest::newRow("exponent without digits") << QByteArray("1e") << qsizetype(-1);
+    QTest::newRow("plus sign") << QByteArray("+1") << qsizetype(-1);
+    QTest::newRow("truncated literal") << QByteArray("tru") << qsizetype(-1);
+    QTest::newRow("NaN") << QByteArray("NaN") << qsizetype(-1);
+    QTest::newRow("single quotes") << QByteArray("'a'") << qsizetype(-1);
+    QTest::newRow("invalid utf-8") << QByteArray("\"\xff\"") << qsizetype(-1);
+    QTest::newRow("truncated utf-8") << QByteArray("\"\xc3\"") << qsizetype(-1);
+    QTest::newRow("overlong utf-8") << QByteArray("\"\xc0\xaf\"") << qsizetype(-1);
+    QTest::newRow("utf-8 surrogate") << QByteArray("\"\xed\xa0\x80\"") << qsizetype(-1);
+    QTest::newRow("above U+10FFFF") << QByteArray("\"\xf4\x90\x80\x80\"") << qsizetype(-1);
+}
+
+void tst_Arguments::scanValue()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(qsizetype, end);
+    QCOMPARE(Json::scanValue(text), end);
+    // What the scan accepts, Qt's parser (which converts it later) accepts too. The scan is
+    // stricter than Qt's parser, as strict as RFC 8259 and Node.js's JSON.parse: Qt lets raw
+    // control characters, unknown escapes and "1." through.
+    if (end >= 0) {
+        QJsonParseError error;
+        QJsonDocument::fromJson("[" + text.left(end) + "]", &error);
+        QCOMPARE(error.error, QJsonParseError::NoError);
+    }
+}
+
+void tst_Arguments::scanValueDepth()
+{
+    const QByteArray deep = QByteArray(1024, '[') + QByteArray(1024, ']');
+    QCOMPARE(Json::scanValue(deep), deep.size());
+    QJsonParseError error;
+    QJsonDocument::fromJson(deep, &error);
+    QCOMPARE(error.error, QJsonParseError::NoError); // Qt converts what the scan lets through
+    const QByteArray tooDeep = QByteArray(1025, '[') + QByteArray(1025, ']');
+    QCOMPARE(Json::scanValue(tooDeep), qsizetype(-1));
+    // Unbalanced and deep: refused, no crash.
+    QCOMPARE(Json::scanValue(QByteArray(100000, '[')), qsizetype(-1));
 }
 
 QTEST_GUILESS_MAIN(tst_Arguments)

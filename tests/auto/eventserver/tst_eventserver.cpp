@@ -43,6 +43,7 @@ private Q_SLOTS:
     void connectHookSeesAuthAndRefuses();
     void eventsWithEveryJsonType();
     void binaryAtDepthBothWays();
+    void rawHandlerConvertsOnlyWhenAsked();
     void acksBothWays();
     void ackTimeouts();
     void lateAckIgnored();
@@ -716,6 +717,54 @@ void tst_EventServer::eventsWithEveryJsonType()
     QTRY_COMPARE(clientSignal.size(), 1);
     QCOMPARE(clientSignal.at(0).at(0).toString(), u"empty"_s);
     QVERIFY(clientSignal.at(0).at(1).value<Arguments>().isEmpty());
+}
+
+// A raw catch-all handler sees the arguments' JSON text as it came; they are converted only
+// when it asks, and an ack of that text reaches the client unchanged.
+void tst_EventServer::rawHandlerConvertsOnlyWhenAsked()
+{
+    EventServer server(fastOptions());
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    auto client = Loopback::connectClient(server);
+    QVERIFY(client->isConnected());
+    Socket *s = server.socket(client->id());
+    QVERIFY(s);
+
+    QList<QByteArray> json;
+    QList<bool> convertedBefore;
+    Arguments values;
+    s->onAnyRaw([&](const QString &event, const ReceivedArguments &args, const Ack &ack) {
+        json.append(args.json());
+        convertedBefore.append(args.isConverted());
+        if (event == u"convert")
+            values = args.values();
+        if (ack.isRequested())
+            ack.replyJson(args.json());
+    });
+    const Arguments sent { 1, u"two \"quoted\" é"_s, QVariantMap { { u"k"_s, QVariantList { true } } } };
+    AckResult result;
+    client->send(u"echo"_s, sent, [&](const AckResult &r) { result = r; }, 5000);
+    QTRY_VERIFY(result.ackId >= 0);
+    QVERIFY(!result.timedOut);
+    QCOMPARE(Loopback::display(result.args), Loopback::display(sent));
+    QCOMPARE(json.size(), 1);
+    QCOMPARE(convertedBefore.at(0), false); // no signal, no other handler: nothing converted
+    QCOMPARE(QJsonDocument::fromJson(json.at(0)).array(), Json::deconstruct(sent, nullptr));
+
+    client->send(u"convert"_s, sent);
+    QTRY_COMPARE(json.size(), 2);
+    QCOMPARE(Loopback::display(values), Loopback::display(sent));
+
+    // With the server's signal connected, the values are converted for it before the handlers.
+    QSignalSpy serverGot(&server, &EventServer::eventReceived);
+    QSignalSpy acked(&server, &EventServer::ackSent);
+    result = AckResult();
+    client->send(u"echo"_s, sent, [&](const AckResult &r) { result = r; }, 5000);
+    QTRY_VERIFY(result.ackId >= 0);
+    QCOMPARE(convertedBefore.at(2), true);
+    QCOMPARE(Loopback::display(serverGot.at(0).at(2).value<Arguments>()), Loopback::display(sent));
+    QCOMPARE(acked.size(), 1); // the ack's signal carries the values of the JSON sent back
+    QCOMPARE(Loopback::display(acked.at(0).at(2).value<Arguments>()), Loopback::display(sent));
 }
 
 void tst_EventServer::binaryAtDepthBothWays()

@@ -348,6 +348,19 @@ void tst_SocketIoPacket::decodeMalformed_data()
     QTest::newRow("space first") << R"( 2["a"])"_ba << Error::UnknownType;
     QTest::newRow("minus first") << "-1"_ba << Error::UnknownType;
 
+    // EVENT and ACK payloads are checked as strictly as RFC 8259 (and Node.js's JSON.parse).
+    QTest::newRow("event, trailing comma") << R"(2["a",1,])"_ba << Error::InvalidJson;
+    QTest::newRow("event, number 1.") << R"(2["a",1.])"_ba << Error::InvalidJson;
+    QTest::newRow("event, raw newline") << "2[\"a\",\"x\ny\"]"_ba << Error::InvalidJson;
+    QTest::newRow("event, unknown escape") << R"(2["a","\q"])"_ba << Error::InvalidJson;
+    QTest::newRow("event, bad utf-8") << "2[\"a\",\"\xff\"]"_ba << Error::InvalidJson;
+    QTest::newRow("event, text after") << R"(2["a"]x)"_ba << Error::InvalidJson;
+    QTest::newRow("event, two arrays") << R"(2["a"]["b"])"_ba << Error::InvalidJson;
+    QTest::newRow("event, reserved fast") << R"(2["disconnect",1])"_ba << Error::ReservedEventName;
+    QTest::newRow("event, empty array spaces") << R"(2[ ])"_ba << Error::MissingEventName;
+    QTest::newRow("ack, unterminated") << R"(31[1,2)"_ba << Error::InvalidJson;
+    QTest::newRow("ack, no id fast") << R"(3[1])"_ba << Error::MissingAckId;
+
     QTest::newRow("attachments letter") << R"(5x-["a"])"_ba << Error::InvalidAttachmentCount;
     QTest::newRow("attachments missing") << R"(5-["a"])"_ba << Error::InvalidAttachmentCount;
     QTest::newRow("attachments no dash") << R"(51["a"])"_ba << Error::InvalidAttachmentCount;

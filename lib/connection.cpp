@@ -21,10 +21,9 @@ Connection::Connection(const QString &id, Transport *transport, const HandshakeR
     : QObject(server)
     , m_id(id)
     , m_transport(transport)
-    , m_handshake(handshake)
+    , m_handshake(handshake.compact())
     , m_server(server)
     , m_openedAt(QDateTime::currentDateTimeUtc())
-    , m_decoder(server->options().maxAttachments)
 {
     bindTransport(transport);
 }
@@ -224,13 +223,30 @@ void Connection::handleEnginePacket(const EngineIoPacket &packet)
         sendEngine(EngineIoPacket(T::Pong, packet.data()));
         break;
     case T::Message: {
+        const int maxAttachments = m_server->m_options.maxAttachments;
+        if (!packet.isBinary() && !(m_decoder && m_decoder->isReassembling())) {
+            // The usual case, a text packet on its own: no decoder state needed.
+            SocketIoPacket p;
+            const SocketIoPacket::Error e = SocketIoDecoder::parse(packet.data(), &p, maxAttachments);
+            if (e != SocketIoPacket::Error::None) {
+                fail(u"parse error"_s, SocketIoPacket::errorString(e));
+                break;
+            }
+            if (!p.isBinary()) {
+                handleSocketIoPacket(std::move(p));
+                break;
+            }
+            // BINARY_EVENT / BINARY_ACK: its attachments follow; the decoder reassembles.
+        }
+        if (!m_decoder)
+            m_decoder = std::make_unique<SocketIoDecoder>(maxAttachments);
         const SocketIoDecoder::Status status = packet.isBinary()
-                ? m_decoder.decodeBinary(packet.data())
-                : m_decoder.decodeText(packet.data());
+                ? m_decoder->decodeBinary(packet.data())
+                : m_decoder->decodeText(packet.data());
         if (status == SocketIoDecoder::Status::Packet)
-            handleSocketIoPacket(m_decoder.takePacket());
+            handleSocketIoPacket(m_decoder->takePacket());
         else if (status == SocketIoDecoder::Status::Failed)
-            fail(u"parse error"_s, m_decoder.errorString());
+            fail(u"parse error"_s, m_decoder->errorString());
         break;
     }
     case T::Close:
@@ -351,7 +367,8 @@ void Connection::closeConnection(const QString &reason, bool closeTransport)
     m_pongTimer.stop();
     m_connectTimer.stop();
     m_upgradeTimer.stop();
-    m_decoder.reset();
+    if (m_decoder)
+        m_decoder->reset();
     if (m_probe) {
         m_probe->setConnection(nullptr);
         m_probe->close();

@@ -11,6 +11,8 @@
 #include <QHash>
 #include <QObject>
 
+#include <memory>
+
 namespace Sockscope {
 
 class EventServer;
@@ -34,7 +36,8 @@ public:
 
     QString id() const { return m_id; }
     QString transportName() const;
-    const HandshakeRecord &handshake() const { return m_handshake; }
+    // The handshake as it was recorded (kept compact; see HandshakeRecord::Compact).
+    HandshakeRecord handshake() const { return m_handshake.expanded(m_id); }
     QHostAddress remoteAddress() const { return m_handshake.remoteAddress; }
     quint16 remotePort() const { return m_handshake.remotePort; }
     QDateTime openedAt() const { return m_openedAt; }
@@ -91,12 +94,13 @@ private:
     Transport *m_probe = nullptr;
     QDateTime m_upgradedAt;
     QBasicTimer m_upgradeTimer;
-    HandshakeRecord m_handshake;
+    HandshakeRecord::Compact m_handshake;
     EventServer *m_server = nullptr;
     QDateTime m_openedAt;
     // One per namespace joined: a short list (a QHash costs over 1 KiB even with one entry).
     QList<Socket *> m_sockets;
-    SocketIoDecoder m_decoder;
+    // Made when the first binary packet arrives: text packets are parsed on their own.
+    std::unique_ptr<SocketIoDecoder> m_decoder;
     QBasicTimer m_pingTimer;
     QBasicTimer m_pongTimer;
     bool m_pongTimerRefreshed = false; // once per ping, by any other packet (as Node.js does)

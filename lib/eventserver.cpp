@@ -411,7 +411,9 @@ void EventServer::handlePolling(QTcpSocket *socket, const HttpRequest &request,
         transport->handleGet(socket, request, cors); // answers with the open packet
         connection->m_handshake.statusCode = 200;
         connection->m_handshake.rawResponse = m_front->lastResponseHead();
-        Q_EMIT handshakeReceived(connection->m_handshake);
+        record.statusCode = 200;
+        record.rawResponse = connection->m_handshake.rawResponse;
+        Q_EMIT handshakeReceived(record);
         Q_EMIT connectionOpened(connection);
         return;
     }

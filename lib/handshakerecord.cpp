@@ -47,4 +47,46 @@ HandshakeRecord HandshakeRecord::fromRequest(const HttpRequest &request, const Q
     return r;
 }
 
+HandshakeRecord::Compact HandshakeRecord::compact() const
+{
+    Compact c;
+    c.rawRequest = rawRequest;
+    c.rawResponse = rawResponse;
+    c.transport = transport;
+    c.error = error;
+    c.time = time;
+    c.remoteAddress = remoteAddress;
+    c.id = id;
+    c.statusCode = statusCode;
+    c.remotePort = remotePort;
+    c.isUpgrade = isUpgrade;
+    return c;
+}
+
+HandshakeRecord HandshakeRecord::Compact::expanded(const QString &connectionId) const
+{
+    HandshakeRecord r;
+    HttpRequest request;
+    if (!rawRequest.isEmpty()
+        && HttpRequest::parse(rawRequest, &request, int(rawRequest.size()) + 1)
+                == HttpRequest::Status::Complete) {
+        r = fromRequest(request, rawRequest);
+    } else {
+        r.rawRequest = rawRequest;
+    }
+    r.rawResponse = rawResponse;
+    r.transport = transport;
+    r.error = error;
+    r.time = time;
+    r.remoteAddress = remoteAddress;
+    r.id = id;
+    r.statusCode = statusCode;
+    r.remotePort = remotePort;
+    r.isUpgrade = isUpgrade;
+    r.connectionId = connectionId;
+    if (isUpgrade && r.secWebSocketKey.isEmpty())
+        r.computeAccept();
+    return r;
+}
+
 } // namespace Sockscope

@@ -49,6 +49,26 @@ struct HandshakeRecord
 
     static QByteArray acceptForKey(const QByteArray &key);
     static HandshakeRecord fromRequest(const HttpRequest &request, const QByteArray &raw);
+
+    // What a connection keeps of its handshake for its lifetime: the bytes both ways and the
+    // facts around them; the rest (method, target, headers, the accept computation) is
+    // derived again from the bytes by expanded().
+    struct Compact
+    {
+        QByteArray rawRequest;
+        QByteArray rawResponse;
+        QString transport;
+        QString error;
+        QDateTime time;
+        QHostAddress remoteAddress;
+        quint64 id = 0;
+        int statusCode = 0;
+        quint16 remotePort = 0;
+        bool isUpgrade = false;
+
+        HandshakeRecord expanded(const QString &connectionId) const;
+    };
+    Compact compact() const;
 };
 
 } // namespace Sockscope

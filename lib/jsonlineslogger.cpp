@@ -67,8 +67,9 @@ void JsonLinesLogger::connectSignals()
     connect(server, &EventServer::socketConnected, this, [this](Socket *s) {
         QJsonObject o = socketFields(s);
         o.insert(u"auth"_s, redactAuth(s->auth()));
-        o.insert(u"remote"_s, u"%1:%2"_s.arg(s->handshake().remoteAddress.toString())
-                                      .arg(s->handshake().remotePort));
+        const Connection *c = s->connection();
+        o.insert(u"remote"_s, c ? u"%1:%2"_s.arg(c->remoteAddress().toString()).arg(c->remotePort())
+                                : QString());
         write(u"connect"_s, o);
     });
     connect(server, &EventServer::socketDisconnected, this, [this](Socket *s, const QString &reason) {

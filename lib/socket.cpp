@@ -39,10 +39,9 @@ EventServer *Socket::server() const
     return m_namespace->server();
 }
 
-const HandshakeRecord &Socket::handshake() const
+HandshakeRecord Socket::handshake() const
 {
-    static const HandshakeRecord empty;
-    return m_connection ? m_connection->handshake() : empty;
+    return m_connection ? m_connection->handshake() : HandshakeRecord();
 }
 
 QSet<QString> Socket::rooms() const

@@ -41,7 +41,7 @@ public:
     Connection *connection() const { return m_connection; }
     EventServer *server() const;
 
-    const HandshakeRecord &handshake() const;
+    HandshakeRecord handshake() const;
     QJsonObject auth() const { return m_auth; }
     QDateTime connectedAt() const { return m_connectedAt; }
     bool isConnected() const { return m_connected; }

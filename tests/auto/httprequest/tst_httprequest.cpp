@@ -63,6 +63,7 @@ private Q_SLOTS:
     void acceptForKey();
     void handshakeFromRequest();
     void handshakeWithoutUpgrade();
+    void compactHandshake();
 };
 
 void tst_HttpRequest::complete_data()
@@ -504,6 +505,51 @@ void tst_HttpRequest::handshakeWithoutUpgrade()
     QVERIFY(k.secWebSocketKey.isEmpty());
     QVERIFY(k.sha1.isEmpty());
     QVERIFY(k.secWebSocketAccept.isEmpty());
+}
+
+// What a connection keeps of its handshake gives back the whole record.
+void tst_HttpRequest::compactHandshake()
+{
+    const QByteArray raw = upgradeRequest + "next request bytes";
+    HttpRequest request;
+    QCOMPARE(HttpRequest::parse(raw, &request), Status::Complete);
+    HandshakeRecord h = HandshakeRecord::fromRequest(request, raw);
+    h.id = 7;
+    h.remoteAddress = QHostAddress(u"127.0.0.1"_s);
+    h.remotePort = 4242;
+    h.transport = u"websocket"_s;
+    h.rawResponse = "HTTP/1.1 101 Switching Protocols\r\n\r\n"_ba;
+    h.statusCode = 101;
+    h.error = u"none"_s;
+
+    const HandshakeRecord back = h.compact().expanded(u"sid1"_s);
+    QCOMPARE(back.connectionId, u"sid1"_s);
+    QCOMPARE(back.rawRequest, upgradeRequest);
+    QCOMPARE(back.rawResponse, h.rawResponse);
+    QCOMPARE(back.method, "GET"_ba);
+    QCOMPARE(back.target, h.target);
+    QCOMPARE(back.httpVersion, h.httpVersion);
+    QCOMPARE(back.headers, h.headers);
+    QCOMPARE(back.secWebSocketKey, h.secWebSocketKey);
+    QCOMPARE(back.keyWithGuid, h.keyWithGuid);
+    QCOMPARE(back.sha1, h.sha1);
+    QCOMPARE(back.secWebSocketAccept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="_ba);
+    QCOMPARE(back.time, h.time);
+    QCOMPARE(back.id, quint64(7));
+    QCOMPARE(back.remoteAddress, h.remoteAddress);
+    QCOMPARE(back.remotePort, quint16(4242));
+    QCOMPARE(back.transport, h.transport);
+    QCOMPARE(back.statusCode, 101);
+    QCOMPARE(back.error, h.error);
+    QVERIFY(back.isUpgrade);
+
+    // A record without a request (refused before one was complete) stays as it was.
+    HandshakeRecord empty;
+    empty.error = u"stalled"_s;
+    const HandshakeRecord e = empty.compact().expanded(QString());
+    QVERIFY(e.rawRequest.isEmpty());
+    QVERIFY(e.method.isEmpty());
+    QCOMPARE(e.error, u"stalled"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_HttpRequest)

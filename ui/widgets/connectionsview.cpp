@@ -21,10 +21,49 @@ using Sockscope::Text::count;
 
 namespace Sockscope {
 
+// The filter text over every column, and the scope: a namespace, or a room of it.
+class ScopeFilterProxy : public QSortFilterProxyModel
+{
+public:
+    ScopeFilterProxy(ConnectionsModel *model, QObject *parent)
+        : QSortFilterProxyModel(parent), m_model(model)
+    {
+    }
+
+    void setScope(const QString &nsp, const QString &room)
+    {
+        if (nsp == m_nsp && room == m_room)
+            return;
+        m_nsp = nsp;
+        m_room = room;
+        invalidateRowsFilter();
+    }
+    QString nsp() const { return m_nsp; }
+    QString room() const { return m_room; }
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override
+    {
+        if (!m_nsp.isEmpty()) {
+            const ConnectionsModel::Row &r = m_model->row(sourceRow);
+            if (r.plain || r.nsp != m_nsp)
+                return false;
+            if (!m_room.isEmpty() && !r.rooms.contains(m_room))
+                return false;
+        }
+        return QSortFilterProxyModel::filterAcceptsRow(sourceRow, sourceParent);
+    }
+
+private:
+    ConnectionsModel *m_model;
+    QString m_nsp;
+    QString m_room;
+};
+
 ConnectionsView::ConnectionsView(ConnectionsModel *model, QWidget *parent)
     : QWidget(parent), m_model(model)
 {
-    m_proxy = new QSortFilterProxyModel(this);
+    m_proxy = new ScopeFilterProxy(model, this);
     m_proxy->setSourceModel(model);
     m_proxy->setSortRole(SortRole);
     m_proxy->setFilterKeyColumn(-1);
@@ -43,7 +82,23 @@ ConnectionsView::ConnectionsView(ConnectionsModel *model, QWidget *parent)
         updateCount();
     });
     m_count = new QLabel(this);
+    m_scopeBar = new QWidget(this);
+    m_scopeLabel = new QLabel(m_scopeBar);
+    m_scopeLabel->setObjectName(u"socketScope"_s);
+    auto *showAll = new QPushButton(tr("Show all"), m_scopeBar);
+    showAll->setObjectName(u"socketScopeClear"_s);
+    showAll->setToolTip(tr("Show the sockets of every namespace and room again"));
+    connect(showAll, &QPushButton::clicked, this, [this] {
+        setScope({});
+        Q_EMIT scopeCleared();
+    });
+    auto *scopeLayout = new QHBoxLayout(m_scopeBar);
+    scopeLayout->setContentsMargins(0, 0, 0, 0);
+    scopeLayout->addWidget(m_scopeLabel, 1);
+    scopeLayout->addWidget(showAll);
+    m_scopeBar->hide();
     m_disconnect = new QPushButton(tr("Disconnect"), this);
+    m_disconnect->setObjectName(u"socketDisconnect"_s);
     m_disconnect->setToolTip(tr("Disconnect the selected sockets from their namespace"));
     m_disconnect->setEnabled(false);
     connect(m_disconnect, &QPushButton::clicked, this, &ConnectionsView::disconnectSelected);
@@ -77,6 +132,7 @@ ConnectionsView::ConnectionsView(ConnectionsModel *model, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
     layout->addLayout(top);
+    layout->addWidget(m_scopeBar);
     layout->addWidget(m_view, 1);
     updateCount();
 }
@@ -113,6 +169,34 @@ void ConnectionsView::selectSocket(const QString &socketId)
         return;
     m_view->selectionModel()->setCurrentIndex(
             i, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+}
+
+void ConnectionsView::setScope(const QString &nsp, const QString &room)
+{
+    m_proxy->setScope(nsp, nsp.isEmpty() ? QString() : room);
+    if (nsp.isEmpty())
+        m_scopeLabel->clear();
+    else if (room.isEmpty())
+        m_scopeLabel->setText(tr("Showing the sockets of namespace %1").arg(nsp));
+    else
+        m_scopeLabel->setText(tr("Showing the members of room \"%1\" in %2").arg(room, nsp));
+    m_scopeBar->setVisible(!nsp.isEmpty());
+    updateCount();
+}
+
+QSortFilterProxyModel *ConnectionsView::proxy() const
+{
+    return m_proxy;
+}
+
+QString ConnectionsView::scopeNamespace() const
+{
+    return m_proxy->nsp();
+}
+
+QString ConnectionsView::scopeRoom() const
+{
+    return m_proxy->room();
 }
 
 void ConnectionsView::updateCount()

@@ -87,6 +87,8 @@ EmitPanel::EmitPanel(QWidget *parent) : QWidget(parent)
     m_argsError->hide();
     m_expectAck = new QCheckBox(tr("Expect ack within"), this);
     m_expectAck->setObjectName(u"emitExpectAck"_s);
+    m_expectAck->setToolTip(tr("Ask each client for an ack; its reply, or the timeout, is "
+                               "logged beside the event"));
     m_ackTimeout = new QSpinBox(this);
     m_ackTimeout->setObjectName(u"emitAckTimeout"_s);
     m_ackTimeout->setRange(0, INT_MAX);
@@ -98,6 +100,7 @@ EmitPanel::EmitPanel(QWidget *parent) : QWidget(parent)
     m_send = new QPushButton(tr("Send"), this);
     m_send->setObjectName(u"emitSend"_s);
     m_send->setDefault(true);
+    m_send->setToolTip(tr("Send the event to the target (Ctrl+Return)"));
     m_result = new QLabel(this);
     m_result->setObjectName(u"emitResult"_s);
     m_result->setWordWrap(true);
@@ -117,6 +120,8 @@ EmitPanel::EmitPanel(QWidget *parent) : QWidget(parent)
     m_reuse->setToolTip(tr("Sent before, from here or a client window, and saved templates"));
     auto *saveTemplateButton = new QPushButton(tr("Save as template…"), this);
     saveTemplateButton->setObjectName(u"emitSaveTemplate"_s);
+    saveTemplateButton->setToolTip(tr("Keep this event name and arguments under a name, to "
+                                      "pick from the list later"));
     connect(saveTemplateButton, &QPushButton::clicked, this, [this] {
         bool ok = false;
         const QString name = QInputDialog::getText(this, tr("Save template"), tr("Template name:"),

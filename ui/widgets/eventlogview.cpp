@@ -52,6 +52,7 @@ EventLogView::EventLogView(EventLogModel *model, QWidget *parent)
     m_text->setPlaceholderText(tr("Text in arguments"));
     m_text->setClearButtonEnabled(true);
     m_regex = new QCheckBox(tr("Regex"), this);
+    m_regex->setToolTip(tr("Read the text filter as a regular expression"));
     m_regex->setObjectName(u"logRegex"_s);
 
     auto makeButton = [this](const QString &text, const QString &name, const QString &tip,

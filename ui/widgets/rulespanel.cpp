@@ -59,20 +59,24 @@ RulesPanel::RulesPanel(RulesModel *model, QWidget *parent) : QWidget(parent), m_
     m_file = new QLabel(this);
     m_file->setObjectName(u"rulesFile"_s);
 
-    auto button = [this](const QString &text, const QString &name) {
+    auto button = [this](const QString &text, const QString &name, const QString &tip) {
         auto *b = new QPushButton(text, this);
         b->setObjectName(name);
+        b->setToolTip(tip);
         return b;
     };
-    QPushButton *load = button(tr("Load…"), u"rulesLoad"_s);
-    QPushButton *save = button(tr("Save"), u"rulesSave"_s);
-    QPushButton *saveAs = button(tr("Save as…"), u"rulesSaveAs"_s);
-    QPushButton *add = button(tr("New rule"), u"rulesAdd"_s);
-    QPushButton *remove = button(tr("Remove"), u"rulesRemove"_s);
-    QPushButton *update = button(tr("Take edit"), u"rulesUpdate"_s);
-    update->setToolTip(tr("Check the JSON and put it in place of the selected rule "
-                          "(or add it when none is selected)"));
-    m_apply = button(tr("Apply to server"), u"rulesApply"_s);
+    QPushButton *load = button(tr("Load…"), u"rulesLoad"_s, tr("Read a rules file (JSON)"));
+    QPushButton *save = button(tr("Save"), u"rulesSave"_s, tr("Write the rules to their file"));
+    QPushButton *saveAs = button(tr("Save as…"), u"rulesSaveAs"_s,
+                                 tr("Write the rules to another file"));
+    QPushButton *add = button(tr("New rule"), u"rulesAdd"_s, tr("Start a new rule in the editor"));
+    QPushButton *remove = button(tr("Remove"), u"rulesRemove"_s, tr("Delete the selected rule"));
+    QPushButton *update = button(tr("Take edit"), u"rulesUpdate"_s,
+                                 tr("Check the JSON and put it in place of the selected rule "
+                                    "(or add it when none is selected)"));
+    m_apply = button(tr("Apply to server"), u"rulesApply"_s,
+                     tr("Install the ticked rules on the running server, in place of the "
+                        "previous ones"));
 
     connect(load, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Load rules"),

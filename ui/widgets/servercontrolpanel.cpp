@@ -5,6 +5,8 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QFileDialog>
+#include <QFileInfo>
+#include <QSettings>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -32,6 +34,65 @@ QSpinBox *msSpin(int min, QWidget *parent)
 
 } // namespace
 
+void rememberServerSettings(const ServerSettings &s)
+{
+    QSettings settings;
+    settings.beginGroup(u"server"_s);
+    settings.setValue(u"bind"_s, s.bind);
+    settings.setValue(u"port"_s, s.port);
+    settings.setValue(u"pingInterval"_s, s.options.pingInterval);
+    settings.setValue(u"pingTimeout"_s, s.options.pingTimeout);
+    settings.setValue(u"maxPayload"_s, s.options.maxPayload);
+    settings.setValue(u"allowedOrigins"_s, s.options.allowedOrigins);
+    settings.setValue(u"rulesFile"_s,
+                      s.rulesFile.isEmpty() ? QString() : QFileInfo(s.rulesFile).absoluteFilePath());
+}
+
+ServerSettings rememberedServerSettings(const ServerSettings &base, ServerSettingFields keep)
+{
+    ServerSettings s = base;
+    QSettings settings;
+    settings.beginGroup(u"server"_s);
+    auto take = [&](ServerSetting field, const QString &key, auto apply) {
+        if (keep.testFlag(field) || !settings.contains(key))
+            return;
+        apply(settings.value(key));
+    };
+    take(ServerSetting::Bind, u"bind"_s, [&](const QVariant &v) {
+        if (!QHostAddress(v.toString()).isNull())
+            s.bind = v.toString();
+    });
+    take(ServerSetting::Port, u"port"_s, [&](const QVariant &v) {
+        bool ok = false;
+        const int port = v.toInt(&ok);
+        if (ok && port >= 0 && port <= 65535)
+            s.port = port;
+    });
+    take(ServerSetting::PingInterval, u"pingInterval"_s, [&](const QVariant &v) {
+        if (v.toInt() > 0)
+            s.options.pingInterval = v.toInt();
+    });
+    take(ServerSetting::PingTimeout, u"pingTimeout"_s, [&](const QVariant &v) {
+        if (v.toInt() > 0)
+            s.options.pingTimeout = v.toInt();
+    });
+    take(ServerSetting::MaxPayload, u"maxPayload"_s, [&](const QVariant &v) {
+        if (v.toLongLong() > 0)
+            s.options.maxPayload = v.toLongLong();
+    });
+    take(ServerSetting::Origins, u"allowedOrigins"_s, [&](const QVariant &v) {
+        const QStringList origins = v.toStringList();
+        if (!origins.isEmpty())
+            s.options.allowedOrigins = origins;
+    });
+    take(ServerSetting::RulesFile, u"rulesFile"_s, [&](const QVariant &v) {
+        const QString path = v.toString();
+        if (path.isEmpty() || QFileInfo::exists(path))
+            s.rulesFile = path;
+    });
+    return s;
+}
+
 ServerControlPanel::ServerControlPanel(QWidget *parent) : QWidget(parent)
 {
     m_bind = new QLineEdit(this);
@@ -58,6 +119,7 @@ ServerControlPanel::ServerControlPanel(QWidget *parent) : QWidget(parent)
     m_rules->setObjectName(u"rulesFile"_s);
     m_rules->setPlaceholderText(tr("none"));
     m_browse = new QPushButton(tr("Browse…"), this);
+    m_browse->setToolTip(tr("Pick a rules file"));
     connect(m_browse, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Rules file"), m_rules->text(),
                                                           tr("Rules (*.json);;All files (*)"));
@@ -81,8 +143,10 @@ ServerControlPanel::ServerControlPanel(QWidget *parent) : QWidget(parent)
 
     m_start = new QPushButton(tr("Start"), this);
     m_start->setObjectName(u"start"_s);
+    m_start->setToolTip(tr("Listen with these settings (F5)"));
     m_stop = new QPushButton(tr("Stop"), this);
     m_stop->setObjectName(u"stop"_s);
+    m_stop->setToolTip(tr("Stop listening and disconnect every client (Shift+F5)"));
     connect(m_start, &QPushButton::clicked, this, &ServerControlPanel::startRequested);
     connect(m_stop, &QPushButton::clicked, this, &ServerControlPanel::stopRequested);
     auto *buttons = new QHBoxLayout;

@@ -1110,10 +1110,14 @@ void tst_MonitorWindow::screenshots()
     auto b = connectPeer(u"/chat"_s);
     ClientOptions polling;
     polling.transport = ClientOptions::Transport::Auto;
+    polling.auth = QJsonObject { { u"token"_s, u"demo-secret"_s }, { u"user"_s, u"ann"_s } };
     auto c = std::make_unique<Peer>();
     c->client = Loopback::connectClient(*m_window->server(), u"/"_s, polling);
     QVERIFY(a->client->isConnected() && b->client->isConnected() && c->client->isConnected());
     m_window->server()->socket(b->client->id())->join(u"lobby"_s);
+    m_window->server()->socket(a->client->id())->join(u"lobby"_s);
+    m_window->server()->socket(c->client->id())->join(u"lobby"_s);
+    m_window->server()->socket(c->client->id())->join(u"uploads"_s);
     a->client->on(u"question"_s, [](const Arguments &args, const Ack &ack) { ack({ u"42"_s, args.value(0) }); });
     a->client->send(u"aaa"_s, { 12, 5, 8 });
     b->client->send(u"chat message"_s, { u"hello everyone"_s, QVariantMap { { u"mood"_s, u"happy"_s } } });
@@ -1132,11 +1136,14 @@ void tst_MonitorWindow::screenshots()
             m_window->eventLogView()->selectSerial(m_window->eventLog()->entry(r).serial);
     }
     panel->setArgumentsText(u"[\"hello\", 42, {\"ok\": true}]"_s);
+    selectSockets({ c->client->id() });
+    QTRY_COMPARE(m_window->roomsModel()->countOf(u"/"_s, u"lobby"_s), 2);
     QTRY_VERIFY(m_window->eventRate()->history().size() >= 2);
     QVERIFY(QDir().mkpath(outDir));
     QVERIFY(m_window->grab().save(outDir + u"/monitor.png"_s));
 
     // The handshake inspector of a raw upgrade with the RFC's sample key, in large text.
+    m_window->handshakeInspector()->setFollowNewest(true);
     QTcpSocket raw;
     raw.connectToHost(Loopback::LocalHost, m_window->server()->serverPort());
     QVERIFY(raw.waitForConnected(5000));

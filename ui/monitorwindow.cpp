@@ -204,6 +204,16 @@ void MonitorWindow::buildDocks()
     addDockWidget(Qt::RightDockWidgetArea, rulesDock);
     tabifyDockWidget(handshakeDock, rulesDock);
     connect(m_rulesPanel, &RulesPanel::applyRequested, this, &MonitorWindow::applyRules);
+    // A rules file loaded or saved in the panel is the server's rules file from now on, and
+    // the one the next run starts with.
+    connect(m_rulesPanel, &RulesPanel::fileChanged, this, [this](const QString &path) {
+        ServerSettings s = m_serverPanel->settings();
+        if (s.rulesFile != path) {
+            s.rulesFile = path;
+            m_serverPanel->setSettings(s);
+        }
+        rememberRulesFile(path);
+    });
     detailsDock->raise();
     resize(1400, 900);
     resizeDocks({ serverDock, detailsDock }, { 300, 420 }, Qt::Horizontal);

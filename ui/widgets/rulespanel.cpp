@@ -206,6 +206,8 @@ bool RulesPanel::loadFile(const QString &path)
     QString error;
     const bool ok = m_model->load(path, &error);
     setError(ok ? QString() : error);
+    if (ok)
+        Q_EMIT fileChanged(path);
     return ok;
 }
 
@@ -214,6 +216,8 @@ bool RulesPanel::saveFile(const QString &path)
     QString error;
     const bool ok = m_model->save(path, &error);
     setError(ok ? QString() : error);
+    if (ok)
+        Q_EMIT fileChanged(path);
     return ok;
 }
 

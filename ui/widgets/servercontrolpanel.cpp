@@ -44,8 +44,14 @@ void rememberServerSettings(const ServerSettings &s)
     settings.setValue(u"pingTimeout"_s, s.options.pingTimeout);
     settings.setValue(u"maxPayload"_s, s.options.maxPayload);
     settings.setValue(u"allowedOrigins"_s, s.options.allowedOrigins);
-    settings.setValue(u"rulesFile"_s,
-                      s.rulesFile.isEmpty() ? QString() : QFileInfo(s.rulesFile).absoluteFilePath());
+    settings.endGroup();
+    rememberRulesFile(s.rulesFile);
+}
+
+void rememberRulesFile(const QString &path)
+{
+    QSettings().setValue(u"server/rulesFile"_s,
+                         path.isEmpty() ? QString() : QFileInfo(path).absoluteFilePath());
 }
 
 ServerSettings rememberedServerSettings(const ServerSettings &base, ServerSettingFields keep)

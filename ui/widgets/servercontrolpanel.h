@@ -37,6 +37,8 @@ Q_DECLARE_FLAGS(ServerSettingFields, ServerSetting)
 
 // Saves the panel's settings (QSettings, group "server") to be offered on the next run.
 void rememberServerSettings(const ServerSettings &settings);
+// Saves only the rules file (one loaded or saved in the rules panel).
+void rememberRulesFile(const QString &path);
 // base with the remembered values in place of its own, except the fields in keep (given on
 // the command line, say); options the panel does not show always come from base. A
 // remembered rules file that no longer exists is not used.

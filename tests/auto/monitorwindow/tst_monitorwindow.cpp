@@ -985,6 +985,17 @@ void tst_MonitorWindow::serverSettingsRemembered()
     QCOMPARE(merged.options.pingInterval, 12345);
     QVERIFY(merged.rulesFile.isEmpty());
 
+    // A rules file loaded in the rules panel becomes the server's, and is remembered at once.
+    const QString otherRules = dir.filePath(u"other.json"_s);
+    QVERIFY(QFile::copy(rulesPath, otherRules));
+    QVERIFY(m_window->rulesPanel()->loadFile(otherRules));
+    QCOMPARE(child<QLineEdit>(u"rulesFile"_s)->text(), otherRules);
+    QCOMPARE(rememberedServerSettings(ServerSettings {}).rulesFile, otherRules);
+    QVERIFY(clickStart());
+    QCOMPARE(m_window->rulesModel()->filePath(), otherRules);
+    m_window->stopServer();
+    QVERIFY(QFile::remove(otherRules));
+
     // A remembered rules file that has gone is dropped rather than failing the start.
     QVERIFY(QFile::remove(rulesPath));
     QVERIFY(rememberedServerSettings(ServerSettings {}).rulesFile.isEmpty());

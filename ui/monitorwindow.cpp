@@ -117,6 +117,13 @@ MonitorWindow::MonitorWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_roomsView, &RoomsView::nodeSelected, this, &MonitorWindow::onRoomsNode);
     connect(m_connectionsView, &ConnectionsView::scopeCleared, m_roomsView,
             &RoomsView::clearSelection);
+    connect(m_connectionsView, &ConnectionsView::joinRoomRequested, this, [this] {
+        if (auto *dock = findChild<QDockWidget *>(u"socketDock"_s)) {
+            dock->show();
+            dock->raise();
+        }
+        m_socketPanel->focusRoomName();
+    });
     connect(m_log, &EventLogModel::eventNamesChanged, this,
             [this] { m_emit->setEventNames(m_log->eventNames()); });
     // A socket joining a namespace declared elsewhere (rules, code) shows in the pickers.

@@ -11,6 +11,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QTreeView>
@@ -121,6 +122,14 @@ ConnectionsView::ConnectionsView(ConnectionsModel *model, QWidget *parent)
         m_disconnect->setEnabled(!ids.isEmpty());
         Q_EMIT selectionChanged(ids);
     });
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view, &QWidget::customContextMenuRequested, this, [this](const QPoint &at) {
+        if (selectedSocketIds().isEmpty())
+            return;
+        QMenu *menu = createContextMenu(this);
+        menu->setAttribute(Qt::WA_DeleteOnClose);
+        menu->popup(m_view->viewport()->mapToGlobal(at));
+    });
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &ConnectionsView::updateCount);
     connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &ConnectionsView::updateCount);
     connect(m_proxy, &QAbstractItemModel::modelReset, this, &ConnectionsView::updateCount);
@@ -197,6 +206,50 @@ QString ConnectionsView::scopeNamespace() const
 QString ConnectionsView::scopeRoom() const
 {
     return m_proxy->room();
+}
+
+QMenu *ConnectionsView::createContextMenu(QWidget *parent)
+{
+    auto *menu = new QMenu(parent);
+    menu->setObjectName(u"socketsMenu"_s);
+    QList<Socket *> sockets;
+    const QStringList ids = selectedSocketIds();
+    for (const QString &id : ids) {
+        const int row = m_model->rowOf(id);
+        if (row >= 0 && m_model->row(row).socket)
+            sockets.append(m_model->row(row).socket);
+    }
+    QAction *disconnect = menu->addAction(tr("&Disconnect"), this,
+                                          &ConnectionsView::disconnectSelected);
+    disconnect->setEnabled(!ids.isEmpty());
+    menu->addSeparator();
+    QAction *join = menu->addAction(tr("&Join a room…"), this,
+                                    &ConnectionsView::joinRoomRequested);
+    join->setEnabled(!sockets.isEmpty());
+    QStringList rooms;
+    for (Socket *s : std::as_const(sockets)) {
+        const int row = m_model->rowOf(s->id());
+        for (const QString &r : m_model->row(row).rooms) {
+            if (!rooms.contains(r))
+                rooms.append(r);
+        }
+    }
+    rooms.sort();
+    for (const QString &room : std::as_const(rooms)) {
+        QAction *leave = menu->addAction(tr("Leave \"%1\"").arg(room));
+        leave->setObjectName(u"leave:"_s + room);
+        connect(leave, &QAction::triggered, this, [this, room] {
+            const QStringList ids = selectedSocketIds();
+            for (const QString &id : ids) {
+                const int row = m_model->rowOf(id);
+                if (row >= 0) {
+                    if (Socket *s = m_model->row(row).socket)
+                        s->leave(room);
+                }
+            }
+        });
+    }
+    return menu;
 }
 
 void ConnectionsView::updateCount()

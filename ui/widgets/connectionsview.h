@@ -7,6 +7,7 @@
 QT_BEGIN_NAMESPACE
 class QLabel;
 class QLineEdit;
+class QMenu;
 class QPushButton;
 class QSortFilterProxyModel;
 class QTreeView;
@@ -40,10 +41,14 @@ public:
     void setScope(const QString &nsp, const QString &room = {});
     QString scopeNamespace() const;
     QString scopeRoom() const;
+    // The context menu for the selected sockets: Disconnect, Join a room…, and Leave for each
+    // room one of them is in. The caller owns it.
+    QMenu *createContextMenu(QWidget *parent);
 
 Q_SIGNALS:
     void selectionChanged(const QStringList &socketIds);
     void scopeCleared(); // "Show all" was clicked
+    void joinRoomRequested(); // "Join a room…" in the context menu
 
 private:
     void updateCount();

@@ -184,6 +184,12 @@ void SocketPanel::setRoomName(const QString &room)
     m_room->setText(room);
 }
 
+void SocketPanel::focusRoomName()
+{
+    m_room->setFocus(Qt::OtherFocusReason);
+    m_room->selectAll();
+}
+
 int SocketPanel::joinRoom()
 {
     const QString room = m_room->text().trimmed();

@@ -43,6 +43,8 @@ public:
     QString authText() const;
 
     void setRoomName(const QString &room);
+    // Puts the cursor in the room name box.
+    void focusRoomName();
     // Join or leave the named room on every selected socket; returns how many changed.
     int joinRoom();
     int leaveRoom();

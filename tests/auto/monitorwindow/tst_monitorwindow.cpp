@@ -37,6 +37,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
@@ -860,6 +861,25 @@ void tst_MonitorWindow::joinAndLeaveFromTheWindow()
     QTRY_COMPARE(m_window->roomsModel()->countOf(u"/"_s, u"team"_s), 1);
     QTRY_COMPARE(panel->roomsText(), u"Rooms: solo"_s);
     QVERIFY(child<QLabel>(u"socketRoomResult"_s)->text().contains(u"1 socket"_s));
+
+    // The sockets view's context menu: Leave for each room of the selection, Join a room…
+    // goes to the room box.
+    selectSockets({ ida, idb });
+    std::unique_ptr<QMenu> menu(m_window->connectionsView()->createContextMenu(m_window.get()));
+    QAction *leaveSolo = menu->findChild<QAction *>(u"leave:solo"_s);
+    QVERIFY(leaveSolo);
+    QVERIFY(menu->findChild<QAction *>(u"leave:team"_s));
+    leaveSolo->trigger();
+    QVERIFY(!server->socket(ida)->rooms().contains(u"solo"_s));
+    QTRY_COMPARE(m_window->roomsModel()->countOf(u"/"_s, u"solo"_s), -1);
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    const auto actions = menu->actions();
+    for (QAction *action : actions) {
+        if (action->text().startsWith(u"&Join"_s))
+            action->trigger();
+    }
+    QTRY_VERIFY(room->hasFocus());
 }
 
 void tst_MonitorWindow::authAndSecretHeadersRedactedUntilRevealed()

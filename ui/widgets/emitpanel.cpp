@@ -1,4 +1,5 @@
 #include "emitpanel.h"
+#include "colors.h"
 #include <clienttab.h> // EmitStore: the emit history shared with the client window
 #include <text.h>
 
@@ -83,7 +84,7 @@ EmitPanel::EmitPanel(QWidget *parent) : QWidget(parent)
     m_argsError = new QLabel(this);
     m_argsError->setObjectName(u"emitArgsError"_s);
     m_argsError->setWordWrap(true);
-    m_argsError->setStyleSheet(u"color: #b00020;"_s);
+    m_argsError->setStyleSheet(Colors::styleSheet(Colors::Role::Error, m_argsError));
     m_argsError->hide();
     m_expectAck = new QCheckBox(tr("Expect ack within"), this);
     m_expectAck->setObjectName(u"emitExpectAck"_s);
@@ -316,8 +317,8 @@ void EmitPanel::validateArguments()
         m_argsError->show();
         QTextEdit::ExtraSelection mark;
         mark.format.setUnderlineStyle(QTextCharFormat::WaveUnderline);
-        mark.format.setUnderlineColor(QColor(0xb0, 0x00, 0x20));
-        mark.format.setBackground(QColor(0xff, 0xd6, 0xd6));
+        mark.format.setUnderlineColor(Colors::color(Colors::Role::Error, m_args->palette()));
+        mark.format.setBackground(Colors::markBackground());
         mark.cursor = QTextCursor(m_args->document());
         mark.cursor.setPosition(qMin(pos, int(text.size())));
         mark.cursor.movePosition(QTextCursor::NextCharacter, QTextCursor::KeepAnchor);

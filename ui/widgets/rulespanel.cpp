@@ -1,4 +1,5 @@
 #include "rulespanel.h"
+#include "colors.h"
 
 #include <columns.h>
 #include <rulesmodel.h>
@@ -54,7 +55,7 @@ RulesPanel::RulesPanel(RulesModel *model, QWidget *parent) : QWidget(parent), m_
     m_error = new QLabel(this);
     m_error->setObjectName(u"rulesError"_s);
     m_error->setWordWrap(true);
-    m_error->setStyleSheet(u"color: #b00020;"_s);
+    m_error->setStyleSheet(Colors::styleSheet(Colors::Role::Error, m_error));
     m_error->hide();
     m_file = new QLabel(this);
     m_file->setObjectName(u"rulesFile"_s);

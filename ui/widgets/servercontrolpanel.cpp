@@ -1,4 +1,5 @@
 #include "servercontrolpanel.h"
+#include "colors.h"
 
 #include <QHostAddress>
 
@@ -178,12 +179,12 @@ ServerControlPanel::ServerControlPanel(QWidget *parent) : QWidget(parent)
     m_error->setObjectName(u"error"_s);
     m_error->setWordWrap(true);
     m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_error->setStyleSheet(u"color: #b00020;"_s);
+    m_error->setStyleSheet(Colors::styleSheet(Colors::Role::Error, m_error));
     m_error->hide();
     m_exposure = new QLabel(tr("Listening on every interface: other machines can connect to it."), this);
     m_exposure->setObjectName(u"exposure"_s);
     m_exposure->setWordWrap(true);
-    m_exposure->setStyleSheet(u"color: #b36b00; font-weight: bold;"_s);
+    m_exposure->setStyleSheet(Colors::styleSheet(Colors::Role::Warning, m_exposure, u" font-weight: bold;"_s));
     m_exposure->hide();
     connect(m_bind, &QLineEdit::textChanged, this, [this] { updateExposure(); });
     m_stats = new QLabel(this);

@@ -101,6 +101,7 @@ private Q_SLOTS:
     void authAndSecretHeadersRedactedUntilRevealed();
     void serverSettingsRemembered();
     void shortcutsTooltipsTabOrderAbout();
+    void coloursFollowTheTheme();
     void screenshots();
 
 private:
@@ -1122,6 +1123,27 @@ void tst_MonitorWindow::shortcutsTooltipsTabOrderAbout()
     QVERIFY(entry.contains("\nExec=sockscope\n"));
     QVERIFY(entry.contains("\nIcon=sockscope\n"));
     QVERIFY(QFile::exists(QStringLiteral(SOCKSCOPE_SOURCE_DIR "/resources/icons/sockscope.svg")));
+}
+
+void tst_MonitorWindow::coloursFollowTheTheme()
+{
+    // The few colours the window adds stay readable on a dark theme.
+    const QPalette original = QApplication::palette();
+    QPalette dark = original;
+    for (auto role : { QPalette::Window, QPalette::Base, QPalette::Button })
+        dark.setColor(role, QColor(0x2a, 0x2a, 0x2a));
+    for (auto role : { QPalette::WindowText, QPalette::Text, QPalette::ButtonText })
+        dark.setColor(role, QColor(0xee, 0xee, 0xee));
+    QApplication::setPalette(dark);
+    m_window = std::make_unique<MonitorWindow>();
+    const QString darkError = child<QLabel>(u"error"_s)->styleSheet();
+    const QString darkArgs = child<QLabel>(u"emitArgsError"_s)->styleSheet();
+    QApplication::setPalette(original);
+    m_window = std::make_unique<MonitorWindow>();
+    const QString lightError = child<QLabel>(u"error"_s)->styleSheet();
+    QVERIFY2(darkError.contains(u"#ff6b6b"_s), qPrintable(darkError));
+    QVERIFY(darkArgs.contains(u"#ff6b6b"_s));
+    QVERIFY2(lightError.contains(u"#b00020"_s), qPrintable(lightError));
 }
 
 // Not a check: with SOCKSCOPE_SCREENSHOT_DIR set, fills the window and saves pictures of it

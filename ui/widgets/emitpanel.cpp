@@ -393,9 +393,10 @@ int EmitPanel::send()
     }
     m_result->setText(count == 0 ? tr("No socket matched; nothing sent.")
                                  : tr("Sent \"%1\" to %2.").arg(event, Text::count(count, tr("socket"), tr("sockets"))));
-    if (count > 0)
+    if (count > 0) {
         EmitStore::addToHistory(event, m_args->toPlainText());
         reloadReuseList();
+    }
     Q_EMIT sent(count);
     return count;
 }

@@ -3,6 +3,7 @@
 #include "connection.h"
 #include "eventserver.h"
 #include "plainconnection.h"
+#include "secrets.h"
 #include "socket.h"
 
 #include <QDateTime>
@@ -29,13 +30,6 @@ QJsonObject socketFields(Socket *s)
     if (s->connection())
         o.insert(u"connection"_s, s->connection()->id());
     return o;
-}
-
-bool isSecretHeader(const QByteArray &name)
-{
-    return name.compare("authorization", Qt::CaseInsensitive) == 0
-            || name.compare("cookie", Qt::CaseInsensitive) == 0
-            || name.compare("proxy-authorization", Qt::CaseInsensitive) == 0;
 }
 
 } // namespace
@@ -193,12 +187,7 @@ void JsonLinesLogger::connectSignals()
 
 QJsonObject JsonLinesLogger::redactAuth(const QJsonObject &auth) const
 {
-    if (m_reveal)
-        return auth;
-    QJsonObject o;
-    for (auto it = auth.begin(); it != auth.end(); ++it)
-        o.insert(it.key(), u"[redacted]"_s);
-    return o;
+    return m_reveal ? auth : Secrets::redactAuth(auth);
 }
 
 void JsonLinesLogger::onHandshake(const HandshakeRecord &r)
@@ -214,7 +203,7 @@ void JsonLinesLogger::onHandshake(const HandshakeRecord &r)
         o.insert(u"transport"_s, r.transport);
     QJsonObject headers;
     for (const auto &h : r.headers) {
-        const QString value = !m_reveal && isSecretHeader(h.first) ? u"[redacted]"_s
+        const QString value = !m_reveal && Secrets::isSecretHeader(h.first) ? Secrets::Redacted.toString()
                                                                    : QString::fromUtf8(h.second);
         headers.insert(QString::fromLatin1(h.first), value);
     }

@@ -10,7 +10,9 @@
 #include "handshakeinspector.h"
 #include "plainemitpanel.h"
 #include "ratechart.h"
+#include "roomsview.h"
 #include "rulespanel.h"
+#include "socketpanel.h"
 
 #include <connectionsmodel.h>
 #include <eventlogmodel.h>
@@ -19,6 +21,7 @@
 #include <framesmodel.h>
 #include <handshakelogmodel.h>
 #include <namespace.h>
+#include <roomsmodel.h>
 #include <rules.h>
 #include <rulesmodel.h>
 #include <socket.h>
@@ -29,9 +32,12 @@
 #include <QDockWidget>
 #include <QIcon>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSettings>
+#include <QShortcut>
 #include <QTabWidget>
 #include <QStatusBar>
 
@@ -42,7 +48,7 @@ namespace Sockscope {
 
 namespace {
 
-constexpr int LayoutVersion = 1;
+constexpr int LayoutVersion = 2; // 2: the rooms and socket docks
 
 QDockWidget *makeDock(const QString &title, const QString &name, QWidget *content,
                       QMainWindow *window)
@@ -73,6 +79,8 @@ MonitorWindow::MonitorWindow(QWidget *parent) : QMainWindow(parent)
     m_rulesModel = new RulesModel(this);
     m_frames = new FramesModel(this);
     m_frames->setServer(m_server);
+    m_roomsModel = new RoomsModel(this);
+    m_roomsModel->setServer(m_server);
 
     m_logView = new EventLogView(m_log, this);
     setCentralWidget(m_logView);
@@ -106,6 +114,16 @@ MonitorWindow::MonitorWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_logView, &EventLogView::currentEntryChanged, this, &MonitorWindow::showEntry);
     connect(m_connectionsView, &ConnectionsView::selectionChanged, this,
             &MonitorWindow::onSocketSelection);
+    connect(m_roomsView, &RoomsView::nodeSelected, this, &MonitorWindow::onRoomsNode);
+    connect(m_connectionsView, &ConnectionsView::scopeCleared, m_roomsView,
+            &RoomsView::clearSelection);
+    connect(m_connectionsView, &ConnectionsView::joinRoomRequested, this, [this] {
+        if (auto *dock = findChild<QDockWidget *>(u"socketDock"_s)) {
+            dock->show();
+            dock->raise();
+        }
+        m_socketPanel->focusRoomName();
+    });
     connect(m_log, &EventLogModel::eventNamesChanged, this,
             [this] { m_emit->setEventNames(m_log->eventNames()); });
     // A socket joining a namespace declared elsewhere (rules, code) shows in the pickers.
@@ -115,6 +133,8 @@ MonitorWindow::MonitorWindow(QWidget *parent) : QMainWindow(parent)
 
     m_defaultState = saveState(LayoutVersion);
     restoreLayout();
+    // The settings of the last start; the command line overrides them (setServerSettings()).
+    m_serverPanel->setSettings(rememberedServerSettings(ServerSettings {}));
     m_serverPanel->setListening(false);
     updateStatus();
 }
@@ -127,6 +147,8 @@ MonitorWindow::~MonitorWindow()
     m_handshakes->setServer(nullptr);
     m_rate->setServer(nullptr);
     m_frames->setServer(nullptr);
+    m_roomsModel->setServer(nullptr);
+    m_socketPanel->setServer(nullptr);
 }
 
 void MonitorWindow::buildDocks()
@@ -144,6 +166,17 @@ void MonitorWindow::buildDocks()
     m_connectionsView = new ConnectionsView(m_connections, this);
     auto *socketsDock = makeDock(tr("Sockets"), u"socketsDock"_s, m_connectionsView, this);
     addDockWidget(Qt::BottomDockWidgetArea, socketsDock);
+
+    m_roomsView = new RoomsView(m_roomsModel, this);
+    auto *roomsDock = makeDock(tr("Namespaces and rooms"), u"roomsDock"_s, m_roomsView, this);
+    addDockWidget(Qt::BottomDockWidgetArea, roomsDock);
+    splitDockWidget(roomsDock, socketsDock, Qt::Horizontal);
+
+    m_socketPanel = new SocketPanel(this);
+    m_socketPanel->setServer(m_server);
+    auto *socketDock = makeDock(tr("Socket"), u"socketDock"_s, m_socketPanel, this);
+    addDockWidget(Qt::BottomDockWidgetArea, socketDock);
+    splitDockWidget(socketsDock, socketDock, Qt::Horizontal);
 
     m_framesView = new FramesView(m_frames, this);
     auto *framesDock = makeDock(tr("Frames (plain WebSocket)"), u"framesDock"_s, m_framesView,
@@ -178,36 +211,107 @@ void MonitorWindow::buildDocks()
     addDockWidget(Qt::RightDockWidgetArea, rulesDock);
     tabifyDockWidget(handshakeDock, rulesDock);
     connect(m_rulesPanel, &RulesPanel::applyRequested, this, &MonitorWindow::applyRules);
+    // A rules file loaded or saved in the panel is the server's rules file from now on, and
+    // the one the next run starts with.
+    connect(m_rulesPanel, &RulesPanel::fileChanged, this, [this](const QString &path) {
+        ServerSettings s = m_serverPanel->settings();
+        if (s.rulesFile != path) {
+            s.rulesFile = path;
+            m_serverPanel->setSettings(s);
+        }
+        rememberRulesFile(path);
+    });
     detailsDock->raise();
     resize(1400, 900);
     resizeDocks({ serverDock, detailsDock }, { 300, 420 }, Qt::Horizontal);
     resizeDocks({ serverDock, chartDock }, { 400, 120 }, Qt::Vertical);
-    resizeDocks({ socketsDock }, { 200 }, Qt::Vertical);
+    resizeDocks({ socketsDock }, { 220 }, Qt::Vertical);
+    resizeDocks({ roomsDock, socketsDock, socketDock }, { 220, 800, 330 }, Qt::Horizontal);
 }
 
 void MonitorWindow::buildMenus()
 {
+    auto named = [](QAction *action, const QString &name, const QKeySequence &key,
+                    const QString &tip) {
+        action->setObjectName(name);
+        if (!key.isEmpty())
+            action->setShortcut(key);
+        action->setStatusTip(tip);
+        action->setToolTip(tip);
+        return action;
+    };
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    QAction *exportLog = file->addAction(tr("&Export log…"));
+    QAction *exportLog = named(file->addAction(tr("&Export log…")), u"actionExportLog"_s,
+                               QKeySequence(Qt::CTRL | Qt::Key_E),
+                               tr("Write the rows the log shows as JSON lines"));
     connect(exportLog, &QAction::triggered, m_logView, &EventLogView::exportInteractive);
-    QAction *openClient = file->addAction(tr("Open &client…"));
-    openClient->setObjectName(u"openClient"_s);
+    QAction *openClient = named(file->addAction(tr("Open &client…")), u"openClient"_s,
+                                QKeySequence::New,
+                                tr("A client window connected to this server"));
     connect(openClient, &QAction::triggered, this, [this] { openClientWindow(); });
     file->addSeparator();
-    QAction *quit = file->addAction(tr("&Quit"));
-    quit->setShortcut(QKeySequence::Quit);
+    QAction *quit = named(file->addAction(tr("&Quit")), u"actionQuit"_s, QKeySequence::Quit,
+                          tr("Stop the server and close the window"));
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
     QMenu *server = menuBar()->addMenu(tr("&Server"));
-    connect(server->addAction(tr("&Start")), &QAction::triggered, this, [this] { startServer(); });
-    connect(server->addAction(tr("S&top")), &QAction::triggered, this, &MonitorWindow::stopServer);
+    QAction *start = named(server->addAction(tr("&Start")), u"actionStart"_s,
+                           QKeySequence(Qt::Key_F5), tr("Start the server with the settings shown"));
+    connect(start, &QAction::triggered, this, [this] { startServer(); });
+    QAction *stop = named(server->addAction(tr("S&top")), u"actionStop"_s,
+                          QKeySequence(Qt::SHIFT | Qt::Key_F5),
+                          tr("Stop the server (every client is disconnected)"));
+    connect(stop, &QAction::triggered, this, &MonitorWindow::stopServer);
+    connect(m_server, &EventServer::listeningChanged, this, [start, stop](bool listening) {
+        start->setEnabled(!listening);
+        stop->setEnabled(listening);
+    });
+    stop->setEnabled(false);
+
+    QMenu *log = menuBar()->addMenu(tr("&Log"));
+    QAction *pause = named(log->addAction(tr("&Pause")), u"actionPause"_s,
+                           QKeySequence(Qt::CTRL | Qt::Key_P),
+                           tr("Stop logging events (the server keeps running)"));
+    pause->setCheckable(true);
+    connect(pause, &QAction::toggled, m_log, &EventLogModel::setPaused);
+    connect(m_log, &EventLogModel::pausedChanged, pause, &QAction::setChecked);
+    QAction *clear = named(log->addAction(tr("&Clear")), u"actionClear"_s,
+                           QKeySequence(Qt::CTRL | Qt::Key_L), tr("Remove every log entry"));
+    connect(clear, &QAction::triggered, m_log, &EventLogModel::clear);
+    QAction *follow = named(log->addAction(tr("&Follow")), u"actionFollow"_s,
+                            QKeySequence(Qt::CTRL | Qt::Key_End),
+                            tr("Keep the newest entry in view"));
+    follow->setCheckable(true);
+    follow->setChecked(m_logView->isFollowing());
+    connect(follow, &QAction::toggled, m_logView, &EventLogView::setFollowing);
+    QAction *find = named(log->addAction(tr("F&ilter…")), u"actionFilter"_s, QKeySequence::Find,
+                          tr("Type text or a regular expression to find in the arguments"));
+    connect(find, &QAction::triggered, this, [this] {
+        if (auto *box = m_logView->findChild<QLineEdit *>(u"logTextFilter"_s)) {
+            box->setFocus(Qt::ShortcutFocusReason);
+            box->selectAll();
+        }
+    });
+
+    // Ctrl+Return sends from anywhere in the emit panel (Return alone is a new line in the
+    // arguments).
+    auto *sendKey = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return), m_emit);
+    sendKey->setContext(Qt::WidgetWithChildrenShortcut);
+    connect(sendKey, &QShortcut::activated, m_emit, [this] { m_emit->send(); });
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     const auto docks = findChildren<QDockWidget *>();
-    for (QDockWidget *d : docks)
-        view->addAction(d->toggleViewAction());
+    int n = 0;
+    for (QDockWidget *d : docks) {
+        QAction *toggle = d->toggleViewAction();
+        if (++n <= 9) // Alt+1… shows or hides the dock
+            toggle->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_0 + n)));
+        view->addAction(toggle);
+    }
     view->addSeparator();
-    connect(view->addAction(tr("&Reset layout")), &QAction::triggered, this, [this] {
+    QAction *reset = named(view->addAction(tr("&Reset layout")), u"actionResetLayout"_s, {},
+                           tr("Put every dock back where it started"));
+    connect(reset, &QAction::triggered, this, [this] {
         restoreState(m_defaultState, LayoutVersion);
         const auto all = findChildren<QDockWidget *>();
         for (QDockWidget *d : all)
@@ -215,8 +319,9 @@ void MonitorWindow::buildMenus()
     });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
-    connect(help->addAction(tr("&About Sockscope")), &QAction::triggered, this,
-            &MonitorWindow::showAbout);
+    QAction *about = named(help->addAction(tr("&About Sockscope")), u"actionAbout"_s,
+                           {}, tr("Version and what Sockscope is for"));
+    connect(about, &QAction::triggered, this, &MonitorWindow::showAbout);
     connect(help->addAction(tr("About &Qt")), &QAction::triggered, qApp, &QApplication::aboutQt);
 }
 
@@ -280,6 +385,7 @@ bool MonitorWindow::startServer()
         return fail(m_server->errorString());
     m_rules = rules.install(m_server);
     refreshNamespaces();
+    rememberServerSettings(s);
     m_serverPanel->setError({});
     m_serverPanel->setListening(true, serverUrl());
     statusBar()->clearMessage();
@@ -344,6 +450,7 @@ void MonitorWindow::refreshNamespaces()
     names.sort();
     m_logView->setNamespaces(names);
     m_emit->refreshNamespaces();
+    m_roomsModel->refresh();
 }
 
 QString MonitorWindow::statusText() const
@@ -395,9 +502,23 @@ void MonitorWindow::showEntry(int sourceRow)
     m_details->showArguments(title, e.args);
 }
 
+void MonitorWindow::onRoomsNode(const QString &nsp, const QString &room)
+{
+    m_connectionsView->setScope(nsp, room);
+    if (nsp.isEmpty())
+        return;
+    // Aim the emit panel at the node: its namespace, or the room in it.
+    m_emit->setTarget(room.isEmpty() ? EmitPanel::Target::Namespace : EmitPanel::Target::Rooms);
+    m_emit->setNamespace(nsp);
+    m_emit->setRooms(room);
+    if (!room.isEmpty())
+        m_socketPanel->setRoomName(room);
+}
+
 void MonitorWindow::onSocketSelection(const QStringList &ids)
 {
     m_emit->setSelectedSockets(ids);
+    m_socketPanel->setSelectedSockets(ids);
     m_plainEmit->setSelectedConnections(ids);
     if (ids.size() == 1) {
         const int row = m_connections->rowOf(ids.first());

@@ -27,13 +27,17 @@ class HandshakeInspector;
 class HandshakeLogModel;
 class PlainEmitPanel;
 class RateChart;
+class RoomsModel;
+class RoomsView;
 class RulesModel;
 class RulesPanel;
+class SocketPanel;
 
 /*
     A server and everything a person needs to watch it: the event log in the middle, docks
-    for the server settings, the sockets, the selected event's details, the emit panel, the
-    handshake inspector and the event rate. The layout is kept in QSettings.
+    for the server settings, the namespaces and rooms, the sockets, the selected socket, the
+    selected event's details, the emit panel, the handshake inspector and the event rate. The
+    layout and the server settings of the last start are kept in QSettings.
 
     The window is one more listener of the server's signals; it never reads wire bytes.
 */
@@ -63,6 +67,7 @@ public:
     EventRate *eventRate() const { return m_rate; }
     RulesModel *rulesModel() const { return m_rulesModel; }
     FramesModel *framesModel() const { return m_frames; }
+    RoomsModel *roomsModel() const { return m_roomsModel; }
 
     ServerControlPanel *serverPanel() const { return m_serverPanel; }
     ConnectionsView *connectionsView() const { return m_connectionsView; }
@@ -73,6 +78,8 @@ public:
     RulesPanel *rulesPanel() const { return m_rulesPanel; }
     FramesView *framesView() const { return m_framesView; }
     PlainEmitPanel *plainEmitPanel() const { return m_plainEmit; }
+    RoomsView *roomsView() const { return m_roomsView; }
+    SocketPanel *socketPanel() const { return m_socketPanel; }
 
     QString statusText() const;
 
@@ -90,6 +97,7 @@ private:
     void onSocketSelection(const QStringList &ids);
     void refreshNamespaces();
     void showAbout();
+    void onRoomsNode(const QString &nsp, const QString &room);
 
     EventServer *m_server = nullptr;
     QPointer<ClientWindow> m_clientWindow;
@@ -99,6 +107,7 @@ private:
     EventRate *m_rate = nullptr;
     RulesModel *m_rulesModel = nullptr;
     FramesModel *m_frames = nullptr;
+    RoomsModel *m_roomsModel = nullptr;
     QList<QMetaObject::Connection> m_rules;
 
     ServerControlPanel *m_serverPanel = nullptr;
@@ -111,6 +120,8 @@ private:
     RulesPanel *m_rulesPanel = nullptr;
     FramesView *m_framesView = nullptr;
     PlainEmitPanel *m_plainEmit = nullptr;
+    RoomsView *m_roomsView = nullptr;
+    SocketPanel *m_socketPanel = nullptr;
     QLabel *m_statusServer = nullptr;
     QLabel *m_statusCounts = nullptr;
     QLabel *m_statusRate = nullptr;

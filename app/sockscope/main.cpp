@@ -20,6 +20,7 @@
 #endif
 
 #include <csignal>
+#include <functional>
 #include <cstdio>
 #include <memory>
 #include <sys/socket.h>
@@ -31,10 +32,33 @@ namespace {
 
 int signalPipe[2] = { -1, -1 };
 
-void onSignal(int signo)
+void signalHandler(int signo)
 {
     const char c = char(signo);
     [[maybe_unused]] auto n = ::write(signalPipe[1], &c, 1);
+}
+
+// SIGINT and SIGTERM, written to a socket pair by the handler and read in the event loop,
+// where onSignal runs with the signal number. False if the pair cannot be made.
+bool catchSignals(QObject *context, std::function<void(int)> onSignal)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, signalPipe) != 0)
+        return false;
+    auto *notifier = new QSocketNotifier(signalPipe[0], QSocketNotifier::Read, context);
+    QObject::connect(notifier, &QSocketNotifier::activated, context,
+                     [notifier, onSignal = std::move(onSignal)] {
+                         char c = 0;
+                         [[maybe_unused]] auto n = ::read(signalPipe[0], &c, 1);
+                         notifier->setEnabled(false);
+                         onSignal(int(c));
+                     });
+    struct sigaction sa = {};
+    sa.sa_handler = signalHandler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    return true;
 }
 
 int fail(int code, const QString &message)
@@ -75,19 +99,24 @@ bool wantsWindow(int argc, char *argv[])
             || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
 }
 
-// The monitor window with the command line's settings, its server started.
-int runMonitor(QCoreApplication &app, const Sockscope::ServerOptions &options,
-               const QString &bind, int port, const QString &rulesFile)
+// The monitor window with the command line's settings, its server started. Settings the
+// command line leaves out are those of the last run (QSettings). SIGINT and SIGTERM close the
+// window, which stops the server, and exit 0.
+int runMonitor(QCoreApplication &app, const Sockscope::ServerSettings &settings,
+               Sockscope::ServerSettingFields given)
 {
     QCoreApplication::setOrganizationName(u"Sockscope"_s);
     QGuiApplication::setApplicationDisplayName(u"Sockscope"_s);
     Sockscope::MonitorWindow window;
-    Sockscope::ServerSettings settings;
-    settings.bind = bind;
-    settings.port = port;
-    settings.options = options;
-    settings.rulesFile = rulesFile;
-    window.setServerSettings(settings);
+    window.setServerSettings(Sockscope::rememberedServerSettings(settings, given));
+    if (!catchSignals(&window, [&window](int) {
+            window.stopServer();
+            QGuiApplication::setQuitOnLastWindowClosed(false); // quit once the frames are out
+            QApplication::closeAllWindows(); // saves the layout
+            // Let the close frames go out before leaving.
+            QTimer::singleShot(200, &window, [] { QCoreApplication::exit(0); });
+        }))
+        return fail(1, u"cannot create the signal pipe"_s);
     window.show();
     window.startServer(); // a busy port or a bad rules file is shown in the window
     return app.exec();
@@ -227,8 +256,29 @@ int main(int argc, char *argv[])
         return fail(2, invalid);
 
 #ifdef SOCKSCOPE_HAVE_UI
-    if (gui)
-        return runMonitor(app, options, p.value(u"bind"_s), int(port), p.value(u"rules"_s));
+    if (gui) {
+        Sockscope::ServerSettings settings;
+        settings.bind = p.value(u"bind"_s);
+        settings.port = int(port);
+        settings.options = options;
+        settings.rulesFile = p.value(u"rules"_s);
+        using Sockscope::ServerSetting;
+        Sockscope::ServerSettingFields given;
+        const std::pair<const char16_t *, ServerSetting> flags[] = {
+            { u"bind", ServerSetting::Bind },
+            { u"port", ServerSetting::Port },
+            { u"ping-interval", ServerSetting::PingInterval },
+            { u"ping-timeout", ServerSetting::PingTimeout },
+            { u"max-payload", ServerSetting::MaxPayload },
+            { u"cors-origin", ServerSetting::Origins },
+            { u"rules", ServerSetting::RulesFile },
+        };
+        for (const auto &[name, field] : flags) {
+            if (p.isSet(QString::fromUtf16(name)))
+                given |= field;
+        }
+        return runMonitor(app, settings, given);
+    }
 #endif
 
     Sockscope::RuleSet rules;
@@ -248,13 +298,7 @@ int main(int argc, char *argv[])
     if (!server.listen(address, quint16(port)))
         return fail(1, server.errorString());
 
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, signalPipe) != 0)
-        return fail(1, u"cannot create the signal pipe"_s);
-    QSocketNotifier notifier(signalPipe[0], QSocketNotifier::Read);
-    QObject::connect(&notifier, &QSocketNotifier::activated, &app, [&] {
-        char c = 0;
-        [[maybe_unused]] auto n = ::read(signalPipe[0], &c, 1);
-        notifier.setEnabled(false);
+    if (!catchSignals(&app, [&](int c) {
         QJsonObject o;
         o.insert(u"signal"_s, c == SIGINT ? u"SIGINT"_s : u"SIGTERM"_s);
         o.insert(u"connections"_s, int(server.connections().size()));
@@ -262,13 +306,8 @@ int main(int argc, char *argv[])
         server.close();
         // Let the close frames go out before leaving.
         QTimer::singleShot(200, &app, [] { QCoreApplication::exit(0); });
-    });
-    struct sigaction sa = {};
-    sa.sa_handler = onSignal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
+    }))
+        return fail(1, u"cannot create the signal pipe"_s);
 
     QJsonObject o;
     o.insert(u"address"_s, server.serverAddress().toString());

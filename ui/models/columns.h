@@ -18,6 +18,7 @@ enum ModelRole {
     SerialRole, // the log entry's serial number
     PairedSerialRole, // the serial of the request or reply paired with this entry, -1 if none
     HandshakeRole, // a HandshakeRecord
+    RoomRole, // RoomsModel: the room of a node, empty for a namespace node
     ModelRoleCount
 };
 
@@ -46,6 +47,9 @@ enum class HandshakeColumn { Time, Remote, Request, Status, Transport, Connectio
 
 // FramesModel: one row per plain WebSocket frame, in or out.
 enum class FramesColumn { Time, Direction, Connection, Opcode, Fin, Length, Payload, Count };
+
+// RoomsModel: namespaces, and the rooms in each.
+enum class RoomsColumn { Name, Sockets, Count };
 
 // RulesModel: one row per auto-reply rule.
 enum class RulesColumn { Enabled, On, Namespace, Match, Actions, Count };

@@ -1,4 +1,5 @@
 #include "clienttab.h"
+#include "colors.h"
 
 #include <algorithm>
 #include <cctype>
@@ -90,15 +91,15 @@ QString stateName(EventClient::State state)
     return {};
 }
 
-QString stateColor(EventClient::State state)
+QString stateColor(EventClient::State state, const QPalette &palette)
 {
     switch (state) {
     case EventClient::State::Connected:
-        return u"#1b7f2a"_s;
+        return Colors::color(Colors::Role::Good, palette).name();
     case EventClient::State::Disconnected:
-        return u"#666666"_s;
+        return palette.color(QPalette::Disabled, QPalette::WindowText).name();
     default:
-        return u"#b26b00"_s;
+        return Colors::color(Colors::Role::Warning, palette).name();
     }
 }
 
@@ -205,7 +206,7 @@ ClientTab::ClientTab(QWidget *parent) : QWidget(parent)
     m_error = new QLabel(this);
     m_error->setObjectName(u"connectError"_s);
     m_error->setWordWrap(true);
-    m_error->setStyleSheet(u"color: #b00020;"_s);
+    m_error->setStyleSheet(Colors::styleSheet(Colors::Role::Error, m_error));
     m_error->hide();
 
     auto *settingsBox = new QGroupBox(tr("Connection"), this);
@@ -249,7 +250,7 @@ ClientTab::ClientTab(QWidget *parent) : QWidget(parent)
     m_ackReply->setObjectName(u"ackReply"_s);
     m_ackReply->setPlaceholderText(tr("Reply to the server's ack requests: [\"ok\"] (empty: no reply)"));
     m_ackReplyError = new QLabel(this);
-    m_ackReplyError->setStyleSheet(u"color: #b00020;"_s);
+    m_ackReplyError->setStyleSheet(Colors::styleSheet(Colors::Role::Error, m_ackReplyError));
     m_ackReplyError->hide();
     auto *listenBox = new QGroupBox(tr("Listening"), this);
     auto *ll = new QFormLayout(listenBox);
@@ -274,7 +275,7 @@ ClientTab::ClientTab(QWidget *parent) : QWidget(parent)
     m_argsError = new QLabel(this);
     m_argsError->setObjectName(u"emitArgsError"_s);
     m_argsError->setWordWrap(true);
-    m_argsError->setStyleSheet(u"color: #b00020;"_s);
+    m_argsError->setStyleSheet(Colors::styleSheet(Colors::Role::Error, m_argsError));
     m_argsError->hide();
     m_binary = new QLineEdit(this);
     m_binary->setObjectName(u"emitBinary"_s);
@@ -528,7 +529,7 @@ void ClientTab::updateState()
     if (state == EventClient::State::Connected && !m_client->id().isEmpty())
         text += tr(" as %1 (%2)").arg(m_client->id(), m_client->handshake().transport);
     m_state->setText(text);
-    m_state->setStyleSheet(u"font-weight: bold; color: %1;"_s.arg(stateColor(state)));
+    m_state->setStyleSheet(u"font-weight: bold; color: %1;"_s.arg(stateColor(state, m_state->palette())));
     m_connect->setEnabled(state == EventClient::State::Disconnected);
     m_disconnect->setEnabled(state != EventClient::State::Disconnected);
 }

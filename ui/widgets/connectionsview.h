@@ -7,6 +7,7 @@
 QT_BEGIN_NAMESPACE
 class QLabel;
 class QLineEdit;
+class QMenu;
 class QPushButton;
 class QSortFilterProxyModel;
 class QTreeView;
@@ -15,6 +16,7 @@ QT_END_NAMESPACE
 namespace Sockscope {
 
 class ConnectionsModel;
+class ScopeFilterProxy;
 
 /*
     Shows a ConnectionsModel sorted by any column (raw values) and filtered by the text typed
@@ -27,26 +29,38 @@ public:
     explicit ConnectionsView(ConnectionsModel *model, QWidget *parent = nullptr);
 
     QTreeView *view() const { return m_view; }
-    QSortFilterProxyModel *proxy() const { return m_proxy; }
+    QSortFilterProxyModel *proxy() const;
     ConnectionsModel *model() const { return m_model; }
 
     QStringList selectedSocketIds() const;
     QString currentConnectionId() const;
     void setFilterText(const QString &text); // applied after the debounce
     void selectSocket(const QString &socketId);
+    // Shows only the sockets of a namespace, or the members of one of its rooms (besides the
+    // filter text); empty nsp shows all again.
+    void setScope(const QString &nsp, const QString &room = {});
+    QString scopeNamespace() const;
+    QString scopeRoom() const;
+    // The context menu for the selected sockets: Disconnect, Join a room…, and Leave for each
+    // room one of them is in. The caller owns it.
+    QMenu *createContextMenu(QWidget *parent);
 
 Q_SIGNALS:
     void selectionChanged(const QStringList &socketIds);
+    void scopeCleared(); // "Show all" was clicked
+    void joinRoomRequested(); // "Join a room…" in the context menu
 
 private:
     void updateCount();
     void disconnectSelected();
 
     ConnectionsModel *m_model = nullptr;
-    QSortFilterProxyModel *m_proxy = nullptr;
+    ScopeFilterProxy *m_proxy = nullptr;
     QTreeView *m_view = nullptr;
     QLineEdit *m_filter = nullptr;
     QLabel *m_count = nullptr;
+    QWidget *m_scopeBar = nullptr;
+    QLabel *m_scopeLabel = nullptr;
     QPushButton *m_disconnect = nullptr;
     QTimer m_debounce;
 };

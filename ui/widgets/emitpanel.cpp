@@ -1,4 +1,5 @@
 #include "emitpanel.h"
+#include "colors.h"
 #include <clienttab.h> // EmitStore: the emit history shared with the client window
 #include <text.h>
 
@@ -83,10 +84,12 @@ EmitPanel::EmitPanel(QWidget *parent) : QWidget(parent)
     m_argsError = new QLabel(this);
     m_argsError->setObjectName(u"emitArgsError"_s);
     m_argsError->setWordWrap(true);
-    m_argsError->setStyleSheet(u"color: #b00020;"_s);
+    m_argsError->setStyleSheet(Colors::styleSheet(Colors::Role::Error, m_argsError));
     m_argsError->hide();
     m_expectAck = new QCheckBox(tr("Expect ack within"), this);
     m_expectAck->setObjectName(u"emitExpectAck"_s);
+    m_expectAck->setToolTip(tr("Ask each client for an ack; its reply, or the timeout, is "
+                               "logged beside the event"));
     m_ackTimeout = new QSpinBox(this);
     m_ackTimeout->setObjectName(u"emitAckTimeout"_s);
     m_ackTimeout->setRange(0, INT_MAX);
@@ -98,6 +101,7 @@ EmitPanel::EmitPanel(QWidget *parent) : QWidget(parent)
     m_send = new QPushButton(tr("Send"), this);
     m_send->setObjectName(u"emitSend"_s);
     m_send->setDefault(true);
+    m_send->setToolTip(tr("Send the event to the target (Ctrl+Return)"));
     m_result = new QLabel(this);
     m_result->setObjectName(u"emitResult"_s);
     m_result->setWordWrap(true);
@@ -117,6 +121,8 @@ EmitPanel::EmitPanel(QWidget *parent) : QWidget(parent)
     m_reuse->setToolTip(tr("Sent before, from here or a client window, and saved templates"));
     auto *saveTemplateButton = new QPushButton(tr("Save as template…"), this);
     saveTemplateButton->setObjectName(u"emitSaveTemplate"_s);
+    saveTemplateButton->setToolTip(tr("Keep this event name and arguments under a name, to "
+                                      "pick from the list later"));
     connect(saveTemplateButton, &QPushButton::clicked, this, [this] {
         bool ok = false;
         const QString name = QInputDialog::getText(this, tr("Save template"), tr("Template name:"),
@@ -311,8 +317,8 @@ void EmitPanel::validateArguments()
         m_argsError->show();
         QTextEdit::ExtraSelection mark;
         mark.format.setUnderlineStyle(QTextCharFormat::WaveUnderline);
-        mark.format.setUnderlineColor(QColor(0xb0, 0x00, 0x20));
-        mark.format.setBackground(QColor(0xff, 0xd6, 0xd6));
+        mark.format.setUnderlineColor(Colors::color(Colors::Role::Error, m_args->palette()));
+        mark.format.setBackground(Colors::markBackground());
         mark.cursor = QTextCursor(m_args->document());
         mark.cursor.setPosition(qMin(pos, int(text.size())));
         mark.cursor.movePosition(QTextCursor::NextCharacter, QTextCursor::KeepAnchor);
@@ -387,9 +393,10 @@ int EmitPanel::send()
     }
     m_result->setText(count == 0 ? tr("No socket matched; nothing sent.")
                                  : tr("Sent \"%1\" to %2.").arg(event, Text::count(count, tr("socket"), tr("sockets"))));
-    if (count > 0)
+    if (count > 0) {
         EmitStore::addToHistory(event, m_args->toPlainText());
         reloadReuseList();
+    }
     Q_EMIT sent(count);
     return count;
 }

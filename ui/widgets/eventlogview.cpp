@@ -1,4 +1,5 @@
 #include "eventlogview.h"
+#include "colors.h"
 #include <text.h>
 
 #include <columns.h>
@@ -52,6 +53,7 @@ EventLogView::EventLogView(EventLogModel *model, QWidget *parent)
     m_text->setPlaceholderText(tr("Text in arguments"));
     m_text->setClearButtonEnabled(true);
     m_regex = new QCheckBox(tr("Regex"), this);
+    m_regex->setToolTip(tr("Read the text filter as a regular expression"));
     m_regex->setObjectName(u"logRegex"_s);
 
     auto makeButton = [this](const QString &text, const QString &name, const QString &tip,
@@ -74,7 +76,7 @@ EventLogView::EventLogView(EventLogModel *model, QWidget *parent)
     m_count = new QLabel(this);
     m_count->setObjectName(u"logCount"_s);
     m_filterError = new QLabel(this);
-    m_filterError->setStyleSheet(u"color: #b00020;"_s);
+    m_filterError->setStyleSheet(Colors::styleSheet(Colors::Role::Error, m_filterError));
     m_filterError->hide();
 
     m_view = new QTreeView(this);

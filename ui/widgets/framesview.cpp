@@ -45,11 +45,14 @@ FramesView::FramesView(FramesModel *model, QWidget *parent) : QWidget(parent), m
     m_pause = new QPushButton(tr("Pause"), this);
     m_pause->setObjectName(u"framesPause"_s);
     m_pause->setCheckable(true);
+    m_pause->setToolTip(tr("Stop adding frames to the list (the connections go on)"));
     m_clear = new QPushButton(tr("Clear"), this);
     m_clear->setObjectName(u"framesClear"_s);
+    m_clear->setToolTip(tr("Remove every frame from the list"));
     m_follow = new QCheckBox(tr("Follow"), this);
     m_follow->setObjectName(u"framesFollow"_s);
     m_follow->setChecked(true);
+    m_follow->setToolTip(tr("Keep the newest frame in view"));
     m_count = new QLabel(this);
     m_count->setObjectName(u"framesCount"_s);
 

@@ -2,6 +2,7 @@
 
 #include <columns.h>
 #include <handshakelogmodel.h>
+#include <secrets.h>
 
 #include <QApplication>
 #include <QCheckBox>
@@ -51,8 +52,14 @@ HandshakeInspector::HandshakeInspector(HandshakeLogModel *model, QWidget *parent
     m_follow = new QCheckBox(tr("Follow newest"), this);
     m_follow->setObjectName(u"handshakeFollow"_s);
     m_follow->setChecked(true);
+    m_follow->setToolTip(tr("Show each new handshake as it arrives"));
     m_large = new QCheckBox(tr("Large text"), this);
     m_large->setObjectName(u"handshakeLarge"_s);
+    m_large->setToolTip(tr("Bigger type, for a projector"));
+    m_reveal = new QCheckBox(tr("Reveal secrets"), this);
+    m_reveal->setObjectName(u"handshakeReveal"_s);
+    m_reveal->setToolTip(tr("Show the values of the Authorization, Proxy-Authorization and "
+                            "Cookie headers (redacted otherwise, in \"Copy all\" too)"));
     m_copy = new QPushButton(tr("Copy all"), this);
     m_copy->setObjectName(u"handshakeCopy"_s);
     m_copy->setToolTip(tr("Copy the whole handshake as plain text"));
@@ -128,6 +135,7 @@ HandshakeInspector::HandshakeInspector(HandshakeLogModel *model, QWidget *parent
     top->addWidget(m_pick, 1);
     top->addWidget(m_follow);
     top->addWidget(m_large);
+    top->addWidget(m_reveal);
     top->addWidget(m_copy);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
@@ -146,6 +154,7 @@ HandshakeInspector::HandshakeInspector(HandshakeLogModel *model, QWidget *parent
             showRow(m_model->rowCount() - 1);
     });
     connect(m_large, &QCheckBox::toggled, this, &HandshakeInspector::setLargeText);
+    connect(m_reveal, &QCheckBox::toggled, this, [this] { showRow(m_row); });
     connect(m_copy, &QPushButton::clicked, this,
             [this] { QApplication::clipboard()->setText(allText()); });
     connect(model, &QAbstractItemModel::rowsInserted, this, &HandshakeInspector::onRowsInserted);
@@ -188,7 +197,12 @@ void HandshakeInspector::showRow(int row)
     }
     m_row = row;
     m_pick->setCurrentIndex(row);
-    display(&m_model->record(row));
+    if (m_reveal->isChecked()) {
+        display(&m_model->record(row));
+    } else {
+        const HandshakeRecord redacted = Secrets::redact(m_model->record(row));
+        display(&redacted);
+    }
 }
 
 bool HandshakeInspector::showConnection(const QString &connectionId)
@@ -256,6 +270,16 @@ void HandshakeInspector::display(const HandshakeRecord *r)
     }
 }
 
+bool HandshakeInspector::secretsRevealed() const
+{
+    return m_reveal->isChecked();
+}
+
+void HandshakeInspector::setSecretsRevealed(bool reveal)
+{
+    m_reveal->setChecked(reveal);
+}
+
 bool HandshakeInspector::largeText() const
 {
     return m_large->isChecked();
@@ -291,7 +315,8 @@ QString HandshakeInspector::allText() const
 {
     if (m_row < 0 || m_row >= m_model->rowCount())
         return {};
-    return HandshakeLogModel::describe(m_model->record(m_row));
+    const HandshakeRecord &r = m_model->record(m_row);
+    return HandshakeLogModel::describe(m_reveal->isChecked() ? r : Secrets::redact(r));
 }
 
 } // namespace Sockscope

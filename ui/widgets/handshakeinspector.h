@@ -23,7 +23,8 @@ class HandshakeLogModel;
 /*
     Pick a handshake (or follow the newest): the raw request, its headers, the
     Sec-WebSocket-Accept computation step by step (key, key + GUID, SHA-1 in hex, base64),
-    and the response exactly as sent. "Large text" is for showing it on a projector; "Copy all"
+    and the response exactly as sent. Secret headers are redacted until "Reveal secrets" is
+    ticked. "Large text" is for showing it on a projector; "Copy all"
     puts the whole account on the clipboard as plain text.
 */
 class HandshakeInspector : public QWidget
@@ -41,6 +42,10 @@ public:
 
     bool largeText() const;
     void setLargeText(bool large);
+    // Authorization, Proxy-Authorization and Cookie values show as "[redacted]" (in the raw
+    // request, the header table and "Copy all") until revealed.
+    bool secretsRevealed() const;
+    void setSecretsRevealed(bool reveal);
 
     QString keyText() const;
     QString keyWithGuidText() const;
@@ -60,6 +65,7 @@ private:
     QComboBox *m_pick = nullptr;
     QCheckBox *m_follow = nullptr;
     QCheckBox *m_large = nullptr;
+    QCheckBox *m_reveal = nullptr;
     QPushButton *m_copy = nullptr;
     QLabel *m_summary = nullptr;
     QPlainTextEdit *m_request = nullptr;

@@ -42,6 +42,7 @@ PlainEmitPanel::PlainEmitPanel(QWidget *parent) : QWidget(parent)
     m_text->setTabChangesFocus(true);
     m_loadFile = new QPushButton(tr("Load file…"), this);
     m_loadFile->setObjectName(u"plainLoadFile"_s);
+    m_loadFile->setToolTip(tr("Send a file's bytes as a binary message"));
     m_fileLabel = new QLabel(this);
     m_code = new QSpinBox(this);
     m_code->setObjectName(u"plainCloseCode"_s);
@@ -52,6 +53,7 @@ PlainEmitPanel::PlainEmitPanel(QWidget *parent) : QWidget(parent)
     m_reason->setMaxLength(123); // a close frame's payload is at most 125 bytes
     m_send = new QPushButton(tr("Send"), this);
     m_send->setObjectName(u"plainSend"_s);
+    m_send->setToolTip(tr("Send to the selected plain connections, or to every one"));
     m_result = new QLabel(this);
     m_result->setObjectName(u"plainResult"_s);
     m_result->setWordWrap(true);

@@ -1,4 +1,5 @@
 #include "rulespanel.h"
+#include "colors.h"
 
 #include <columns.h>
 #include <rulesmodel.h>
@@ -54,25 +55,29 @@ RulesPanel::RulesPanel(RulesModel *model, QWidget *parent) : QWidget(parent), m_
     m_error = new QLabel(this);
     m_error->setObjectName(u"rulesError"_s);
     m_error->setWordWrap(true);
-    m_error->setStyleSheet(u"color: #b00020;"_s);
+    m_error->setStyleSheet(Colors::styleSheet(Colors::Role::Error, m_error));
     m_error->hide();
     m_file = new QLabel(this);
     m_file->setObjectName(u"rulesFile"_s);
 
-    auto button = [this](const QString &text, const QString &name) {
+    auto button = [this](const QString &text, const QString &name, const QString &tip) {
         auto *b = new QPushButton(text, this);
         b->setObjectName(name);
+        b->setToolTip(tip);
         return b;
     };
-    QPushButton *load = button(tr("Load…"), u"rulesLoad"_s);
-    QPushButton *save = button(tr("Save"), u"rulesSave"_s);
-    QPushButton *saveAs = button(tr("Save as…"), u"rulesSaveAs"_s);
-    QPushButton *add = button(tr("New rule"), u"rulesAdd"_s);
-    QPushButton *remove = button(tr("Remove"), u"rulesRemove"_s);
-    QPushButton *update = button(tr("Take edit"), u"rulesUpdate"_s);
-    update->setToolTip(tr("Check the JSON and put it in place of the selected rule "
-                          "(or add it when none is selected)"));
-    m_apply = button(tr("Apply to server"), u"rulesApply"_s);
+    QPushButton *load = button(tr("Load…"), u"rulesLoad"_s, tr("Read a rules file (JSON)"));
+    QPushButton *save = button(tr("Save"), u"rulesSave"_s, tr("Write the rules to their file"));
+    QPushButton *saveAs = button(tr("Save as…"), u"rulesSaveAs"_s,
+                                 tr("Write the rules to another file"));
+    QPushButton *add = button(tr("New rule"), u"rulesAdd"_s, tr("Start a new rule in the editor"));
+    QPushButton *remove = button(tr("Remove"), u"rulesRemove"_s, tr("Delete the selected rule"));
+    QPushButton *update = button(tr("Take edit"), u"rulesUpdate"_s,
+                                 tr("Check the JSON and put it in place of the selected rule "
+                                    "(or add it when none is selected)"));
+    m_apply = button(tr("Apply to server"), u"rulesApply"_s,
+                     tr("Install the ticked rules on the running server, in place of the "
+                        "previous ones"));
 
     connect(load, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Load rules"),
@@ -202,6 +207,8 @@ bool RulesPanel::loadFile(const QString &path)
     QString error;
     const bool ok = m_model->load(path, &error);
     setError(ok ? QString() : error);
+    if (ok)
+        Q_EMIT fileChanged(path);
     return ok;
 }
 
@@ -210,6 +217,8 @@ bool RulesPanel::saveFile(const QString &path)
     QString error;
     const bool ok = m_model->save(path, &error);
     setError(ok ? QString() : error);
+    if (ok)
+        Q_EMIT fileChanged(path);
     return ok;
 }
 

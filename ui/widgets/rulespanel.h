@@ -38,6 +38,8 @@ public:
 
 Q_SIGNALS:
     void applyRequested();
+    // The rules were loaded from, or saved to, this file.
+    void fileChanged(const QString &path);
 
 private:
     void showSelected();

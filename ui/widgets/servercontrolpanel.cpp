@@ -1,10 +1,13 @@
 #include "servercontrolpanel.h"
+#include "colors.h"
 
 #include <QHostAddress>
 
 #include <QApplication>
 #include <QClipboard>
 #include <QFileDialog>
+#include <QFileInfo>
+#include <QSettings>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -32,6 +35,71 @@ QSpinBox *msSpin(int min, QWidget *parent)
 
 } // namespace
 
+void rememberServerSettings(const ServerSettings &s)
+{
+    QSettings settings;
+    settings.beginGroup(u"server"_s);
+    settings.setValue(u"bind"_s, s.bind);
+    settings.setValue(u"port"_s, s.port);
+    settings.setValue(u"pingInterval"_s, s.options.pingInterval);
+    settings.setValue(u"pingTimeout"_s, s.options.pingTimeout);
+    settings.setValue(u"maxPayload"_s, s.options.maxPayload);
+    settings.setValue(u"allowedOrigins"_s, s.options.allowedOrigins);
+    settings.endGroup();
+    rememberRulesFile(s.rulesFile);
+}
+
+void rememberRulesFile(const QString &path)
+{
+    QSettings().setValue(u"server/rulesFile"_s,
+                         path.isEmpty() ? QString() : QFileInfo(path).absoluteFilePath());
+}
+
+ServerSettings rememberedServerSettings(const ServerSettings &base, ServerSettingFields keep)
+{
+    ServerSettings s = base;
+    QSettings settings;
+    settings.beginGroup(u"server"_s);
+    auto take = [&](ServerSetting field, const QString &key, auto apply) {
+        if (keep.testFlag(field) || !settings.contains(key))
+            return;
+        apply(settings.value(key));
+    };
+    take(ServerSetting::Bind, u"bind"_s, [&](const QVariant &v) {
+        if (!QHostAddress(v.toString()).isNull())
+            s.bind = v.toString();
+    });
+    take(ServerSetting::Port, u"port"_s, [&](const QVariant &v) {
+        bool ok = false;
+        const int port = v.toInt(&ok);
+        if (ok && port >= 0 && port <= 65535)
+            s.port = port;
+    });
+    take(ServerSetting::PingInterval, u"pingInterval"_s, [&](const QVariant &v) {
+        if (v.toInt() > 0)
+            s.options.pingInterval = v.toInt();
+    });
+    take(ServerSetting::PingTimeout, u"pingTimeout"_s, [&](const QVariant &v) {
+        if (v.toInt() > 0)
+            s.options.pingTimeout = v.toInt();
+    });
+    take(ServerSetting::MaxPayload, u"maxPayload"_s, [&](const QVariant &v) {
+        if (v.toLongLong() > 0)
+            s.options.maxPayload = v.toLongLong();
+    });
+    take(ServerSetting::Origins, u"allowedOrigins"_s, [&](const QVariant &v) {
+        const QStringList origins = v.toStringList();
+        if (!origins.isEmpty())
+            s.options.allowedOrigins = origins;
+    });
+    take(ServerSetting::RulesFile, u"rulesFile"_s, [&](const QVariant &v) {
+        const QString path = v.toString();
+        if (path.isEmpty() || QFileInfo::exists(path))
+            s.rulesFile = path;
+    });
+    return s;
+}
+
 ServerControlPanel::ServerControlPanel(QWidget *parent) : QWidget(parent)
 {
     m_bind = new QLineEdit(this);
@@ -58,6 +126,7 @@ ServerControlPanel::ServerControlPanel(QWidget *parent) : QWidget(parent)
     m_rules->setObjectName(u"rulesFile"_s);
     m_rules->setPlaceholderText(tr("none"));
     m_browse = new QPushButton(tr("Browse…"), this);
+    m_browse->setToolTip(tr("Pick a rules file"));
     connect(m_browse, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Rules file"), m_rules->text(),
                                                           tr("Rules (*.json);;All files (*)"));
@@ -81,8 +150,10 @@ ServerControlPanel::ServerControlPanel(QWidget *parent) : QWidget(parent)
 
     m_start = new QPushButton(tr("Start"), this);
     m_start->setObjectName(u"start"_s);
+    m_start->setToolTip(tr("Listen with these settings (F5)"));
     m_stop = new QPushButton(tr("Stop"), this);
     m_stop->setObjectName(u"stop"_s);
+    m_stop->setToolTip(tr("Stop listening and disconnect every client (Shift+F5)"));
     connect(m_start, &QPushButton::clicked, this, &ServerControlPanel::startRequested);
     connect(m_stop, &QPushButton::clicked, this, &ServerControlPanel::stopRequested);
     auto *buttons = new QHBoxLayout;
@@ -108,12 +179,12 @@ ServerControlPanel::ServerControlPanel(QWidget *parent) : QWidget(parent)
     m_error->setObjectName(u"error"_s);
     m_error->setWordWrap(true);
     m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_error->setStyleSheet(u"color: #b00020;"_s);
+    m_error->setStyleSheet(Colors::styleSheet(Colors::Role::Error, m_error));
     m_error->hide();
     m_exposure = new QLabel(tr("Listening on every interface: other machines can connect to it."), this);
     m_exposure->setObjectName(u"exposure"_s);
     m_exposure->setWordWrap(true);
-    m_exposure->setStyleSheet(u"color: #b36b00; font-weight: bold;"_s);
+    m_exposure->setStyleSheet(Colors::styleSheet(Colors::Role::Warning, m_exposure, u" font-weight: bold;"_s));
     m_exposure->hide();
     connect(m_bind, &QLineEdit::textChanged, this, [this] { updateExposure(); });
     m_stats = new QLabel(this);

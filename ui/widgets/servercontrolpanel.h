@@ -23,6 +23,28 @@ struct ServerSettings
     QString rulesFile;
 };
 
+// The settings the server panel shows, one flag each.
+enum class ServerSetting {
+    Bind = 0x01,
+    Port = 0x02,
+    PingInterval = 0x04,
+    PingTimeout = 0x08,
+    MaxPayload = 0x10,
+    Origins = 0x20,
+    RulesFile = 0x40,
+};
+Q_DECLARE_FLAGS(ServerSettingFields, ServerSetting)
+
+// Saves the panel's settings (QSettings, group "server") to be offered on the next run.
+void rememberServerSettings(const ServerSettings &settings);
+// Saves only the rules file (one loaded or saved in the rules panel).
+void rememberRulesFile(const QString &path);
+// base with the remembered values in place of its own, except the fields in keep (given on
+// the command line, say); options the panel does not show always come from base. A
+// remembered rules file that no longer exists is not used.
+ServerSettings rememberedServerSettings(const ServerSettings &base,
+                                        ServerSettingFields keep = {});
+
 /*
     Edits ServerSettings (the fields it shows; other options pass through unchanged), asks for
     Start and Stop, shows the URL clients connect to, and shows errors inline: a bad value or a
@@ -74,3 +96,5 @@ private:
 };
 
 } // namespace Sockscope
+
+Q_DECLARE_OPERATORS_FOR_FLAGS(Sockscope::ServerSettingFields)

@@ -22,6 +22,7 @@
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTreeView>
 
@@ -58,10 +59,14 @@ private:
 
     EventServer *m_server = nullptr;
     ClientWindow *m_window = nullptr;
+    QTemporaryDir m_settingsDir;
 };
 
 void tst_ClientWindow::initTestCase()
 {
+    // History, templates and the monitor's remembered settings stay in a directory of our own.
+    QVERIFY(m_settingsDir.isValid());
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
     QCoreApplication::setOrganizationName(u"SockscopeTest"_s);
     QCoreApplication::setApplicationName(u"tst_clientwindow"_s);
     QSettings().clear();

@@ -16,12 +16,18 @@
 #include <handshakelogmodel.h>
 #include <monitorwindow.h>
 #include <namespace.h>
+#include <roomsmodel.h>
+#include <roomsview.h>
 #include <rulesmodel.h>
 #include <rulespanel.h>
+#include <servercontrolpanel.h>
 #include <socket.h>
+#include <socketpanel.h>
 
 #include "loopback.h"
 
+#include <QAbstractItemModelTester>
+#include <QAction>
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
@@ -31,17 +37,24 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QStatusBar>
+#include <QSpinBox>
 #include <QStringListModel>
+#include <QTabBar>
+#include <QTableWidget>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QDir>
 #include <QTest>
+#include <QTimer>
 #include <QToolButton>
 #include <QTreeView>
 #include <QTreeWidget>
@@ -83,10 +96,20 @@ private Q_SLOTS:
     void completerOffersSeenEvents();
     void layoutPersisted();
     void rulesPanelTogglesAndEdits();
+    void roomsTreeCountsFiltersAndAims();
+    void joinAndLeaveFromTheWindow();
+    void authAndSecretHeadersRedactedUntilRevealed();
+    void serverSettingsRemembered();
+    void shortcutsTooltipsTabOrderAbout();
+    void coloursFollowTheTheme();
     void screenshots();
 
 private:
-    std::unique_ptr<Peer> connectPeer(const QString &nsp = u"/"_s);
+    std::unique_ptr<Peer> connectPeer(const QString &nsp = u"/"_s,
+                                      const ClientOptions &options = {});
+    // Selects these sockets (by id) in the sockets view, as a click and ctrl-clicks would.
+    void selectSockets(const QStringList &ids);
+    int socketsShown() const;
     // Sends a marker to every socket and waits until each peer got it: anything sent before
     // has arrived by then (one connection keeps order).
     void barrier(const QList<Peer *> &peers);
@@ -115,6 +138,7 @@ void tst_MonitorWindow::initTestCase()
 
 void tst_MonitorWindow::init()
 {
+    QSettings().remove(u"server"_s); // no test sees the settings another one started with
     m_window = std::make_unique<MonitorWindow>();
     ServerSettings s;
     s.bind = u"127.0.0.1"_s;
@@ -138,16 +162,37 @@ bool tst_MonitorWindow::clickStart()
     return m_window->server()->isListening();
 }
 
-std::unique_ptr<Peer> tst_MonitorWindow::connectPeer(const QString &nsp)
+std::unique_ptr<Peer> tst_MonitorWindow::connectPeer(const QString &nsp,
+                                                     const ClientOptions &options)
 {
     auto peer = std::make_unique<Peer>();
-    peer->client = Loopback::connectClient(*m_window->server(), nsp);
+    peer->client = Loopback::connectClient(*m_window->server(), nsp, options);
     Peer *raw = peer.get();
     peer->client->onAny([raw](const QString &event, const Arguments &args, const Ack &) {
         raw->received.append(event);
         raw->args.append(args);
     });
     return peer;
+}
+
+void tst_MonitorWindow::selectSockets(const QStringList &ids)
+{
+    auto *view = child<QTreeView>(u"socketsView"_s);
+    QTRY_VERIFY(view->model()->rowCount() >= ids.size());
+    view->clearSelection();
+    for (int r = 0; r < view->model()->rowCount(); ++r) {
+        const QModelIndex i = view->model()->index(r, 0);
+        if (ids.contains(i.data(SocketIdRole).toString())) {
+            QTest::mouseClick(view->viewport(), Qt::LeftButton, Qt::ControlModifier,
+                              view->visualRect(i).center());
+        }
+    }
+    QCOMPARE(m_window->connectionsView()->selectedSocketIds().size(), ids.size());
+}
+
+int tst_MonitorWindow::socketsShown() const
+{
+    return m_window->findChild<QTreeView *>(u"socketsView"_s)->model()->rowCount();
 }
 
 void tst_MonitorWindow::barrier(const QList<Peer *> &peers)
@@ -671,6 +716,436 @@ void tst_MonitorWindow::rulesPanelTogglesAndEdits()
     QVERIFY(f.readAll().contains("pong2"));
 }
 
+void tst_MonitorWindow::roomsTreeCountsFiltersAndAims()
+{
+    QVERIFY(clickStart());
+    QAbstractItemModelTester tester(m_window->roomsModel(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+    m_window->server()->of(u"/chat"_s);
+    auto a = connectPeer();
+    auto b = connectPeer();
+    auto c = connectPeer(u"/chat"_s);
+    QList<Peer *> all { a.get(), b.get(), c.get() };
+    for (Peer *p : all)
+        QVERIFY(p->client->isConnected());
+    RoomsModel *rooms = m_window->roomsModel();
+    QTRY_COMPARE(rooms->countOf(u"/"_s), 2);
+    QTRY_COMPARE(rooms->countOf(u"/chat"_s), 1);
+    EventServer *server = m_window->server();
+    server->socket(a->client->id())->join(u"lobby"_s);
+    server->socket(b->client->id())->join(u"lobby"_s);
+    server->socket(b->client->id())->join(u"vip"_s);
+    server->socket(c->client->id())->join(u"lobby"_s); // /chat's lobby is another room
+    QTRY_COMPARE(rooms->countOf(u"/"_s, u"lobby"_s), 2);
+    QTRY_COMPARE(rooms->countOf(u"/"_s, u"vip"_s), 1);
+    QTRY_COMPARE(rooms->countOf(u"/chat"_s, u"lobby"_s), 1);
+
+    // The tree as shown: namespaces with their counts, rooms under them, no own-id rooms.
+    auto *tree = child<QTreeView>(u"roomsView"_s);
+    QAbstractItemModel *shown = tree->model();
+    auto node = [shown](const QString &nsp, const QString &room = {}) {
+        for (int r = 0; r < shown->rowCount(); ++r) {
+            const QModelIndex ns = shown->index(r, 0);
+            if (ns.data().toString() != nsp)
+                continue;
+            if (room.isEmpty())
+                return ns;
+            for (int k = 0; k < shown->rowCount(ns); ++k) {
+                if (shown->index(k, 0, ns).data().toString() == room)
+                    return shown->index(k, 0, ns);
+            }
+        }
+        return QModelIndex();
+    };
+    QCOMPARE(node(u"/"_s).siblingAtColumn(int(RoomsColumn::Sockets)).data().toString(), u"2"_s);
+    QCOMPARE(shown->rowCount(node(u"/"_s)), 2);
+    QCOMPARE(node(u"/"_s, u"lobby"_s).siblingAtColumn(1).data().toString(), u"2"_s);
+    QVERIFY(!node(u"/"_s, a->client->id()).isValid());
+
+    auto click = [tree](const QModelIndex &i) {
+        QVERIFY(i.isValid());
+        tree->scrollTo(i);
+        QTest::mouseClick(tree->viewport(), Qt::LeftButton, {}, tree->visualRect(i).center());
+        QCOMPARE(tree->currentIndex(), i);
+    };
+    // Clicking a room shows its members only, and aims the emit panel at it.
+    click(node(u"/"_s, u"lobby"_s));
+    QTRY_COMPARE(socketsShown(), 2);
+    QVERIFY(child<QLabel>(u"socketScope"_s)->isVisible());
+    QVERIFY(child<QLabel>(u"socketScope"_s)->text().contains(u"lobby"_s));
+    QCOMPARE(m_window->emitPanel()->target(), EmitPanel::Target::Rooms);
+    m_window->emitPanel()->setEventName(u"to-lobby"_s);
+    m_window->emitPanel()->setArgumentsText(u"[]"_s);
+    QTest::mouseClick(child<QPushButton>(u"emitSend"_s), Qt::LeftButton);
+    barrier(all);
+    QVERIFY(a->got(u"to-lobby"_s) && b->got(u"to-lobby"_s));
+    QVERIFY(!c->got(u"to-lobby"_s));
+
+    // A namespace node: its sockets, and the namespace as the emit target.
+    click(node(u"/chat"_s));
+    QTRY_COMPARE(socketsShown(), 1);
+    QCOMPARE(m_window->emitPanel()->target(), EmitPanel::Target::Namespace);
+    m_window->emitPanel()->setEventName(u"to-chat"_s);
+    QTest::mouseClick(child<QPushButton>(u"emitSend"_s), Qt::LeftButton);
+    barrier(all);
+    QVERIFY(c->got(u"to-chat"_s));
+    QVERIFY(!a->got(u"to-chat"_s) && !b->got(u"to-chat"_s));
+
+    // Live: a member leaving the room shown leaves the view and the count.
+    click(node(u"/"_s, u"lobby"_s));
+    QTRY_COMPARE(socketsShown(), 2);
+    server->socket(b->client->id())->leave(u"lobby"_s);
+    QTRY_COMPARE(socketsShown(), 1);
+    QTRY_COMPARE(node(u"/"_s, u"lobby"_s).siblingAtColumn(1).data().toString(), u"1"_s);
+
+    // "Show all" clears the scope and the tree's selection.
+    QTest::mouseClick(child<QPushButton>(u"socketScopeClear"_s), Qt::LeftButton);
+    QCOMPARE(socketsShown(), 3);
+    QVERIFY(!child<QLabel>(u"socketScope"_s)->isVisible());
+    QVERIFY(tree->selectionModel()->selectedRows().isEmpty());
+
+    // A disconnect takes the socket out of its namespace's count and its rooms.
+    b->client->close();
+    QTRY_COMPARE(rooms->countOf(u"/"_s), 1);
+    QTRY_VERIFY(!node(u"/"_s, u"vip"_s).isValid());
+    QCOMPARE(node(u"/"_s).siblingAtColumn(1).data().toString(), u"1"_s);
+}
+
+void tst_MonitorWindow::joinAndLeaveFromTheWindow()
+{
+    QVERIFY(clickStart());
+    auto a = connectPeer();
+    auto b = connectPeer();
+    QVERIFY(a->client->isConnected() && b->client->isConnected());
+    const QString ida = a->client->id(), idb = b->client->id();
+    auto *join = child<QPushButton>(u"socketJoin"_s);
+    auto *leave = child<QPushButton>(u"socketLeave"_s);
+    auto *room = child<QLineEdit>(u"socketRoom"_s);
+    QVERIFY(!join->isEnabled()); // nothing selected
+
+    selectSockets({ ida, idb });
+    SocketPanel *panel = m_window->socketPanel();
+    QVERIFY2(panel->titleText().contains(u"2 sockets"_s), qPrintable(panel->titleText()));
+    QVERIFY(!join->isEnabled()); // no room name yet
+    QTest::keyClicks(room, u"team"_s);
+    QVERIFY(join->isEnabled() && leave->isEnabled());
+    QTest::mouseClick(join, Qt::LeftButton);
+    EventServer *server = m_window->server();
+    QVERIFY(server->socket(ida)->rooms().contains(u"team"_s));
+    QVERIFY(server->socket(idb)->rooms().contains(u"team"_s));
+
+    // The rooms column and the tree follow.
+    ConnectionsModel *sockets = m_window->connectionsModel();
+    auto roomsCell = [sockets](const QString &id) {
+        return sockets->index(sockets->rowOf(id), int(ConnectionsColumn::Rooms)).data().toString();
+    };
+    QTRY_COMPARE(roomsCell(ida), u"team"_s);
+    QTRY_COMPARE(roomsCell(idb), u"team"_s);
+    QTRY_COMPARE(m_window->roomsModel()->countOf(u"/"_s, u"team"_s), 2);
+    a->received.clear();
+    server->of(u"/"_s)->to(u"team"_s).send(u"hi-team"_s);
+    QTRY_VERIFY(a->got(u"hi-team"_s) && b->got(u"hi-team"_s));
+
+    // Return in the room box joins too; Leave on one socket.
+    selectSockets({ ida });
+    QVERIFY(panel->titleText().contains(ida));
+    room->clear();
+    QTest::keyClicks(room, u"solo"_s);
+    QTest::keyClick(room, Qt::Key_Return);
+    QTRY_VERIFY(panel->roomsText().contains(u"solo, team"_s));
+    room->clear();
+    QTest::keyClicks(room, u"team"_s);
+    QTest::mouseClick(leave, Qt::LeftButton);
+    QVERIFY(!server->socket(ida)->rooms().contains(u"team"_s));
+    QVERIFY(server->socket(idb)->rooms().contains(u"team"_s));
+    QTRY_COMPARE(roomsCell(ida), u"solo"_s);
+    QTRY_COMPARE(m_window->roomsModel()->countOf(u"/"_s, u"team"_s), 1);
+    QTRY_COMPARE(panel->roomsText(), u"Rooms: solo"_s);
+    QVERIFY(child<QLabel>(u"socketRoomResult"_s)->text().contains(u"1 socket"_s));
+
+    // The sockets view's context menu: Leave for each room of the selection, Join a room…
+    // goes to the room box.
+    selectSockets({ ida, idb });
+    std::unique_ptr<QMenu> menu(m_window->connectionsView()->createContextMenu(m_window.get()));
+    QAction *leaveSolo = menu->findChild<QAction *>(u"leave:solo"_s);
+    QVERIFY(leaveSolo);
+    QVERIFY(menu->findChild<QAction *>(u"leave:team"_s));
+    leaveSolo->trigger();
+    QVERIFY(!server->socket(ida)->rooms().contains(u"solo"_s));
+    QTRY_COMPARE(m_window->roomsModel()->countOf(u"/"_s, u"solo"_s), -1);
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    const auto actions = menu->actions();
+    for (QAction *action : actions) {
+        if (action->text().startsWith(u"&Join"_s))
+            action->trigger();
+    }
+    QTRY_VERIFY(room->hasFocus());
+}
+
+void tst_MonitorWindow::authAndSecretHeadersRedactedUntilRevealed()
+{
+    QVERIFY(clickStart());
+    ClientOptions options;
+    options.auth = QJsonObject { { u"token"_s, u"s3cret-token"_s }, { u"user"_s, u"ann"_s } };
+    options.extraHeaders = { { "Authorization", "Bearer hunter2" }, { "Cookie", "sid=abc123" } };
+    auto a = connectPeer(u"/"_s, options);
+    auto b = connectPeer();
+    QVERIFY(a->client->isConnected() && b->client->isConnected());
+
+    // The selected socket's auth payload: keys shown, values hidden until revealed.
+    selectSockets({ a->client->id() });
+    SocketPanel *panel = m_window->socketPanel();
+    auto *reveal = child<QCheckBox>(u"socketReveal"_s);
+    QVERIFY(!reveal->isChecked());
+    QVERIFY2(panel->authText().contains(u"\"token\": \"[redacted]\""_s), qPrintable(panel->authText()));
+    QVERIFY(panel->authText().contains(u"\"user\": \"[redacted]\""_s));
+    QVERIFY(!panel->authText().contains(u"s3cret-token"_s));
+    QVERIFY(!panel->authText().contains(u"ann"_s));
+    QTest::mouseClick(reveal, Qt::LeftButton);
+    QVERIFY(reveal->isChecked());
+    QVERIFY(panel->authText().contains(u"\"token\": \"s3cret-token\""_s));
+    QVERIFY(panel->authText().contains(u"\"user\": \"ann\""_s));
+    // Another socket, then back: hidden again.
+    selectSockets({ b->client->id() });
+    QVERIFY(!reveal->isChecked());
+    QCOMPARE(panel->authText(), u"(none)"_s);
+    selectSockets({ a->client->id() });
+    QVERIFY(!panel->authText().contains(u"s3cret-token"_s));
+
+    // Its handshake (selecting the socket showed it): secret headers redacted everywhere.
+    HandshakeInspector *inspector = m_window->handshakeInspector();
+    QVERIFY(inspector->showConnection(a->client->connectionId()));
+    QVERIFY(!inspector->secretsRevealed());
+    const QString request = inspector->requestText();
+    QVERIFY2(request.contains(u"Authorization: [redacted]\n"_s), qPrintable(request));
+    QVERIFY(request.contains(u"Cookie: [redacted]\n"_s));
+    QVERIFY(!request.contains(u"hunter2"_s) && !request.contains(u"abc123"_s));
+    QVERIFY(request.contains(u"Sec-WebSocket-Key: "_s)); // the rest is as it arrived
+    auto *headers = child<QTableWidget>(u"handshakeHeaders"_s);
+    int secrets = 0;
+    for (int r = 0; r < headers->rowCount(); ++r) {
+        const QString name = headers->item(r, 0)->text().toLower();
+        if (name == u"authorization"_s || name == u"cookie"_s) {
+            QCOMPARE(headers->item(r, 1)->text(), u"[redacted]"_s);
+            ++secrets;
+        }
+    }
+    QCOMPARE(secrets, 2);
+    QVERIFY(!inspector->allText().contains(u"hunter2"_s));
+    QTest::mouseClick(child<QPushButton>(u"handshakeCopy"_s), Qt::LeftButton);
+    QVERIFY(!QApplication::clipboard()->text().contains(u"hunter2"_s));
+    QVERIFY(!QApplication::clipboard()->text().contains(u"abc123"_s));
+
+    child<QCheckBox>(u"handshakeReveal"_s)->click();
+    QVERIFY(inspector->secretsRevealed());
+    QVERIFY(inspector->requestText().contains(u"Authorization: Bearer hunter2"_s));
+    QVERIFY(inspector->requestText().contains(u"Cookie: sid=abc123"_s));
+    QVERIFY(inspector->allText().contains(u"hunter2"_s));
+    inspector->setSecretsRevealed(false);
+    QVERIFY(!inspector->requestText().contains(u"hunter2"_s));
+}
+
+void tst_MonitorWindow::serverSettingsRemembered()
+{
+    QTemporaryDir dir;
+    const QString rulesPath = dir.filePath(u"rules.json"_s);
+    QVERIFY(QFile::copy(QStringLiteral(SOCKSCOPE_SOURCE_DIR "/resources/rules/tutorial.json"),
+                        rulesPath));
+    ServerSettings s = m_window->serverSettings();
+    s.port = 0;
+    s.options.pingInterval = 12345;
+    s.options.pingTimeout = 6789;
+    s.options.maxPayload = 4242;
+    s.options.allowedOrigins = { u"http://a.example"_s, u"http://b.example"_s };
+    s.rulesFile = rulesPath;
+    m_window->setServerSettings(s);
+    QVERIFY(clickStart());
+    QTest::mouseClick(child<QPushButton>(u"stop"_s), Qt::LeftButton);
+
+    // A start that fails is not remembered.
+    QTcpServer squatter;
+    QVERIFY(squatter.listen(Loopback::LocalHost, 0));
+    ServerSettings busy = s;
+    busy.port = squatter.serverPort();
+    busy.options.pingInterval = 1;
+    m_window->setServerSettings(busy);
+    QVERIFY(!clickStart());
+
+    // The next window offers what was started last.
+    m_window = std::make_unique<MonitorWindow>();
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    const ServerSettings r = m_window->serverSettings();
+    QCOMPARE(r.bind, u"127.0.0.1"_s);
+    QCOMPARE(r.port, 0);
+    QCOMPARE(r.options.pingInterval, 12345);
+    QCOMPARE(r.options.pingTimeout, 6789);
+    QCOMPARE(r.options.maxPayload, 4242);
+    QCOMPARE(r.options.allowedOrigins, (QStringList { u"http://a.example"_s, u"http://b.example"_s }));
+    QCOMPARE(r.rulesFile, rulesPath);
+    QCOMPARE(child<QSpinBox>(u"pingInterval"_s)->value(), 12345);
+    QCOMPARE(child<QLineEdit>(u"rulesFile"_s)->text(), rulesPath);
+    QVERIFY(clickStart()); // and they work
+    QCOMPARE(m_window->server()->options().pingInterval, 12345);
+    QCOMPARE(m_window->rulesModel()->filePath(), rulesPath);
+    m_window->stopServer();
+
+    // What the command line gives wins; options the panel does not show come from it too.
+    ServerSettings flags;
+    flags.port = 4321;
+    flags.options.pingInterval = 999;
+    flags.options.path = u"/custom/"_s;
+    ServerSettings merged = rememberedServerSettings(flags, ServerSetting::PingInterval);
+    QCOMPARE(merged.options.pingInterval, 999);
+    QCOMPARE(merged.port, 0);
+    QCOMPARE(merged.options.pingTimeout, 6789);
+    QCOMPARE(merged.options.path, u"/custom/"_s);
+    merged = rememberedServerSettings(flags, ServerSetting::Port | ServerSetting::RulesFile);
+    QCOMPARE(merged.port, 4321);
+    QCOMPARE(merged.options.pingInterval, 12345);
+    QVERIFY(merged.rulesFile.isEmpty());
+
+    // A rules file loaded in the rules panel becomes the server's, and is remembered at once.
+    const QString otherRules = dir.filePath(u"other.json"_s);
+    QVERIFY(QFile::copy(rulesPath, otherRules));
+    QVERIFY(m_window->rulesPanel()->loadFile(otherRules));
+    QCOMPARE(child<QLineEdit>(u"rulesFile"_s)->text(), otherRules);
+    QCOMPARE(rememberedServerSettings(ServerSettings {}).rulesFile, otherRules);
+    QVERIFY(clickStart());
+    QCOMPARE(m_window->rulesModel()->filePath(), otherRules);
+    m_window->stopServer();
+    QVERIFY(QFile::remove(otherRules));
+
+    // A remembered rules file that has gone is dropped rather than failing the start.
+    QVERIFY(QFile::remove(rulesPath));
+    QVERIFY(rememberedServerSettings(ServerSettings {}).rulesFile.isEmpty());
+}
+
+void tst_MonitorWindow::shortcutsTooltipsTabOrderAbout()
+{
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+
+    // F5 starts, Shift+F5 stops.
+    QTest::keyClick(m_window.get(), Qt::Key_F5);
+    QVERIFY(m_window->server()->isListening());
+    QTest::keyClick(m_window.get(), Qt::Key_F5, Qt::ShiftModifier);
+    QVERIFY(!m_window->server()->isListening());
+    QTest::keyClick(m_window.get(), Qt::Key_F5);
+    QVERIFY(m_window->server()->isListening());
+
+    auto a = connectPeer();
+    QVERIFY(a->client->isConnected());
+    a->client->send(u"one"_s);
+    QTRY_COMPARE(m_window->eventLog()->rowCount(), 1);
+    // Ctrl+P pauses the log and again resumes it; Ctrl+L clears it; Ctrl+F goes to the filter.
+    QTest::keyClick(m_window.get(), Qt::Key_P, Qt::ControlModifier);
+    QVERIFY(m_window->eventLog()->isPaused());
+    QVERIFY(child<QToolButton>(u"pause"_s)->isChecked());
+    QTest::keyClick(m_window.get(), Qt::Key_P, Qt::ControlModifier);
+    QVERIFY(!m_window->eventLog()->isPaused());
+    QTest::keyClick(m_window.get(), Qt::Key_L, Qt::ControlModifier);
+    QCOMPARE(m_window->eventLog()->rowCount(), 0);
+    QTest::keyClick(m_window.get(), Qt::Key_F, Qt::ControlModifier);
+    QTRY_COMPARE(QApplication::focusWidget(), child<QLineEdit>(u"logTextFilter"_s));
+
+    // Ctrl+Return sends from the emit panel.
+    m_window->emitPanel()->setTarget(EmitPanel::Target::Everyone);
+    m_window->emitPanel()->setEventName(u"by-key"_s);
+    m_window->emitPanel()->setArgumentsText(u"[1]"_s);
+    auto *args = child<QWidget>(u"emitArgs"_s);
+    args->setFocus();
+    QTRY_VERIFY(args->hasFocus());
+    QTest::keyClick(args, Qt::Key_Return, Qt::ControlModifier);
+    QTRY_VERIFY(a->got(u"by-key"_s));
+
+    // Tab walks the server settings in reading order.
+    m_window->stopServer();
+    const QStringList order { u"bind"_s, u"port"_s, u"pingInterval"_s, u"pingTimeout"_s,
+                              u"maxPayload"_s, u"origins"_s, u"rulesFile"_s };
+    child<QWidget>(order.first())->setFocus();
+    QTRY_VERIFY(child<QWidget>(order.first())->hasFocus());
+    for (qsizetype i = 1; i < order.size(); ++i) {
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+        QVERIFY2(child<QWidget>(order.at(i))->hasFocus(),
+                 qPrintable(u"after %1: %2"_s.arg(order.at(i - 1),
+                                                 QApplication::focusWidget()->objectName())));
+    }
+    // The socket panel: room name, Join, Leave.
+    child<QLineEdit>(u"socketRoom"_s)->setText(u"r"_s);
+
+    // Every button says what it does.
+    QStringList silent;
+    const auto buttons = m_window->findChildren<QAbstractButton *>();
+    for (QAbstractButton *button : buttons) {
+        // Qt's own: dock title buttons, tab bar scrollers, line edit clear buttons.
+        if (button->objectName().startsWith(u"qt_"_s) || qobject_cast<QTabBar *>(button->parent())
+            || qobject_cast<QLineEdit *>(button->parent()))
+            continue;
+        if (!qobject_cast<QPushButton *>(button) && !qobject_cast<QToolButton *>(button)
+            && !qobject_cast<QCheckBox *>(button))
+            continue;
+        if (button->toolTip().isEmpty())
+            silent.append(u"%1 \"%2\" (%3)"_s.arg(QString::fromLatin1(button->metaObject()->className()),
+                                                  button->text(), button->objectName()));
+    }
+    QVERIFY2(silent.isEmpty(), qPrintable(u"no tooltip: "_s + silent.join(u", "_s)));
+    // So does every menu action with a shortcut, and the docks can be toggled from View.
+    const auto actions = m_window->findChildren<QAction *>();
+    int withKeys = 0;
+    for (QAction *action : actions) {
+        if (!action->shortcut().isEmpty())
+            ++withKeys;
+    }
+    QVERIFY(withKeys >= 10);
+    for (const char *dock : { "roomsDock", "socketDock", "socketsDock", "serverDock" })
+        QVERIFY(m_window->findChild<QDockWidget *>(QLatin1String(dock)));
+
+    // The About box names the program and its Qt.
+    QString aboutText;
+    QTimer::singleShot(0, m_window.get(), [&aboutText] {
+        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+        if (box) {
+            aboutText = box->text();
+            box->accept();
+        }
+    });
+    child<QAction>(u"actionAbout"_s)->trigger();
+    QVERIFY2(aboutText.contains(u"Sockscope"_s), qPrintable(aboutText));
+    QVERIFY(aboutText.contains(QString::fromLatin1(qVersion())));
+    QVERIFY(!m_window->windowIcon().isNull());
+
+    // The desktop entry starts the program by name with its icon, which exists.
+    QFile desktop(QStringLiteral(SOCKSCOPE_SOURCE_DIR "/resources/sockscope.desktop"));
+    QVERIFY(desktop.open(QIODevice::ReadOnly));
+    const QByteArray entry = desktop.readAll();
+    QVERIFY(entry.contains("\nExec=sockscope\n"));
+    QVERIFY(entry.contains("\nIcon=sockscope\n"));
+    QVERIFY(QFile::exists(QStringLiteral(SOCKSCOPE_SOURCE_DIR "/resources/icons/sockscope.svg")));
+}
+
+void tst_MonitorWindow::coloursFollowTheTheme()
+{
+    // The few colours the window adds stay readable on a dark theme.
+    const QPalette original = QApplication::palette();
+    QPalette dark = original;
+    for (auto role : { QPalette::Window, QPalette::Base, QPalette::Button })
+        dark.setColor(role, QColor(0x2a, 0x2a, 0x2a));
+    for (auto role : { QPalette::WindowText, QPalette::Text, QPalette::ButtonText })
+        dark.setColor(role, QColor(0xee, 0xee, 0xee));
+    QApplication::setPalette(dark);
+    m_window = std::make_unique<MonitorWindow>();
+    const QString darkError = child<QLabel>(u"error"_s)->styleSheet();
+    const QString darkArgs = child<QLabel>(u"emitArgsError"_s)->styleSheet();
+    QApplication::setPalette(original);
+    m_window = std::make_unique<MonitorWindow>();
+    const QString lightError = child<QLabel>(u"error"_s)->styleSheet();
+    QVERIFY2(darkError.contains(u"#ff6b6b"_s), qPrintable(darkError));
+    QVERIFY(darkArgs.contains(u"#ff6b6b"_s));
+    QVERIFY2(lightError.contains(u"#b00020"_s), qPrintable(lightError));
+}
+
 // Not a check: with SOCKSCOPE_SCREENSHOT_DIR set, fills the window and saves pictures of it
 // for the README (run under Xvfb with QT_QPA_PLATFORM=xcb for real window decorations).
 void tst_MonitorWindow::screenshots()
@@ -688,10 +1163,14 @@ void tst_MonitorWindow::screenshots()
     auto b = connectPeer(u"/chat"_s);
     ClientOptions polling;
     polling.transport = ClientOptions::Transport::Auto;
+    polling.auth = QJsonObject { { u"token"_s, u"demo-secret"_s }, { u"user"_s, u"ann"_s } };
     auto c = std::make_unique<Peer>();
     c->client = Loopback::connectClient(*m_window->server(), u"/"_s, polling);
     QVERIFY(a->client->isConnected() && b->client->isConnected() && c->client->isConnected());
     m_window->server()->socket(b->client->id())->join(u"lobby"_s);
+    m_window->server()->socket(a->client->id())->join(u"lobby"_s);
+    m_window->server()->socket(c->client->id())->join(u"lobby"_s);
+    m_window->server()->socket(c->client->id())->join(u"uploads"_s);
     a->client->on(u"question"_s, [](const Arguments &args, const Ack &ack) { ack({ u"42"_s, args.value(0) }); });
     a->client->send(u"aaa"_s, { 12, 5, 8 });
     b->client->send(u"chat message"_s, { u"hello everyone"_s, QVariantMap { { u"mood"_s, u"happy"_s } } });
@@ -710,11 +1189,14 @@ void tst_MonitorWindow::screenshots()
             m_window->eventLogView()->selectSerial(m_window->eventLog()->entry(r).serial);
     }
     panel->setArgumentsText(u"[\"hello\", 42, {\"ok\": true}]"_s);
+    selectSockets({ c->client->id() });
+    QTRY_COMPARE(m_window->roomsModel()->countOf(u"/"_s, u"lobby"_s), 2);
     QTRY_VERIFY(m_window->eventRate()->history().size() >= 2);
     QVERIFY(QDir().mkpath(outDir));
     QVERIFY(m_window->grab().save(outDir + u"/monitor.png"_s));
 
     // The handshake inspector of a raw upgrade with the RFC's sample key, in large text.
+    m_window->handshakeInspector()->setFollowNewest(true);
     QTcpSocket raw;
     raw.connectToHost(Loopback::LocalHost, m_window->server()->serverPort());
     QVERIFY(raw.waitForConnected(5000));

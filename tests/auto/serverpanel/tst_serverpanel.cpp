@@ -6,7 +6,9 @@
 
 #include <QLabel>
 #include <QLineEdit>
+#include <QSettings>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
@@ -17,9 +19,23 @@ class tst_ServerPanel : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase();
     void exposureWarning();
     void refusalsCountedInTheWindow();
+
+private:
+    QTemporaryDir m_settingsDir;
 };
+
+// The window remembers the settings it starts with: keep them out of the user's and other
+// tests' configuration.
+void tst_ServerPanel::initTestCase()
+{
+    QVERIFY(m_settingsDir.isValid());
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
+    QCoreApplication::setOrganizationName(u"SockscopeTest"_s);
+    QCoreApplication::setApplicationName(u"tst_serverpanel"_s);
+}
 
 void tst_ServerPanel::exposureWarning()
 {

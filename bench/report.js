@@ -99,6 +99,11 @@ for (const m of metrics) {
   const m = metrics[0];
   const ratio = pairedRatio(m, 'sockscope', 'bare');
   out.push(`| overhead: echo acks/s vs the bare stack | | | | ${fmt(ratio, 'ratio')} of bare | ≥ 0.70× bare | ${Number.isFinite(ratio) ? (ratio >= 0.7 ? 'yes' : 'no') : '—'} |`);
+  if (rows.some((r) => r.server === 'monitor')) {
+    const withMonitor = median(rounds.map((r) => valueOf(m, 'monitor', r)));
+    const vsHeadless = pairedRatio(m, 'monitor', 'sockscope');
+    out.push(`| echo with the monitor window attached: acks/s | ${fmt(withMonitor, 'rate')} | | | ${fmt(vsHeadless, 'ratio')} of headless | ≥ 0.80× headless | ${Number.isFinite(vsHeadless) ? (vsHeadless >= 0.8 ? 'yes' : 'no') : '—'} |`);
+  }
 }
 out.push('');
 out.push('CPU during the measured seconds (medians; % of one core): server, load generator, and everything else on the machine. ' +
@@ -106,7 +111,7 @@ out.push('CPU during the measured seconds (medians; % of one core): server, load
 out.push('');
 out.push('| scenario | server | server CPU | generator CPU | other CPU | generator saturated |');
 out.push('| --- | --- | ---: | ---: | ---: | --- |');
-const servers = ['sockscope', 'node', 'bare'];
+const servers = ['sockscope', 'node', 'bare', 'monitor'];
 for (const scenario of [...new Set(rows.map((r) => r.scenario))]) {
   if (scenario === 'idle') continue;
   for (const server of servers) {

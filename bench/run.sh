@@ -8,13 +8,15 @@
 #
 #   bash bench/run.sh [--rounds 5] [--seconds 2] [--warmup 0.5]
 #                     [--scenarios echo,fanout200,fanout1000,connrate,idle,polling]
-#                     [--servers sockscope,node,bare] [--sockscope-log none|connections|all]
+#                     [--servers sockscope,node,bare,monitor] [--sockscope-log none|connections|all]
 #                     [--threads 1] [--link lean|qt] [--no-build] [--out FILE]
 #
 # Servers: sockscope = build/bin/sockscope --headless --rules resources/rules/protocol-contract.json
 # (pinging defaults: 25000/20000 ms; --log none by default, as the Node server logs nothing);
 # node = bench/node_server.js (socket.io 4.8.1, the same contract); bare = sockscope-bare-echo
-# (echo, fan-out, handshakes and idle only: it has no long-polling).
+# (echo, fan-out, handshakes and idle only: it has no long-polling); monitor = build/bin/sockscope
+# with its monitor window (offscreen, a throwaway settings directory) hosting the same server,
+# echo only: the monitor's cost on the server.
 set -euo pipefail
 
 ARGS="$*"
@@ -25,7 +27,7 @@ ROUNDS=5
 SECS=2
 WARMUP=0.5
 SCENARIOS=echo,fanout200,fanout1000,connrate,idle,polling
-SERVERS=sockscope,node,bare
+SERVERS=sockscope,node,bare,monitor
 SOCKSCOPE_LOG=none
 THREADS=1
 LINK=lean
@@ -89,10 +91,18 @@ start_server() { # name
                        --rules "$ROOT/resources/rules/protocol-contract.json" > "$log" 2>&1 & ;;
         node) node "$ROOT/bench/node_server.js" "$PORT" > "$log" 2>&1 & ;;
         bare) "$BIN/sockscope-bare-echo" "$PORT" > "$log" 2>&1 & ;;
+        monitor) QT_QPA_PLATFORM=offscreen XDG_CONFIG_HOME="$WORK/monitor-config" \
+                     "$BIN/sockscope" --bind 127.0.0.1 --port "$PORT" \
+                     --rules "$ROOT/resources/rules/protocol-contract.json" > "$log" 2>&1 & ;;
     esac
     SERVER_PID=$!
     for _ in $(seq 100); do
         grep -q listening "$log" 2>/dev/null && return 0
+        # The window prints nothing: it is ready when the port answers.
+        if [ "$1" = monitor ] && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+            sleep 0.2
+            return 0
+        fi
         kill -0 "$SERVER_PID" 2>/dev/null || break
         sleep 0.05
     done
@@ -125,7 +135,11 @@ loadgen_args() { # scenario
 }
 
 supports() { # server scenario
-    [ "$1" != bare ] || [ "$2" != polling ]
+    case "$1" in
+        bare) [ "$2" != polling ] ;;
+        monitor) [ "$2" = echo ] ;;
+        *) true ;;
+    esac
 }
 
 IFS=, read -r -a SCENARIO_LIST <<< "$SCENARIOS"

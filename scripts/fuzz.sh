@@ -4,6 +4,8 @@
 #   scripts/fuzz.sh [--parallel] [SECONDS] [BUILD_DIR]
 # --parallel runs the four targets at once (each for SECONDS of wall time) instead of one after
 # the other; each target's CPU time is printed beside its executions either way.
+# FUZZ_TIMEOUT (seconds, default 10) is how long one input may run before it counts as a hang:
+# raise it for a long run at low priority on a busy machine, where the timer is wall time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 parallel=0
@@ -20,7 +22,7 @@ run_target() {
     mkdir -p "$corpus" "$crashes"
     echo "== fuzz_$target for ${seconds}s"
     local TIMEFORMAT="cpu_seconds %U %S" ok=1
-    { time "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+    { time "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=4096 -timeout="${FUZZ_TIMEOUT:-10}" \
             -artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" "tests/fuzz/corpus/$target" \
             2>"$build/fuzz_$target.log" || ok=0; } 2>"$build/fuzz_$target.time"
     if [ "$ok" = 0 ]; then

@@ -378,7 +378,7 @@ EventLogEntry *EventLogModel::findEntry(qint64 serial, int *row)
 {
     *row = rowOfSerial(serial);
     if (*row >= 0)
-        return &m_entries[*row];
+        return &m_entries[size_t(*row)];
     if (!m_pending.isEmpty()) {
         const qint64 at = serial - m_pending.first().serial;
         if (at >= 0 && at < m_pending.size())
@@ -389,10 +389,10 @@ EventLogEntry *EventLogModel::findEntry(qint64 serial, int *row)
 
 int EventLogModel::rowOfSerial(qint64 serial) const
 {
-    if (m_entries.isEmpty())
+    if (m_entries.empty())
         return -1;
-    const qint64 at = serial - m_entries.first().serial;
-    return at >= 0 && at < m_entries.size() ? int(at) : -1;
+    const qint64 at = serial - m_entries.front().serial;
+    return at >= 0 && at < qint64(m_entries.size()) ? int(at) : -1;
 }
 
 void EventLogModel::entryChanged(int row)
@@ -413,6 +413,17 @@ qint64 EventLogModel::append(EventLogEntry entry)
     return m_pending.last().serial;
 }
 
+const QString &EventLogModel::payloadOf(const EventLogEntry &e)
+{
+    if (e.payload.isEmpty()) {
+        // Binary shows its first KiB only: a multi-megabyte blob must not stall a view.
+        e.payload = QString::fromUtf8(Json::toCompactJson(Json::toDisplayJson(e.args, 1024)));
+        if (e.payload.size() > PayloadTextLimit)
+            e.payload.truncate(PayloadTextLimit);
+    }
+    return e.payload;
+}
+
 void EventLogModel::flush()
 {
     m_flushTimer.stop();
@@ -422,25 +433,18 @@ void EventLogModel::flush()
     // More new entries than the log holds: only the newest ever become rows.
     if (batch.size() > m_capacity)
         batch.remove(0, batch.size() - m_capacity);
-    for (EventLogEntry &e : batch) {
-        if (e.payload.isEmpty()) {
-            // Binary shows its first KiB only: a multi-megabyte blob must not stall the flush.
-            e.payload = QString::fromUtf8(Json::toCompactJson(Json::toDisplayJson(e.args, 1024)));
-            if (e.payload.size() > PayloadTextLimit)
-                e.payload.truncate(PayloadTextLimit);
-        }
-    }
     int removed = 0;
-    const qsizetype overflow = m_entries.size() + batch.size() - m_capacity;
+    const qsizetype overflow = qsizetype(m_entries.size()) + batch.size() - m_capacity;
     if (overflow > 0) {
-        removed = int(qMin(overflow, m_entries.size()));
+        removed = int(qMin(overflow, qsizetype(m_entries.size())));
         beginRemoveRows({}, 0, removed - 1);
-        m_entries.remove(0, removed);
+        m_entries.erase(m_entries.begin(), m_entries.begin() + removed);
         endRemoveRows();
     }
     const int first = int(m_entries.size());
     beginInsertRows({}, first, first + int(batch.size()) - 1);
-    m_entries.append(std::move(batch));
+    m_entries.insert(m_entries.end(), std::make_move_iterator(batch.begin()),
+                     std::make_move_iterator(batch.end()));
     endInsertRows();
     Q_EMIT flushed(int(m_entries.size()) - first, removed);
 }
@@ -448,10 +452,10 @@ void EventLogModel::flush()
 void EventLogModel::setCapacity(qsizetype capacity)
 {
     m_capacity = qMax<qsizetype>(1, capacity);
-    if (m_entries.size() > m_capacity) {
-        const int removed = int(m_entries.size() - m_capacity);
+    if (qsizetype(m_entries.size()) > m_capacity) {
+        const int removed = int(qsizetype(m_entries.size()) - m_capacity);
         beginRemoveRows({}, 0, removed - 1);
-        m_entries.remove(0, removed);
+        m_entries.erase(m_entries.begin(), m_entries.begin() + removed);
         endRemoveRows();
         Q_EMIT flushed(0, removed);
     }
@@ -486,7 +490,7 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const EventLogEntry &e = m_entries.at(index.row());
+    const EventLogEntry &e = m_entries.at(size_t(index.row()));
     const auto column = EventLogColumn(index.column());
     switch (role) {
     case SocketIdRole:
@@ -500,7 +504,7 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const
     case EventNameRole:
         return e.event;
     case PayloadTextRole:
-        return e.payload;
+        return payloadOf(e);
     case ArgumentsRole:
         return e.args;
     case SerialRole:
@@ -509,7 +513,7 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const
         return e.pairedSerial;
     case Qt::ToolTipRole:
         if (column == EventLogColumn::Arguments)
-            return e.payload.left(4 * PreviewLength);
+            return payloadOf(e).left(4 * PreviewLength);
         if (column == EventLogColumn::Time)
             return QDateTime::fromMSecsSinceEpoch(e.timeMs).toString(Qt::ISODateWithMs);
         return {};
@@ -520,7 +524,7 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const
         case EventLogColumn::Namespace: return e.nsp;
         case EventLogColumn::Socket: return e.socketId;
         case EventLogColumn::Event: return e.event;
-        case EventLogColumn::Arguments: return e.payload;
+        case EventLogColumn::Arguments: return payloadOf(e);
         case EventLogColumn::Ack: return e.ackId;
         case EventLogColumn::Count: break;
         }
@@ -534,8 +538,8 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const
         case EventLogColumn::Socket: return e.socketId;
         case EventLogColumn::Event: return eventText(e);
         case EventLogColumn::Arguments:
-            return e.payload.size() > PreviewLength ? e.payload.left(PreviewLength) + u'…'
-                                                    : e.payload;
+            return payloadOf(e).size() > PreviewLength ? payloadOf(e).left(PreviewLength) + u'…'
+                                                       : payloadOf(e);
         case EventLogColumn::Ack: return ackText(e);
         case EventLogColumn::Count: break;
         }
@@ -607,7 +611,8 @@ bool EventLogModel::exportJsonLines(QIODevice *out, const QList<int> *rows,
         }
     } else {
         for (int row : *rows) {
-            if (row >= 0 && row < m_entries.size() && out->write(lineFor(m_entries.at(row))) < 0)
+            if (row >= 0 && size_t(row) < m_entries.size()
+                && out->write(lineFor(m_entries.at(size_t(row)))) < 0)
                 return fail();
         }
     }

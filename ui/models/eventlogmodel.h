@@ -14,6 +14,8 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <deque>
+
 QT_BEGIN_NAMESPACE
 class QIODevice;
 QT_END_NAMESPACE
@@ -45,7 +47,9 @@ struct EventLogEntry
     QString socketId;
     QString event; // for ack rows: the name of the event answered
     Arguments args;
-    QString payload; // compact JSON of the display form of args
+    // Compact JSON of the display form of args; made the first time a view, a filter or the
+    // sort asks (EventLogModel::payloadOf()), not for every event that passes.
+    mutable QString payload;
     qint64 ackId = -1;
     qint64 pairedSerial = -1;
     qint64 roundTripMs = -1; // reply round trip, or how long we waited before the timeout
@@ -104,10 +108,12 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-    const EventLogEntry &entry(int row) const { return m_entries.at(row); }
+    const EventLogEntry &entry(int row) const { return m_entries.at(size_t(row)); }
+    // The entry's payload text (compact display JSON), made on first use.
+    static const QString &payloadOf(const EventLogEntry &e);
     // The row of an entry by serial, -1 if it is pending, dropped or unknown.
     int rowOfSerial(qint64 serial) const;
-    qint64 firstSerial() const { return m_entries.isEmpty() ? -1 : m_entries.first().serial; }
+    qint64 firstSerial() const { return m_entries.empty() ? -1 : m_entries.front().serial; }
 
     qsizetype capacity() const { return m_capacity; }
     void setCapacity(qsizetype capacity); // at least 1; drops the oldest rows now if needed
@@ -158,7 +164,9 @@ private:
     QList<QMetaObject::Connection> m_serverConnections;
     QStringList m_clientListeners { QStringLiteral("*") };
     QString m_clientSocketId; // the client's id while connected (kept for late acks)
-    QList<EventLogEntry> m_entries;
+    // A deque: the oldest rows go from the front and new ones come at the back without moving
+    // the 100,000 in between.
+    std::deque<EventLogEntry> m_entries;
     QList<EventLogEntry> m_pending;
     // Requests waiting for their ack: "socket|direction|ackId" -> serial.
     QHash<QString, qint64> m_waiting;

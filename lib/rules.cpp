@@ -369,7 +369,11 @@ QList<QMetaObject::Connection> RuleSet::install(EventServer *server) const
             case Action::Kind::Ack:
                 if (!ack.isRequested())
                     break;
-                if (a.args.isString() && a.args.toString() == u"$args" && !received.json().isNull())
+                // Unconverted, the JSON text goes back as it came; converted already (a
+                // monitor listens), the values go back, sent as that same text, and whoever
+                // listens to the ack gets them without a second conversion.
+                if (a.args.isString() && a.args.toString() == u"$args" && !received.json().isNull()
+                    && !received.isConverted())
                     ack.replyJson(received.json());
                 else
                     ack.reply(expand(a.args, received.values(), event, socket));

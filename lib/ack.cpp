@@ -13,6 +13,17 @@ Ack Ack::requested(qint64 id, std::function<void(qint64, const Arguments &)> sen
     return ack;
 }
 
+Arguments EventArguments::values() const
+{
+    if (m_hasValues || m_json.isNull())
+        return m_values;
+    // Parsed as the ACK it could be: the same checks and conversion as a received packet.
+    SocketIoPacket parsed;
+    if (SocketIoDecoder::parse("30" + m_json, &parsed) != SocketIoPacket::Error::None)
+        return {};
+    return parsed.arguments();
+}
+
 void Ack::replyJson(const QByteArray &jsonArray) const
 {
     if (!m_state || m_state->sent)

@@ -98,6 +98,35 @@ private:
     QByteArray m_json;
 };
 
+/*
+    Event arguments as a value that can travel in a signal: the JSON text of the arguments
+    array as it went over the wire (json()), or values, or both. values() converts the text
+    when there are no values; it does not keep the result. For listeners that mostly pass the
+    arguments on or show them later (the monitor's log): the server's eventReceivedRaw and
+    ackSentRaw signals carry it, so a busy server does not convert what nobody looks at.
+*/
+class EventArguments
+{
+public:
+    EventArguments() = default;
+    explicit EventArguments(const Arguments &values) : m_values(values), m_hasValues(true) { }
+    static EventArguments fromJson(const QByteArray &jsonArray)
+    {
+        EventArguments a;
+        a.m_json = jsonArray;
+        return a;
+    }
+    bool hasValues() const { return m_hasValues; }
+    // The JSON text of the arguments array ("[1,\"a\"]"), null when only values are known.
+    QByteArray json() const { return m_json; }
+    Arguments values() const;
+
+private:
+    QByteArray m_json;
+    Arguments m_values;
+    bool m_hasValues = false;
+};
+
 using EventHandler = std::function<void(const Arguments &args, const Ack &ack)>;
 using SimpleEventHandler = std::function<void(const Arguments &args)>;
 using AnyEventHandler = std::function<void(const QString &event, const Arguments &args, const Ack &ack)>;
@@ -127,3 +156,4 @@ private:
 } // namespace Sockscope
 
 Q_DECLARE_METATYPE(Sockscope::Ack)
+Q_DECLARE_METATYPE(Sockscope::EventArguments)

@@ -50,6 +50,7 @@ EventServer::EventServer(const ServerOptions &options, QObject *parent)
     qRegisterMetaType<Sockscope::Arguments>("Sockscope::Arguments");
     qRegisterMetaType<Sockscope::Ack>();
     qRegisterMetaType<Sockscope::WebSocketFrame>();
+    qRegisterMetaType<Sockscope::EventArguments>();
     qRegisterMetaType<Sockscope::PlainConnection *>();
     // The signals name these by pointer to types moc only saw declared: register them so that
     // queued connections and QSignalSpy can carry them.

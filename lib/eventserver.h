@@ -103,6 +103,12 @@ Q_SIGNALS:
                      qint64 roundTripMs);
     // We answered an ack the peer asked for.
     void ackSent(Sockscope::Socket *socket, qint64 ackId, const Sockscope::Arguments &args);
+    // The same two as eventReceived and ackSent, with the arguments as they went over the
+    // wire (EventArguments): nothing is converted for a listener of these, so a monitor that
+    // logs every event costs the server little. Binary arguments come as values.
+    void eventReceivedRaw(Sockscope::Socket *socket, const QString &event,
+                          const Sockscope::EventArguments &args, qint64 ackId);
+    void ackSentRaw(Sockscope::Socket *socket, qint64 ackId, const Sockscope::EventArguments &args);
     void ackTimedOut(Sockscope::Socket *socket, qint64 ackId, qint64 waitedMs);
     // Something a client did wrong (the connection id may be empty before the handshake).
     void errorOccurred(const QString &connectionId, const QString &message);

@@ -231,9 +231,14 @@ void Socket::handleEvent(const SocketIoPacket &packet)
                 [self](qint64 id, const Arguments &reply) {
                     if (!self || !self->m_connected)
                         return;
+                    EventServer *server = self->server();
                     self->sendPacket(SocketIoPacket::ack(self->namespaceName(), id, reply,
-                                                         self->server()->rawJsonOf(reply)));
-                    Q_EMIT self->server()->ackSent(self, id, reply);
+                                                         server->rawJsonOf(reply)));
+                    Q_EMIT server->ackSent(self, id, reply);
+                    static const QMetaMethod ackSentRaw =
+                            QMetaMethod::fromSignal(&EventServer::ackSentRaw);
+                    if (self && server->isSignalConnected(ackSentRaw))
+                        Q_EMIT server->ackSentRaw(self, id, EventArguments(reply));
                 },
                 [self](qint64 id, const QByteArray &json) {
                     if (!self || !self->m_connected)
@@ -245,6 +250,10 @@ void Socket::handleEvent(const SocketIoPacket &packet)
                     static const QMetaMethod ackSent = QMetaMethod::fromSignal(&EventServer::ackSent);
                     if (server->isSignalConnected(ackSent))
                         Q_EMIT server->ackSent(self, id, reply.arguments());
+                    static const QMetaMethod ackSentRaw =
+                            QMetaMethod::fromSignal(&EventServer::ackSentRaw);
+                    if (self && server->isSignalConnected(ackSentRaw))
+                        Q_EMIT server->ackSentRaw(self, id, EventArguments::fromJson(json));
                 });
     }
     // While the handlers run, the arguments' JSON text is at hand for those that pass them on.
@@ -253,8 +262,16 @@ void Socket::handleEvent(const SocketIoPacket &packet)
         srv->m_rawArguments.append({ &args, args.json() });
     static const QMetaMethod serverSignal = QMetaMethod::fromSignal(&EventServer::eventReceived);
     static const QMetaMethod socketSignal = QMetaMethod::fromSignal(&Socket::eventReceived);
+    static const QMetaMethod serverRawSignal = QMetaMethod::fromSignal(&EventServer::eventReceivedRaw);
     if (srv->isSignalConnected(serverSignal))
         Q_EMIT srv->eventReceived(this, name, args.values(), packet.ackId());
+    if (self && srv->isSignalConnected(serverRawSignal)) {
+        Q_EMIT srv->eventReceivedRaw(this, name,
+                                     args.isConverted() || args.json().isNull()
+                                             ? EventArguments(args.values())
+                                             : EventArguments::fromJson(args.json()),
+                                     packet.ackId());
+    }
     if (m_handlers.dispatch(name, args, ack, [&] { return self && m_connected; })
         && isSignalConnected(socketSignal))
         Q_EMIT eventReceived(name, args.values(), ack);

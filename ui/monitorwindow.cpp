@@ -499,7 +499,7 @@ void MonitorWindow::showEntry(int sourceRow)
                                   .arg(e.direction == EventLogEntry::Direction::In ? tr("in")
                                                                                     : tr("out"),
                                        what, e.nsp, e.socketId);
-    m_details->showArguments(title, e.args);
+    m_details->showArguments(title, EventLogModel::argsOf(e));
 }
 
 void MonitorWindow::onRoomsNode(const QString &nsp, const QString &room)

@@ -62,7 +62,8 @@ void ConnectionsModel::setServer(EventServer *server)
         connect(server, &EventServer::socketConnected, this, &ConnectionsModel::addSocket),
         connect(server, &EventServer::socketDisconnected, this,
                 [this](Socket *s, const QString &) { removeSocket(s); }),
-        connect(server, &EventServer::eventReceived, this,
+        // The raw signal: counting an event needs no conversion of its arguments.
+        connect(server, &EventServer::eventReceivedRaw, this,
                 [this](Socket *s) { markDirty(s->id()); }),
         connect(server, &EventServer::eventSent, this,
                 [this](Socket *s) { markDirty(s->id()); }),

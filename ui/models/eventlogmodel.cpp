@@ -94,20 +94,22 @@ void EventLogModel::setServer(EventServer *server)
         return;
     using Dir = EventLogEntry::Direction;
     m_serverConnections = {
-        connect(server, &EventServer::eventReceived, this,
-                [this](Socket *s, const QString &event, const Arguments &args, qint64 ackId) {
+        // Events in and acks out as they went over the wire: the server converts nothing for
+        // the log; a row's arguments are converted when someone looks at them.
+        connect(server, &EventServer::eventReceivedRaw, this,
+                [this](Socket *s, const QString &event, const EventArguments &args, qint64 ackId) {
                     onEvent(s, event, args, ackId, Dir::In);
                 }),
         connect(server, &EventServer::eventSent, this,
                 [this](Socket *s, const QString &event, const Arguments &args, qint64 ackId) {
-                    onEvent(s, event, args, ackId, Dir::Out);
+                    onEvent(s, event, EventArguments(args), ackId, Dir::Out);
                 }),
         connect(server, &EventServer::ackReceived, this,
                 [this](Socket *s, qint64 id, const Arguments &args, qint64 rtt) {
-                    onAckAnswered(s, id, args, rtt, Dir::In);
+                    onAckAnswered(s, id, EventArguments(args), rtt, Dir::In);
                 }),
-        connect(server, &EventServer::ackSent, this,
-                [this](Socket *s, qint64 id, const Arguments &args) {
+        connect(server, &EventServer::ackSentRaw, this,
+                [this](Socket *s, qint64 id, const EventArguments &args) {
                     onAckAnswered(s, id, args, -1, Dir::Out);
                 }),
         connect(server, &EventServer::ackTimedOut, this, &EventLogModel::onAckTimedOut),
@@ -191,7 +193,7 @@ QString EventLogModel::ackKey(const QString &socketId, qint64 ackId, EventLogEnt
             + QString::number(ackId);
 }
 
-void EventLogModel::onEvent(Socket *socket, const QString &event, const Arguments &args,
+void EventLogModel::onEvent(Socket *socket, const QString &event, const EventArguments &args,
                             qint64 ackId, EventLogEntry::Direction direction)
 {
     logEvent(socket->namespaceName(), socket->id(), event, args, ackId, direction);
@@ -199,6 +201,13 @@ void EventLogModel::onEvent(Socket *socket, const QString &event, const Argument
 
 void EventLogModel::logEvent(const QString &nsp, const QString &socketId, const QString &event,
                              const Arguments &args, qint64 ackId,
+                             EventLogEntry::Direction direction)
+{
+    logEvent(nsp, socketId, event, EventArguments(args), ackId, direction);
+}
+
+void EventLogModel::logEvent(const QString &nsp, const QString &socketId, const QString &event,
+                             const EventArguments &args, qint64 ackId,
                              EventLogEntry::Direction direction)
 {
     ++m_totalSeen;
@@ -216,7 +225,10 @@ void EventLogModel::logEvent(const QString &nsp, const QString &socketId, const 
     e.nsp = nsp;
     e.socketId = socketId;
     e.event = event;
-    e.args = args;
+    if (args.hasValues())
+        e.args = args.values();
+    else
+        e.json = args.json();
     e.ackId = ackId;
     e.ackState = ackId >= 0 ? EventLogEntry::AckState::Waiting : EventLogEntry::AckState::None;
     const qint64 serial = append(std::move(e));
@@ -224,7 +236,7 @@ void EventLogModel::logEvent(const QString &nsp, const QString &socketId, const 
         m_waiting.insert(ackKey(socketId, ackId, direction), serial);
 }
 
-void EventLogModel::onAckAnswered(Socket *socket, qint64 ackId, const Arguments &args,
+void EventLogModel::onAckAnswered(Socket *socket, qint64 ackId, const EventArguments &args,
                                   qint64 rtt, EventLogEntry::Direction direction)
 {
     logAckAnswered(socket->namespaceName(), socket->id(), ackId, args, rtt, direction);
@@ -232,6 +244,13 @@ void EventLogModel::onAckAnswered(Socket *socket, qint64 ackId, const Arguments 
 
 void EventLogModel::logAckAnswered(const QString &nsp, const QString &socketId, qint64 ackId,
                                    const Arguments &args, qint64 rtt,
+                                   EventLogEntry::Direction direction)
+{
+    logAckAnswered(nsp, socketId, ackId, EventArguments(args), rtt, direction);
+}
+
+void EventLogModel::logAckAnswered(const QString &nsp, const QString &socketId, qint64 ackId,
+                                   const EventArguments &args, qint64 rtt,
                                    EventLogEntry::Direction direction)
 {
     // A reply travels the other way from its request.
@@ -244,7 +263,10 @@ void EventLogModel::logAckAnswered(const QString &nsp, const QString &socketId, 
     reply.direction = direction;
     reply.nsp = nsp;
     reply.socketId = socketId;
-    reply.args = args;
+    if (args.hasValues())
+        reply.args = args.values();
+    else
+        reply.json = args.json();
     reply.ackId = ackId;
     reply.pairedSerial = requestSerial > 0 ? requestSerial : -1;
     int row = -1;
@@ -413,8 +435,23 @@ qint64 EventLogModel::append(EventLogEntry entry)
     return m_pending.last().serial;
 }
 
+const Arguments &EventLogModel::argsOf(const EventLogEntry &e)
+{
+    if (!e.json.isNull() && !e.jsonConverted) {
+        e.args = EventArguments::fromJson(e.json).values();
+        e.jsonConverted = true;
+    }
+    return e.args;
+}
+
 const QString &EventLogModel::payloadOf(const EventLogEntry &e)
 {
+    if (e.payload.isEmpty() && !e.json.isNull() && !e.jsonConverted) {
+        // Text as it came over the wire: no conversion needed to show it.
+        e.payload = QString::fromUtf8(e.json.left(4 * PayloadTextLimit));
+        if (e.payload.size() > PayloadTextLimit)
+            e.payload.truncate(PayloadTextLimit);
+    }
     if (e.payload.isEmpty()) {
         // Binary shows its first KiB only: a multi-megabyte blob must not stall a view.
         e.payload = QString::fromUtf8(Json::toCompactJson(Json::toDisplayJson(e.args, 1024)));
@@ -506,7 +543,7 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const
     case PayloadTextRole:
         return payloadOf(e);
     case ArgumentsRole:
-        return e.args;
+        return argsOf(e);
     case SerialRole:
         return e.serial;
     case PairedSerialRole:
@@ -593,7 +630,7 @@ bool EventLogModel::exportJsonLines(QIODevice *out, const QList<int> *rows,
             o.insert(u"timedOut"_s, true);
             o.insert(u"waitedMs"_s, e.roundTripMs);
         } else {
-            o.insert(u"args"_s, Json::toDisplayJson(e.args));
+            o.insert(u"args"_s, Json::toDisplayJson(argsOf(e)));
             if (e.kind == EventLogEntry::Kind::AckReply && e.roundTripMs >= 0)
                 o.insert(u"roundTripMs"_s, e.roundTripMs);
         }

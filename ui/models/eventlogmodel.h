@@ -46,7 +46,11 @@ struct EventLogEntry
     QString nsp;
     QString socketId;
     QString event; // for ack rows: the name of the event answered
-    Arguments args;
+    // The arguments; for an event logged from the JSON text it carried (json), converted the
+    // first time someone asks (EventLogModel::argsOf()).
+    mutable Arguments args;
+    QByteArray json; // the arguments array as it went over the wire, when it was text
+    mutable bool jsonConverted = false;
     // Compact JSON of the display form of args; made the first time a view, a filter or the
     // sort asks (EventLogModel::payloadOf()), not for every event that passes.
     mutable QString payload;
@@ -54,6 +58,11 @@ struct EventLogEntry
     qint64 pairedSerial = -1;
     qint64 roundTripMs = -1; // reply round trip, or how long we waited before the timeout
 };
+
+} // namespace Sockscope
+// Every member is relocatable: a growing list of entries moves them as bytes.
+Q_DECLARE_TYPEINFO(Sockscope::EventLogEntry, Q_RELOCATABLE_TYPE);
+namespace Sockscope {
 
 /*
     Every event and ack that passes through a server, oldest first.
@@ -89,9 +98,13 @@ public:
     // feed these; a test may call them directly).
     void logEvent(const QString &nsp, const QString &socketId, const QString &event,
                   const Arguments &args, qint64 ackId, EventLogEntry::Direction direction);
+    void logEvent(const QString &nsp, const QString &socketId, const QString &event,
+                  const EventArguments &args, qint64 ackId, EventLogEntry::Direction direction);
     // direction is the reply's; rtt < 0: measured from the request's time.
     void logAckAnswered(const QString &nsp, const QString &socketId, qint64 ackId,
                         const Arguments &args, qint64 rtt, EventLogEntry::Direction direction);
+    void logAckAnswered(const QString &nsp, const QString &socketId, qint64 ackId,
+                        const EventArguments &args, qint64 rtt, EventLogEntry::Direction direction);
     // A request sent in requestDirection got no reply in time.
     void logAckTimedOut(const QString &nsp, const QString &socketId, qint64 ackId, qint64 waited,
                         EventLogEntry::Direction requestDirection = EventLogEntry::Direction::Out);
@@ -109,8 +122,11 @@ public:
                         int role = Qt::DisplayRole) const override;
 
     const EventLogEntry &entry(int row) const { return m_entries.at(size_t(row)); }
-    // The entry's payload text (compact display JSON), made on first use.
+    // The entry's payload text (compact display JSON, or the JSON text as it came), made on
+    // first use.
     static const QString &payloadOf(const EventLogEntry &e);
+    // The entry's arguments, converted from its JSON text on first use.
+    static const Arguments &argsOf(const EventLogEntry &e);
     // The row of an entry by serial, -1 if it is pending, dropped or unknown.
     int rowOfSerial(qint64 serial) const;
     qint64 firstSerial() const { return m_entries.empty() ? -1 : m_entries.front().serial; }
@@ -149,9 +165,9 @@ Q_SIGNALS:
     void eventNamesChanged();
 
 private:
-    void onEvent(Socket *socket, const QString &event, const Arguments &args, qint64 ackId,
+    void onEvent(Socket *socket, const QString &event, const EventArguments &args, qint64 ackId,
                  EventLogEntry::Direction direction);
-    void onAckAnswered(Socket *socket, qint64 ackId, const Arguments &args, qint64 rtt,
+    void onAckAnswered(Socket *socket, qint64 ackId, const EventArguments &args, qint64 rtt,
                        EventLogEntry::Direction direction);
     void onAckTimedOut(Socket *socket, qint64 ackId, qint64 waited);
     void onSocketGone(Socket *socket);

@@ -21,7 +21,7 @@ void EventRate::setServer(EventServer *server)
     disconnect(m_out);
     if (!server)
         return;
-    m_in = connect(server, &EventServer::eventReceived, this, [this] { addEvents(1); });
+    m_in = connect(server, &EventServer::eventReceivedRaw, this, [this] { addEvents(1); });
     m_out = connect(server, &EventServer::eventSent, this, [this] { addEvents(1); });
 }
 

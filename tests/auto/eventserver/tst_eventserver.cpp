@@ -755,13 +755,36 @@ void tst_EventServer::rawHandlerConvertsOnlyWhenAsked()
     QTRY_COMPARE(json.size(), 2);
     QCOMPARE(Loopback::display(values), Loopback::display(sent));
 
+    // The raw signals carry the text as it went over the wire and convert nothing either.
+    {
+        QSignalSpy rawIn(&server, &EventServer::eventReceivedRaw);
+        QSignalSpy rawAck(&server, &EventServer::ackSentRaw);
+        result = AckResult();
+        client->send(u"echo"_s, sent, [&](const AckResult &r) { result = r; }, 5000);
+        QTRY_VERIFY(result.ackId >= 0);
+        QCOMPARE(json.size(), 3);
+        QCOMPARE(convertedBefore.at(2), false);
+        QCOMPARE(rawIn.size(), 1);
+        const auto in = rawIn.at(0).at(2).value<EventArguments>();
+        QVERIFY(!in.hasValues());
+        QCOMPARE(in.json(), json.at(2));
+        QCOMPARE(Loopback::display(in.values()), Loopback::display(sent));
+        QCOMPARE(rawIn.at(0).at(3).toLongLong(), result.ackId);
+        QCOMPARE(rawAck.size(), 1);
+        const auto out = rawAck.at(0).at(2).value<EventArguments>();
+        QCOMPARE(out.json(), json.at(2)); // answered back unconverted
+        QCOMPARE(Loopback::display(out.values()), Loopback::display(sent));
+    }
+    json.clear();
+    convertedBefore.clear();
+
     // With the server's signal connected, the values are converted for it before the handlers.
     QSignalSpy serverGot(&server, &EventServer::eventReceived);
     QSignalSpy acked(&server, &EventServer::ackSent);
     result = AckResult();
     client->send(u"echo"_s, sent, [&](const AckResult &r) { result = r; }, 5000);
     QTRY_VERIFY(result.ackId >= 0);
-    QCOMPARE(convertedBefore.at(2), true);
+    QCOMPARE(convertedBefore.at(0), true);
     QCOMPARE(Loopback::display(serverGot.at(0).at(2).value<Arguments>()), Loopback::display(sent));
     QCOMPARE(acked.size(), 1); // the ack's signal carries the values of the JSON sent back
     QCOMPARE(Loopback::display(acked.at(0).at(2).value<Arguments>()), Loopback::display(sent));

@@ -385,6 +385,8 @@ qsizetype scanString(QByteArrayView t, qsizetype i) // t[i] == '"'
 
 qsizetype scanNumber(QByteArrayView t, qsizetype i)
 {
+    const qsizetype start = i;
+    bool exponent = false;
     const auto digit = [&](qsizetype k) { return k < t.size() && t[k] >= '0' && t[k] <= '9'; };
     if (i < t.size() && t[i] == '-')
         ++i;
@@ -404,6 +406,7 @@ qsizetype scanNumber(QByteArrayView t, qsizetype i)
             ++i;
     }
     if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+        exponent = true;
         ++i;
         if (i < t.size() && (t[i] == '+' || t[i] == '-'))
             ++i;
@@ -411,6 +414,14 @@ qsizetype scanNumber(QByteArrayView t, qsizetype i)
             return -1;
         while (digit(i))
             ++i;
+    }
+    // A number a double cannot hold (1e400, 1e-400, 400 digits) is refused, as Qt's parser
+    // refuses it when the arguments are converted (Node.js would make it Infinity or 0).
+    if (exponent || i - start > 300) {
+        bool ok = false;
+        t.sliced(start, i - start).toDouble(&ok);
+        if (!ok)
+            return -1;
     }
     return i;
 }

@@ -532,6 +532,14 @@ void tst_Arguments::scanValue_data()
     QTest::newRow("dot without digits") << QByteArray("1.") << qsizetype(-1);
     QTest::newRow("exponent without digits") << QByteArray("1e") << qsizetype(-1);
     QTest::newRow("plus sign") << QByteArray("+1") << qsizetype(-1);
+    // Found by fuzz_socketio: numbers a double cannot hold, which Qt's parser refuses.
+    QTest::newRow("exponent overflow") << QByteArray("[3300128E1927281363364]") << qsizetype(-1);
+    QTest::newRow("1e400") << QByteArray("-1e400") << qsizetype(-1);
+    QTest::newRow("1e-400") << QByteArray("1e-400") << qsizetype(-1);
+    QTest::newRow("400 digits") << QByteArray(400, '7') << qsizetype(-1);
+    QTest::newRow("1e308") << QByteArray("1e308") << qsizetype(5);
+    QTest::newRow("0e999999") << QByteArray("0e999999") << qsizetype(8);
+    QTest::newRow("2.5e-310") << QByteArray("2.5e-310") << qsizetype(8);
     QTest::newRow("truncated literal") << QByteArray("tru") << qsizetype(-1);
     QTest::newRow("NaN") << QByteArray("NaN") << qsizetype(-1);
     QTest::newRow("single quotes") << QByteArray("'a'") << qsizetype(-1);

@@ -355,6 +355,8 @@ void tst_SocketIoPacket::decodeMalformed_data()
     QTest::newRow("event, unknown escape") << R"(2["a","\q"])"_ba << Error::InvalidJson;
     QTest::newRow("event, bad utf-8") << "2[\"a\",\"\xff\"]"_ba << Error::InvalidJson;
     QTest::newRow("event, text after") << R"(2["a"]x)"_ba << Error::InvalidJson;
+    QTest::newRow("event, number overflows") << R"(2["a",1e400])"_ba << Error::InvalidJson; // fuzz_socketio
+    QTest::newRow("ack, number overflows") << R"(31[3300128E1927281363364])"_ba << Error::InvalidJson;
     QTest::newRow("event, two arrays") << R"(2["a"]["b"])"_ba << Error::InvalidJson;
     QTest::newRow("event, reserved fast") << R"(2["disconnect",1])"_ba << Error::ReservedEventName;
     QTest::newRow("event, empty array spaces") << R"(2[ ])"_ba << Error::MissingEventName;

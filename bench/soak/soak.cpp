@@ -38,22 +38,28 @@ using namespace Sockscope;
 
 namespace {
 
-qint64 rssKiB(qint64 pid)
+// A "Name:  N kB" line of /proc/PID/status (VmRSS, RssAnon, ...), in KiB.
+qint64 statusKiB(qint64 pid, QByteArrayView field)
 {
     QFile f(u"/proc/%1/status"_s.arg(pid));
     if (!f.open(QIODevice::ReadOnly))
         return -1;
     for (const QByteArray &line : f.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+        if (line.startsWith(field) && line.size() > field.size() && line.at(field.size()) == ':')
+            return line.mid(field.size() + 1).trimmed().split(' ').value(0).toLongLong();
     }
     return -1;
+}
+
+qint64 rssKiB(qint64 pid)
+{
+    return statusKiB(pid, "VmRSS");
 }
 
 // The server's heap, as the probe wrote it on one SIGUSR2 (-1: not measured).
 struct HeapSample
 {
-    qint64 rssKiB = -1, inUse = -1, free = -1, trimmedRssKiB = -1;
+    qint64 rssKiB = -1, anonKiB = -1, inUse = -1, free = -1, trimmedRssKiB = -1;
 };
 
 HeapSample readProbeLine(const QByteArray &line)
@@ -84,6 +90,7 @@ struct Totals
     quint64 acksTwice = 0, acksWrong = 0;
     quint64 seqSent = 0, seqBack = 0, seqOutOfOrder = 0;
     quint64 shoutsSent = 0, shoutsReceived = 0, shoutsStray = 0;
+    QMap<QString, quint64> drops; // disconnects we did not ask for, by reason
 };
 
 class Slot : public QObject
@@ -120,7 +127,19 @@ public:
                     m_room = room;
             });
         });
-        connect(m_client.get(), &EventClient::disconnected, this, [this] { ++m_totals->disconnects; });
+        connect(m_client.get(), &EventClient::disconnected, this, [this](const QString &reason) {
+            ++m_totals->disconnects;
+            if (reason == u"io client disconnect" || m_stopped)
+                return; // our own leaving
+            // Dropped (a heartbeat missed on a machine too busy, say): counted, and back as a
+            // new socket like after a leave.
+            ++m_totals->drops[reason];
+            m_client.release()->deleteLater();
+            QTimer::singleShot(QRandomGenerator::global()->bounded(50, 500), this, [this] {
+                if (!m_stopped)
+                    start();
+            });
+        });
         connect(m_client.get(), &EventClient::connectErrorOccurred, this,
                 [this] { ++m_totals->connectErrors; });
         m_client->open();
@@ -140,7 +159,10 @@ public:
             ++m_totals->leaves;
             m_client->close();
             m_client.release()->deleteLater();
-            QTimer::singleShot(QRandomGenerator::global()->bounded(50, 500), this, [this] { start(); });
+            QTimer::singleShot(QRandomGenerator::global()->bounded(50, 500), this, [this] {
+                if (!m_stopped)
+                    start();
+            });
             return;
         }
         const int dice = QRandomGenerator::global()->bounded(1000);
@@ -164,6 +186,7 @@ public:
 
     void stop()
     {
+        m_stopped = true;
         if (m_client)
             m_client->close();
     }
@@ -198,6 +221,7 @@ private:
     QString m_room;
     qint64 m_nextSeq = 0;
     qint64 m_expectSeq = 0;
+    bool m_stopped = false;
 };
 
 } // namespace
@@ -330,6 +354,7 @@ int main(int argc, char *argv[])
         }
         if (h.rssKiB < 0)
             h.rssKiB = rssKiB(pid);
+        h.anonKiB = statusKiB(pid, "RssAnon"); // the heap's pages among them
         return h;
     };
     const HeapSample idle = measure();
@@ -445,9 +470,14 @@ int main(int argc, char *argv[])
     QStringList reasons;
     for (auto it = serverDisconnectReasons.cbegin(); it != serverDisconnectReasons.cend(); ++it)
         reasons.append(u"%1 %2"_s.arg(it.value()).arg(it.key()));
+    QStringList drops;
+    for (auto it = totals.drops.cbegin(); it != totals.drops.cend(); ++it)
+        drops.append(u"%1 %2"_s.arg(it.value()).arg(it.key()));
+    std::printf("dropped without leaving (reported; the client came back): %s\n",
+                qPrintable(drops.isEmpty() ? u"none"_s : drops.join(u", "_s)));
     std::printf("server-side disconnects: %s\n",
                 qPrintable(reasons.isEmpty() ? u"none"_s : reasons.join(u", "_s)));
-    std::printf("acks: %llu asked, %llu replied, %llu timed out, %llu cancelled by our own leaving, "
+    std::printf("acks: %llu asked, %llu replied, %llu timed out, %llu cancelled by our own leaving or a drop, "
                 "%llu answered twice, %llu wrong replies, %llu unanswered\n",
                 (unsigned long long)totals.acksAsked, (unsigned long long)totals.acksReplied,
                 (unsigned long long)totals.acksTimedOut, (unsigned long long)totals.acksCancelled,
@@ -463,16 +493,17 @@ int main(int argc, char *argv[])
     // The memory table: one row per checkpoint.
     auto kib = [](qint64 bytes) { return bytes < 0 ? -1 : (bytes + 512) / 1024; };
     auto kibDelta = [](qint64 bytes) { return bytes < 0 ? -((-bytes + 512) / 1024) : (bytes + 512) / 1024; };
-    std::printf("server memory (KiB; idle before any client: RSS %lld, heap in use %lld):\n",
+    std::printf("server (memory in KiB; idle before any client: RSS %lld, heap in use %lld):\n",
                 idle.rssKiB, kib(idle.inUse));
-    std::printf("  %-26s %10s %8s %8s %12s %10s %14s\n", "checkpoint", "reconnects", "sockets",
-                "RSS", "heap in use", "heap free", "RSS after trim");
+    std::printf("  %-26s %10s %8s %8s %8s %9s %12s %10s %14s\n", "checkpoint", "reconnects", "clients", "sockets",
+                "RSS", "anon RSS", "heap in use", "heap free", "RSS after trim");
     bool socketsMatch = true;
     for (const Checkpoint &c : std::as_const(checkpoints)) {
         socketsMatch = socketsMatch && c.serverSockets == c.clientsConnected
                 && c.clientsConnected == clients;
-        std::printf("  %-26s %10llu %8lld %8lld %12lld %10lld %14lld\n", qPrintable(c.what),
-                    (unsigned long long)c.connects, c.serverSockets, c.heap.rssKiB,
+        std::printf("  %-26s %10llu %8d %8lld %8lld %9lld %12lld %10lld %14lld\n", qPrintable(c.what),
+                    (unsigned long long)c.connects, c.clientsConnected, c.serverSockets, c.heap.rssKiB,
+                    c.heap.anonKiB,
                     kib(c.heap.inUse), kib(c.heap.free), c.heap.trimmedRssKiB);
     }
     std::printf("sockets: the server held %s the sockets connected at every checkpoint\n",

@@ -380,6 +380,7 @@ int main(int argc, char *argv[])
         quint64 connects = 0; // client connects since the previous checkpoint
         int clientsConnected = 0;
         qint64 serverSockets = 0;
+        int mismatched = 0; // sockets held on one side only
         HeapSample heap;
     };
     QList<Checkpoint> checkpoints;
@@ -404,14 +405,13 @@ int main(int argc, char *argv[])
             if (s->isConnected())
                 clientIds.insert(s->socketId());
         }
-        int shown = 0;
         for (const QString &id : std::as_const(clientIds)) {
-            if (!serverSocketIds.contains(id) && shown++ < 5)
+            if (!serverSocketIds.contains(id) && c.mismatched++ < 5)
                 std::printf("  %s: client connected, server %s\n", qPrintable(id),
                             qPrintable(serverGone.value(id, u"never saw it"_s)));
         }
         for (const QString &id : std::as_const(serverSocketIds)) {
-            if (!clientIds.contains(id) && shown++ < 10)
+            if (!clientIds.contains(id) && c.mismatched++ < 10)
                 std::printf("  %s: held by the server, no client connected with it\n", qPrintable(id));
         }
         checkpoints.append(c);
@@ -500,7 +500,7 @@ int main(int argc, char *argv[])
     bool socketsMatch = true;
     for (const Checkpoint &c : std::as_const(checkpoints)) {
         socketsMatch = socketsMatch && c.serverSockets == c.clientsConnected
-                && c.clientsConnected == clients;
+                && c.clientsConnected == clients && c.mismatched == 0;
         std::printf("  %-26s %10llu %8d %8lld %8lld %9lld %12lld %10lld %14lld\n", qPrintable(c.what),
                     (unsigned long long)c.connects, c.clientsConnected, c.serverSockets, c.heap.rssKiB,
                     c.heap.anonKiB,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the library and its Qt Test suites with AddressSanitizer (LeakSanitizer included) and
-# UndefinedBehaviorSanitizer, then runs them; any report fails the run.
+# Builds the library, the monitor (models and widgets) and the Qt Test suites with
+# AddressSanitizer (LeakSanitizer included) and UndefinedBehaviorSanitizer, then runs them
+# (the GUI suites offscreen); any report fails the run.
 #   scripts/sanitize.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."

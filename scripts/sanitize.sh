@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Builds the library and its Qt Test suites with AddressSanitizer (LeakSanitizer included) and
-# UndefinedBehaviorSanitizer, then runs them; any report fails the run.
+# Builds the library, the monitor (models and widgets) and the Qt Test suites with
+# AddressSanitizer (LeakSanitizer included) and UndefinedBehaviorSanitizer, then runs them
+# (the GUI suites offscreen); any report fails the run.
 #   scripts/sanitize.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-asan}
 flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1"
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSOCKSCOPE_BUILD_UI=OFF \
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSOCKSCOPE_BUILD_UI=ON \
     -DSOCKSCOPE_SANITIZE_RUN=ON \
     -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
 cmake --build "$build"

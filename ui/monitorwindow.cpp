@@ -149,6 +149,10 @@ MonitorWindow::~MonitorWindow()
     m_frames->setServer(nullptr);
     m_roomsModel->setServer(nullptr);
     m_socketPanel->setServer(nullptr);
+    // So do the window's own handlers: the server is deleted with the children, after this
+    // body, and its close() emits listeningChanged into a window that is only a QWidget by
+    // then (UBSan in scripts/sanitize.sh).
+    disconnect(m_server, nullptr, this, nullptr);
 }
 
 void MonitorWindow::buildDocks()

@@ -419,7 +419,7 @@ qsizetype scanNumber(QByteArrayView t, qsizetype i)
     // refuses it when the arguments are converted (Node.js would make it Infinity or 0).
     if (exponent || i - start > 300) {
         bool ok = false;
-        t.sliced(start, i - start).toDouble(&ok);
+        (void)t.sliced(start, i - start).toDouble(&ok);
         if (!ok)
             return -1;
     }

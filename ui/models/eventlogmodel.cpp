@@ -574,9 +574,10 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const
         case EventLogColumn::Namespace: return e.nsp;
         case EventLogColumn::Socket: return e.socketId;
         case EventLogColumn::Event: return eventText(e);
-        case EventLogColumn::Arguments:
-            return payloadOf(e).size() > PreviewLength ? payloadOf(e).left(PreviewLength) + u'…'
-                                                       : payloadOf(e);
+        case EventLogColumn::Arguments: {
+            const QString &payload = payloadOf(e);
+            return payload.size() > PreviewLength ? payload.left(PreviewLength) + u'…' : payload;
+        }
         case EventLogColumn::Ack: return ackText(e);
         case EventLogColumn::Count: break;
         }

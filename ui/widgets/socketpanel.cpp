@@ -192,24 +192,15 @@ void SocketPanel::focusRoomName()
 
 int SocketPanel::joinRoom()
 {
-    const QString room = m_room->text().trimmed();
-    if (room.isEmpty())
-        return 0;
-    int changed = 0;
-    const auto list = sockets();
-    for (Socket *s : list) {
-        if (!s->rooms().contains(room)) {
-            s->join(room);
-            ++changed;
-        }
-    }
-    m_result->setText(tr("Joined \"%1\": %2").arg(room, count(changed, tr("socket"), tr("sockets"))));
-    if (changed)
-        Q_EMIT roomsEdited();
-    return changed;
+    return changeRoom(true);
 }
 
 int SocketPanel::leaveRoom()
+{
+    return changeRoom(false);
+}
+
+int SocketPanel::changeRoom(bool join)
 {
     const QString room = m_room->text().trimmed();
     if (room.isEmpty())
@@ -217,12 +208,18 @@ int SocketPanel::leaveRoom()
     int changed = 0;
     const auto list = sockets();
     for (Socket *s : list) {
-        if (s->rooms().contains(room)) {
-            s->leave(room);
+        // Only the sockets the action changes count: a join of members is not a change.
+        if (s->rooms().contains(room) != join) {
+            if (join)
+                s->join(room);
+            else
+                s->leave(room);
             ++changed;
         }
     }
-    m_result->setText(tr("Left \"%1\": %2").arg(room, count(changed, tr("socket"), tr("sockets"))));
+    const QString counted = count(changed, tr("socket"), tr("sockets"));
+    m_result->setText(join ? tr("Joined \"%1\": %2").arg(room, counted)
+                           : tr("Left \"%1\": %2").arg(room, counted));
     if (changed)
         Q_EMIT roomsEdited();
     return changed;

@@ -54,6 +54,7 @@ Q_SIGNALS:
     void roomsEdited();
 
 private:
+    int changeRoom(bool join);
     QList<Socket *> sockets() const;
     void refresh();
     void updateButtons();

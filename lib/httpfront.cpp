@@ -5,6 +5,13 @@
 
 #include <QTimer>
 
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <vector>
+#include <cerrno>
+#include <utility>
+
 using namespace Qt::StringLiterals;
 
 namespace Sockscope {
@@ -30,7 +37,92 @@ void Recording::record(const char *data, qint64 len)
     }
 }
 
+RecordingSocket::RecordingSocket(HttpFront *front) : RecordingSocketT<QTcpSocket>(front), m_front(front)
+{
+}
+
+RecordingSocket::~RecordingSocket()
+{
+    if (m_queued && m_front)
+        m_front->forgetSend(this);
+}
+
+qint64 RecordingSocket::bytesToWrite() const
+{
+    return m_pending.size() + QTcpSocket::bytesToWrite();
+}
+
+void RecordingSocket::disconnectFromHost()
+{
+    sendPending();
+    QTcpSocket::disconnectFromHost();
+}
+
+qint64 RecordingSocket::writeData(const char *data, qint64 len)
+{
+    // Behind Qt's buffer while it holds anything, and wherever Qt must report the error.
+    if (!m_front || state() != ConnectedState || QTcpSocket::bytesToWrite() > 0)
+        return RecordingSocketT<QTcpSocket>::writeData(data, len);
+    record(data, len);
+    m_pending.append(data, qsizetype(len));
+    if (!m_queued) {
+        m_queued = true;
+        m_front->queueSend(this);
+    }
+    return len;
+}
+
+void RecordingSocket::sendPending()
+{
+    if (m_pending.isEmpty())
+        return;
+    const QByteArray bytes = std::exchange(m_pending, QByteArray()); // releases the array
+    const qintptr fd = socketDescriptor();
+    if (state() != ConnectedState || fd < 0)
+        return; // aborted or closed meanwhile: as Qt drops its buffer then
+    qsizetype sent = 0;
+    while (sent < bytes.size()) {
+        const ssize_t n = ::send(int(fd), bytes.constData() + sent, size_t(bytes.size() - sent),
+                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            sent += n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        break; // EAGAIN: the kernel's buffer is full; any other error Qt meets and reports
+    }
+    if (sent < bytes.size()) // not recorded again: record() saw these bytes
+        QTcpSocket::writeData(bytes.constData() + sent, bytes.size() - sent);
+}
+
 HttpFront::HttpFront(EventServer *server) : QTcpServer(server), m_server(server) { }
+
+void HttpFront::queueSend(RecordingSocket *socket)
+{
+    m_sendQueue.push_back(socket);
+    if (!m_sendPosted) {
+        m_sendPosted = true;
+        QMetaObject::invokeMethod(this, &HttpFront::sendQueued, Qt::QueuedConnection);
+    }
+}
+
+void HttpFront::forgetSend(RecordingSocket *socket)
+{
+    m_sendQueue.erase(std::remove(m_sendQueue.begin(), m_sendQueue.end(), socket), m_sendQueue.end());
+    std::replace(m_sending.begin(), m_sending.end(), socket, static_cast<RecordingSocket *>(nullptr));
+}
+
+void HttpFront::sendQueued()
+{
+    m_sendPosted = false;
+    m_sending.swap(m_sendQueue); // both keep their capacity: no allocation per pass
+    for (RecordingSocket *socket : m_sending) {
+        if (socket)
+            socket->sendFromQueue();
+    }
+    m_sending.clear();
+}
 
 void HttpFront::incomingConnection(qintptr descriptor)
 {

@@ -4,11 +4,13 @@
 #include "handshakerecord.h"
 #include "httprequest.h"
 
+#include <QPointer>
 #include <QTcpServer>
 #include <QSslSocket>
 #include <QTcpSocket>
 
 #include <functional>
+#include <vector>
 
 namespace Sockscope {
 
@@ -53,8 +55,46 @@ protected:
         return Socket::writeData(data, len);
     }
 };
-using RecordingSocket = RecordingSocketT<QTcpSocket>;
 using RecordingSslSocket = RecordingSocketT<QSslSocket>;
+
+class HttpFront;
+
+/*
+    A plain TCP socket whose writes skip Qt's write buffer while the kernel takes them.
+
+    QAbstractSocket buffers every write in a chunk of 32 KiB that it keeps for the socket's
+    lifetime once it has written anything: that chunk is most of an idle connection's memory.
+    Here the bytes written during one pass of the event loop are gathered in a small array
+    and sent with one send() when the front's queue runs (a posted call, before the loop
+    waits again); the array is released once sent. Only what the kernel refuses goes to Qt's
+    buffer, and while that buffer holds anything later writes go behind it, so the order of
+    bytes is kept. Pending bytes are sent before a graceful disconnect.
+*/
+class RecordingSocket final : public RecordingSocketT<QTcpSocket>
+{
+public:
+    explicit RecordingSocket(HttpFront *front);
+    ~RecordingSocket() override;
+
+    qint64 bytesToWrite() const override;
+    void disconnectFromHost() override;
+    // The front's queue reached this socket: send what has been gathered.
+    void sendFromQueue()
+    {
+        m_queued = false;
+        sendPending();
+    }
+
+protected:
+    qint64 writeData(const char *data, qint64 len) override;
+
+private:
+    void sendPending();
+
+    QPointer<HttpFront> m_front;
+    QByteArray m_pending;
+    bool m_queued = false; // in the front's queue (which may outlive the pending bytes)
+};
 
 /*
     Accepts TCP connections and reads each request head by peeking, without consuming it, so
@@ -78,13 +118,22 @@ public:
     static QByteArray reasonPhrase(int status);
     QByteArray lastResponseHead() const { return m_lastHead; }
 
+    // The write queue of RecordingSocket: sockets with bytes gathered in this pass of the
+    // event loop, sent by one posted call.
+    void queueSend(RecordingSocket *socket);
+    void forgetSend(RecordingSocket *socket);
+
 protected:
     void incomingConnection(qintptr descriptor) override;
 
 private:
     void readHead(QTcpSocket *socket);
     void setUp(QTcpSocket *socket);
+    void sendQueued();
     EventServer *m_server;
+    std::vector<RecordingSocket *> m_sendQueue;
+    std::vector<RecordingSocket *> m_sending;
+    bool m_sendPosted = false;
     quint64 m_serial = 0;
     QByteArray m_lastHead;
 };

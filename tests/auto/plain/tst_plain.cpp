@@ -1,12 +1,23 @@
 // The plain WebSocket endpoint: bare WebSocket clients served beside Socket.IO on one port.
+#include "loopback.h"
+
 #include <eventclient.h>
 #include <eventserver.h>
 #include <plainconnection.h>
 #include <rules.h>
 
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
 #include <QWebSocket>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 using namespace Qt::StringLiterals;
 using namespace Sockscope;
@@ -23,6 +34,8 @@ private Q_SLOTS:
     void pingPongBothWays();
     void closeCodeAndReasonBothSides();
     void serverSendsAndCloses();
+    void moreThanTheKernelTakesArrivesInOrder();
+    void writesQueueBehindQtsBuffer();
     void subprotocolAccepted();
     void refusals();
     void rulesParsePlain_data();
@@ -182,6 +195,163 @@ void tst_Plain::serverSendsAndCloses()
     // Once closed the connection goes away (deleteLater), and the server forgets it.
     QTRY_VERIFY(!guard);
     QVERIFY(m_server->plainConnections().isEmpty());
+}
+
+// The server gathers a pass's writes and sends them itself; what the kernel does not take then
+// waits in Qt's buffer, and later writes and the closing handshake must queue behind it.
+void tst_Plain::moreThanTheKernelTakesArrivesInOrder()
+{
+    QSignalSpy opened(m_server, &EventServer::plainConnectionOpened);
+    QWebSocket ws;
+    QSignalSpy gone(&ws, &QWebSocket::disconnected);
+    QList<QByteArray> received;
+    QStringList texts;
+    connect(&ws, &QWebSocket::binaryMessageReceived, &ws, [&](const QByteArray &b) { received.append(b); });
+    connect(&ws, &QWebSocket::textMessageReceived, &ws, [&](const QString &t) { texts.append(t); });
+    ws.open(plainUrl());
+    QTRY_COMPARE(opened.size(), 1);
+    QTRY_COMPARE(ws.state(), QAbstractSocket::ConnectedState);
+    auto *plain = opened.at(0).at(0).value<PlainConnection *>();
+
+    // Far more than a loopback socket's kernel buffers hold, in one pass of the event loop.
+    constexpr int kFirst = 16, kSecond = 8, kSize = 1 << 20;
+    auto message = [](int i) {
+        QByteArray m(kSize, char('a' + i % 26));
+        m.replace(0, 4, QByteArray::number(1000 + i));
+        return m;
+    };
+    for (int i = 0; i < kFirst; ++i)
+        QVERIFY(plain->sendBinary(message(i)));
+    QTest::qWait(5); // the queue runs; the client reads a little meanwhile
+    for (int i = kFirst; i < kFirst + kSecond; ++i)
+        QVERIFY(plain->sendBinary(message(i)));
+    QVERIFY(plain->sendText(u"last"_s));
+    plain->close(4003, u"all sent"_s); // in the same pass: must not cut what is still buffered
+
+    QTRY_COMPARE_WITH_TIMEOUT(gone.size(), 1, 30000);
+    QCOMPARE(received.size(), kFirst + kSecond);
+    for (int i = 0; i < received.size(); ++i)
+        QVERIFY2(received.at(i) == message(i), qPrintable(u"message %1 differs"_s.arg(i)));
+    QCOMPARE(texts, QStringList { u"last"_s });
+    QCOMPARE(int(ws.closeCode()), 4003);
+    QCOMPARE(ws.closeReason(), u"all sent"_s);
+}
+
+namespace {
+// A client read by hand (not by the event loop), so the test decides when the kernel's buffer
+// has room again.
+struct RawClient
+{
+    int fd = -1;
+    QByteArray in;
+    ~RawClient()
+    {
+        if (fd >= 0)
+            ::close(fd);
+    }
+    bool connectTo(quint16 port)
+    {
+        fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a {};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0)
+            return false;
+        return ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) == 0;
+    }
+    bool send(const QByteArray &bytes) { return ::send(fd, bytes.constData(), size_t(bytes.size()), 0) == bytes.size(); }
+    qint64 drain() // reads all the kernel holds now
+    {
+        qint64 total = 0;
+        char buf[65536];
+        for (;;) {
+            const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0)
+                return total;
+            in.append(buf, n);
+            total += n;
+        }
+    }
+    // Server messages (frames unmasked; QWebSocket splits big ones into continuation frames)
+    // after the 101 head: opcode and payload of each complete message.
+    QList<QPair<int, QByteArray>> messages() const
+    {
+        QList<QPair<int, QByteArray>> out;
+        qsizetype at = in.indexOf("\r\n\r\n");
+        if (at < 0)
+            return out;
+        at += 4;
+        QPair<int, QByteArray> partial { -1, {} };
+        while (at + 2 <= in.size()) {
+            const bool fin = in.at(at) & 0x80;
+            const int opcode = in.at(at) & 0x0f;
+            quint64 len = quint8(in.at(at + 1)) & 0x7f;
+            qsizetype head = 2;
+            if (len == 126 || len == 127) {
+                const int bytes = len == 126 ? 2 : 8;
+                if (at + 2 + bytes > in.size())
+                    break;
+                len = 0;
+                for (int i = 0; i < bytes; ++i)
+                    len = (len << 8) | quint8(in.at(at + 2 + i));
+                head += bytes;
+            }
+            if (at + head + qsizetype(len) > in.size())
+                break;
+            if (opcode != 0)
+                partial = { opcode, {} };
+            partial.second += in.mid(at + head, qsizetype(len));
+            if (fin)
+                out.append(partial);
+            at += head + qsizetype(len);
+        }
+        return out;
+    }
+};
+} // namespace
+
+// Bytes that wait in Qt's buffer (the kernel refused them) must go out before anything written
+// later, even when the kernel has room again before Qt's own flush comes round.
+void tst_Plain::writesQueueBehindQtsBuffer()
+{
+    QSignalSpy opened(m_server, &EventServer::plainConnectionOpened);
+    RawClient client;
+    QVERIFY(client.connectTo(m_server->serverPort()));
+    QVERIFY(client.send(Loopback::upgradeRequest(m_server->serverPort(), "/ws")));
+    QTRY_COMPARE(opened.size(), 1);
+    auto *plain = opened.at(0).at(0).value<PlainConnection *>();
+
+    constexpr int kSize = 1 << 20;
+    auto message = [](int i) {
+        QByteArray m(kSize, char('a' + i % 26));
+        m.replace(0, 4, QByteArray::number(1000 + i));
+        return m;
+    };
+    // 16 MiB, far beyond loopback's socket buffers; nobody reads, so most of it waits in Qt.
+    for (int i = 0; i < 16; ++i)
+        QVERIFY(plain->sendBinary(message(i)));
+    QTest::qWait(20);
+    // Room in the kernel again, before the server's loop runs: a write now must still queue
+    // behind the 16 MiB, not overtake them.
+    QVERIFY(client.drain() > 0);
+    QVERIFY(plain->sendBinary(message(16)));
+    QVERIFY(plain->sendText(u"last"_s));
+
+    QElapsedTimer clock;
+    clock.start();
+    while (client.messages().size() < 18 && clock.elapsed() < 30000) {
+        QTest::qWait(1);
+        client.drain();
+    }
+    const auto frames = client.messages(); // whole messages
+    QCOMPARE(frames.size(), 18);
+    for (int i = 0; i < 17; ++i) {
+        QCOMPARE(frames.at(i).first, 2); // binary
+        QVERIFY2(frames.at(i).second == message(i), qPrintable(u"message %1 differs"_s.arg(i)));
+    }
+    QCOMPARE(frames.at(17).first, 1);
+    QCOMPARE(frames.at(17).second, QByteArray("last"));
 }
 
 void tst_Plain::subprotocolAccepted()

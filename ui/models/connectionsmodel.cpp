@@ -28,7 +28,7 @@ QString formatBytes(quint64 n)
 ConnectionsModel::ConnectionsModel(QObject *parent) : QAbstractTableModel(parent)
 {
     m_dirtyTimer.setSingleShot(true);
-    m_dirtyTimer.setInterval(100);
+    m_dirtyTimer.setInterval(250); // counters refresh four times a second at most
     connect(&m_dirtyTimer, &QTimer::timeout, this, &ConnectionsModel::flushDirty);
     m_slowTimer.setInterval(1000);
     connect(&m_slowTimer, &QTimer::timeout, this, &ConnectionsModel::refreshAll);
@@ -182,7 +182,8 @@ void ConnectionsModel::removeRow(const QString &id)
 
 void ConnectionsModel::markDirty(const QString &socketId)
 {
-    if (!m_rowById.contains(socketId))
+    // Busy sockets are marked again and again before the refresh: one lookup then.
+    if (m_dirty.contains(socketId) || !m_rowById.contains(socketId))
         return;
     m_dirty.insert(socketId);
     if (!m_dirtyTimer.isActive())
@@ -201,20 +202,32 @@ void ConnectionsModel::markConnectionDirty(Connection *connection)
 void ConnectionsModel::flushDirty()
 {
     const QSet<QString> dirty = std::exchange(m_dirty, {});
+    // One dataChanged over the span of changed rows: a busy server changes most rows at once,
+    // and each signal costs the proxy and the view a pass of their own.
+    int first = -1, last = -1;
     for (const QString &id : dirty) {
         const int at = m_rowById.value(id, -1);
-        if (at >= 0 && snapshot(m_rows[at]))
-            Q_EMIT dataChanged(index(at, 0), index(at, int(ConnectionsColumn::Count) - 1));
+        if (at >= 0 && snapshot(m_rows[at])) {
+            first = first < 0 ? at : qMin(first, at);
+            last = qMax(last, at);
+        }
     }
+    if (first >= 0)
+        Q_EMIT dataChanged(index(first, 0), index(last, int(ConnectionsColumn::Count) - 1));
 }
 
 void ConnectionsModel::refreshAll()
 {
     m_dirty.clear();
+    int first = -1, last = -1;
     for (int i = 0; i < m_rows.size(); ++i) {
-        if (snapshot(m_rows[i]))
-            Q_EMIT dataChanged(index(i, 0), index(i, int(ConnectionsColumn::Count) - 1));
+        if (snapshot(m_rows[i])) {
+            first = first < 0 ? i : first;
+            last = i;
+        }
     }
+    if (first >= 0)
+        Q_EMIT dataChanged(index(first, 0), index(last, int(ConnectionsColumn::Count) - 1));
 }
 
 bool ConnectionsModel::snapshot(Row &row) const

@@ -77,8 +77,9 @@ QString eventText(const EventLogEntry &e)
 EventLogModel::EventLogModel(QObject *parent) : QAbstractTableModel(parent)
 {
     m_flushTimer.setSingleShot(true);
-    m_flushTimer.setInterval(150);
+    m_flushTimer.setInterval(m_flushInterval);
     connect(&m_flushTimer, &QTimer::timeout, this, &EventLogModel::flush);
+    m_sinceFlush.start();
 }
 
 void EventLogModel::setServer(EventServer *server)
@@ -187,10 +188,10 @@ int EventLogModel::columnCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : int(EventLogColumn::Count);
 }
 
-QString EventLogModel::ackKey(const QString &socketId, qint64 ackId, EventLogEntry::Direction dir)
+void EventLogModel::setFlushInterval(int ms)
 {
-    return socketId + (dir == EventLogEntry::Direction::In ? u"|in|"_s : u"|out|"_s)
-            + QString::number(ackId);
+    m_flushInterval = ms;
+    m_flushTimer.setInterval(ms);
 }
 
 void EventLogModel::onEvent(Socket *socket, const QString &event, const EventArguments &args,
@@ -211,15 +212,20 @@ void EventLogModel::logEvent(const QString &nsp, const QString &socketId, const 
                              EventLogEntry::Direction direction)
 {
     ++m_totalSeen;
-    if (!m_eventNames.contains(event)) {
-        m_eventNames.insert(event, 0);
-        Q_EMIT eventNamesChanged();
+    // Floods are mostly one name over and over: compare with the last before hashing.
+    if (event != m_lastEventName) {
+        if (!m_eventNames.contains(event)) {
+            m_eventNames.insert(event);
+            Q_EMIT eventNamesChanged();
+        }
+        m_lastEventName = event;
     }
-    ++m_eventNames[event];
     if (m_paused) {
         ++m_droppedWhilePaused;
         return;
     }
+    if (!sampled())
+        return;
     EventLogEntry e;
     e.direction = direction;
     e.nsp = nsp;
@@ -233,7 +239,7 @@ void EventLogModel::logEvent(const QString &nsp, const QString &socketId, const 
     e.ackState = ackId >= 0 ? EventLogEntry::AckState::Waiting : EventLogEntry::AckState::None;
     const qint64 serial = append(std::move(e));
     if (ackId >= 0)
-        m_waiting.insert(ackKey(socketId, ackId, direction), serial);
+        m_waiting.insert(AckKey { socketId, ackId, direction }, serial);
 }
 
 void EventLogModel::onAckAnswered(Socket *socket, qint64 ackId, const EventArguments &args,
@@ -257,7 +263,14 @@ void EventLogModel::logAckAnswered(const QString &nsp, const QString &socketId, 
     const auto requestDir = direction == EventLogEntry::Direction::In
             ? EventLogEntry::Direction::Out
             : EventLogEntry::Direction::In;
-    const qint64 requestSerial = m_waiting.take(ackKey(socketId, ackId, requestDir));
+    const qint64 requestSerial = m_waiting.take(AckKey { socketId, ackId, requestDir });
+    if (m_sampleEvery > 1 && requestSerial <= 0 && !m_paused) {
+        // Sampling: the request was left out, so is its reply.
+        ++m_arrived;
+        ++m_notLoggedInFlood;
+        return;
+    }
+    ++m_arrived;
     EventLogEntry reply;
     reply.kind = EventLogEntry::Kind::AckReply;
     reply.direction = direction;
@@ -308,7 +321,7 @@ void EventLogModel::onAckTimedOut(Socket *socket, qint64 ackId, qint64 waited)
 void EventLogModel::logAckTimedOut(const QString &nsp, const QString &socketId, qint64 ackId,
                                    qint64 waited, EventLogEntry::Direction requestDirection)
 {
-    const qint64 requestSerial = m_waiting.take(ackKey(socketId, ackId, requestDirection));
+    const qint64 requestSerial = m_waiting.take(AckKey { socketId, ackId, requestDirection });
     EventLogEntry e;
     e.kind = EventLogEntry::Kind::AckTimeout;
     e.direction = requestDirection == EventLogEntry::Direction::Out
@@ -342,9 +355,8 @@ void EventLogModel::onSocketGone(Socket *socket)
 
 void EventLogModel::logSocketGone(const QString &socketId)
 {
-    const QString prefix = socketId + u'|';
     for (auto it = m_waiting.begin(); it != m_waiting.end();) {
-        if (!it.key().startsWith(prefix)) {
+        if (it.key().socketId != socketId) {
             ++it;
             continue;
         }
@@ -366,6 +378,8 @@ void EventLogModel::logPlainMessage(const QString &connectionId, const QByteArra
         ++m_droppedWhilePaused;
         return;
     }
+    if (!sampled())
+        return;
     EventLogEntry e;
     e.kind = EventLogEntry::Kind::PlainMessage;
     e.direction = direction;
@@ -394,6 +408,24 @@ void EventLogModel::logPlainClose(const QString &connectionId, int code, const Q
                                : tr("(closed %1 \"%2\")").arg(code).arg(reason);
     e.args = { code, reason };
     append(std::move(e));
+}
+
+int EventLogModel::samplingFor(quint64 arrivals) const
+{
+    if (arrivals <= quint64(m_capacity))
+        return 1;
+    const quint64 tenth = quint64(qMax<qsizetype>(1, m_capacity / 10));
+    return int(qBound<quint64>(2, (arrivals + tenth - 1) / tenth, 1000000));
+}
+
+bool EventLogModel::sampled()
+{
+    ++m_arrived;
+    if (m_sampleEvery > 1 && m_sampleTick++ % quint64(m_sampleEvery) != 0) {
+        ++m_notLoggedInFlood;
+        return false;
+    }
+    return true;
 }
 
 EventLogEntry *EventLogModel::findEntry(qint64 serial, int *row)
@@ -429,6 +461,20 @@ qint64 EventLogModel::append(EventLogEntry entry)
     entry.serial = m_nextSerial++;
     if (entry.timeMs == 0)
         entry.timeMs = QDateTime::currentMSecsSinceEpoch();
+    if (m_pending.size() == m_capacity) {
+        // A whole log's worth before the batch is due: start sampling now, at the rate so
+        // far, rather than only from the next batch.
+        const qint64 elapsed = qMax<qint64>(1, m_sinceFlush.elapsed());
+        const quint64 expected = m_arrived * quint64(qMax<qint64>(elapsed, m_flushTimer.interval()))
+                / quint64(elapsed);
+        m_sampleEvery = qMax(m_sampleEvery, samplingFor(expected));
+    } else if (m_pending.size() >= 2 * m_capacity) {
+        // Only the newest capacity() entries can become rows: drop the older ones now rather
+        // than hold a flood's worth of entries until the batch is due.
+        const qsizetype drop = m_pending.size() - m_capacity;
+        m_pending.remove(0, drop);
+        m_notLoggedInFlood += quint64(drop);
+    }
     m_pending.append(std::move(entry));
     if (!m_flushTimer.isActive())
         m_flushTimer.start();
@@ -464,14 +510,23 @@ const QString &EventLogModel::payloadOf(const EventLogEntry &e)
 void EventLogModel::flush()
 {
     m_flushTimer.stop();
+    // More arrived since the last batch than the log holds: sample until the rate falls,
+    // aiming at half the log per batch.
+    m_sampleEvery = samplingFor(std::exchange(m_arrived, 0));
+    m_sampleTick = 0;
+    m_sinceFlush.start();
     if (m_pending.isEmpty())
         return;
-    QList<EventLogEntry> batch = std::exchange(m_pending, {});
+    const qsizetype size = m_pending.size();
+    // A flood: the views lay out and paint once a second rather than every flushInterval().
+    m_flushTimer.setInterval(size > floodBatch() ? qMax(m_flushInterval, floodInterval())
+                                                 : m_flushInterval);
     // More new entries than the log holds: only the newest ever become rows.
-    if (batch.size() > m_capacity)
-        batch.remove(0, batch.size() - m_capacity);
+    const qsizetype skip = qMax<qsizetype>(0, size - m_capacity);
+    m_notLoggedInFlood += quint64(skip);
+    const qsizetype count = size - skip;
     int removed = 0;
-    const qsizetype overflow = qsizetype(m_entries.size()) + batch.size() - m_capacity;
+    const qsizetype overflow = qsizetype(m_entries.size()) + count - m_capacity;
     if (overflow > 0) {
         removed = int(qMin(overflow, qsizetype(m_entries.size())));
         beginRemoveRows({}, 0, removed - 1);
@@ -479,10 +534,16 @@ void EventLogModel::flush()
         endRemoveRows();
     }
     const int first = int(m_entries.size());
-    beginInsertRows({}, first, first + int(batch.size()) - 1);
-    m_entries.insert(m_entries.end(), std::make_move_iterator(batch.begin()),
-                     std::make_move_iterator(batch.end()));
+    beginInsertRows({}, first, first + int(count) - 1);
+    m_entries.insert(m_entries.end(), std::make_move_iterator(m_pending.begin() + skip),
+                     std::make_move_iterator(m_pending.end()));
     endInsertRows();
+    // The list keeps its memory for the next batch (a flood refills it without growing and
+    // faulting in new pages every time) unless it was a quiet one.
+    if (size < 1024 && m_pending.capacity() > 4096)
+        m_pending = {};
+    else
+        m_pending.clear();
     Q_EMIT flushed(int(m_entries.size()) - first, removed);
 }
 
@@ -508,6 +569,7 @@ void EventLogModel::setPaused(bool paused)
 
 void EventLogModel::clear()
 {
+    m_notLoggedInFlood = 0;
     m_pending.clear();
     m_waiting.clear();
     m_flushTimer.stop();
@@ -518,7 +580,7 @@ void EventLogModel::clear()
 
 QStringList EventLogModel::eventNames() const
 {
-    QStringList names = m_eventNames.keys();
+    QStringList names = m_eventNames.values();
     names.sort();
     return names;
 }

@@ -9,7 +9,9 @@
 #include <arguments.h>
 
 #include <QAbstractTableModel>
+#include <QElapsedTimer>
 #include <QHash>
+#include <QSet>
 #include <QList>
 #include <QPointer>
 #include <QTimer>
@@ -69,13 +71,25 @@ namespace Sockscope {
 
     Library signals append to a pending list; a timer (flushInterval(), 150 ms) moves the
     pending entries into the model with one beginInsertRows per batch, so a burst of thousands
-    of events costs the views a handful of updates. When the log holds more than capacity()
-    entries the oldest are dropped with one beginRemoveRows. An event that asked for an ack is
-    paired with its reply or timeout: each row's Ack column names the other, and
-    PairedSerialRole gives its serial (row = serial - firstSerial()).
+    of events costs the views a handful of updates. In a flood (a batch of more than
+    floodBatch() rows) the next batch waits floodInterval() (1 s) instead: each batch makes the
+    views lay out and paint again, and nobody reads hundreds of thousands of rows a second, so
+    the server keeps its time for the traffic. When the log holds more than capacity() entries
+    the oldest are dropped with one beginRemoveRows; pending entries that could never become
+    rows (more than capacity() newer ones came after them) are dropped as they go.
+
+    Above that, when more events arrive between two batches than the whole log holds, the log
+    samples: until the rate falls again it keeps one event in sampleEvery(), about a tenth of
+    capacity() per batch (spread evenly, so the log shows the last ten seconds or so rather
+    than the last instant), with the reply to each kept request, and counts the rest
+    (notLoggedInFlood()). Without it the log would build
+    hundreds of thousands of rows a second only to drop all but the newest, on the server's
+    thread. Counts elsewhere (connections, rates) stay exact.
 
     While paused, new events are counted (droppedWhilePaused()) but not logged; replies to
-    requests already in the log still update them.
+    requests already in the log still update them. An event that asked for an ack is
+    paired with its reply or timeout: each row's Ack column names the other, and
+    PairedSerialRole gives its serial (row = serial - firstSerial()).
 */
 class EventLogModel : public QAbstractTableModel
 {
@@ -133,14 +147,25 @@ public:
 
     qsizetype capacity() const { return m_capacity; }
     void setCapacity(qsizetype capacity); // at least 1; drops the oldest rows now if needed
-    int flushInterval() const { return m_flushTimer.interval(); }
-    void setFlushInterval(int ms) { m_flushTimer.setInterval(ms); }
+    int flushInterval() const { return m_flushInterval; }
+    void setFlushInterval(int ms);
+    // When the next batch is due after the last one: flushInterval(), or floodInterval() after
+    // a batch of more than floodBatch() rows.
+    int currentFlushInterval() const { return m_flushTimer.interval(); }
+    static constexpr int floodBatch() { return 5000; }
+    static constexpr int floodInterval() { return 1000; }
 
     bool isPaused() const { return m_paused; }
     void setPaused(bool paused);
     quint64 droppedWhilePaused() const { return m_droppedWhilePaused; }
     // Events seen since the model was created, logged or not (for rates).
     quint64 totalSeen() const { return m_totalSeen; }
+    // 1: every event is logged; N: a flood, one event in N is (see above).
+    int sampleEvery() const { return m_sampleEvery; }
+    // Events and replies that never became rows because of a flood (left out by sampling, or
+    // pushed out by newer ones before their batch was due) since the model was created or
+    // cleared.
+    quint64 notLoggedInFlood() const { return m_notLoggedInFlood; }
     int pendingCount() const { return int(m_pending.size()); }
 
     // Adds an entry as if a server had reported it (serial and, if 0, time are filled in).
@@ -171,9 +196,30 @@ private:
                        EventLogEntry::Direction direction);
     void onAckTimedOut(Socket *socket, qint64 ackId, qint64 waited);
     void onSocketGone(Socket *socket);
+    // Counts an arriving event or message; false when sampling leaves it out.
+    bool sampled();
+    // The sampling for so many arrivals in one batch: 1 up to capacity(), then enough to
+    // keep about a tenth of the log's worth (so in a flood the log spans about ten batches).
+    int samplingFor(quint64 arrivals) const;
     EventLogEntry *findEntry(qint64 serial, int *row);
     void entryChanged(int row);
-    static QString ackKey(const QString &socketId, qint64 ackId, EventLogEntry::Direction dir);
+    // A request waiting for its ack: the socket, the direction the request went, its id.
+    struct AckKey
+    {
+        QString socketId;
+        qint64 ackId;
+        EventLogEntry::Direction direction;
+        bool operator==(const AckKey &o) const
+        {
+            return ackId == o.ackId && direction == o.direction && socketId == o.socketId;
+        }
+        // Ids are random: their last four characters spread the keys as well as hashing the
+        // whole id would, for a fraction of the cost on every reply.
+        friend size_t qHash(const AckKey &k, size_t seed = 0)
+        {
+            return qHashMulti(seed, QStringView(k.socketId).right(4), k.ackId, int(k.direction));
+        }
+    };
 
     QPointer<EventServer> m_server;
     QPointer<EventClient> m_client;
@@ -184,15 +230,22 @@ private:
     // the 100,000 in between.
     std::deque<EventLogEntry> m_entries;
     QList<EventLogEntry> m_pending;
-    // Requests waiting for their ack: "socket|direction|ackId" -> serial.
-    QHash<QString, qint64> m_waiting;
-    QHash<QString, int> m_eventNames;
+    // Requests waiting for their ack -> serial.
+    QHash<AckKey, qint64> m_waiting;
+    QSet<QString> m_eventNames;
+    QString m_lastEventName;
     qint64 m_nextSerial = 1;
     qsizetype m_capacity = 100000;
     bool m_paused = false;
     quint64 m_droppedWhilePaused = 0;
     quint64 m_totalSeen = 0;
     QTimer m_flushTimer;
+    int m_flushInterval = 150;
+    int m_sampleEvery = 1;
+    quint64 m_arrived = 0; // events, replies and messages offered since the last batch
+    quint64 m_sampleTick = 0;
+    QElapsedTimer m_sinceFlush;
+    quint64 m_notLoggedInFlood = 0;
 };
 
 } // namespace Sockscope

@@ -253,6 +253,10 @@ void EventLogView::updateCount()
                                 : tr("%1 of %2 events").arg(shown).arg(all);
     if (m_model->droppedWhilePaused() > 0)
         text += tr(" · %1 not logged while paused").arg(m_model->droppedWhilePaused());
+    if (m_model->sampleEvery() > 1)
+        text += tr(" · flood: 1 event in %1 logged").arg(m_model->sampleEvery());
+    if (m_model->notLoggedInFlood() > 0)
+        text += tr(" · %1 left out in floods").arg(m_model->notLoggedInFlood());
     m_count->setText(text);
 }
 

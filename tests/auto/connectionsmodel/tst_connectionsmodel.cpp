@@ -1,5 +1,5 @@
 // ConnectionsModel against a real server on 127.0.0.1: rows appear and go with sockets and
-// hold the right values; updates are coalesced into one dataChanged per row.
+// hold the right values; updates are coalesced into one dataChanged per refresh, spanning the rows that changed.
 #include <connection.h>
 #include <connectionsmodel.h>
 #include <eventclient.h>
@@ -144,7 +144,7 @@ void tst_ConnectionsModel::oneDataChangedPerRowChange()
     for (int i = 0; i < n; ++i)
         a->send(u"burst"_s, { i });
     QTRY_COMPARE(cell(model, model.rowOf(a->id()), ConnectionsColumn::EventsIn), QString::number(n));
-    // Far fewer updates than events, each one a whole row, and none for the quiet row.
+    // Far fewer updates than events, each of whole rows, and none for the quiet row.
     QVERIFY2(changed.size() < n / 4, qPrintable(QString::number(changed.size())));
     for (const auto &args : std::as_const(changed)) {
         const auto tl = args.at(0).value<QModelIndex>();

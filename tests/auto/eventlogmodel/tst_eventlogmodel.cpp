@@ -59,6 +59,8 @@ class tst_EventLogModel : public QObject
 private Q_SLOTS:
     void batchedInsert();
     void capDropsOldestInOneRemove();
+    void floodStretchesTheFlushInterval();
+    void floodIsSampledThenRecovers();
     void pauseAndClear();
     void formatsAndRoles();
     void eventsFromServer();
@@ -124,6 +126,81 @@ void tst_EventLogModel::capDropsOldestInOneRemove()
     model.setCapacity(10);
     QCOMPARE(model.rowCount(), 10);
     QCOMPARE(cell(model, 0, EventLogColumn::Arguments), u"[390]"_s);
+}
+
+void tst_EventLogModel::floodStretchesTheFlushInterval()
+{
+    EventLogModel model;
+    QCOMPARE(model.flushInterval(), 150);
+    QCOMPARE(model.currentFlushInterval(), 150);
+    for (int i = 0; i <= EventLogModel::floodBatch(); ++i)
+        model.append(makeEntry(u"e"_s, { i }));
+    model.flush();
+    QCOMPARE(model.rowCount(), EventLogModel::floodBatch() + 1);
+    // A batch that big: the views lay out again once a second, not every 150 ms.
+    QCOMPARE(model.currentFlushInterval(), EventLogModel::floodInterval());
+    QCOMPARE(model.flushInterval(), 150); // the setting is kept
+    model.append(makeEntry(u"quiet"_s));
+    model.flush();
+    QCOMPARE(model.currentFlushInterval(), 150);
+    model.setFlushInterval(40);
+    QCOMPARE(model.currentFlushInterval(), 40);
+}
+
+void tst_EventLogModel::floodIsSampledThenRecovers()
+{
+    using Dir = EventLogEntry::Direction;
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setCapacity(100);
+    // The batch is due in a minute; 100 events come in far less: sampling starts at once.
+    model.setFlushInterval(60000);
+    // More events between two batches than the log holds.
+    for (int i = 0; i < 300; ++i)
+        model.logEvent(u"/"_s, u"sock"_s, u"flood"_s, Arguments { i }, -1, Dir::In);
+    QVERIFY(model.notLoggedInFlood() > 0); // sampling started before the batch was due
+    // Nothing goes missing unaccounted: every event is logged or counted as left out.
+    QCOMPARE(quint64(model.pendingCount()) + model.notLoggedInFlood(), 300u);
+    model.flush();
+    QCOMPARE(model.rowCount(), 100); // full: sampling kept it from holding 300 entries
+    QCOMPARE(quint64(model.rowCount()) + model.notLoggedInFlood(), 300u);
+    QCOMPARE(model.sampleEvery(), 30); // 300 arrived: about a tenth of the log per batch
+    QCOMPARE(model.totalSeen(), 300u);
+    const quint64 leftOutBefore = model.notLoggedInFlood();
+
+    // One request in 30 is kept, and each kept request's reply with it; the others' replies
+    // are left out with them.
+    for (int i = 0; i < 40; ++i) {
+        model.logEvent(u"/"_s, u"sock"_s, u"ask"_s, Arguments { i }, i, Dir::In);
+        model.logAckAnswered(u"/"_s, u"sock"_s, i, Arguments { i * 10 }, 1, Dir::Out);
+    }
+    QCOMPARE(model.pendingCount(), 4);
+    QCOMPARE(model.notLoggedInFlood() - leftOutBefore, 76u);
+    model.flush();
+    QCOMPARE(model.rowCount(), 100);
+    const int tail = model.rowCount() - 4;
+    for (int ask : { 0, 30 }) {
+        const int request = findRow(model, u"ask"_s, Dir::In, tail + (ask / 30) * 2);
+        QVERIFY(request >= 0);
+        QCOMPARE(model.entry(request).ackId, ask);
+        QCOMPARE(model.entry(request).ackState, EventLogEntry::AckState::Replied);
+        const int reply = model.rowOfSerial(model.entry(request).pairedSerial);
+        QCOMPARE(reply, request + 1);
+        QCOMPARE(cell(model, reply, EventLogColumn::Arguments), u"[%1]"_s.arg(ask * 10));
+    }
+
+    // 80 arrived in that batch, fewer than the log holds: every event is logged again.
+    QCOMPARE(model.sampleEvery(), 1);
+    const quint64 leftOut = model.notLoggedInFlood();
+    for (int i = 0; i < 10; ++i)
+        model.logEvent(u"/"_s, u"sock"_s, u"calm"_s, Arguments { i }, -1, Dir::In);
+    model.flush();
+    QCOMPARE(model.notLoggedInFlood(), leftOut);
+    for (int i = 0; i < 10; ++i)
+        QCOMPARE(cell(model, 90 + i, EventLogColumn::Arguments), u"[%1]"_s.arg(i));
+    QCOMPARE(model.sampleEvery(), 1);
+    model.clear();
+    QCOMPARE(model.notLoggedInFlood(), 0u);
 }
 
 void tst_EventLogModel::pauseAndClear()

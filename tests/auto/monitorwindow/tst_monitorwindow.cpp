@@ -92,6 +92,7 @@ private Q_SLOTS:
     void handshakeInspectorShowsAcceptComputation();
     void busyPortAndBadValuesShownInWindow();
     void logFilterPauseCapExport();
+    void floodShownInTheCountLine();
     void detailsShowTreeAndHex();
     void completerOffersSeenEvents();
     void layoutPersisted();
@@ -541,6 +542,27 @@ void tst_MonitorWindow::busyPortAndBadValuesShownInWindow()
     m_window->setServerSettings(s);
     QVERIFY(clickStart());
     QVERIFY(error->isHidden());
+}
+
+// A flood is sampled by the log (see EventLogModel); the count line says so, and how much.
+void tst_MonitorWindow::floodShownInTheCountLine()
+{
+    EventLogModel *log = m_window->eventLog();
+    log->setCapacity(100);
+    log->setFlushInterval(60000);
+    for (int i = 0; i < 300; ++i)
+        log->logEvent(u"/"_s, u"sock"_s, u"flood"_s, Arguments { i }, -1,
+                      EventLogEntry::Direction::In);
+    log->flush();
+    auto *count = child<QLabel>(u"logCount"_s);
+    QVERIFY2(count->text().contains(u"flood: 1 event in 30 logged"_s), qPrintable(count->text()));
+    QVERIFY2(count->text().contains(u"%1 left out in floods"_s.arg(log->notLoggedInFlood())),
+             qPrintable(count->text()));
+    // Calm again: the flood note goes, the tally of what was left out stays until Clear.
+    log->logEvent(u"/"_s, u"sock"_s, u"calm"_s, Arguments {}, -1, EventLogEntry::Direction::In);
+    log->flush();
+    QVERIFY2(!count->text().contains(u"flood:"_s), qPrintable(count->text()));
+    QVERIFY(count->text().contains(u"left out in floods"_s));
 }
 
 void tst_MonitorWindow::logFilterPauseCapExport()

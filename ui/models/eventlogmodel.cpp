@@ -467,7 +467,17 @@ qint64 EventLogModel::append(EventLogEntry entry)
         const qint64 elapsed = qMax<qint64>(1, m_sinceFlush.elapsed());
         const quint64 expected = m_arrived * quint64(qMax<qint64>(elapsed, m_flushTimer.interval()))
                 / quint64(elapsed);
-        m_sampleEvery = qMax(m_sampleEvery, samplingFor(expected));
+        const int every = samplingFor(expected);
+        if (every > m_sampleEvery) {
+            m_sampleEvery = every;
+            // Keep what sampling would have kept, in a tenth of the log: the newest, so serials
+            // stay contiguous. One huge first batch would stall the views as the flood begins.
+            const qsizetype drop = m_pending.size() - qMax<qsizetype>(1, m_capacity / 10);
+            if (drop > 0) {
+                m_pending.remove(0, drop);
+                m_notLoggedInFlood += quint64(drop);
+            }
+        }
     } else if (m_pending.size() >= 2 * m_capacity) {
         // Only the newest capacity() entries can become rows: drop the older ones now rather
         // than hold a flood's worth of entries until the batch is due.

@@ -162,8 +162,11 @@ void tst_EventLogModel::floodIsSampledThenRecovers()
     // Nothing goes missing unaccounted: every event is logged or counted as left out.
     QCOMPARE(quint64(model.pendingCount()) + model.notLoggedInFlood(), 300u);
     model.flush();
-    QCOMPARE(model.rowCount(), 100); // full: sampling kept it from holding 300 entries
+    // When sampling began, the pending entries were cut to the newest tenth of the log, as
+    // sampling would have kept about that many.
+    QVERIFY2(model.rowCount() <= 100 / 10 + 5, qPrintable(QString::number(model.rowCount())));
     QCOMPARE(quint64(model.rowCount()) + model.notLoggedInFlood(), 300u);
+    const int before = model.rowCount();
     QCOMPARE(model.sampleEvery(), 30); // 300 arrived: about a tenth of the log per batch
     QCOMPARE(model.totalSeen(), 300u);
     const quint64 leftOutBefore = model.notLoggedInFlood();
@@ -177,7 +180,7 @@ void tst_EventLogModel::floodIsSampledThenRecovers()
     QCOMPARE(model.pendingCount(), 4);
     QCOMPARE(model.notLoggedInFlood() - leftOutBefore, 76u);
     model.flush();
-    QCOMPARE(model.rowCount(), 100);
+    QCOMPARE(model.rowCount(), before + 4);
     const int tail = model.rowCount() - 4;
     for (int ask : { 0, 30 }) {
         const int request = findRow(model, u"ask"_s, Dir::In, tail + (ask / 30) * 2);
@@ -197,7 +200,7 @@ void tst_EventLogModel::floodIsSampledThenRecovers()
     model.flush();
     QCOMPARE(model.notLoggedInFlood(), leftOut);
     for (int i = 0; i < 10; ++i)
-        QCOMPARE(cell(model, 90 + i, EventLogColumn::Arguments), u"[%1]"_s.arg(i));
+        QCOMPARE(cell(model, before + 4 + i, EventLogColumn::Arguments), u"[%1]"_s.arg(i));
     QCOMPARE(model.sampleEvery(), 1);
     model.clear();
     QCOMPARE(model.notLoggedInFlood(), 0u);

@@ -52,6 +52,7 @@ void ConnectionsModel::setServer(EventServer *server)
     m_rows.clear();
     m_rowById.clear();
     m_dirty.clear();
+    m_allDirty = false;
     endResetModel();
     m_server = server;
     if (!server) {
@@ -63,19 +64,15 @@ void ConnectionsModel::setServer(EventServer *server)
         connect(server, &EventServer::socketDisconnected, this,
                 [this](Socket *s, const QString &) { removeSocket(s); }),
         // The raw signal: counting an event needs no conversion of its arguments.
-        connect(server, &EventServer::eventReceivedRaw, this,
-                [this](Socket *s) { markDirty(s->id()); }),
-        connect(server, &EventServer::eventSent, this,
-                [this](Socket *s) { markDirty(s->id()); }),
+        connect(server, &EventServer::eventReceivedRaw, this, &ConnectionsModel::markAllDirty),
+        connect(server, &EventServer::eventSent, this, &ConnectionsModel::markAllDirty),
         connect(server, &EventServer::connectionUpgraded, this,
                 &ConnectionsModel::markConnectionDirty),
         connect(server, &EventServer::plainConnectionOpened, this, &ConnectionsModel::addPlain),
         connect(server, &EventServer::plainConnectionClosed, this,
                 [this](PlainConnection *c) { removeRow(c->id()); }),
-        connect(server, &EventServer::plainMessageReceived, this,
-                [this](PlainConnection *c) { markDirty(c->id()); }),
-        connect(server, &EventServer::plainMessageSent, this,
-                [this](PlainConnection *c) { markDirty(c->id()); }),
+        connect(server, &EventServer::plainMessageReceived, this, &ConnectionsModel::markAllDirty),
+        connect(server, &EventServer::plainMessageSent, this, &ConnectionsModel::markAllDirty),
     };
     const auto namespaces = server->namespaces();
     for (Namespace *ns : namespaces) {
@@ -201,6 +198,10 @@ void ConnectionsModel::markConnectionDirty(Connection *connection)
 
 void ConnectionsModel::flushDirty()
 {
+    if (std::exchange(m_allDirty, false)) {
+        refreshAll();
+        return;
+    }
     const QSet<QString> dirty = std::exchange(m_dirty, {});
     // One dataChanged over the span of changed rows: a busy server changes most rows at once,
     // and each signal costs the proxy and the view a pass of their own.
@@ -219,6 +220,7 @@ void ConnectionsModel::flushDirty()
 void ConnectionsModel::refreshAll()
 {
     m_dirty.clear();
+    m_allDirty = false;
     int first = -1, last = -1;
     for (int i = 0; i < m_rows.size(); ++i) {
         if (snapshot(m_rows[i])) {

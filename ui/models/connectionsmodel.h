@@ -84,6 +84,14 @@ private:
     void addPlain(PlainConnection *connection);
     void removeRow(const QString &id);
     void markDirty(const QString &socketId);
+    // An event passed somewhere: every row is looked at in the next refresh. Cheaper per event
+    // than finding the row, and a busy server moves most rows anyway.
+    void markAllDirty()
+    {
+        m_allDirty = true;
+        if (!m_dirtyTimer.isActive())
+            m_dirtyTimer.start();
+    }
     void markConnectionDirty(Connection *connection);
     void flushDirty();
     bool snapshot(Row &row) const; // returns true if a value changed
@@ -93,6 +101,7 @@ private:
     QList<Row> m_rows;
     QHash<QString, int> m_rowById;
     QSet<QString> m_dirty;
+    bool m_allDirty = false;
     QSet<Connection *> m_watchedConnections;
     QTimer m_dirtyTimer; // coalesces signal-driven refreshes
     QTimer m_slowTimer; // byte counters and "connected since"

@@ -79,7 +79,6 @@ EventLogModel::EventLogModel(QObject *parent) : QAbstractTableModel(parent)
     m_flushTimer.setSingleShot(true);
     m_flushTimer.setInterval(m_flushInterval);
     connect(&m_flushTimer, &QTimer::timeout, this, &EventLogModel::flush);
-    m_sinceFlush.start();
 }
 
 void EventLogModel::setServer(EventServer *server)
@@ -266,11 +265,11 @@ void EventLogModel::logAckAnswered(const QString &nsp, const QString &socketId, 
     const qint64 requestSerial = m_waiting.take(AckKey { socketId, ackId, requestDir });
     if (m_sampleEvery > 1 && requestSerial <= 0 && !m_paused) {
         // Sampling: the request was left out, so is its reply.
-        ++m_arrived;
+        countArrival();
         ++m_notLoggedInFlood;
         return;
     }
-    ++m_arrived;
+    countArrival();
     EventLogEntry reply;
     reply.kind = EventLogEntry::Kind::AckReply;
     reply.direction = direction;
@@ -418,9 +417,17 @@ int EventLogModel::samplingFor(quint64 arrivals) const
     return int(qBound<quint64>(2, (arrivals + tenth - 1) / tenth, 1000000));
 }
 
+void EventLogModel::countArrival()
+{
+    // The batch's clock runs from its first arrival: the rate estimate must not count the
+    // quiet time before it.
+    if (m_arrived++ == 0)
+        m_sinceFlush.start();
+}
+
 bool EventLogModel::sampled()
 {
-    ++m_arrived;
+    countArrival();
     if (m_sampleEvery > 1 && m_sampleTick++ % quint64(m_sampleEvery) != 0) {
         ++m_notLoggedInFlood;
         return false;
@@ -461,12 +468,15 @@ qint64 EventLogModel::append(EventLogEntry entry)
     entry.serial = m_nextSerial++;
     if (entry.timeMs == 0)
         entry.timeMs = QDateTime::currentMSecsSinceEpoch();
-    if (m_pending.size() == m_capacity) {
-        // A whole log's worth before the batch is due: start sampling now, at the rate so
-        // far, rather than only from the next batch.
+    if (const qsizetype step = qMin<qsizetype>(floodBatch(), m_capacity);
+        m_arrived > 0 && m_pending.size() > 0 && m_pending.size() % step == 0
+        && m_pending.size() < 2 * m_capacity) {
+        // Every flood's batch (or whole log) before the batch is due: if the rate so far would
+        // bring more than the log holds in a flood's interval, sample from now on rather than
+        // only from the next batch, so a flood is thinned within milliseconds of its start.
         const qint64 elapsed = qMax<qint64>(1, m_sinceFlush.elapsed());
-        const quint64 expected = m_arrived * quint64(qMax<qint64>(elapsed, m_flushTimer.interval()))
-                / quint64(elapsed);
+        const qint64 interval = qMax(m_flushTimer.interval(), floodInterval());
+        const quint64 expected = m_arrived * quint64(qMax(elapsed, interval)) / quint64(elapsed);
         const int every = samplingFor(expected);
         if (every > m_sampleEvery) {
             m_sampleEvery = every;
@@ -524,7 +534,6 @@ void EventLogModel::flush()
     // aiming at half the log per batch.
     m_sampleEvery = samplingFor(std::exchange(m_arrived, 0));
     m_sampleTick = 0;
-    m_sinceFlush.start();
     if (m_pending.isEmpty())
         return;
     const qsizetype size = m_pending.size();

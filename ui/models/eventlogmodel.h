@@ -196,6 +196,8 @@ private:
                        EventLogEntry::Direction direction);
     void onAckTimedOut(Socket *socket, qint64 ackId, qint64 waited);
     void onSocketGone(Socket *socket);
+    // Counts an arriving event, reply or message.
+    void countArrival();
     // Counts an arriving event or message; false when sampling leaves it out.
     bool sampled();
     // The sampling for so many arrivals in one batch: 1 up to capacity(), then enough to
@@ -244,7 +246,7 @@ private:
     int m_sampleEvery = 1;
     quint64 m_arrived = 0; // events, replies and messages offered since the last batch
     quint64 m_sampleTick = 0;
-    QElapsedTimer m_sinceFlush;
+    QElapsedTimer m_sinceFlush; // since the batch's first arrival
     quint64 m_notLoggedInFlood = 0;
 };
 

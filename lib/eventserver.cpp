@@ -66,6 +66,13 @@ EventServer::EventServer(const ServerOptions &options, QObject *parent)
 EventServer::~EventServer()
 {
     close();
+    // A plain client that has not answered the closing handshake is still connected: end it
+    // now, without its goodbye reaching a server that is half destroyed.
+    const auto plains = std::exchange(m_plainConnections, {});
+    for (PlainConnection *p : plains) {
+        QObject::disconnect(p, nullptr, this, nullptr);
+        delete p;
+    }
 }
 
 void EventServer::setOptions(const ServerOptions &options)

@@ -54,8 +54,21 @@ qint64 RecordingSocket::bytesToWrite() const
 
 void RecordingSocket::disconnectFromHost()
 {
-    sendPending();
+    // Closed already: close() below dealt with what was gathered.
+    if (isOpen())
+        sendPending();
     QTcpSocket::disconnectFromHost();
+}
+
+void RecordingSocket::close()
+{
+    // abort() drops the write channel before it calls close(): then nothing gathered may go
+    // out (and Qt's buffer is gone, so nothing may be handed to it either).
+    if (isOpen() && writeChannelCount() > 0)
+        sendPending();
+    else
+        m_pending = QByteArray();
+    QTcpSocket::close();
 }
 
 qint64 RecordingSocket::writeData(const char *data, qint64 len)
@@ -78,7 +91,7 @@ void RecordingSocket::sendPending()
         return;
     const QByteArray bytes = std::exchange(m_pending, QByteArray()); // releases the array
     const qintptr fd = socketDescriptor();
-    if (state() != ConnectedState || fd < 0)
+    if (state() != ConnectedState || fd < 0 || writeChannelCount() == 0)
         return; // aborted or closed meanwhile: as Qt drops its buffer then
     qsizetype sent = 0;
     while (sent < bytes.size()) {

@@ -68,7 +68,8 @@ class HttpFront;
     and sent with one send() when the front's queue runs (a posted call, before the loop
     waits again); the array is released once sent. Only what the kernel refuses goes to Qt's
     buffer, and while that buffer holds anything later writes go behind it, so the order of
-    bytes is kept. Pending bytes are sent before a graceful disconnect.
+    bytes is kept. Pending bytes are sent before a graceful disconnect or close(), and dropped
+    by abort(), as Qt drops its own buffer then.
 */
 class RecordingSocket final : public RecordingSocketT<QTcpSocket>
 {
@@ -78,6 +79,7 @@ public:
 
     qint64 bytesToWrite() const override;
     void disconnectFromHost() override;
+    void close() override;
     // The front's queue reached this socket: send what has been gathered.
     void sendFromQueue()
     {

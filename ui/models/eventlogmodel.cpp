@@ -477,17 +477,9 @@ qint64 EventLogModel::append(EventLogEntry entry)
         const qint64 elapsed = qMax<qint64>(1, m_sinceFlush.elapsed());
         const qint64 interval = qMax(m_flushTimer.interval(), floodInterval());
         const quint64 expected = m_arrived * quint64(qMax(elapsed, interval)) / quint64(elapsed);
-        const int every = samplingFor(expected);
-        if (every > m_sampleEvery) {
-            m_sampleEvery = every;
-            // Keep what sampling would have kept, in a tenth of the log: the newest, so serials
-            // stay contiguous. One huge first batch would stall the views as the flood begins.
-            const qsizetype drop = m_pending.size() - qMax<qsizetype>(1, m_capacity / 10);
-            if (drop > 0) {
-                m_pending.remove(0, drop);
-                m_notLoggedInFlood += quint64(drop);
-            }
-        }
+        // Pending entries are not thinned here: a batch smaller than the log keeps the rows
+        // before it, and rows must follow each other by serial (rowOfSerial()).
+        m_sampleEvery = qMax(m_sampleEvery, samplingFor(expected));
     } else if (m_pending.size() >= 2 * m_capacity) {
         // Only the newest capacity() entries can become rows: drop the older ones now rather
         // than hold a flood's worth of entries until the batch is due.
@@ -531,9 +523,13 @@ void EventLogModel::flush()
 {
     m_flushTimer.stop();
     // More arrived since the last batch than the log holds: sample until the rate falls,
-    // aiming at half the log per batch.
+    // aiming at a tenth of the log per batch.
     m_sampleEvery = samplingFor(std::exchange(m_arrived, 0));
     m_sampleTick = 0;
+    // While sampling, batches keep coming even if nothing is pending, so the first quiet
+    // batch after a flood ends sampling (not the next event, which would be sampled).
+    if (m_sampleEvery > 1)
+        m_flushTimer.start();
     if (m_pending.isEmpty())
         return;
     const qsizetype size = m_pending.size();
@@ -589,6 +585,10 @@ void EventLogModel::setPaused(bool paused)
 void EventLogModel::clear()
 {
     m_notLoggedInFlood = 0;
+    m_arrived = 0;
+    m_sampleTick = 0;
+    m_sampleEvery = 1;
+    m_flushTimer.setInterval(m_flushInterval);
     m_pending.clear();
     m_waiting.clear();
     m_flushTimer.stop();

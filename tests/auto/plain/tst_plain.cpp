@@ -198,6 +198,16 @@ void tst_Plain::serverSendsAndCloses()
     QVERIFY(m_server->plainConnections().isEmpty());
 }
 
+namespace {
+// 1 MiB, different for each i (its number first), to check order and content.
+QByteArray numberedMessage(int i)
+{
+    QByteArray m(1 << 20, char('a' + i % 26));
+    m.replace(0, 4, QByteArray::number(1000 + i));
+    return m;
+}
+} // namespace
+
 // The server gathers a pass's writes and sends them itself; what the kernel does not take then
 // waits in Qt's buffer, and later writes and the closing handshake must queue behind it.
 void tst_Plain::moreThanTheKernelTakesArrivesInOrder()
@@ -215,24 +225,19 @@ void tst_Plain::moreThanTheKernelTakesArrivesInOrder()
     auto *plain = opened.at(0).at(0).value<PlainConnection *>();
 
     // Far more than a loopback socket's kernel buffers hold, in one pass of the event loop.
-    constexpr int kFirst = 16, kSecond = 8, kSize = 1 << 20;
-    auto message = [](int i) {
-        QByteArray m(kSize, char('a' + i % 26));
-        m.replace(0, 4, QByteArray::number(1000 + i));
-        return m;
-    };
+    constexpr int kFirst = 16, kSecond = 8;
     for (int i = 0; i < kFirst; ++i)
-        QVERIFY(plain->sendBinary(message(i)));
+        QVERIFY(plain->sendBinary(numberedMessage(i)));
     QTest::qWait(5); // the queue runs; the client reads a little meanwhile
     for (int i = kFirst; i < kFirst + kSecond; ++i)
-        QVERIFY(plain->sendBinary(message(i)));
+        QVERIFY(plain->sendBinary(numberedMessage(i)));
     QVERIFY(plain->sendText(u"last"_s));
     plain->close(4003, u"all sent"_s); // in the same pass: must not cut what is still buffered
 
     QTRY_COMPARE_WITH_TIMEOUT(gone.size(), 1, 30000);
     QCOMPARE(received.size(), kFirst + kSecond);
     for (int i = 0; i < received.size(); ++i)
-        QVERIFY2(received.at(i) == message(i), qPrintable(u"message %1 differs"_s.arg(i)));
+        QVERIFY2(received.at(i) == numberedMessage(i), qPrintable(u"message %1 differs"_s.arg(i)));
     QCOMPARE(texts, QStringList { u"last"_s });
     QCOMPARE(int(ws.closeCode()), 4003);
     QCOMPARE(ws.closeReason(), u"all sent"_s);
@@ -262,14 +267,17 @@ struct RawClient
         return ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) == 0;
     }
     bool send(const QByteArray &bytes) { return ::send(fd, bytes.constData(), size_t(bytes.size()), 0) == bytes.size(); }
+    bool closed = false; // the server ended the connection
     qint64 drain() // reads all the kernel holds now
     {
         qint64 total = 0;
         char buf[65536];
         for (;;) {
             const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-            if (n <= 0)
+            if (n <= 0) {
+                closed = closed || n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
                 return total;
+            }
             in.append(buf, n);
             total += n;
         }
@@ -314,33 +322,35 @@ struct RawClient
         return out;
     }
 };
+
+// Connects client to the server's plain path and upgrades; the server's side of it, or null.
+PlainConnection *openRaw(EventServer *server, RawClient *client)
+{
+    QSignalSpy opened(server, &EventServer::plainConnectionOpened);
+    if (!client->connectTo(server->serverPort())
+        || !client->send(Loopback::upgradeRequest(server->serverPort(), "/ws"))
+        || !QTest::qWaitFor([&] { return opened.size() == 1; }, 5000))
+        return nullptr;
+    return opened.at(0).at(0).value<PlainConnection *>();
+}
 } // namespace
 
 // Bytes that wait in Qt's buffer (the kernel refused them) must go out before anything written
 // later, even when the kernel has room again before Qt's own flush comes round.
 void tst_Plain::writesQueueBehindQtsBuffer()
 {
-    QSignalSpy opened(m_server, &EventServer::plainConnectionOpened);
     RawClient client;
-    QVERIFY(client.connectTo(m_server->serverPort()));
-    QVERIFY(client.send(Loopback::upgradeRequest(m_server->serverPort(), "/ws")));
-    QTRY_COMPARE(opened.size(), 1);
-    auto *plain = opened.at(0).at(0).value<PlainConnection *>();
+    PlainConnection *plain = openRaw(m_server, &client);
+    QVERIFY(plain);
 
-    constexpr int kSize = 1 << 20;
-    auto message = [](int i) {
-        QByteArray m(kSize, char('a' + i % 26));
-        m.replace(0, 4, QByteArray::number(1000 + i));
-        return m;
-    };
     // 16 MiB, far beyond loopback's socket buffers; nobody reads, so most of it waits in Qt.
     for (int i = 0; i < 16; ++i)
-        QVERIFY(plain->sendBinary(message(i)));
+        QVERIFY(plain->sendBinary(numberedMessage(i)));
     QTest::qWait(20);
     // Room in the kernel again, before the server's loop runs: a write now must still queue
     // behind the 16 MiB, not overtake them.
     QVERIFY(client.drain() > 0);
-    QVERIFY(plain->sendBinary(message(16)));
+    QVERIFY(plain->sendBinary(numberedMessage(16)));
     QVERIFY(plain->sendText(u"last"_s));
 
     QElapsedTimer clock;
@@ -353,7 +363,7 @@ void tst_Plain::writesQueueBehindQtsBuffer()
     QCOMPARE(frames.size(), 18);
     for (int i = 0; i < 17; ++i) {
         QCOMPARE(frames.at(i).first, 2); // binary
-        QVERIFY2(frames.at(i).second == message(i), qPrintable(u"message %1 differs"_s.arg(i)));
+        QVERIFY2(frames.at(i).second == numberedMessage(i), qPrintable(u"message %1 differs"_s.arg(i)));
     }
     QCOMPARE(frames.at(17).first, 1);
     QCOMPARE(frames.at(17).second, QByteArray("last"));
@@ -364,28 +374,20 @@ void tst_Plain::writesQueueBehindQtsBuffer()
 // its goodbye reaching the half-destroyed server, which used to crash.
 void tst_Plain::serverDeletedWithUnsentBytes()
 {
-    QSignalSpy opened(m_server, &EventServer::plainConnectionOpened);
     RawClient client;
-    QVERIFY(client.connectTo(m_server->serverPort()));
-    QVERIFY(client.send(Loopback::upgradeRequest(m_server->serverPort(), "/ws")));
-    QTRY_COMPARE(opened.size(), 1);
+    PlainConnection *plain = openRaw(m_server, &client);
+    QVERIFY(plain);
     QTRY_VERIFY(client.drain() > 0 || client.in.contains("\r\n\r\n"));
-    auto *plain = opened.at(0).at(0).value<PlainConnection *>();
     QVERIFY(plain->sendBinary(QByteArray(16 << 20, 'x')));
     delete m_server; // in the same pass: the 16 MiB are still gathered
     m_server = nullptr;
     QElapsedTimer clock;
     clock.start();
-    bool closed = false;
-    while (!closed && clock.elapsed() < 10000) {
+    while (!client.closed && clock.elapsed() < 10000) {
         QTest::qWait(5);
-        char buf[65536];
-        const ssize_t n = ::recv(client.fd, buf, sizeof buf, 0);
-        if (n > 0)
-            client.in.append(buf, n);
-        closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+        client.drain();
     }
-    QVERIFY(closed);
+    QVERIFY(client.closed);
 }
 
 void tst_Plain::subprotocolAccepted()

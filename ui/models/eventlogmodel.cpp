@@ -263,13 +263,12 @@ void EventLogModel::logAckAnswered(const QString &nsp, const QString &socketId, 
             ? EventLogEntry::Direction::Out
             : EventLogEntry::Direction::In;
     const qint64 requestSerial = m_waiting.take(AckKey { socketId, ackId, requestDir });
+    countArrival();
     if (m_sampleEvery > 1 && requestSerial <= 0 && !m_paused) {
         // Sampling: the request was left out, so is its reply.
-        countArrival();
         ++m_notLoggedInFlood;
         return;
     }
-    countArrival();
     EventLogEntry reply;
     reply.kind = EventLogEntry::Kind::AckReply;
     reply.direction = direction;

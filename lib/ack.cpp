@@ -13,6 +13,16 @@ Ack Ack::requested(qint64 id, std::function<void(qint64, const Arguments &)> sen
     return ack;
 }
 
+Ack Ack::requested(qint64 id, QObject *target, const Sender *sender)
+{
+    Ack ack;
+    ack.m_state = std::make_shared<State>();
+    ack.m_state->id = id;
+    ack.m_state->target = target;
+    ack.m_state->sender = sender;
+    return ack;
+}
+
 Arguments EventArguments::values() const
 {
     if (m_hasValues || m_json.isNull())
@@ -28,6 +38,12 @@ void Ack::replyJson(const QByteArray &jsonArray) const
 {
     if (!m_state || m_state->sent)
         return;
+    if (m_state->sender) {
+        m_state->sent = true;
+        if (m_state->target)
+            m_state->sender->sendJson(m_state->target, m_state->id, jsonArray);
+        return;
+    }
     if (m_state->sendJson) {
         m_state->sent = true;
         m_state->sendJson(m_state->id, jsonArray);
@@ -94,8 +110,12 @@ void Ack::reply(const Arguments &args) const
     if (!m_state || m_state->sent)
         return;
     m_state->sent = true;
-    if (m_state->send)
+    if (m_state->sender) {
+        if (m_state->target)
+            m_state->sender->send(m_state->target, m_state->id, args);
+    } else if (m_state->send) {
         m_state->send(m_state->id, args);
+    }
 }
 
 } // namespace Sockscope

@@ -42,6 +42,14 @@ public:
     // given, writes a reply given as JSON text (replyJson()) without converting it.
     static Ack requested(qint64 id, std::function<void(qint64, const Arguments &)> send,
                          std::function<void(qint64, const QByteArray &)> sendJson = {});
+    // The same, sending through functions of an object, while it lives: one allocation where
+    // two std::function captures would take three (a server's socket answers this way).
+    struct Sender
+    {
+        void (*send)(QObject *target, qint64 id, const Arguments &args);
+        void (*sendJson)(QObject *target, qint64 id, const QByteArray &jsonArray);
+    };
+    static Ack requested(qint64 id, QObject *target, const Sender *sender);
     bool isRequested() const { return bool(m_state); }
     bool isSent() const { return m_state && m_state->sent; }
     qint64 id() const { return m_state ? m_state->id : -1; }
@@ -58,6 +66,8 @@ private:
         bool sent = false;
         std::function<void(qint64, const Arguments &)> send;
         std::function<void(qint64, const QByteArray &)> sendJson;
+        QPointer<QObject> target; // with sender, instead of send and sendJson
+        const Sender *sender = nullptr;
     };
     std::shared_ptr<State> m_state;
 };

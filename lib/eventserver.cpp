@@ -3,6 +3,7 @@
 #include "connection.h"
 #include "httpfront_p.h"
 #include "httprequest.h"
+#include "listeners_p.h"
 #include "plainconnection.h"
 #include "pollingtransport_p.h"
 #include "socket.h"
@@ -162,6 +163,35 @@ Socket *EventServer::socket(const QString &id) const
 int EventServer::send(const QString &event, const Arguments &args)
 {
     return of(u"/"_s)->send(event, args);
+}
+
+namespace {
+const QMetaMethod *watchedSignals()
+{
+    static const QMetaMethod watched[] = {
+        QMetaMethod::fromSignal(&EventServer::eventReceived),
+        QMetaMethod::fromSignal(&EventServer::eventReceivedRaw),
+        QMetaMethod::fromSignal(&EventServer::ackSent),
+        QMetaMethod::fromSignal(&EventServer::ackSentRaw),
+    };
+    return watched;
+}
+} // namespace
+
+void EventServer::connectNotify(const QMetaMethod &signal)
+{
+    noteListenerChange(m_listenStates, watchedSignals(), WatchedSignalCount, signal, true);
+}
+
+void EventServer::disconnectNotify(const QMetaMethod &signal)
+{
+    noteListenerChange(m_listenStates, watchedSignals(), WatchedSignalCount, signal, false);
+}
+
+bool EventServer::listens(WatchedSignal signal) const
+{
+    return isListened(m_listenStates[signal],
+                      [&] { return isSignalConnected(watchedSignals()[signal]); });
 }
 
 QByteArray EventServer::rawJsonOf(const Arguments &args) const

@@ -11,6 +11,8 @@
 #include <QHostAddress>
 #include <QObject>
 
+#include <atomic>
+
 QT_BEGIN_NAMESPACE
 class QTcpSocket;
 class QWebSocketServer;
@@ -126,6 +128,10 @@ Q_SIGNALS:
     // Every frame in and out, as it arrived or left.
     void plainFrame(Sockscope::PlainConnection *connection, const Sockscope::WebSocketFrame &frame);
 
+protected:
+    void connectNotify(const QMetaMethod &signal) override;
+    void disconnectNotify(const QMetaMethod &signal) override;
+
 private:
     friend class Connection;
     friend class Socket;
@@ -172,6 +178,12 @@ private:
     Error m_error = Error::NoError;
     QString m_errorString;
     bool m_closing = false;
+    // Whether eventReceived, eventReceivedRaw, ackSent, ackSentRaw may have listeners: checked
+    // once per event, cached (listeners_p.h).
+    enum WatchedSignal { EventReceivedSignal, EventReceivedRawSignal, AckSentSignal,
+                         AckSentRawSignal, WatchedSignalCount };
+    bool listens(WatchedSignal signal) const;
+    mutable std::atomic<quint8> m_listenStates[WatchedSignalCount] = {};
 };
 
 } // namespace Sockscope

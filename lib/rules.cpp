@@ -337,6 +337,10 @@ QList<QMetaObject::Connection> RuleSet::install(EventServer *server) const
     for (const QString &n : namespaces)
         server->of(n);
     auto self = std::make_shared<RuleSet>(*this);
+    for (Rule &rule : self->rules) {
+        for (Action &a : rule.actions)
+            a.argsAsReceived = a.args.isString() && a.args.toString() == u"$args";
+    }
 
     auto run = [server](const Rule &rule, Socket *socket, const QString &event,
                         const ReceivedArguments &received, const Ack &ack) {
@@ -372,8 +376,7 @@ QList<QMetaObject::Connection> RuleSet::install(EventServer *server) const
                 // Unconverted, the JSON text goes back as it came; converted already (a
                 // monitor listens), the values go back, sent as that same text, and whoever
                 // listens to the ack gets them without a second conversion.
-                if (a.args.isString() && a.args.toString() == u"$args" && !received.json().isNull()
-                    && !received.isConverted())
+                if (a.argsAsReceived && !received.json().isNull() && !received.isConverted())
                     ack.replyJson(received.json());
                 else
                     ack.reply(expand(a.args, received.values(), event, socket));
@@ -460,7 +463,8 @@ QList<QMetaObject::Connection> RuleSet::install(EventServer *server) const
                 return;
             QByteArray argsJson;
             for (const Rule &rule : self->rules) {
-                if (rule.on.startsWith(u'$') || (rule.on != u"*" && rule.on != event))
+                if ((!rule.on.isEmpty() && rule.on.front() == u'$')
+                    || (rule.on != u"*" && rule.on != event))
                     continue;
                 if (!self->appliesTo(rule, socket->namespaceName()))
                     continue;

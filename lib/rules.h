@@ -61,6 +61,7 @@ public:
         QJsonValue args; // template
         QString to = QStringLiteral("sender");
         QJsonObject unless; // Refuse: auth values that let the socket in
+        bool argsAsReceived = false; // args is "$args" (set by install())
     };
     struct Rule
     {

@@ -2,6 +2,7 @@
 
 #include "connection.h"
 #include "eventserver.h"
+#include "listeners_p.h"
 #include "namespace.h"
 #include "acktracker_p.h"
 #include "socketiopacket.h"
@@ -224,48 +225,15 @@ void Socket::handleEvent(const SocketIoPacket &packet)
     const ReceivedArguments args(packet);
     EventServer *srv = server();
     QPointer<Socket> self(this);
-    Ack ack;
-    if (packet.hasAckId()) {
-        ack = Ack::requested(
-                packet.ackId(),
-                [self](qint64 id, const Arguments &reply) {
-                    if (!self || !self->m_connected)
-                        return;
-                    EventServer *server = self->server();
-                    self->sendPacket(SocketIoPacket::ack(self->namespaceName(), id, reply,
-                                                         server->rawJsonOf(reply)));
-                    Q_EMIT server->ackSent(self, id, reply);
-                    static const QMetaMethod ackSentRaw =
-                            QMetaMethod::fromSignal(&EventServer::ackSentRaw);
-                    if (self && server->isSignalConnected(ackSentRaw))
-                        Q_EMIT server->ackSentRaw(self, id, EventArguments(reply));
-                },
-                [self](qint64 id, const QByteArray &json) {
-                    if (!self || !self->m_connected)
-                        return;
-                    const SocketIoPacket reply =
-                            SocketIoPacket::ack(self->namespaceName(), id, {}, json);
-                    self->sendPacket(reply);
-                    EventServer *server = self->server();
-                    static const QMetaMethod ackSent = QMetaMethod::fromSignal(&EventServer::ackSent);
-                    if (server->isSignalConnected(ackSent))
-                        Q_EMIT server->ackSent(self, id, reply.arguments());
-                    static const QMetaMethod ackSentRaw =
-                            QMetaMethod::fromSignal(&EventServer::ackSentRaw);
-                    if (self && server->isSignalConnected(ackSentRaw))
-                        Q_EMIT server->ackSentRaw(self, id, EventArguments::fromJson(json));
-                });
-    }
+    static const Ack::Sender ackSender = { &Socket::sendAckReply, &Socket::sendAckReplyJson };
+    const Ack ack = packet.hasAckId() ? Ack::requested(packet.ackId(), this, &ackSender) : Ack();
     // While the handlers run, the arguments' JSON text is at hand for those that pass them on.
     const bool raw = !args.json().isNull();
     if (raw)
         srv->m_rawArguments.append({ &args, args.json() });
-    static const QMetaMethod serverSignal = QMetaMethod::fromSignal(&EventServer::eventReceived);
-    static const QMetaMethod socketSignal = QMetaMethod::fromSignal(&Socket::eventReceived);
-    static const QMetaMethod serverRawSignal = QMetaMethod::fromSignal(&EventServer::eventReceivedRaw);
-    if (srv->isSignalConnected(serverSignal))
+    if (srv->listens(EventServer::EventReceivedSignal))
         Q_EMIT srv->eventReceived(this, name, args.values(), packet.ackId());
-    if (self && srv->isSignalConnected(serverRawSignal)) {
+    if (self && srv->listens(EventServer::EventReceivedRawSignal)) {
         Q_EMIT srv->eventReceivedRaw(this, name,
                                      args.isConverted() || args.json().isNull()
                                              ? EventArguments(args.values())
@@ -273,10 +241,54 @@ void Socket::handleEvent(const SocketIoPacket &packet)
                                      packet.ackId());
     }
     if (m_handlers.dispatch(name, args, ack, [&] { return self && m_connected; })
-        && isSignalConnected(socketSignal))
+        && isListened(m_eventListenState, [&] {
+               return isSignalConnected(QMetaMethod::fromSignal(&Socket::eventReceived));
+           }))
         Q_EMIT eventReceived(name, args.values(), ack);
     if (raw)
         srv->m_rawArguments.removeLast();
+}
+
+void Socket::sendAckReply(QObject *target, qint64 id, const Arguments &reply)
+{
+    auto *self = static_cast<Socket *>(target);
+    if (!self->m_connected)
+        return;
+    EventServer *server = self->server();
+    self->sendPacket(
+            SocketIoPacket::ack(self->namespaceName(), id, reply, server->rawJsonOf(reply)));
+    QPointer<Socket> alive(self);
+    Q_EMIT server->ackSent(self, id, reply);
+    if (alive && server->listens(EventServer::AckSentRawSignal))
+        Q_EMIT server->ackSentRaw(self, id, EventArguments(reply));
+}
+
+void Socket::sendAckReplyJson(QObject *target, qint64 id, const QByteArray &json)
+{
+    auto *self = static_cast<Socket *>(target);
+    if (!self->m_connected)
+        return;
+    const SocketIoPacket reply = SocketIoPacket::ack(self->namespaceName(), id, {}, json);
+    self->sendPacket(reply);
+    EventServer *server = self->server();
+    const bool rawListened = server->listens(EventServer::AckSentRawSignal);
+    QPointer<Socket> alive(rawListened ? self : nullptr);
+    if (server->listens(EventServer::AckSentSignal))
+        Q_EMIT server->ackSent(self, id, reply.arguments());
+    if (rawListened && alive)
+        Q_EMIT server->ackSentRaw(self, id, EventArguments::fromJson(json));
+}
+
+void Socket::connectNotify(const QMetaMethod &signal)
+{
+    static const QMetaMethod watched = QMetaMethod::fromSignal(&Socket::eventReceived);
+    noteListenerChange(&m_eventListenState, &watched, 1, signal, true);
+}
+
+void Socket::disconnectNotify(const QMetaMethod &signal)
+{
+    static const QMetaMethod watched = QMetaMethod::fromSignal(&Socket::eventReceived);
+    noteListenerChange(&m_eventListenState, &watched, 1, signal, false);
 }
 
 void Socket::handleAck(const SocketIoPacket &packet)

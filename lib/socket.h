@@ -11,6 +11,8 @@
 #include <QObject>
 #include <QSet>
 
+#include <atomic>
+
 namespace Sockscope {
 
 class Connection;
@@ -82,6 +84,10 @@ Q_SIGNALS:
     void roomsChanged();
     void disconnected(const QString &reason);
 
+protected:
+    void connectNotify(const QMetaMethod &signal) override;
+    void disconnectNotify(const QMetaMethod &signal) override;
+
 private:
     friend class Connection;
     friend class Namespace;
@@ -99,6 +105,9 @@ private:
     // Ends the socket: leaves rooms, cancels acks, emits disconnected once.
     void finish(const QString &reason);
     void noteEventSent(const QString &event, const Arguments &args, qint64 ackId);
+    // The replies to the peer's ack requests (Ack::Sender).
+    static void sendAckReply(QObject *socket, qint64 id, const Arguments &reply);
+    static void sendAckReplyJson(QObject *socket, qint64 id, const QByteArray &json);
 
     QString m_id;
     Connection *m_connection = nullptr;
@@ -115,6 +124,7 @@ private:
     AckTracker *m_acks = nullptr; // created on the first ack we ask for
     quint64 m_eventsIn = 0;
     quint64 m_eventsOut = 0;
+    std::atomic<quint8> m_eventListenState = {}; // eventReceived's (listeners_p.h)
 };
 
 } // namespace Sockscope

@@ -44,6 +44,7 @@ private Q_SLOTS:
     void eventsWithEveryJsonType();
     void binaryAtDepthBothWays();
     void rawHandlerConvertsOnlyWhenAsked();
+    void signalsConnectedBetweenEvents();
     void acksBothWays();
     void ackTimeouts();
     void lateAckIgnored();
@@ -788,6 +789,68 @@ void tst_EventServer::rawHandlerConvertsOnlyWhenAsked()
     QCOMPARE(Loopback::display(serverGot.at(0).at(2).value<Arguments>()), Loopback::display(sent));
     QCOMPARE(acked.size(), 1); // the ack's signal carries the values of the JSON sent back
     QCOMPARE(Loopback::display(acked.at(0).at(2).value<Arguments>()), Loopback::display(sent));
+}
+
+// Whether a signal has listeners is cached for the hot path: a listener connected after
+// events went by unheard still hears the next one, through every signal that is checked, and a
+// context object deleted without a disconnect breaks nothing.
+void tst_EventServer::signalsConnectedBetweenEvents()
+{
+    EventServer server(fastOptions());
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    auto client = Loopback::connectClient(server);
+    QVERIFY(client->isConnected());
+    Socket *s = server.socket(client->id());
+    QVERIFY(s);
+    s->onAnyRaw([](const QString &, const ReceivedArguments &args, const Ack &ack) {
+        ack.replyJson(args.json());
+    });
+    int acks = 0;
+    const auto echo = [&] {
+        const int before = acks;
+        client->send(u"echo"_s, { 1 }, [&](const AckResult &) { ++acks; }, 5000);
+        return QTest::qWaitFor([&] { return acks == before + 1; }, 5000);
+    };
+    QVERIFY(echo()); // nobody listens: the states say so from here on
+    QVERIFY(echo());
+
+    int in = 0, inRaw = 0, acked = 0, ackedRaw = 0, onSocket = 0;
+    auto context = std::make_unique<QObject>();
+    connect(&server, &EventServer::eventReceived, context.get(), [&] { ++in; });
+    connect(&server, &EventServer::eventReceivedRaw, context.get(), [&] { ++inRaw; });
+    connect(&server, &EventServer::ackSent, context.get(), [&] { ++acked; });
+    connect(&server, &EventServer::ackSentRaw, context.get(), [&] { ++ackedRaw; });
+    connect(s, &Socket::eventReceived, context.get(), [&] { ++onSocket; });
+    QVERIFY(echo());
+    QCOMPARE(in, 1);
+    QCOMPARE(inRaw, 1);
+    QCOMPARE(acked, 1);
+    QCOMPARE(ackedRaw, 1);
+    QCOMPARE(onSocket, 1);
+
+    // Gone without a disconnect: nothing is delivered, nothing breaks.
+    context.reset();
+    QVERIFY(echo());
+    QCOMPARE(in, 1);
+    QCOMPARE(onSocket, 1);
+
+    // Disconnected explicitly, then connected again.
+    QObject other;
+    auto c = connect(s, &Socket::eventReceived, &other, [&] { ++onSocket; });
+    auto r = connect(&server, &EventServer::eventReceivedRaw, &other, [&] { ++inRaw; });
+    QVERIFY(echo());
+    QCOMPARE(onSocket, 2);
+    QCOMPARE(inRaw, 2);
+    disconnect(c);
+    disconnect(r);
+    QVERIFY(echo());
+    QCOMPARE(onSocket, 2);
+    QCOMPARE(inRaw, 2);
+    connect(s, &Socket::eventReceived, &other, [&] { ++onSocket; });
+    connect(&server, &EventServer::eventReceivedRaw, &other, [&] { ++inRaw; });
+    QVERIFY(echo());
+    QCOMPARE(onSocket, 3);
+    QCOMPARE(inRaw, 3);
 }
 
 void tst_EventServer::binaryAtDepthBothWays()

@@ -35,12 +35,12 @@ void Connection::bindTransport(Transport *transport)
     transport->setConnection(this);
 }
 
-void Connection::transportPacket(Transport *transport, const EngineIoPacket &packet,
+void Connection::transportPacket(Transport *transport, EngineIoPacket &&packet,
                                  qint64 wireBytes)
 {
     m_bytesIn += quint64(wireBytes);
     if (transport == m_transport)
-        handleEnginePacket(packet);
+        handleEnginePacket(std::move(packet));
     else if (transport == m_probe)
         handleProbePacket(packet);
 }
@@ -198,7 +198,7 @@ void Connection::timerEvent(QTimerEvent *event)
     }
 }
 
-void Connection::handleEnginePacket(const EngineIoPacket &packet)
+void Connection::handleEnginePacket(EngineIoPacket &&packet)
 {
     if (m_closed)
         return;
@@ -224,10 +224,13 @@ void Connection::handleEnginePacket(const EngineIoPacket &packet)
         break;
     case T::Message: {
         const int maxAttachments = m_server->m_options.maxAttachments;
+        QByteArray data = packet.takeData();
         if (!packet.isBinary() && !(m_decoder && m_decoder->isReassembling())) {
-            // The usual case, a text packet on its own: no decoder state needed.
+            // The usual case, a text packet on its own: no decoder state needed. An event's
+            // arguments keep the received bytes (a binary packet's header leaves them here).
             SocketIoPacket p;
-            const SocketIoPacket::Error e = SocketIoDecoder::parse(packet.data(), &p, maxAttachments);
+            const SocketIoPacket::Error e =
+                    SocketIoDecoder::parseTaking(&data, &p, maxAttachments);
             if (e != SocketIoPacket::Error::None) {
                 fail(u"parse error"_s, SocketIoPacket::errorString(e));
                 break;
@@ -240,9 +243,8 @@ void Connection::handleEnginePacket(const EngineIoPacket &packet)
         }
         if (!m_decoder)
             m_decoder = std::make_unique<SocketIoDecoder>(maxAttachments);
-        const SocketIoDecoder::Status status = packet.isBinary()
-                ? m_decoder->decodeBinary(packet.data())
-                : m_decoder->decodeText(packet.data());
+        const SocketIoDecoder::Status status =
+                packet.isBinary() ? m_decoder->decodeBinary(data) : m_decoder->decodeText(data);
         if (status == SocketIoDecoder::Status::Packet)
             handleSocketIoPacket(m_decoder->takePacket());
         else if (status == SocketIoDecoder::Status::Failed)

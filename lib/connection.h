@@ -72,7 +72,7 @@ private:
     void start();
     void bindTransport(Transport *transport);
     // Called by the transport and the upgrade probe.
-    void transportPacket(Transport *transport, const EngineIoPacket &packet, qint64 wireBytes);
+    void transportPacket(Transport *transport, EngineIoPacket &&packet, qint64 wireBytes);
     void transportBytesWritten(qint64 bytes) { m_bytesOut += quint64(bytes); }
     void transportClosed(Transport *transport, const QString &reason, const QString &detail);
     // A WebSocket opened for this sid while on polling: the upgrade probe.
@@ -81,7 +81,7 @@ private:
     void dropProbe();
     void sendEngine(const EngineIoPacket &packet);
     void sendEncoded(const SocketIoPacket::Encoded &encoded);
-    void handleEnginePacket(const EngineIoPacket &packet);
+    void handleEnginePacket(EngineIoPacket &&packet);
     void handleSocketIoPacket(SocketIoPacket packet);
     void handleConnect(const SocketIoPacket &packet);
     void fail(const QString &reason, const QString &message);

@@ -6,6 +6,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <utility>
+
 namespace Sockscope {
 
 /*
@@ -37,8 +39,8 @@ public:
     };
 
     EngineIoPacket() = default;
-    EngineIoPacket(Type type, const QByteArray &data = {}, bool binary = false)
-        : m_type(type), m_data(data), m_binary(binary)
+    EngineIoPacket(Type type, QByteArray data = {}, bool binary = false)
+        : m_type(type), m_data(std::move(data)), m_binary(binary)
     {
     }
 
@@ -51,6 +53,7 @@ public:
     Type type() const { return m_type; }
     // Text data (UTF-8) after the type digit, or the raw bytes of a binary message.
     const QByteArray &data() const { return m_data; }
+    QByteArray takeData() { return std::exchange(m_data, QByteArray()); }
     bool isBinary() const { return m_binary; }
 
     // WebSocket framing: a text frame is type digit + data; a binary frame is the bytes alone.

@@ -419,10 +419,10 @@ void EventServer::handOver(QTcpSocket *socket, const HandshakeRecord &record)
                     }
                 };
         // After the handover the socket may be deleted by QWebSocketServer on failure.
-        m_upgradeWatches.insert(key, connect(socket, &QObject::destroyed, this, [this, key] {
+        m_upgradeWatches.insert(key, { socket, connect(socket, &QObject::destroyed, this, [this, key] {
                                     m_pendingUpgrades.remove(key);
                                     m_upgradeWatches.remove(key);
-                                }));
+                                }) });
     }
     socket->disconnect(socket); // drop the front's deleteLater-on-disconnect; Qt owns it now
     m_wsServer->handleConnection(socket);
@@ -516,7 +516,13 @@ void EventServer::onWebSocketConnected()
     while (QWebSocket *ws = m_wsServer->nextPendingConnection()) {
         const QString key = peerKey(ws->peerAddress(), ws->peerPort());
         HandshakeRecord record = m_pendingUpgrades.take(key);
-        QObject::disconnect(m_upgradeWatches.take(key));
+        const UpgradeSocket upgraded = m_upgradeWatches.take(key);
+        QObject::disconnect(upgraded.watch);
+        // The socket the WebSocket reads from and writes to, to write frames on directly.
+        QTcpSocket *wire = upgraded.socket && upgraded.socket->peerPort() == ws->peerPort()
+                        && upgraded.socket->peerAddress() == ws->peerAddress()
+                ? upgraded.socket
+                : nullptr;
         if (record.rawRequest.isEmpty()) {
             // Should not happen: every upgrade goes through routeRequest.
             record.time = QDateTime::currentDateTimeUtc();
@@ -542,7 +548,7 @@ void EventServer::onWebSocketConnected()
         }
         if (!record.connectionId.isEmpty()) {
             // The upgrade probe of a polling connection.
-            auto *probe = new WebSocketTransport(ws, m_options.maxPayload);
+            auto *probe = new WebSocketTransport(ws, wire, m_options.maxPayload);
             Connection *c = m_connections.value(record.connectionId);
             Q_EMIT handshakeReceived(record);
             if (!c) {
@@ -555,7 +561,7 @@ void EventServer::onWebSocketConnected()
         }
         const QString id = generateId();
         record.connectionId = id;
-        auto *transport = new WebSocketTransport(ws, m_options.maxPayload);
+        auto *transport = new WebSocketTransport(ws, wire, m_options.maxPayload);
         auto *connection = new Connection(id, transport, record, this);
         m_connections.insert(id, connection);
         Q_EMIT handshakeReceived(record);

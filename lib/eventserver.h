@@ -166,8 +166,14 @@ private:
     QHash<QString, PlainConnection *> m_plainConnections;
     // Upgrades handed to QWebSocketServer, by "address|port", until the QWebSocket appears.
     QHash<QString, HandshakeRecord> m_pendingUpgrades;
-    // Their sockets' destroyed() watches, dropped once the upgrade is through.
-    QHash<QString, QMetaObject::Connection> m_upgradeWatches;
+    // Their sockets and the sockets' destroyed() watches, dropped once the upgrade is through
+    // (the socket is then the WebSocket's wire, where the server writes its frames).
+    struct UpgradeSocket
+    {
+        QTcpSocket *socket = nullptr; // gone from here when it is destroyed
+        QMetaObject::Connection watch;
+    };
+    QHash<QString, UpgradeSocket> m_upgradeWatches;
     ServerStats m_stats;
     struct RawArguments
     {

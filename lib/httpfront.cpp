@@ -77,6 +77,10 @@ qint64 RecordingSocket::writeData(const char *data, qint64 len)
     if (!m_front || state() != ConnectedState || QTcpSocket::bytesToWrite() > 0)
         return RecordingSocketT<QTcpSocket>::writeData(data, len);
     record(data, len);
+    // Room for a pass's worth of small writes at once (a frame's header, then its payload,
+    // and often several frames): the array lives until the pass's send.
+    if (m_pending.isNull())
+        m_pending.reserve(qMax(qsizetype(len), qsizetype(2048)));
     m_pending.append(data, qsizetype(len));
     if (!m_queued) {
         m_queued = true;

@@ -85,10 +85,11 @@ void PollingTransport::handlePost(QTcpSocket *socket, const HttpRequest &request
     }
     m_front->respond(socket, request, 200, "text/html", "ok", cors);
     QPointer<PollingTransport> self(this);
-    for (const EngineIoPacket &p : std::as_const(packets)) {
+    for (EngineIoPacket &p : packets) {
         if (!self || m_closed)
             return;
-        reportPacket(p, p.data().size() + 1);
+        const qint64 wireBytes = p.data().size() + 1;
+        reportPacket(std::move(p), wireBytes);
     }
 }
 

@@ -19,6 +19,29 @@ bool isReservedEventName(const QString &name)
             || name == u"disconnecting" || name == u"newListener" || name == u"removeListener";
 }
 
+// An event name from its UTF-8 bytes (no escapes). A stream of events repeats a few names:
+// the last few converted are kept, per thread, and shared instead of converted again.
+QString eventNameFromUtf8(QByteArrayView utf8)
+{
+    constexpr int Kept = 4;
+    struct Entry
+    {
+        QByteArray utf8;
+        QString name;
+    };
+    thread_local Entry kept[Kept];
+    thread_local int next = 0;
+    for (const Entry &e : kept) {
+        if (e.utf8.size() == utf8.size() && !e.utf8.isNull() && QByteArrayView(e.utf8) == utf8)
+            return e.name;
+    }
+    Entry &e = kept[next];
+    next = (next + 1) % Kept;
+    e.utf8 = utf8.toByteArray();
+    e.name = QString::fromUtf8(utf8);
+    return e.name;
+}
+
 // Parses any JSON value (objects, arrays and scalars) from text.
 bool parseJson(QByteArrayView text, QJsonValue *out)
 {
@@ -345,6 +368,19 @@ QString SocketIoPacket::errorString(Error error)
 SocketIoPacket::Error SocketIoDecoder::parse(const QByteArray &utf8, SocketIoPacket *out,
                                              int maxAttachments)
 {
+    return parse(utf8, nullptr, out, maxAttachments);
+}
+
+SocketIoPacket::Error SocketIoDecoder::parseTaking(QByteArray *utf8, SocketIoPacket *out,
+                                                   int maxAttachments)
+{
+    return parse(*utf8, utf8, out, maxAttachments);
+}
+
+// take, when given, is utf8 itself: its bytes may become the arguments.
+SocketIoPacket::Error SocketIoDecoder::parse(const QByteArray &utf8, QByteArray *take,
+                                             SocketIoPacket *out, int maxAttachments)
+{
     using E = SocketIoPacket::Error;
     using T = SocketIoPacket::Type;
     const qsizetype n = utf8.size();
@@ -410,7 +446,13 @@ SocketIoPacket::Error SocketIoDecoder::parse(const QByteArray &utf8, SocketIoPac
             if (p.m_type == T::Ack) {
                 if (!p.hasAckId())
                     return E::MissingAckId;
-                p.m_rawArgs = payload.toByteArray();
+                if (take && take->isDetached()) {
+                    QByteArray bytes = std::exchange(*take, QByteArray());
+                    bytes.remove(0, payloadStart); // in place (O(1))
+                    p.m_rawArgs = std::move(bytes);
+                } else {
+                    p.m_rawArgs = payload.toByteArray();
+                }
                 *out = std::move(p);
                 return E::None;
             }
@@ -421,12 +463,20 @@ SocketIoPacket::Error SocketIoDecoder::parse(const QByteArray &utf8, SocketIoPac
                 const qsizetype nameEnd = Json::scanValue(payload, nameAt);
                 const QByteArrayView name = payload.sliced(nameAt + 1, nameEnd - nameAt - 2);
                 if (!name.contains('\\')) {
-                    p.m_rawName = QString::fromUtf8(name);
+                    p.m_rawName = eventNameFromUtf8(name);
                     if (isReservedEventName(p.m_rawName))
                         return E::ReservedEventName;
                     const qsizetype after = Json::skipWhitespace(payload, nameEnd);
                     if (payload[after] == ']') {
                         p.m_rawArgs = QByteArrayLiteral("[]");
+                    } else if (take && take->isDetached()) {
+                        // The arguments are the packet's tail, the ',' after the name turned
+                        // into '[': the bytes are kept, the head dropped in place (O(1)).
+                        const qsizetype comma = payloadStart + after;
+                        QByteArray bytes = std::exchange(*take, QByteArray());
+                        bytes[comma] = '[';
+                        bytes.remove(0, comma);
+                        p.m_rawArgs = std::move(bytes);
                     } else { // ','
                         p.m_rawArgs.reserve(payload.size() - after);
                         p.m_rawArgs.append('[').append(payload.sliced(after + 1));

@@ -150,8 +150,14 @@ public:
     // Decodes one text packet on its own (no reassembly): for tests and tools.
     static SocketIoPacket::Error parse(const QByteArray &utf8, SocketIoPacket *out,
                                        int maxAttachments = 64);
+    // The same, taking *utf8's bytes for the arguments of an EVENT or ACK (most of the packet)
+    // instead of copying them: *utf8 is then left empty. Any other packet leaves it as it was.
+    static SocketIoPacket::Error parseTaking(QByteArray *utf8, SocketIoPacket *out,
+                                             int maxAttachments = 64);
 
 private:
+    static SocketIoPacket::Error parse(const QByteArray &utf8, QByteArray *take,
+                                       SocketIoPacket *out, int maxAttachments);
     Status fail(SocketIoPacket::Error e);
     SocketIoPacket m_packet;
     SocketIoPacket::Error m_error = SocketIoPacket::Error::None;

@@ -1,6 +1,7 @@
 #include "transport_p.h"
 
 #include "connection.h"
+#include "websocketframing.h"
 
 #include <QLoggingCategory>
 #include <QStringDecoder>
@@ -9,10 +10,10 @@ using namespace Qt::StringLiterals;
 
 namespace Sockscope {
 
-void Transport::reportPacket(const EngineIoPacket &packet, qint64 wireBytes)
+void Transport::reportPacket(EngineIoPacket &&packet, qint64 wireBytes)
 {
     if (m_connection)
-        m_connection->transportPacket(this, packet, wireBytes);
+        m_connection->transportPacket(this, std::move(packet), wireBytes);
 }
 
 void Transport::reportBytesWritten(qint64 bytes)
@@ -27,8 +28,9 @@ void Transport::reportClosed(const QString &reason, const QString &detail)
         m_connection->transportClosed(this, reason, detail);
 }
 
-WebSocketTransport::WebSocketTransport(QWebSocket *socket, qint64 maxPayload, QObject *parent)
-    : Transport(parent), m_socket(socket), m_maxPayload(maxPayload)
+WebSocketTransport::WebSocketTransport(QWebSocket *socket, QTcpSocket *wire, qint64 maxPayload,
+                                       QObject *parent)
+    : Transport(parent), m_socket(socket), m_wire(wire), m_maxPayload(maxPayload)
 {
     socket->setParent(this);
     socket->setMaxAllowedIncomingMessageSize(quint64(maxPayload));
@@ -50,6 +52,31 @@ void WebSocketTransport::send(const EngineIoPacket &packet)
 {
     if (m_closed || !m_socket)
         return;
+    if (!m_wire || m_socket->state() != QAbstractSocket::ConnectedState) {
+        sendThroughQWebSocket(packet);
+        return;
+    }
+    // The frame is written here: QWebSocket's text API would take the packet's UTF-8 bytes to
+    // a QString and back, and copy them into a frame of its own. A server's frame is a short
+    // header and the payload as it is (never masked); QWebSocket writes its own frames (pongs,
+    // the closing handshake) whole to the same socket, so frames never interleave.
+    using namespace WebSocketFraming;
+    const QByteArray &data = packet.data();
+    char head[MaxServerHeaderSize + 1];
+    int n;
+    if (packet.isBinary()) {
+        n = writeServerHeader(head, Opcode::Binary, quint64(data.size()));
+    } else {
+        n = writeServerHeader(head, Opcode::Text, quint64(data.size()) + 1);
+        head[n++] = char('0' + int(packet.type()));
+    }
+    m_wire->write(head, n);
+    m_wire->write(data);
+    reportBytesWritten(n + data.size());
+}
+
+void WebSocketTransport::sendThroughQWebSocket(const EngineIoPacket &packet)
+{
     qint64 n;
     if (packet.isBinary()) {
         n = m_socket->sendBinaryMessage(packet.data());
@@ -91,9 +118,10 @@ void WebSocketTransport::onText(const QString &message)
     // The type digit, then the data converted to UTF-8 once, without the digit.
     const QChar c = message.isEmpty() ? QChar() : message.front();
     if (c >= u'0' && c <= u'6') {
-        const QByteArray data = QStringView(message).sliced(1).toUtf8();
-        reportPacket(EngineIoPacket(EngineIoPacket::Type(c.unicode() - u'0'), data),
-                     data.size() + 1);
+        QByteArray data = QStringView(message).sliced(1).toUtf8();
+        const qint64 wireBytes = data.size() + 1;
+        reportPacket(EngineIoPacket(EngineIoPacket::Type(c.unicode() - u'0'), std::move(data)),
+                     wireBytes);
         return;
     }
     const QByteArray utf8 = message.toUtf8();
@@ -106,7 +134,7 @@ void WebSocketTransport::onText(const QString &message)
         reportClosed(u"parse error"_s, EngineIoPacket::errorString(e));
         return;
     }
-    reportPacket(packet, utf8.size());
+    reportPacket(std::move(packet), utf8.size());
 }
 
 void WebSocketTransport::onBinary(const QByteArray &message)

@@ -5,6 +5,7 @@
 
 #include <QObject>
 #include <QPointer>
+#include <QTcpSocket>
 #include <QWebSocket>
 
 namespace Sockscope {
@@ -30,7 +31,8 @@ public:
     void setConnection(Connection *connection) { m_connection = connection; }
 
 protected:
-    void reportPacket(const EngineIoPacket &packet, qint64 wireBytes);
+    // The connection may take the packet's data.
+    void reportPacket(EngineIoPacket &&packet, qint64 wireBytes);
     void reportBytesWritten(qint64 bytes);
     void reportClosed(const QString &reason, const QString &detail);
 
@@ -42,7 +44,10 @@ class WebSocketTransport : public Transport
 {
     Q_OBJECT
 public:
-    WebSocketTransport(QWebSocket *socket, qint64 maxPayload, QObject *parent = nullptr);
+    // wire, when known, is the TCP (or TLS) socket the WebSocket runs on: the transport writes
+    // its frames there itself (see send()). Without it, QWebSocket sends them.
+    WebSocketTransport(QWebSocket *socket, QTcpSocket *wire, qint64 maxPayload,
+                       QObject *parent = nullptr);
     ~WebSocketTransport() override;
     QString name() const override { return QStringLiteral("websocket"); }
     void send(const EngineIoPacket &packet) override;
@@ -53,7 +58,9 @@ private:
     void onText(const QString &message);
     void onBinary(const QByteArray &message);
     void onDisconnected();
+    void sendThroughQWebSocket(const EngineIoPacket &packet);
     QPointer<QWebSocket> m_socket;
+    QPointer<QTcpSocket> m_wire;
     qint64 m_maxPayload;
     bool m_closed = false;
 };

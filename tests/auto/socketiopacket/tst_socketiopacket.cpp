@@ -306,6 +306,25 @@ void tst_SocketIoPacket::decode()
         QCOMPARE(describe(p.arguments()), describe(arguments));
     QVERIFY(p.attachments().isEmpty());
 
+    // Taking the bytes (the server's path) decodes the same packet.
+    {
+        QByteArray own(text.constData(), text.size()); // not shared: may be taken
+        SocketIoPacket t;
+        QCOMPARE(SocketIoDecoder::parseTaking(&own, &t), Error::None);
+        QCOMPARE(t.type(), p.type());
+        QCOMPARE(t.nsp(), p.nsp());
+        QCOMPARE(t.ackId(), p.ackId());
+        QCOMPARE(t.payload(), p.payload());
+        QCOMPARE(t.eventName(), p.eventName());
+        QCOMPARE(t.rawArguments(), p.rawArguments());
+        if (!t.isBinary())
+            QCOMPARE(t.encode().text, p.encode().text);
+        if (own.isEmpty()) // taken: only ever for the arguments of an EVENT or ACK
+            QVERIFY(type == Type::Event || type == Type::Ack);
+        else
+            QCOMPARE(own, text);
+    }
+
     if (canonical)
         QCOMPARE(p.encode().text, text);
     else if (!p.isBinary()) {
@@ -456,6 +475,10 @@ void tst_SocketIoPacket::decodeMalformed()
     QCOMPARE(SocketIoDecoder::parse(text, &p), error);
     QCOMPARE(p.nsp(), u"/untouched"_s); // not overwritten on error
     QCOMPARE(p.type(), Type::Disconnect);
+    QByteArray own(text.constData(), text.size());
+    QCOMPARE(SocketIoDecoder::parseTaking(&own, &p), error);
+    QCOMPARE(own, text); // nothing taken on error
+    QCOMPARE(p.nsp(), u"/untouched"_s);
 
     SocketIoDecoder decoder;
     QCOMPARE(decoder.decodeText(text), Status::Failed);
@@ -851,24 +874,25 @@ void tst_SocketIoPacket::rawArguments_data()
     QTest::addColumn<QByteArray>("raw"); // null: none kept
     QTest::addColumn<QString>("emitAs"); // an event name to send the arguments on with
     QTest::addColumn<QByteArray>("out"); // the EVENT (or, for an ACK, the ACK) sent on
+    QTest::addColumn<bool>("taken"); // parseTaking() keeps the received bytes
 
     QTest::newRow("event") << QByteArray(R"(2["a",1,{"b":[true,null]}])")
                            << QByteArray(R"([1,{"b":[true,null]}])") << u"x"_s
-                           << QByteArray(R"(2["x",1,{"b":[true,null]}])");
+                           << QByteArray(R"(2["x",1,{"b":[true,null]}])") << true;
     QTest::newRow("event, ack id, no args") << QByteArray(R"(27["a"])") << QByteArray("[]")
-                                            << u"x"_s << QByteArray(R"(2["x"])");
+                                            << u"x"_s << QByteArray(R"(2["x"])") << false;
     QTest::newRow("escaped name") << QByteArray(R"(2["a\"],[",2])") << QByteArray("[2]")
-                                  << u"q\"\\\n"_s << QByteArray(R"(2["q\"\\\n",2])");
+                                  << u"q\"\\\n"_s << QByteArray(R"(2["q\"\\\n",2])") << false;
     QTest::newRow("numeric name") << QByteArray(R"(2[42,"s"])") << QByteArray(R"(["s"])")
-                                  << u"x"_s << QByteArray(R"(2["x","s"])");
+                                  << u"x"_s << QByteArray(R"(2["x","s"])") << false;
     QTest::newRow("spaces") << QByteArray(R"(2[ "a" , 1 ])") << QByteArray("[ 1 ]") << u"x"_s
-                            << QByteArray(R"(2["x", 1 ])");
+                            << QByteArray(R"(2["x", 1 ])") << true;
     QTest::newRow("namespace") << QByteArray(R"(2/chat,["a","é"])") << QByteArray(R"(["é"])")
-                               << u"x"_s << QByteArray(R"(2["x","é"])");
+                               << u"x"_s << QByteArray(R"(2["x","é"])") << true;
     QTest::newRow("ack") << QByteArray(R"(35["ok",{"n":1}])") << QByteArray(R"(["ok",{"n":1}])")
-                         << QString() << QByteArray(R"(35["ok",{"n":1}])");
+                         << QString() << QByteArray(R"(35["ok",{"n":1}])") << true;
     QTest::newRow("binary event") << QByteArray(R"(51-["a",{"_placeholder":true,"num":0}])")
-                                  << QByteArray() << QString() << QByteArray();
+                                  << QByteArray() << QString() << QByteArray() << false;
 }
 
 void tst_SocketIoPacket::rawArguments()
@@ -877,11 +901,27 @@ void tst_SocketIoPacket::rawArguments()
     QFETCH(QByteArray, raw);
     QFETCH(QString, emitAs);
     QFETCH(QByteArray, out);
+    QFETCH(bool, taken);
 
     SocketIoPacket p;
     QCOMPARE(SocketIoDecoder::parse(in, &p), Error::None);
     QCOMPARE(p.rawArguments(), raw);
     QCOMPARE(p.rawArguments().isNull(), raw.isNull());
+    QByteArray own(in.constData(), in.size());
+    const char *const bytes = own.constData();
+    SocketIoPacket t;
+    QCOMPARE(SocketIoDecoder::parseTaking(&own, &t), Error::None);
+    QCOMPARE(t.rawArguments(), raw);
+    QCOMPARE(own.isEmpty(), taken);
+    if (taken) // the same bytes, not a copy
+        QVERIFY(t.rawArguments().constData() > bytes
+                && t.rawArguments().constData() < bytes + in.size());
+    // Shared bytes are copied, never changed under their other owner.
+    QByteArray shared = in;
+    SocketIoPacket u;
+    QCOMPARE(SocketIoDecoder::parseTaking(&shared, &u), Error::None);
+    QCOMPARE(u.rawArguments(), raw);
+    QCOMPARE(shared, in);
     if (raw.isNull())
         return;
     const SocketIoPacket sent = p.type() == Type::Ack

@@ -271,7 +271,7 @@ QByteArray toCompactJson(const QJsonValue &value)
     return wrapped.mid(1, wrapped.size() - 2);
 }
 
-qsizetype skipWhitespace(QByteArrayView text, qsizetype i)
+qsizetype skipWhitespaceFrom(QByteArrayView text, qsizetype i)
 {
     while (i < text.size()) {
         const char c = text[i];

@@ -50,8 +50,14 @@ QByteArray toCompactJson(const QJsonValue &value);
 // just past the value, or -1 if there is no valid value there. Pure and allocation-free: the
 // hot path validates event payloads with it and converts them only when asked.
 qsizetype scanValue(QByteArrayView text, qsizetype from = 0);
-// text[from..] skipped over JSON whitespace.
-qsizetype skipWhitespace(QByteArrayView text, qsizetype from);
+// text[from..] skipped over JSON whitespace. Inline: compact JSON, the usual case, has none.
+qsizetype skipWhitespaceFrom(QByteArrayView text, qsizetype from);
+inline qsizetype skipWhitespace(QByteArrayView text, qsizetype from)
+{
+    if (from < text.size() && uchar(text[from]) > ' ')
+        return from;
+    return skipWhitespaceFrom(text, from);
+}
 
 } // namespace Json
 } // namespace Sockscope

@@ -173,6 +173,7 @@ const QMetaMethod *watchedSignals()
         QMetaMethod::fromSignal(&EventServer::eventReceivedRaw),
         QMetaMethod::fromSignal(&EventServer::ackSent),
         QMetaMethod::fromSignal(&EventServer::ackSentRaw),
+        QMetaMethod::fromSignal(&EventServer::eventSent),
     };
     return watched;
 }

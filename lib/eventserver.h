@@ -184,10 +184,10 @@ private:
     Error m_error = Error::NoError;
     QString m_errorString;
     bool m_closing = false;
-    // Whether eventReceived, eventReceivedRaw, ackSent, ackSentRaw may have listeners: checked
-    // once per event, cached (listeners_p.h).
+    // Whether eventReceived, eventReceivedRaw, ackSent, ackSentRaw, eventSent may have
+    // listeners: checked once per event, cached (listeners_p.h).
     enum WatchedSignal { EventReceivedSignal, EventReceivedRawSignal, AckSentSignal,
-                         AckSentRawSignal, WatchedSignalCount };
+                         AckSentRawSignal, EventSentSignal, WatchedSignalCount };
     bool listens(WatchedSignal signal) const;
     mutable std::atomic<quint8> m_listenStates[WatchedSignalCount] = {};
 };

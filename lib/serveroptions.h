@@ -22,6 +22,10 @@ struct ServerStats
     quint64 connectTimeouts = 0;
     quint64 transportErrors = 0;
     quint64 namespaceLimitRefusals = 0;
+    // Socket.IO events received and sent (a broadcast counts once per recipient). They change
+    // with every event, so statsChanged() does not follow them: poll stats() for a rate.
+    quint64 eventsReceived = 0;
+    quint64 eventsSent = 0;
 };
 
 struct ServerOptions

@@ -99,7 +99,10 @@ void Socket::sendPacket(const SocketIoPacket &packet)
 void Socket::noteEventSent(const QString &event, const Arguments &args, qint64 ackId)
 {
     ++m_eventsOut;
-    Q_EMIT server()->eventSent(this, event, args, ackId);
+    EventServer *srv = server();
+    ++srv->m_stats.eventsSent;
+    if (srv->listens(EventServer::EventSentSignal)) // once per recipient of a broadcast
+        Q_EMIT srv->eventSent(this, event, args, ackId);
 }
 
 bool Socket::send(const QString &event, const Arguments &args)
@@ -224,6 +227,7 @@ void Socket::handleEvent(const SocketIoPacket &packet)
     // Converted from JSON only if a signal is connected or a handler asks for the values.
     const ReceivedArguments args(packet);
     EventServer *srv = server();
+    ++srv->m_stats.eventsReceived;
     QPointer<Socket> self(this);
     static const Ack::Sender ackSender = { &Socket::sendAckReply, &Socket::sendAckReplyJson };
     const Ack ack = packet.hasAckId() ? Ack::requested(packet.ackId(), this, &ackSender) : Ack();

@@ -84,8 +84,8 @@ private:
     void addPlain(PlainConnection *connection);
     void removeRow(const QString &id);
     void markDirty(const QString &socketId);
-    // An event passed somewhere: every row is looked at in the next refresh. Cheaper per event
-    // than finding the row, and a busy server moves most rows anyway.
+    // Something passed somewhere: every row is looked at in the next refresh. Cheaper than
+    // finding the row, and a busy server moves most rows anyway.
     void markAllDirty()
     {
         m_allDirty = true;
@@ -94,6 +94,10 @@ private:
     }
     void markConnectionDirty(Connection *connection);
     void flushDirty();
+    // Events are not signalled to the model (it would run once per event): the server's event
+    // counters are polled, and a change refreshes every row.
+    void pollEvents();
+    quint64 serverEventTotal() const;
     bool snapshot(Row &row) const; // returns true if a value changed
 
     QPointer<EventServer> m_server;
@@ -105,6 +109,8 @@ private:
     QSet<Connection *> m_watchedConnections;
     QTimer m_dirtyTimer; // coalesces signal-driven refreshes
     QTimer m_slowTimer; // byte counters and "connected since"
+    QTimer m_eventPoll; // four times a second
+    quint64 m_eventTotal = 0; // the server's event counters at the last poll
 };
 
 } // namespace Sockscope

@@ -17,12 +17,15 @@ EventRate::EventRate(QObject *parent) : QObject(parent)
 
 void EventRate::setServer(EventServer *server)
 {
-    disconnect(m_in);
-    disconnect(m_out);
-    if (!server)
-        return;
-    m_in = connect(server, &EventServer::eventReceivedRaw, this, [this] { addEvents(1); });
-    m_out = connect(server, &EventServer::eventSent, this, [this] { addEvents(1); });
+    if (m_server) // what it counted since the last sample
+        addEvents(serverTotal() - m_serverTotal);
+    m_server = server;
+    m_serverTotal = serverTotal();
+}
+
+quint64 EventRate::serverTotal() const
+{
+    return m_server ? m_server->stats().eventsReceived + m_server->stats().eventsSent : 0;
 }
 
 void EventRate::setHistorySize(int samples)
@@ -39,6 +42,11 @@ double EventRate::peak() const
 
 void EventRate::sample()
 {
+    if (m_server) {
+        const quint64 total = serverTotal();
+        addEvents(total - m_serverTotal);
+        m_serverTotal = total;
+    }
     const qint64 ms = std::max<qint64>(1, m_clock.restart());
     const double rate = double(m_count) * 1000.0 / double(ms);
     m_count = 0;

@@ -13,7 +13,8 @@ class EventServer;
 
 /*
     Counts the events a server receives and sends and turns the count into a rate every
-    interval() (1 s). Keeps the last historySize() samples for a chart.
+    interval() (1 s). Keeps the last historySize() samples for a chart. The server's counters
+    (ServerStats) are read once per interval: nothing runs per event.
 */
 class EventRate : public QObject
 {
@@ -42,8 +43,9 @@ Q_SIGNALS:
     void sampled(double eventsPerSecond);
 
 private:
-    QMetaObject::Connection m_in;
-    QMetaObject::Connection m_out;
+    quint64 serverTotal() const;
+    QPointer<EventServer> m_server;
+    quint64 m_serverTotal = 0; // the server's count at the last sample
     QTimer m_timer;
     QElapsedTimer m_clock;
     QList<double> m_history;

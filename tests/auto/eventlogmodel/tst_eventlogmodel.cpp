@@ -4,6 +4,7 @@
 #include <eventlogmodel.h>
 #include <eventrate.h>
 #include <eventserver.h>
+#include <namespace.h>
 #include <socket.h>
 
 #include "loopback.h"
@@ -516,6 +517,19 @@ void tst_EventLogModel::eventRate()
     QVERIFY(client->isConnected());
     client->send(u"x"_s);
     QTRY_COMPARE(rate.total(), 51u);
+    // Read from the server's counters at each sample: events out count per recipient.
+    auto second = Loopback::connectClient(server);
+    QVERIFY(second->isConnected());
+    server.of(u"/"_s)->send(u"news"_s, { 1 });
+    rate.setInterval(60000); // samples by hand from here
+    QTRY_COMPARE(server.stats().eventsSent, 2u);
+    QCOMPARE(server.stats().eventsReceived, 1u);
+    rate.sample();
+    QCOMPARE(rate.total(), 53u);
+    QVERIFY(rate.current() > 0);
+    rate.setServer(nullptr);
+    rate.sample();
+    QCOMPARE(rate.total(), 53u);
 }
 
 QTEST_GUILESS_MAIN(tst_EventLogModel)

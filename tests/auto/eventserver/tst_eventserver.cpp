@@ -814,14 +814,18 @@ void tst_EventServer::signalsConnectedBetweenEvents()
     QVERIFY(echo()); // nobody listens: the states say so from here on
     QVERIFY(echo());
 
-    int in = 0, inRaw = 0, acked = 0, ackedRaw = 0, onSocket = 0;
+    int in = 0, inRaw = 0, acked = 0, ackedRaw = 0, onSocket = 0, sent = 0;
     auto context = std::make_unique<QObject>();
     connect(&server, &EventServer::eventReceived, context.get(), [&] { ++in; });
     connect(&server, &EventServer::eventReceivedRaw, context.get(), [&] { ++inRaw; });
     connect(&server, &EventServer::ackSent, context.get(), [&] { ++acked; });
     connect(&server, &EventServer::ackSentRaw, context.get(), [&] { ++ackedRaw; });
     connect(s, &Socket::eventReceived, context.get(), [&] { ++onSocket; });
+    connect(&server, &EventServer::eventSent, context.get(), [&] { ++sent; });
     QVERIFY(echo());
+    s->send(u"news"_s, { 2 });
+    server.of(u"/"_s)->send(u"news"_s, { 3 });
+    QCOMPARE(sent, 2);
     QCOMPARE(in, 1);
     QCOMPARE(inRaw, 1);
     QCOMPARE(acked, 1);

@@ -15,6 +15,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (end < 0)
             end = bytes.size();
         const QByteArray frame = bytes.mid(start, end - start);
+        // The server's path for a text packet on its own: the bytes taken, never changed
+        // under another owner, and the same packet as the copying parse.
+        if (!frame.startsWith('B')) {
+            Sockscope::SocketIoPacket copied, taken;
+            QByteArray own(frame.constData(), frame.size());
+            const auto e1 = Sockscope::SocketIoDecoder::parse(frame, &copied, 8);
+            const auto e2 = Sockscope::SocketIoDecoder::parseTaking(&own, &taken, 8);
+            if (e1 != e2 || copied.rawArguments() != taken.rawArguments()
+                || copied.eventName() != taken.eventName() || copied.ackId() != taken.ackId()
+                || (!own.isEmpty() && own != frame))
+                __builtin_trap();
+        }
         const auto status = frame.startsWith('B') ? decoder.decodeBinary(frame.mid(1))
                                                   : decoder.decodeText(frame);
         if (status == Sockscope::SocketIoDecoder::Status::Packet) {

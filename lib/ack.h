@@ -56,7 +56,9 @@ public:
     void reply(const Arguments &args = {}) const;
     void operator()(const Arguments &args = {}) const { reply(args); }
     // Replies with the arguments given as the JSON text of an array ("[1,\"a\"]", no binary),
-    // passed on as they are: ReceivedArguments::json() answered back unconverted.
+    // passed on as they are: ReceivedArguments::json() answered back unconverted. Other text is
+    // checked first; what is not a JSON array in valid UTF-8 is not sent (the server's
+    // errorOccurred() says so).
     void replyJson(const QByteArray &jsonArray) const;
 
 private:

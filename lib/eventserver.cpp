@@ -207,6 +207,15 @@ QByteArray EventServer::rawJsonOf(const Arguments &args) const
     return {};
 }
 
+bool EventServer::isReceivedJson(const QByteArray &json) const
+{
+    for (const RawArguments &r : m_rawArguments) {
+        if (r.json.isSharedWith(json))
+            return true;
+    }
+    return false;
+}
+
 QString EventServer::generateId() const
 {
     // 15 random bytes are 20 characters of URL-safe base64, as the Node.js server's ids.

@@ -129,8 +129,10 @@ Q_SIGNALS:
     void plainFrame(Sockscope::PlainConnection *connection, const Sockscope::WebSocketFrame &frame);
 
 protected:
-    void connectNotify(const QMetaMethod &signal) override;
-    void disconnectNotify(const QMetaMethod &signal) override;
+    // Final: they keep the cache of which signals have listeners (a subclass that did not call
+    // them would silently lose signals).
+    void connectNotify(const QMetaMethod &signal) final;
+    void disconnectNotify(const QMetaMethod &signal) final;
 
 private:
     friend class Connection;
@@ -157,6 +159,8 @@ private:
     // an unchanged copy of them: the same shared list); null otherwise. Lets handlers that
     // pass arguments on (an ack with "$args", an emit, a broadcast) send those bytes again.
     QByteArray rawJsonOf(const Arguments &args) const;
+    // Whether json is the text of arguments being handled (checked when they arrived).
+    bool isReceivedJson(const QByteArray &json) const;
 
     ServerOptions m_options;
     HttpFront *m_front = nullptr;
@@ -189,7 +193,7 @@ private:
     enum WatchedSignal { EventReceivedSignal, EventReceivedRawSignal, AckSentSignal,
                          AckSentRawSignal, EventSentSignal, WatchedSignalCount };
     bool listens(WatchedSignal signal) const;
-    mutable std::atomic<quint8> m_listenStates[WatchedSignalCount] = {};
+    mutable std::atomic<quint32> m_listenStates[WatchedSignalCount] = {};
 };
 
 } // namespace Sockscope

@@ -15,19 +15,25 @@ namespace Sockscope {
     a disconnect leaves its signal marked listened: it is then emitted to nobody, never missed.
 */
 namespace ListenState {
-enum : quint8 { Unknown, Listened, NotListened };
+enum : quint32 { Unknown, Listened, NotListened };
 }
-using ListenStates = std::atomic<quint8>; // a ListenState
+// A ListenState in the low two bits, above them a count of the changes: a check that asked Qt
+// stores its answer only if no change came in between (another thread's connect or disconnect).
+using ListenStates = std::atomic<quint32>;
 
 // For connectNotify() (connected) and disconnectNotify(): updates the states of the watched
 // signals that signal is (an invalid signal stands for all of them).
 inline void noteListenerChange(ListenStates *states, const QMetaMethod *watched, int count,
                                const QMetaMethod &signal, bool connected)
 {
+    const quint32 state = connected ? ListenState::Listened : ListenState::Unknown;
     for (int i = 0; i < count; ++i) {
-        if (!signal.isValid() || signal == watched[i])
-            states[i].store(connected ? ListenState::Listened : ListenState::Unknown,
-                            std::memory_order_relaxed);
+        if (signal.isValid() && signal != watched[i])
+            continue;
+        quint32 v = states[i].load(std::memory_order_relaxed);
+        while (!states[i].compare_exchange_weak(v, (((v >> 2) + 1) << 2) | state,
+                                                std::memory_order_relaxed)) {
+        }
     }
 }
 
@@ -36,15 +42,14 @@ inline void noteListenerChange(ListenStates *states, const QMetaMethod *watched,
 template <typename Ask>
 inline bool isListened(ListenStates &state, Ask ask)
 {
-    quint8 s = state.load(std::memory_order_relaxed);
-    if (s == ListenState::Unknown) {
-        const quint8 asked = ask() ? ListenState::Listened : ListenState::NotListened;
-        // A connect in between (another thread) wins: it stored Listened.
-        quint8 expected = ListenState::Unknown;
-        state.compare_exchange_strong(expected, asked, std::memory_order_relaxed);
-        s = asked;
+    quint32 v = state.load(std::memory_order_relaxed);
+    if ((v & 3) == ListenState::Unknown) {
+        const quint32 asked = ask() ? ListenState::Listened : ListenState::NotListened;
+        // Stored only if nothing changed meanwhile: a change wins, and the next check asks.
+        state.compare_exchange_strong(v, (v & ~quint32(3)) | asked, std::memory_order_relaxed);
+        return asked != ListenState::NotListened;
     }
-    return s != ListenState::NotListened;
+    return (v & 3) != ListenState::NotListened;
 }
 
 } // namespace Sockscope

@@ -272,9 +272,24 @@ void Socket::sendAckReplyJson(QObject *target, qint64 id, const QByteArray &json
     auto *self = static_cast<Socket *>(target);
     if (!self->m_connected)
         return;
+    // Sent as it is: text that did not arrive in an event (checked then) is checked here, or
+    // the peer would get broken JSON or UTF-8 and drop the connection.
+    EventServer *server = self->server();
+    if (!server->isReceivedJson(json)) {
+        const qsizetype open = Json::skipWhitespace(json, 0);
+        const qsizetype end = open < json.size() && json.at(open) == '['
+                ? Json::scanValue(json, open)
+                : -1;
+        if (end < 0 || Json::skipWhitespace(json, end) != json.size()) {
+            Q_EMIT server->errorOccurred(
+                    self->m_connection ? self->m_connection->id() : QString(),
+                    u"ack %1 not sent: its reply is not the JSON text of an array (Ack::replyJson)"_s
+                            .arg(id));
+            return;
+        }
+    }
     const SocketIoPacket reply = SocketIoPacket::ack(self->namespaceName(), id, {}, json);
     self->sendPacket(reply);
-    EventServer *server = self->server();
     const bool rawListened = server->listens(EventServer::AckSentRawSignal);
     QPointer<Socket> alive(rawListened ? self : nullptr);
     if (server->listens(EventServer::AckSentSignal))

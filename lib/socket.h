@@ -85,8 +85,8 @@ Q_SIGNALS:
     void disconnected(const QString &reason);
 
 protected:
-    void connectNotify(const QMetaMethod &signal) override;
-    void disconnectNotify(const QMetaMethod &signal) override;
+    void connectNotify(const QMetaMethod &signal) final; // see EventServer
+    void disconnectNotify(const QMetaMethod &signal) final;
 
 private:
     friend class Connection;
@@ -124,7 +124,7 @@ private:
     AckTracker *m_acks = nullptr; // created on the first ack we ask for
     quint64 m_eventsIn = 0;
     quint64 m_eventsOut = 0;
-    std::atomic<quint8> m_eventListenState = {}; // eventReceived's (listeners_p.h)
+    std::atomic<quint32> m_eventListenState = {}; // eventReceived's (listeners_p.h)
 };
 
 } // namespace Sockscope

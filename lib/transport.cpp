@@ -70,9 +70,9 @@ void WebSocketTransport::send(const EngineIoPacket &packet)
         n = writeServerHeader(head, Opcode::Text, quint64(data.size()) + 1);
         head[n++] = char('0' + int(packet.type()));
     }
-    m_wire->write(head, n);
-    m_wire->write(data);
-    reportBytesWritten(n + data.size());
+    // Counted as the other paths count: the Engine.IO packet, not the frame's header.
+    if (m_wire->write(head, n) == n && m_wire->write(data) == data.size())
+        reportBytesWritten(data.size() + (packet.isBinary() ? 0 : 1));
 }
 
 void WebSocketTransport::sendThroughQWebSocket(const EngineIoPacket &packet)
@@ -118,7 +118,13 @@ void WebSocketTransport::onText(const QString &message)
     // The type digit, then the data converted to UTF-8 once, without the digit.
     const QChar c = message.isEmpty() ? QChar() : message.front();
     if (c >= u'0' && c <= u'6') {
-        QByteArray data = QStringView(message).sliced(1).toUtf8();
+        // The arguments keep this array (the event log holds it for a row's life), so it
+        // should not be larger than its bytes: toUtf8() allocates three per character, and
+        // keeps them. ASCII, the usual case, converts 1:1 into an array of the right size.
+        const QStringView text = QStringView(message).sliced(1);
+        QByteArray data = QtPrivate::isAscii(text) ? text.toLatin1() : text.toUtf8();
+        if (data.capacity() - data.size() > 64)
+            data.squeeze();
         const qint64 wireBytes = data.size() + 1;
         reportPacket(EngineIoPacket(EngineIoPacket::Type(c.unicode() - u'0'), std::move(data)),
                      wireBytes);

@@ -45,6 +45,9 @@ private Q_SLOTS:
     void binaryAtDepthBothWays();
     void rawHandlerConvertsOnlyWhenAsked();
     void signalsConnectedBetweenEvents();
+    void replyJsonChecked();
+    void bytesCountedAsPackets();
+    void keptArgumentsAreCompact();
     void acksBothWays();
     void ackTimeouts();
     void lateAckIgnored();
@@ -855,6 +858,87 @@ void tst_EventServer::signalsConnectedBetweenEvents()
     QVERIFY(echo());
     QCOMPARE(onSocket, 3);
     QCOMPARE(inRaw, 3);
+}
+
+// Ack::replyJson() sends text as it is. Text that did not arrive in an event is checked first:
+// broken JSON or UTF-8 would make the peer drop the connection.
+void tst_EventServer::replyJsonChecked()
+{
+    EventServer server(fastOptions());
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    auto client = Loopback::connectClient(server);
+    QVERIFY(client->isConnected());
+    Socket *s = server.socket(client->id());
+    QVERIFY(s);
+    const QList<QByteArray> replies = {
+        "[\"\xff\"]", // invalid UTF-8
+        "[1,", // not JSON
+        R"({"a":1})", // not an array
+        "[1,\"\xc3\xa9\"]", // fine: [1,"é"]
+    };
+    int next = 0;
+    s->onAnyRaw([&](const QString &, const ReceivedArguments &, const Ack &ack) {
+        ack.replyJson(replies.at(next++));
+    });
+    QSignalSpy errors(&server, &EventServer::errorOccurred);
+    QMap<int, AckResult> results; // by request
+    for (int i = 0; i < replies.size(); ++i)
+        client->send(u"q"_s, { i }, [&results, i](const AckResult &r) { results.insert(i, r); }, 1500);
+    QTRY_COMPARE(results.size(), replies.size());
+    for (int i = 0; i < 3; ++i) {
+        QVERIFY2(results.value(i).timedOut, qPrintable(QString::number(i)));
+        QVERIFY(errors.at(i).at(1).toString().contains(u"not the JSON text of an array"_s));
+    }
+    QCOMPARE(errors.size(), 3);
+    QVERIFY(!results.value(3).timedOut);
+    QCOMPARE(Loopback::display(results.value(3).args), Loopback::display({ 1, u"é"_s }));
+    QVERIFY(client->isConnected());
+}
+
+// The byte counters count Engine.IO packets (type digit and data), not WebSocket frames, on
+// both sides and for every transport.
+void tst_EventServer::bytesCountedAsPackets()
+{
+    EventServer server(fastOptions());
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    Loopback::RawPeer peer;
+    peer.open(server.serverPort());
+    QVERIFY(!peer.waitOpen().isEmpty());
+    peer.send(u"40"_s);
+    QVERIFY(!peer.waitText(u"40"_s, true).isEmpty());
+    QTRY_COMPARE(server.connections().size(), 1);
+    Connection *c = server.connections().first();
+    Socket *s = c->sockets().value(0);
+    QVERIFY(s);
+    qsizetype bytes = 0;
+    for (const QString &t : std::as_const(peer.texts))
+        bytes += t.toUtf8().size();
+    QCOMPARE(c->bytesSent(), quint64(bytes));
+    s->send(u"e"_s, { u"é"_s, 300 });
+    QVERIFY(!peer.waitText(u"42[\"e\""_s, true).isEmpty());
+    QCOMPARE(c->bytesSent(), quint64(bytes + peer.texts.last().toUtf8().size()));
+    const quint64 in = c->bytesReceived();
+    peer.send(u"42[\"x\",\"é\"]"_s);
+    QTRY_COMPARE(c->bytesReceived(), in + quint64(QByteArray("42[\"x\",\"\xc3\xa9\"]").size()));
+}
+
+// The arguments' JSON text keeps the bytes the packet arrived in (no copy), and no more memory
+// than they need: the event log holds it for as long as a row lives.
+void tst_EventServer::keptArgumentsAreCompact()
+{
+    EventServer server(fastOptions());
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    auto client = Loopback::connectClient(server);
+    QVERIFY(client->isConnected());
+    QList<QByteArray> kept;
+    connect(&server, &EventServer::eventReceivedRaw, this,
+            [&](Socket *, const QString &, const EventArguments &args) { kept.append(args.json()); });
+    client->send(u"big"_s, { QString(10000, u'a'), QString(2000, QChar(0x00e9)) });
+    QTRY_COMPARE(kept.size(), 1);
+    const QByteArray &json = kept.first();
+    QCOMPARE(json.size(), 10000 + 4000 + 7); // ["a…","é…"]
+    QVERIFY2(json.capacity() < json.size() + 1024,
+             qPrintable(u"%1 bytes kept for %2"_s.arg(json.capacity()).arg(json.size())));
 }
 
 void tst_EventServer::binaryAtDepthBothWays()

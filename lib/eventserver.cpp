@@ -407,7 +407,70 @@ void EventServer::routeRequest(QTcpSocket *socket, const HttpRequest &request,
     }
 
     record.transport = u"websocket"_s;
-    handOver(socket, record);
+    acceptWebSocket(socket, request, record);
+}
+
+void EventServer::acceptWebSocket(QTcpSocket *socket, const HttpRequest &request,
+                                  HandshakeRecord record)
+{
+    // RFC 6455, 4.2.1: HTTP/1.1 or later, version 13, and a key of 16 bytes in base64. (The
+    // method, Upgrade and Connection were checked by the router.)
+    if (request.version != "HTTP/1.1") {
+        refuse(socket, record, 400, engineError(3, "Bad request"),
+               u"WebSocket upgrade over %1 (HTTP/1.1 is needed)"_s.arg(
+                       QString::fromLatin1(request.version)));
+        return;
+    }
+    const QByteArray version = request.header("sec-websocket-version");
+    if (version != "13") {
+        refuse(socket, record, 400, engineError(3, "Bad request"),
+               version.isEmpty() ? u"WebSocket upgrade without Sec-WebSocket-Version"_s
+                                 : u"Sec-WebSocket-Version %1 is not spoken (13 is)"_s.arg(
+                                           QString::fromLatin1(version)),
+               { { "Sec-WebSocket-Version", "13" } });
+        return;
+    }
+    const auto key = QByteArray::fromBase64Encoding(record.secWebSocketKey,
+                                                    QByteArray::AbortOnBase64DecodingErrors);
+    if (!key || key.decoded.size() != 16) {
+        refuse(socket, record, 400, engineError(3, "Bad request"),
+               record.secWebSocketKey.isEmpty()
+                       ? u"WebSocket upgrade without Sec-WebSocket-Key"_s
+                       : u"Sec-WebSocket-Key is not 16 bytes in base64"_s);
+        return;
+    }
+    // The request is consumed; anything after it is the client's first frames.
+    socket->read(request.headLength + qMax<qint64>(request.contentLength, 0));
+    const QByteArray head = "HTTP/1.1 101 Switching Protocols\r\n"
+                            "Upgrade: websocket\r\n"
+                            "Connection: Upgrade\r\n"
+                            "Sec-WebSocket-Accept: "
+            + record.secWebSocketAccept + "\r\n\r\n";
+    socket->write(head);
+    record.statusCode = 101;
+    record.rawResponse = head;
+    socket->disconnect(socket); // the front's deleteLater-on-disconnect: the transport owns it
+
+    auto *transport = new WebSocketTransport(socket, m_options.maxPayload);
+    if (!record.connectionId.isEmpty()) {
+        // The upgrade probe of a polling connection.
+        Connection *c = m_connections.value(record.connectionId);
+        Q_EMIT handshakeReceived(record);
+        if (!c) {
+            transport->close();
+            transport->deleteLater();
+            return;
+        }
+        c->attachProbe(transport);
+        return;
+    }
+    const QString id = generateId();
+    record.connectionId = id;
+    auto *connection = new Connection(id, transport, record, this);
+    m_connections.insert(id, connection);
+    Q_EMIT handshakeReceived(record);
+    Q_EMIT connectionOpened(connection);
+    connection->start();
 }
 
 void EventServer::handOver(QTcpSocket *socket, const HandshakeRecord &record)
@@ -523,22 +586,18 @@ void EventServer::onPlainClosed(PlainConnection *connection, int code, const QSt
 
 void EventServer::onWebSocketConnected()
 {
+    // Only plain WebSocket clients come this way (Engine.IO upgrades: acceptWebSocket).
     while (QWebSocket *ws = m_wsServer->nextPendingConnection()) {
         const QString key = peerKey(ws->peerAddress(), ws->peerPort());
         HandshakeRecord record = m_pendingUpgrades.take(key);
         const UpgradeSocket upgraded = m_upgradeWatches.take(key);
         QObject::disconnect(upgraded.watch);
-        // The socket the WebSocket reads from and writes to, to write frames on directly.
-        QTcpSocket *wire = upgraded.socket && upgraded.socket->peerPort() == ws->peerPort()
-                        && upgraded.socket->peerAddress() == ws->peerAddress()
-                ? upgraded.socket
-                : nullptr;
         if (record.rawRequest.isEmpty()) {
             // Should not happen: every upgrade goes through routeRequest.
             record.time = QDateTime::currentDateTimeUtc();
             record.remoteAddress = ws->peerAddress();
             record.remotePort = ws->peerPort();
-            record.transport = u"websocket"_s;
+            record.transport = u"websocket (plain)"_s;
         }
         if (m_closing) {
             ws->close(QWebSocketProtocol::CloseCodeGoingAway);
@@ -547,36 +606,12 @@ void EventServer::onWebSocketConnected()
         }
         if (record.statusCode == 0)
             record.statusCode = 101;
-        if (record.transport == u"websocket (plain)") {
-            const QString id = generateId();
-            record.connectionId = id;
-            auto *plain = new PlainConnection(id, ws, record, this);
-            m_plainConnections.insert(id, plain);
-            Q_EMIT handshakeReceived(record);
-            Q_EMIT plainConnectionOpened(plain);
-            continue;
-        }
-        if (!record.connectionId.isEmpty()) {
-            // The upgrade probe of a polling connection.
-            auto *probe = new WebSocketTransport(ws, wire, m_options.maxPayload);
-            Connection *c = m_connections.value(record.connectionId);
-            Q_EMIT handshakeReceived(record);
-            if (!c) {
-                probe->close();
-                probe->deleteLater();
-                continue;
-            }
-            c->attachProbe(probe);
-            continue;
-        }
         const QString id = generateId();
         record.connectionId = id;
-        auto *transport = new WebSocketTransport(ws, wire, m_options.maxPayload);
-        auto *connection = new Connection(id, transport, record, this);
-        m_connections.insert(id, connection);
+        auto *plain = new PlainConnection(id, ws, record, this);
+        m_plainConnections.insert(id, plain);
         Q_EMIT handshakeReceived(record);
-        Q_EMIT connectionOpened(connection);
-        connection->start();
+        Q_EMIT plainConnectionOpened(plain);
     }
 }
 

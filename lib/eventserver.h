@@ -149,7 +149,11 @@ private:
                        const HttpHeaders &cors);
     bool serveStatic(QTcpSocket *socket, const HttpRequest &request);
     void routePlain(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record);
+    // A plain WebSocket upgrade: answered by QWebSocketServer (see PlainConnection).
     void handOver(QTcpSocket *socket, const HandshakeRecord &record);
+    // An Engine.IO WebSocket upgrade: checked and answered here, then the socket is the
+    // transport's (WebSocketTransport reads and writes the frames itself).
+    void acceptWebSocket(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record);
     HttpHeaders corsHeaders(const HttpRequest &request) const;
     void onWebSocketConnected();
     void onConnectionClosed(Connection *connection, const QString &reason);

@@ -110,14 +110,26 @@ HttpRequest::Status HttpRequest::parse(const QByteArray &bytes, HttpRequest *out
 
     if (r.hasHeader("transfer-encoding"))
         return Status::Malformed; // chunked bodies are not accepted: a length is required
-    const QByteArray cl = r.header("content-length");
-    if (!cl.isEmpty()) {
-        bool ok = false;
-        const qint64 n = cl.toLongLong(&ok);
-        if (!ok || n < 0 || cl.size() > 15 || cl.at(0) < '0' || cl.at(0) > '9') // no sign
+    // Every Content-Length line must be plain digits, and all must agree: two different
+    // lengths (or an empty one) would let a proxy and us split the body differently.
+    qint64 length = -1;
+    for (const auto &h : std::as_const(r.headers)) {
+        if (h.first.compare("content-length", Qt::CaseInsensitive) != 0)
+            continue;
+        const QByteArray &cl = h.second;
+        if (cl.isEmpty() || cl.size() > 15)
             return Status::Malformed;
-        r.contentLength = n;
+        for (char c : cl) {
+            if (c < '0' || c > '9') // no sign, no list, no spaces
+                return Status::Malformed;
+        }
+        const qint64 n = cl.toLongLong();
+        if (length >= 0 && length != n)
+            return Status::Malformed;
+        length = n;
     }
+    if (length >= 0)
+        r.contentLength = length;
     *out = std::move(r);
     return Status::Complete;
 }

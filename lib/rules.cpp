@@ -205,6 +205,31 @@ bool RuleSet::parse(const QByteArray &json, RuleSet *out, QString *error, const 
                 return failAt(aw, u"must be an object such as {\"emit\": \"name\", \"args\": \"$args\"}"_s);
             Action act;
             QString why;
+            // Exactly one action key, and no key the action does not know: a typo ("arg" for
+            // "args") or a second action in the same object would otherwise be ignored.
+            static const QStringList kinds = { u"emit"_s, u"ack"_s, u"join"_s, u"leave"_s,
+                                               u"disconnect"_s, u"refuse"_s };
+            QStringList named;
+            for (const QString &k : kinds) {
+                if (a.contains(k))
+                    named.append(k);
+            }
+            if (named.size() > 1)
+                return failAt(aw, u"one action per object: found %1 (put each in its own object)"_s.arg(named.join(u", "_s)));
+            if (named.size() == 1) {
+                const QString &kind = named.first();
+                const QStringList extra = kind == u"emit" ? QStringList { u"args"_s, u"to"_s }
+                        : kind == u"refuse"                ? QStringList { u"unless"_s }
+                                                           : QStringList();
+                for (auto it = a.begin(); it != a.end(); ++it) {
+                    if (it.key() != kind && it.key() != u"description" && !extra.contains(it.key())) {
+                        const QString expected = extra.isEmpty()
+                                ? u"%1 takes no other key"_s.arg(kind)
+                                : u"expected %1, %2"_s.arg(kind, extra.join(u", "_s));
+                        return failAt(aw, u"unknown key \"%1\" (%2)"_s.arg(it.key(), expected));
+                    }
+                }
+            }
             if (a.contains(u"emit"_s)) {
                 act.kind = Action::Kind::Emit;
                 act.name = a.value(u"emit"_s).toString();
@@ -233,10 +258,15 @@ bool RuleSet::parse(const QByteArray &json, RuleSet *out, QString *error, const 
                     return failAt(aw, u"needs a room name"_s);
             } else if (a.contains(u"disconnect"_s)) {
                 act.kind = Action::Kind::Disconnect;
+                if (a.value(u"disconnect"_s) != QJsonValue(true))
+                    return failAt(aw + u".disconnect"_s, u"must be true (leave the action out to keep the socket)"_s);
             } else if (a.contains(u"refuse"_s)) {
                 act.kind = Action::Kind::Refuse;
                 act.name = a.value(u"refuse"_s).toString();
-                act.unless = a.value(u"unless"_s).toObject();
+                const QJsonValue unless = a.value(u"unless"_s);
+                if (!unless.isUndefined() && !unless.isObject())
+                    return failAt(aw + u".unless"_s, u"must be an object of auth values such as {\"token\": \"abc\"}"_s);
+                act.unless = unless.toObject();
                 if (rule.on != u"$connect")
                     return failAt(aw, u"refuse only applies to \"$connect\" rules"_s);
                 if (act.name.isEmpty())

@@ -4,7 +4,10 @@
 #include "websocketframing.h"
 
 #include <QLoggingCategory>
-#include <QStringDecoder>
+#include <QTimer>
+
+#include <memory>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -28,39 +31,54 @@ void Transport::reportClosed(const QString &reason, const QString &detail)
         m_connection->transportClosed(this, reason, detail);
 }
 
-WebSocketTransport::WebSocketTransport(QWebSocket *socket, QTcpSocket *wire, qint64 maxPayload,
-                                       QObject *parent)
-    : Transport(parent), m_socket(socket), m_wire(wire), m_maxPayload(maxPayload)
+using namespace WebSocketFraming;
+
+namespace {
+
+// What a retired socket still reads after the server's close frame: the client's answer.
+struct Retired
+{
+    explicit Retired(qint64 max) : reader(max) { }
+    ClientFrameReader reader;
+    QByteArray held;
+};
+
+// How long a closed transport's socket waits for the client's close frame.
+constexpr int CloseWaitMs = 2000;
+
+} // namespace
+
+WebSocketTransport::WebSocketTransport(QTcpSocket *socket, qint64 maxPayload, QObject *parent)
+    : Transport(parent)
+    , m_wire(socket)
+    , m_home(socket->parent())
+    , m_reader(maxPayload)
+    , m_maxPayload(maxPayload)
 {
     socket->setParent(this);
-    socket->setMaxAllowedIncomingMessageSize(quint64(maxPayload));
-    socket->setMaxAllowedIncomingFrameSize(quint64(maxPayload));
-    connect(socket, &QWebSocket::textMessageReceived, this, &WebSocketTransport::onText);
-    connect(socket, &QWebSocket::binaryMessageReceived, this, &WebSocketTransport::onBinary);
-    connect(socket, &QWebSocket::disconnected, this, &WebSocketTransport::onDisconnected);
+    connect(socket, &QIODevice::readyRead, this, &WebSocketTransport::onReadyRead);
+    connect(socket, &QAbstractSocket::disconnected, this, &WebSocketTransport::onDisconnected);
+    // Frames that came with the request head, or before the connection was bound: read them
+    // once the caller has wired the transport up.
+    if (socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &WebSocketTransport::onReadyRead, Qt::QueuedConnection);
 }
 
 WebSocketTransport::~WebSocketTransport()
 {
-    if (m_socket) {
-        m_socket->disconnect(this);
-        m_socket->abort();
+    if (m_wire) {
+        m_wire->disconnect(this);
+        m_wire->abort(); // deleted with this, its parent
     }
 }
 
 void WebSocketTransport::send(const EngineIoPacket &packet)
 {
-    if (m_closed || !m_socket)
+    if (m_closed || !m_wire || m_wire->state() != QAbstractSocket::ConnectedState)
         return;
-    if (!m_wire || m_socket->state() != QAbstractSocket::ConnectedState) {
-        sendThroughQWebSocket(packet);
-        return;
-    }
-    // The frame is written here: QWebSocket's text API would take the packet's UTF-8 bytes to
-    // a QString and back, and copy them into a frame of its own. A server's frame is a short
-    // header and the payload as it is (never masked); QWebSocket writes its own frames (pongs,
-    // the closing handshake) whole to the same socket, so frames never interleave.
-    using namespace WebSocketFraming;
+    // A server's frame is a short header and the payload as it is (never masked); the type
+    // digit of a text packet goes with the header, so the packet's bytes are written as they
+    // are, shared by every recipient of a broadcast.
     const QByteArray &data = packet.data();
     char head[MaxServerHeaderSize + 1];
     int n;
@@ -75,77 +93,199 @@ void WebSocketTransport::send(const EngineIoPacket &packet)
         reportBytesWritten(data.size() + (packet.isBinary() ? 0 : 1));
 }
 
-void WebSocketTransport::sendThroughQWebSocket(const EngineIoPacket &packet)
+void WebSocketTransport::sendFrame(Opcode opcode, QByteArrayView payload)
 {
-    qint64 n;
-    if (packet.isBinary()) {
-        n = m_socket->sendBinaryMessage(packet.data());
-    } else {
-        // QWebSocket takes text as a QString. A broadcast hands every recipient the same
-        // bytes: convert them once per thread, not once per recipient.
-        thread_local QByteArray lastData;
-        thread_local EngineIoPacket::Type lastType = EngineIoPacket::Type::Noop;
-        thread_local QString lastText;
-        const QByteArray &data = packet.data();
-        if (!data.isSharedWith(lastData) || packet.type() != lastType || data.isEmpty()) {
-            QString text(data.size() + 1, Qt::Uninitialized); // UTF-16 units <= UTF-8 bytes
-            QChar *out = text.data();
-            *out++ = QLatin1Char(char('0' + int(packet.type())));
-            QStringDecoder utf8(QStringDecoder::Utf8);
-            out = utf8.appendToBuffer(out, data);
-            text.truncate(out - text.constData());
-            lastData = data;
-            lastType = packet.type();
-            lastText = std::move(text);
-        }
-        n = m_socket->sendTextMessage(lastText);
-    }
-    if (n > 0)
-        reportBytesWritten(n);
+    if (!m_wire || m_wire->state() != QAbstractSocket::ConnectedState)
+        return;
+    char head[MaxServerHeaderSize];
+    const int n = writeServerHeader(head, opcode, quint64(payload.size()));
+    m_wire->write(head, n);
+    if (!payload.isEmpty())
+        m_wire->write(payload.data(), payload.size());
 }
 
 void WebSocketTransport::close()
 {
-    if (m_closed || !m_socket)
+    if (m_closed || !m_wire)
         return;
     m_closed = true;
-    m_socket->disconnect(this);
-    m_socket->close(QWebSocketProtocol::CloseCodeNormal);
+    sendFrame(Opcode::Close, closePayload(CloseCode::Normal, {}));
+    retire(true);
 }
 
-void WebSocketTransport::onText(const QString &message)
+void WebSocketTransport::closeWith(quint16 code, const QByteArray &reason)
 {
-    // The type digit, then the data converted to UTF-8 once, without the digit.
-    const QChar c = message.isEmpty() ? QChar() : message.front();
-    if (c >= u'0' && c <= u'6') {
-        // The arguments keep this array (the event log holds it for a row's life), so it
-        // should not be larger than its bytes: toUtf8() allocates three per character, and
-        // keeps them. ASCII, the usual case, converts 1:1 into an array of the right size.
-        const QStringView text = QStringView(message).sliced(1);
-        QByteArray data = QtPrivate::isAscii(text) ? text.toLatin1() : text.toUtf8();
-        if (data.capacity() - data.size() > 64)
-            data.squeeze();
-        const qint64 wireBytes = data.size() + 1;
-        reportPacket(EngineIoPacket(EngineIoPacket::Type(c.unicode() - u'0'), std::move(data)),
-                     wireBytes);
+    m_closed = true;
+    sendFrame(Opcode::Close, closePayload(code, reason));
+    retire(false); // the fault is the client's: no wait for its answer
+}
+
+void WebSocketTransport::retire(bool waitForClient)
+{
+    // The socket leaves the transport (which its connection may delete at once) for the
+    // parent it came with, and ends the TCP connection gracefully: at once, or once the
+    // client has answered the close frame (or ended the connection itself), waiting at most
+    // CloseWaitMs. It is gone once the connection is; CloseWaitMs after a graceful end that
+    // does not come (a client that reads nothing), it is aborted.
+    QTcpSocket *wire = m_wire;
+    if (!wire)
+        return;
+    m_wire = nullptr;
+    wire->disconnect(this);
+    wire->setParent(m_home);
+    QObject::connect(wire, &QAbstractSocket::disconnected, wire, &QObject::deleteLater);
+    if (wire->state() != QAbstractSocket::ConnectedState) {
+        wire->deleteLater();
         return;
     }
-    const QByteArray utf8 = message.toUtf8();
-    EngineIoPacket packet;
-    const EngineIoPacket::Error e = EngineIoPacket::decodeText(utf8, &packet);
-    if (e != EngineIoPacket::Error::None) {
+    const auto finish = [wire] {
+        if (wire->state() == QAbstractSocket::ConnectedState)
+            wire->disconnectFromHost();
+        if (wire->state() != QAbstractSocket::UnconnectedState) {
+            QTimer::singleShot(CloseWaitMs, wire, [wire] {
+                wire->abort();
+                wire->deleteLater();
+            });
+        }
+    };
+    if (!waitForClient) {
+        finish();
+        return;
+    }
+    auto state = std::make_shared<Retired>(m_maxPayload);
+    state->held = std::exchange(m_held, QByteArray());
+    const auto drain = [wire, state, finish] {
+        if (wire->state() != QAbstractSocket::ConnectedState)
+            return;
+        state->held.append(wire->readAll());
+        qsizetype pos = 0;
+        ClientFrameReader::Message m;
+        for (;;) {
+            const auto status = state->reader.read(state->held, &pos, &m);
+            if (status == ClientFrameReader::Status::NeedMore)
+                break;
+            if (status == ClientFrameReader::Status::Error || m.opcode == Opcode::Close) {
+                state->held = QByteArray();
+                finish();
+                return;
+            }
+        }
+        state->held.remove(0, pos); // what is left is the start of a frame
+    };
+    QObject::connect(wire, &QIODevice::readyRead, wire, drain);
+    QTimer::singleShot(CloseWaitMs, wire, finish);
+    if (wire->bytesAvailable() > 0 || !state->held.isEmpty())
+        QMetaObject::invokeMethod(wire, drain, Qt::QueuedConnection);
+}
+
+void WebSocketTransport::onReadyRead()
+{
+    // Bytes are read into a buffer kept per thread and parsed in place; a connection keeps
+    // only the start of a frame not yet complete (an idle one keeps nothing). The buffer is
+    // taken while in use, so that a handler running an event loop would get its own.
+    thread_local QByteArray spare;
+    constexpr qint64 Chunk = 64 * 1024;
+    QPointer<WebSocketTransport> alive(this);
+    while (!m_closed && m_wire && m_wire->bytesAvailable() > 0) {
+        const qint64 want = qMin(m_wire->bytesAvailable(), Chunk);
+        QByteArray buffer = std::exchange(m_held.isEmpty() ? spare : m_held, QByteArray());
+        const qsizetype old = buffer.size();
+        buffer.resize(old + qsizetype(want));
+        const qint64 got = m_wire->read(buffer.data() + old, want);
+        buffer.resize(old + qsizetype(qMax<qint64>(got, 0)));
+        qsizetype pos = 0;
+        bool open = true;
+        for (;;) {
+            ClientFrameReader::Message message;
+            const auto status = m_reader.read(buffer, &pos, &message);
+            if (status == ClientFrameReader::Status::NeedMore)
+                break;
+            if (status == ClientFrameReader::Status::Error) {
+                const quint16 code = m_reader.errorCode();
+                const QString why = m_reader.errorString();
+                closeWith(code, why.toUtf8());
+                reportClosed(u"transport error"_s,
+                             code == CloseCode::TooBig
+                                     ? u"message larger than maxPayload (%1 bytes)"_s.arg(m_maxPayload)
+                                     : u"WebSocket close %1: %2"_s.arg(code).arg(why));
+                open = false;
+                break;
+            }
+            if (!handle(std::move(message)) || !alive) {
+                open = false;
+                break;
+            }
+        }
+        if (!alive || !open)
+            return;
+        buffer.remove(0, pos); // O(1) for an unshared array: Qt moves its start
+        if (!buffer.isEmpty()) {
+            m_held = std::move(buffer); // the start of a frame: at most one frame's worth
+        } else if (buffer.capacity() <= 4 * Chunk && spare.isNull()) {
+            buffer.resize(0); // kept: resize keeps the capacity
+            spare = std::move(buffer);
+        }
+    }
+}
+
+bool WebSocketTransport::handle(ClientFrameReader::Message &&message)
+{
+    switch (message.opcode) {
+    case Opcode::Text: {
+        QByteArray &data = message.payload;
+        const char c = data.isEmpty() ? '\0' : data.front();
+        if (c >= '0' && c <= '6') {
+            const qint64 wireBytes = data.size();
+            data.remove(0, 1); // O(1): Qt moves the start of an unshared array
+            reportPacket(EngineIoPacket(EngineIoPacket::Type(c - '0'), std::move(data)), wireBytes);
+            return !m_closed;
+        }
+        EngineIoPacket packet;
+        const EngineIoPacket::Error e = EngineIoPacket::decodeText(data, &packet);
+        if (e != EngineIoPacket::Error::None) {
+            closeWith(CloseCode::ProtocolError, "not an Engine.IO packet");
+            reportClosed(u"parse error"_s, EngineIoPacket::errorString(e));
+            return false;
+        }
+        reportPacket(std::move(packet), data.size());
+        return !m_closed;
+    }
+    case Opcode::Binary: {
+        const qint64 wireBytes = message.payload.size();
+        reportPacket(EngineIoPacket::binaryMessage(std::move(message.payload)), wireBytes);
+        return !m_closed;
+    }
+    case Opcode::Ping:
+        sendFrame(Opcode::Pong, message.payload);
+        return true;
+    case Opcode::Pong:
+        return true; // unasked, or an answer to nothing we sent: ignored, as RFC 6455 allows
+    case Opcode::Close: {
+        quint16 code = CloseCode::NoStatus;
+        quint16 error = 0;
+        QByteArray reason;
+        parseClosePayload(message.payload, &code, &reason, &error); // checked by the reader
         m_closed = true;
-        m_socket->disconnect(this);
-        m_socket->close(QWebSocketProtocol::CloseCodeProtocolError);
-        reportClosed(u"parse error"_s, EngineIoPacket::errorString(e));
-        return;
+        // Answered with the same code (none if it sent none), then the TCP connection ends.
+        sendFrame(Opcode::Close, code == CloseCode::NoStatus ? QByteArray()
+                                                             : closePayload(code, {}));
+        retire(false);
+        QString why = u"transport close"_s;
+        QString detail;
+        if (code == CloseCode::ProtocolError || code == CloseCode::UnsupportedData) {
+            why = u"transport error"_s;
+            detail = u"close code %1 %2"_s.arg(code).arg(QString::fromUtf8(reason));
+        } else if (code != CloseCode::Normal && code != CloseCode::GoingAway
+                   && code != CloseCode::NoStatus) {
+            detail = u"close code %1 %2"_s.arg(code).arg(QString::fromUtf8(reason));
+        }
+        reportClosed(why, detail.trimmed());
+        return false;
     }
-    reportPacket(std::move(packet), utf8.size());
-}
-
-void WebSocketTransport::onBinary(const QByteArray &message)
-{
-    reportPacket(EngineIoPacket::binaryMessage(message), message.size());
+    case Opcode::Continuation:
+        break; // never a whole message
+    }
+    return true;
 }
 
 void WebSocketTransport::onDisconnected()
@@ -153,22 +293,7 @@ void WebSocketTransport::onDisconnected()
     if (m_closed)
         return;
     m_closed = true;
-    const auto code = m_socket->closeCode();
-    QString reason = u"transport close"_s;
-    QString detail;
-    if (code == QWebSocketProtocol::CloseCodeTooMuchData) {
-        reason = u"transport error"_s;
-        detail = u"message larger than maxPayload (%1 bytes)"_s.arg(m_maxPayload);
-    } else if (code != QWebSocketProtocol::CloseCodeNormal
-               && code != QWebSocketProtocol::CloseCodeGoingAway
-               && code != QWebSocketProtocol::CloseCodeMissingStatusCode) {
-        if (code == QWebSocketProtocol::CloseCodeProtocolError
-            || code == QWebSocketProtocol::CloseCodeWrongDatatype) {
-            reason = u"transport error"_s;
-        }
-        detail = u"close code %1 %2"_s.arg(int(code)).arg(m_socket->closeReason());
-    }
-    reportClosed(reason, detail);
+    reportClosed(u"transport close"_s, QString());
 }
 
 } // namespace Sockscope

@@ -2,11 +2,11 @@
 #pragma once
 
 #include "engineiopacket.h"
+#include "websocketframing.h"
 
 #include <QObject>
 #include <QPointer>
 #include <QTcpSocket>
-#include <QWebSocket>
 
 namespace Sockscope {
 
@@ -40,27 +40,45 @@ private:
     Connection *m_connection = nullptr;
 };
 
+/*
+    Engine.IO over WebSocket, on a TCP (or TLS) socket whose upgrade has been answered (the
+    101 written): frames are read and written here, on the socket itself (see
+    websocketframing.h for what is checked). Each text message is one Engine.IO packet, its
+    type digit first; each binary message is one binary packet. Pings are answered with
+    pongs; a close frame is answered and ends the transport; a bad frame closes it with the
+    RFC's code for the fault ("transport error").
+
+    QWebSocket is not used on this path: it would take each message's UTF-8 to a QString and
+    the server back to UTF-8, with a signal and several allocations per message, where here a
+    message is one array, unmasked straight out of the bytes read.
+*/
 class WebSocketTransport : public Transport
 {
     Q_OBJECT
 public:
-    // wire, when known, is the TCP (or TLS) socket the WebSocket runs on: the transport writes
-    // its frames there itself (see send()). Without it, QWebSocket sends them.
-    WebSocketTransport(QWebSocket *socket, QTcpSocket *wire, qint64 maxPayload,
-                       QObject *parent = nullptr);
+    // Takes the socket (it becomes a child of the transport). Bytes already read past the
+    // request head are the client's first frames.
+    WebSocketTransport(QTcpSocket *socket, qint64 maxPayload, QObject *parent = nullptr);
     ~WebSocketTransport() override;
     QString name() const override { return QStringLiteral("websocket"); }
     void send(const EngineIoPacket &packet) override;
+    // Sends a close frame (1000), then the socket waits a moment for the client's own close
+    // frame before it ends the TCP connection; it outlives the transport for that.
     void close() override;
-    QWebSocket *webSocket() const { return m_socket; }
 
 private:
-    void onText(const QString &message);
-    void onBinary(const QByteArray &message);
+    void onReadyRead();
     void onDisconnected();
-    void sendThroughQWebSocket(const EngineIoPacket &packet);
-    QPointer<QWebSocket> m_socket;
+    // Returns false once the transport is closed (nothing more may be read).
+    bool handle(WebSocketFraming::ClientFrameReader::Message &&message);
+    void sendFrame(WebSocketFraming::Opcode opcode, QByteArrayView payload);
+    void closeWith(quint16 code, const QByteArray &reason);
+    void retire(bool waitForClient);
+
     QPointer<QTcpSocket> m_wire;
+    QPointer<QObject> m_home; // the socket's parent before the transport took it
+    WebSocketFraming::ClientFrameReader m_reader;
+    QByteArray m_held; // the start of a frame not yet complete
     qint64 m_maxPayload;
     bool m_closed = false;
 };

@@ -125,6 +125,12 @@ void tst_HttpRequest::complete_data()
             << "/u"_ba
             << "HTTP/1.1"_ba << u"/u"_s << HttpHeaders {{"Content-Length", "123456789012345"}}
             << qint64(123456789012345LL) << 52;
+    QTest::newRow("content length twice, the same") // RFC 9110 8.6: may be taken as one
+            << "POST /u HTTP/1.1\r\nContent-Length: 7\r\ncontent-length: 7\r\n\r\n"_ba
+            << "POST"_ba
+            << "/u"_ba
+            << "HTTP/1.1"_ba << u"/u"_s
+            << HttpHeaders {{"Content-Length", "7"}, {"content-length", "7"}} << qint64(7) << 58;
     QTest::newRow("colon in value")
             << "GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n"_ba
             << "GET"_ba
@@ -340,6 +346,12 @@ void tst_HttpRequest::malformed_data()
             << "POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n"_ba;
     QTest::newRow("content-length minus zero")
             << "POST / HTTP/1.1\r\nContent-Length: -0\r\n\r\n"_ba;
+    QTest::newRow("content-length twice, different")
+            << "POST / HTTP/1.1\r\nContent-Length: 3\r\ncontent-length: 30\r\n\r\n"_ba;
+    QTest::newRow("content-length empty")
+            << "POST / HTTP/1.1\r\nContent-Length: \r\n\r\n"_ba;
+    QTest::newRow("content-length empty after one")
+            << "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length:\r\n\r\n"_ba;
     QTest::newRow("content-length 16 digits")
             << "POST / HTTP/1.1\r\nContent-Length: 1000000000000000\r\n\r\n"_ba;
 }

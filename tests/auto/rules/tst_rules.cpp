@@ -180,7 +180,8 @@ void tst_Rules::parseValid()
                       { "emit": "all", "to": "others", "args": [] }, { "leave": "lobby" },
                       { "ack": ["ok", "$args"] }, { "disconnect": true } ] },
             { "on": "$connect", "namespace": "/admin",
-              "do": [ { "refuse": "not an admin", "unless": { "role": "admin" } } ] },
+              "do": [ { "refuse": "not an admin", "unless": { "role": "admin" },
+                        "description": "an action may say what it is for" } ] },
             { "on": "$disconnect", "do": [ { "emit": "left", "to": "namespace", "args": ["$socket"] } ] }
         ]
     })"_ba;
@@ -324,6 +325,33 @@ void tst_Rules::parseInvalid_data()
     QTest::newRow("refuse without message")
             << R"({"rules":[{"on":"$connect","do":[{"refuse":""}]}]})"_ba
             << u"rules[0].do[0].refuse"_s << QString();
+    QTest::newRow("emit with a typo")
+            << R"({"rules":[{"on":"a","do":[{"emit":"b","arg":"$args"}]}]})"_ba
+            << u"rules[0].do[0]"_s << u"unknown key \"arg\" (expected emit, args, to)"_s;
+    QTest::newRow("two actions in one object")
+            << R"({"rules":[{"on":"a","do":[{"emit":"b","join":"r"}]}]})"_ba
+            << u"rules[0].do[0]"_s << u"found emit, join"_s;
+    QTest::newRow("ack with to")
+            << R"({"rules":[{"on":"a","do":[{"ack":"$args","to":"namespace"}]}]})"_ba
+            << u"rules[0].do[0]"_s << u"ack takes no other key"_s;
+    QTest::newRow("join with args")
+            << R"({"rules":[{"on":"a","do":[{"join":"r","args":[]}]}]})"_ba
+            << u"rules[0].do[0]"_s << u"\"args\""_s;
+    QTest::newRow("refuse with a typo")
+            << R"({"rules":[{"on":"$connect","do":[{"refuse":"no","unles":{"t":1}}]}]})"_ba
+            << u"rules[0].do[0]"_s << u"expected refuse, unless"_s;
+    QTest::newRow("disconnect false")
+            << R"({"rules":[{"on":"a","do":[{"disconnect":false}]}]})"_ba
+            << u"rules[0].do[0].disconnect"_s << u"must be true"_s;
+    QTest::newRow("disconnect string")
+            << R"({"rules":[{"on":"a","do":[{"disconnect":"yes"}]}]})"_ba
+            << u"rules[0].do[0].disconnect"_s << u"must be true"_s;
+    QTest::newRow("unless not object")
+            << R"({"rules":[{"on":"$connect","do":[{"refuse":"no","unless":"abc"}]}]})"_ba
+            << u"rules[0].do[0].unless"_s << u"object"_s;
+    QTest::newRow("unless array")
+            << R"({"rules":[{"on":"$connect","do":[{"refuse":"no","unless":[{"t":1}]}]}]})"_ba
+            << u"rules[0].do[0].unless"_s << u"object"_s;
     QTest::newRow("second rule, third action")
             << R"({"rules":[{"on":"a","do":[{"disconnect":true}]},
                             {"on":"b","do":[{"emit":"x"},{"join":"r"},{"emit":"y","args":"bad"}]}]})"_ba

@@ -45,6 +45,11 @@ void Connection::transportPacket(Transport *transport, EngineIoPacket &&packet,
         handleProbePacket(packet);
 }
 
+void Connection::transportOversized()
+{
+    ++m_server->m_stats.oversizedPayloads; // statsChanged() follows with the close
+}
+
 void Connection::transportClosed(Transport *transport, const QString &reason,
                                  const QString &detail)
 {

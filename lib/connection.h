@@ -74,6 +74,7 @@ private:
     // Called by the transport and the upgrade probe.
     void transportPacket(Transport *transport, EngineIoPacket &&packet, qint64 wireBytes);
     void transportBytesWritten(qint64 bytes) { m_bytesOut += quint64(bytes); }
+    void transportOversized();
     void transportClosed(Transport *transport, const QString &reason, const QString &detail);
     // A WebSocket opened for this sid while on polling: the upgrade probe.
     void attachProbe(Transport *probe);

@@ -213,8 +213,17 @@ void HttpFront::watch(QTcpSocket *socket)
         recording->watched = true;
         connect(socket, &QTcpSocket::readyRead, this, [this, socket] { readHead(socket); });
     }
-    if (socket->bytesAvailable() > 0)
-        QMetaObject::invokeMethod(this, [this, socket] { readHead(socket); }, Qt::QueuedConnection);
+    // A request already waiting (pipelined behind the last one): read once the caller is done.
+    // By then the socket may be gone, or handed on (an upgrade): then it is not watched.
+    if (socket->bytesAvailable() > 0) {
+        QMetaObject::invokeMethod(
+                socket,
+                [this, socket] {
+                    if (Recording::of(socket)->watched)
+                        readHead(socket);
+                },
+                Qt::QueuedConnection);
+    }
 }
 
 void HttpFront::unwatch(QTcpSocket *socket)

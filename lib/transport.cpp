@@ -25,6 +25,12 @@ void Transport::reportBytesWritten(qint64 bytes)
         m_connection->transportBytesWritten(bytes);
 }
 
+void Transport::reportOversized()
+{
+    if (m_connection)
+        m_connection->transportOversized();
+}
+
 void Transport::reportClosed(const QString &reason, const QString &detail)
 {
     if (m_connection)
@@ -35,10 +41,11 @@ using namespace WebSocketFraming;
 
 namespace {
 
-// What a retired socket still reads after the server's close frame: the client's answer.
+// What a retired socket still reads after the server's close frame, up to the client's
+// answer: the transport's reader (a fragmented message may be under way) and the bytes not
+// yet parsed.
 struct Retired
 {
-    explicit Retired(qint64 max) : reader(max) { }
     ClientFrameReader reader;
     QByteArray held;
 };
@@ -152,8 +159,10 @@ void WebSocketTransport::retire(bool waitForClient)
         finish();
         return;
     }
-    auto state = std::make_shared<Retired>(m_maxPayload);
-    state->held = std::exchange(m_held, QByteArray());
+    // Closed from a handler while frames were being read: what follows the frame handled is
+    // still to be read (the client's close frame may be among it).
+    QByteArray rest = m_reading ? m_buffer.sliced(m_pos) : std::exchange(m_held, QByteArray());
+    auto state = std::make_shared<Retired>(Retired { std::move(m_reader), std::move(rest) });
     const auto drain = [wire, state, finish] {
         if (wire->state() != QAbstractSocket::ConnectedState)
             return;
@@ -180,56 +189,76 @@ void WebSocketTransport::retire(bool waitForClient)
 
 void WebSocketTransport::onReadyRead()
 {
+    // A handler that runs an event loop (from the call queued by the constructor, which no
+    // readyRead guard covers) must not read ahead of the frames still being handled: the
+    // outer call reads on once it returns.
+    if (m_reading)
+        return;
     // Bytes are read into a buffer kept per thread and parsed in place; a connection keeps
     // only the start of a frame not yet complete (an idle one keeps nothing). The buffer is
-    // taken while in use, so that a handler running an event loop would get its own.
+    // taken while in use, so that a handler running an event loop leaves other transports
+    // their own.
     thread_local QByteArray spare;
     constexpr qint64 Chunk = 64 * 1024;
     QPointer<WebSocketTransport> alive(this);
+    m_reading = true;
     while (!m_closed && m_wire && m_wire->bytesAvailable() > 0) {
         const qint64 want = qMin(m_wire->bytesAvailable(), Chunk);
-        QByteArray buffer = std::exchange(m_held.isEmpty() ? spare : m_held, QByteArray());
-        const qsizetype old = buffer.size();
-        buffer.resize(old + qsizetype(want));
-        const qint64 got = m_wire->read(buffer.data() + old, want);
-        buffer.resize(old + qsizetype(qMax<qint64>(got, 0)));
-        qsizetype pos = 0;
-        bool open = true;
+        m_buffer = std::exchange(m_held.isEmpty() ? spare : m_held, QByteArray());
+        const qsizetype old = m_buffer.size();
+        m_buffer.resize(old + qsizetype(want));
+        const qint64 got = m_wire->read(m_buffer.data() + old, want);
+        m_buffer.resize(old + qsizetype(qMax<qint64>(got, 0)));
+        m_pos = 0;
         for (;;) {
             ClientFrameReader::Message message;
-            const auto status = m_reader.read(buffer, &pos, &message);
+            const auto status = m_reader.read(m_buffer, &m_pos, &message);
             if (status == ClientFrameReader::Status::NeedMore)
                 break;
             if (status == ClientFrameReader::Status::Error) {
                 const quint16 code = m_reader.errorCode();
                 const QString why = m_reader.errorString();
+                m_reading = false;
+                m_buffer = QByteArray();
                 closeWith(code, why.toUtf8());
+                if (code == CloseCode::TooBig)
+                    reportOversized();
                 reportClosed(u"transport error"_s,
                              code == CloseCode::TooBig
                                      ? u"message larger than maxPayload (%1 bytes)"_s.arg(m_maxPayload)
                                      : u"WebSocket close %1: %2"_s.arg(code).arg(why));
-                open = false;
-                break;
+                return;
             }
-            if (!handle(std::move(message)) || !alive) {
-                open = false;
-                break;
+            if (!handle(std::move(message))) {
+                if (alive) {
+                    m_reading = false;
+                    m_buffer = QByteArray();
+                }
+                return;
             }
         }
-        if (!alive || !open)
-            return;
-        buffer.remove(0, pos); // O(1) for an unshared array: Qt moves its start
-        if (!buffer.isEmpty()) {
-            m_held = std::move(buffer); // the start of a frame: at most one frame's worth
-        } else if (buffer.capacity() <= 4 * Chunk && spare.isNull()) {
-            buffer.resize(0); // kept: resize keeps the capacity
-            spare = std::move(buffer);
+        m_buffer.remove(0, m_pos); // O(1) for an unshared array: Qt moves its start
+        if (!m_buffer.isEmpty()) {
+            // The start of a frame, kept for the next read; copied out of a much larger
+            // array, which a client could otherwise pin with one large message and a byte.
+            if (m_buffer.capacity() > 4 * m_buffer.size() + 4096)
+                m_held = QByteArray(m_buffer.constData(), m_buffer.size());
+            else
+                m_held = std::move(m_buffer);
         }
+        if (!m_buffer.isNull() && m_buffer.capacity() <= 4 * Chunk && spare.isNull()) {
+            m_buffer.resize(0); // resize keeps the capacity
+            spare = std::move(m_buffer);
+        }
+        m_buffer = QByteArray();
     }
+    m_reading = false;
 }
 
 bool WebSocketTransport::handle(ClientFrameReader::Message &&message)
 {
+    // A handler may close the transport, or delete it with its connection (or its server).
+    QPointer<WebSocketTransport> self(this);
     switch (message.opcode) {
     case Opcode::Text: {
         QByteArray &data = message.payload;
@@ -238,7 +267,7 @@ bool WebSocketTransport::handle(ClientFrameReader::Message &&message)
             const qint64 wireBytes = data.size();
             data.remove(0, 1); // O(1): Qt moves the start of an unshared array
             reportPacket(EngineIoPacket(EngineIoPacket::Type(c - '0'), std::move(data)), wireBytes);
-            return !m_closed;
+            return self && !m_closed;
         }
         EngineIoPacket packet;
         const EngineIoPacket::Error e = EngineIoPacket::decodeText(data, &packet);
@@ -248,12 +277,12 @@ bool WebSocketTransport::handle(ClientFrameReader::Message &&message)
             return false;
         }
         reportPacket(std::move(packet), data.size());
-        return !m_closed;
+        return self && !m_closed;
     }
     case Opcode::Binary: {
         const qint64 wireBytes = message.payload.size();
         reportPacket(EngineIoPacket::binaryMessage(std::move(message.payload)), wireBytes);
-        return !m_closed;
+        return self && !m_closed;
     }
     case Opcode::Ping:
         sendFrame(Opcode::Pong, message.payload);
@@ -272,7 +301,7 @@ bool WebSocketTransport::handle(ClientFrameReader::Message &&message)
         retire(false);
         QString why = u"transport close"_s;
         QString detail;
-        if (code == CloseCode::ProtocolError || code == CloseCode::UnsupportedData) {
+        if (code == CloseCode::ProtocolError || code == CloseCode::InvalidPayload) {
             why = u"transport error"_s;
             detail = u"close code %1 %2"_s.arg(code).arg(QString::fromUtf8(reason));
         } else if (code != CloseCode::Normal && code != CloseCode::GoingAway

@@ -35,6 +35,9 @@ protected:
     void reportPacket(EngineIoPacket &&packet, qint64 wireBytes);
     void reportBytesWritten(qint64 bytes);
     void reportClosed(const QString &reason, const QString &detail);
+    // A message over maxPayload was refused (counted in the server's stats); reportClosed
+    // follows.
+    void reportOversized();
 
 private:
     Connection *m_connection = nullptr;
@@ -79,6 +82,9 @@ private:
     QPointer<QObject> m_home; // the socket's parent before the transport took it
     WebSocketFraming::ClientFrameReader m_reader;
     QByteArray m_held; // the start of a frame not yet complete
+    QByteArray m_buffer; // what onReadyRead is parsing, and how far it is
+    qsizetype m_pos = 0;
+    bool m_reading = false;
     qint64 m_maxPayload;
     bool m_closed = false;
 };

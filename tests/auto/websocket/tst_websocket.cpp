@@ -1,5 +1,6 @@
 // The server's own WebSocket layer for Engine.IO, driven over raw TCP: the upgrade it answers,
 // the frames it reads (hostile ones included) and the closing handshake both ways.
+#include "clientframe.h"
 #include "loopback.h"
 
 #include <connection.h>
@@ -9,8 +10,10 @@
 #include <websocketframing.h>
 
 #include <QSignalSpy>
+#include <QElapsedTimer>
 #include <QTcpSocket>
 #include <QTest>
+#include <QTimer>
 
 using namespace Qt::StringLiterals;
 using namespace Sockscope;
@@ -26,31 +29,10 @@ ServerOptions options()
     return o;
 }
 
-// A client frame, masked with a key of its own unless masked is false.
 QByteArray frame(int opcode, const QByteArray &payload, bool fin = true, bool masked = true,
                  int rsv = 0)
 {
-    QByteArray f;
-    f.append(char((fin ? 0x80 : 0) | (rsv << 4) | opcode));
-    const quint64 n = quint64(payload.size());
-    const char maskBit = masked ? char(0x80) : char(0);
-    if (n < 126) {
-        f.append(char(maskBit | char(n)));
-    } else if (n <= 0xFFFF) {
-        f.append(char(maskBit | 126));
-        f.append(char(n >> 8));
-        f.append(char(n & 0xFF));
-    } else {
-        f.append(char(maskBit | 127));
-        for (int i = 0; i < 8; ++i)
-            f.append(char((n >> (56 - 8 * i)) & 0xFF));
-    }
-    const char key[4] = { char(0xa1), char(0x5c), char(0x0e), char(0x77) };
-    if (masked)
-        f.append(key, 4);
-    for (qsizetype i = 0; i < payload.size(); ++i)
-        f.append(masked ? char(payload.at(i) ^ key[i & 3]) : payload.at(i));
-    return f;
+    return Loopback::clientFrame(opcode, payload, fin, masked, rsv);
 }
 
 QByteArray text(const QByteArray &payload, bool fin = true) { return frame(0x1, payload, fin); }
@@ -193,6 +175,8 @@ private Q_SLOTS:
     void clientCloses();
     void serverClosesAndWaitsForTheAnswer();
     void serverCloseWithASilentClient();
+    void closedByAHandlerWithFramesBehind();
+    void nestedEventLoopKeepsTheOrder();
     void tcpEndWithoutClose();
 };
 
@@ -397,6 +381,7 @@ void tst_WebSocket::hostileFrameDropsOnlyItsClient()
     QVERIFY2(said, qPrintable(errors.isEmpty() ? u"no error"_s : errors.last().at(1).toString()));
     QVERIFY(!server.connection(QString::fromLatin1(sid)));
     QCOMPARE(server.stats().transportErrors, quint64(1));
+    QCOMPARE(server.stats().oversizedPayloads, quint64(code == 1009 ? 1 : 0));
 
     QSignalSpy healthyGot(healthy.get(), &EventClient::eventReceived);
     QCOMPARE(server.send(u"still-there"_s, { 1 }), 1);
@@ -417,6 +402,10 @@ void tst_WebSocket::clientCloses_data()
                                  << u"close code 4001 custom"_s;
     QTest::newRow("1002 from the client") << "\x03\xea"_ba << "\x03\xea"_ba << u"transport error"_s
                                           << u"close code 1002"_s;
+    QTest::newRow("1007 from the client") << "\x03\xef" "bad text"_ba << "\x03\xef"_ba
+                                          << u"transport error"_s << u"close code 1007 bad text"_s;
+    QTest::newRow("1003 from the client") << "\x03\xeb"_ba << "\x03\xeb"_ba << u"transport close"_s
+                                          << u"close code 1003"_s;
 }
 
 // A close frame from the client is answered with its code, and the server ends the TCP
@@ -481,6 +470,47 @@ void tst_WebSocket::serverCloseWithASilentClient()
     QCOMPARE(c.waitFrame(0x8).closeCode(), 1000);
     c.send(text("42[\"ignored\"]")); // after the close: read and dropped
     QVERIFY(c.waitServerEnded(6000));
+}
+
+// A handler closes the connection while the client's close frame waits behind its event in
+// the same read: those bytes are not lost, so the server ends the TCP connection at once
+// instead of waiting for an answer it already has.
+void tst_WebSocket::closedByAHandlerWithFramesBehind()
+{
+    EventServer server(options());
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    connect(&server, &EventServer::eventReceived, this,
+            [](Socket *socket, const QString &) { socket->connection()->close(); });
+    FrameClient c;
+    QVERIFY(!c.connectSocket(server.serverPort()).isEmpty());
+    QElapsedTimer t;
+    t.start();
+    c.send(text("42[\"bye\"]") + frame(0x8, "\x03\xe8"));
+    QCOMPARE(c.waitFrame(0x8).closeCode(), 1000);
+    QVERIFY(c.waitServerEnded(5000));
+    QVERIFY2(t.elapsed() < 1500, qPrintable(u"ended after %1 ms"_s.arg(t.elapsed())));
+}
+
+// A handler that runs an event loop while frames arrive: the transport does not read ahead
+// of the frame being handled (the first frames came with the request head, so no readyRead
+// guard of Qt's covers this).
+void tst_WebSocket::nestedEventLoopKeepsTheOrder()
+{
+    EventServer server(options());
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    QStringList order;
+    FrameClient c;
+    connect(&server, &EventServer::eventReceived, this, [&](Socket *, const QString &event) {
+        order << event;
+        if (event == u"first") {
+            QTimer::singleShot(0, this, [&] { c.send(text("42[\"second\"]")); });
+            QTest::qWait(200);
+            order << u"first done"_s;
+        }
+    });
+    QVERIFY(c.open(server.serverPort(), text("40") + text("42[\"first\"]")));
+    QTRY_COMPARE(order.size(), 3);
+    QCOMPARE(order, (QStringList { u"first"_s, u"first done"_s, u"second"_s }));
 }
 
 // The TCP connection ending without a close frame is a "transport close".

@@ -1,40 +1,14 @@
 // Unit tests for the frames the server writes and the client frames it reads (RFC 6455, 5).
+#include "clientframe.h"
 #include "websocketframing.h"
 
 #include <QTest>
 
 using namespace Sockscope::WebSocketFraming;
 using namespace Qt::StringLiterals;
+using Loopback::clientFrame;
 
 namespace {
-
-// A client frame: masked with a fixed key unless masked is false. lengthBytes forces the
-// length's encoding (0: the shortest).
-QByteArray clientFrame(int opcode, const QByteArray &payload, bool fin = true, bool masked = true,
-                       int rsv = 0, int lengthBytes = 0)
-{
-    QByteArray f;
-    f.append(char((fin ? 0x80 : 0) | (rsv << 4) | opcode));
-    const quint64 n = quint64(payload.size());
-    const char maskBit = masked ? char(0x80) : char(0);
-    if ((n < 126 && lengthBytes == 0) || lengthBytes == 1) {
-        f.append(char(maskBit | char(n)));
-    } else if ((n <= 0xFFFF && lengthBytes == 0) || lengthBytes == 2) {
-        f.append(char(maskBit | 126));
-        f.append(char(n >> 8));
-        f.append(char(n & 0xFF));
-    } else {
-        f.append(char(maskBit | 127));
-        for (int i = 0; i < 8; ++i)
-            f.append(char((n >> (56 - 8 * i)) & 0xFF));
-    }
-    const char key[4] = { char(0x37), char(0xfa), char(0x21), char(0x3d) };
-    if (masked)
-        f.append(key, 4);
-    for (qsizetype i = 0; i < payload.size(); ++i)
-        f.append(masked ? char(payload.at(i) ^ key[i & 3]) : payload.at(i));
-    return f;
-}
 
 // A header alone announcing length bytes (masked, key included), without the payload.
 QByteArray announce(int opcode, quint64 length)

@@ -17,6 +17,8 @@
 #include <QWebSocket>
 #include <QWebSocketServer>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 Q_LOGGING_CATEGORY(lcServer, "sockscope.server", QtWarningMsg)
@@ -205,6 +207,18 @@ QByteArray EventServer::rawJsonOf(const Arguments &args) const
             return m_rawArguments.at(i).json;
     }
     return {};
+}
+
+void EventServer::addObserver(EventObserver *observer)
+{
+    if (observer && std::find(m_observers.begin(), m_observers.end(), observer) == m_observers.end())
+        m_observers.push_back(observer);
+}
+
+void EventServer::removeObserver(EventObserver *observer)
+{
+    m_observers.erase(std::remove(m_observers.begin(), m_observers.end(), observer),
+                      m_observers.end());
 }
 
 bool EventServer::isReceivedJson(const QByteArray &json) const

@@ -12,6 +12,7 @@
 #include <QObject>
 
 #include <atomic>
+#include <vector>
 
 QT_BEGIN_NAMESPACE
 class QTcpSocket;
@@ -29,8 +30,9 @@ class Socket;
 
 /*
     A Socket.IO server. One port serves the Engine.IO endpoint (options().path) over
-    WebSocket; every request is read by a front that records the handshake byte for byte
-    before handing upgrades to QWebSocketServer.
+    WebSocket and HTTP long-polling; every request is read by a front that records the
+    handshake byte for byte before it answers an upgrade (plain WebSocket clients are handed
+    to QWebSocketServer).
 
         Sockscope::EventServer server;                       // Node.js server's defaults
         server.listen(QHostAddress::LocalHost, 8080);
@@ -42,6 +44,28 @@ class Socket;
     Namespace "/" exists from the start; of() declares more. Signals describe everything that
     happens, so a monitor is one more listener.
 */
+/*
+    An observer of the event traffic, called directly (no signal emission, no arguments packed
+    for Qt's signal machinery) where eventReceivedRaw, eventSent, ackSentRaw and ackReceived
+    are emitted, just before them. It is for a listener that sees every event of a flood, a
+    monitor's log above all, where a signal per event costs the server more than the
+    listener's own work. Called on the server's thread; a call must not delete the socket or
+    the server, nor add or remove observers.
+*/
+class EventObserver
+{
+public:
+    virtual ~EventObserver() = default;
+    // The arguments as they went over the wire (binary ones as values), as eventReceivedRaw.
+    virtual void eventReceived(Socket *socket, const QString &event, const EventArguments &args,
+                               qint64 ackId) = 0;
+    virtual void eventSent(Socket *socket, const QString &event, const Arguments &args,
+                           qint64 ackId) = 0;
+    virtual void ackSent(Socket *socket, qint64 ackId, const EventArguments &args) = 0;
+    virtual void ackReceived(Socket *socket, qint64 ackId, const Arguments &args,
+                             qint64 roundTripMs) = 0;
+};
+
 class EventServer : public QObject
 {
     Q_OBJECT
@@ -84,6 +108,11 @@ public:
 
     // Broadcast to every socket of "/".
     int send(const QString &event, const Arguments &args = {});
+
+    // Observers are called in the order they were added; the server does not own them. One
+    // that is destroyed first must be removed first.
+    void addObserver(EventObserver *observer);
+    void removeObserver(EventObserver *observer);
 
 Q_SIGNALS:
     // Every request head read on the port, accepted or refused, with our answer.
@@ -183,6 +212,7 @@ private:
     };
     QHash<QString, UpgradeSocket> m_upgradeWatches;
     ServerStats m_stats;
+    std::vector<EventObserver *> m_observers;
     struct RawArguments
     {
         const ReceivedArguments *args; // its values(), once converted, are the JSON text below

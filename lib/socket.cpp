@@ -101,7 +101,9 @@ void Socket::noteEventSent(const QString &event, const Arguments &args, qint64 a
     ++m_eventsOut;
     EventServer *srv = server();
     ++srv->m_stats.eventsSent;
-    if (srv->listens(EventServer::EventSentSignal)) // once per recipient of a broadcast
+    for (EventObserver *o : srv->m_observers) // once per recipient of a broadcast
+        o->eventSent(this, event, args, ackId);
+    if (srv->listens(EventServer::EventSentSignal))
         Q_EMIT srv->eventSent(this, event, args, ackId);
 }
 
@@ -237,12 +239,15 @@ void Socket::handleEvent(const SocketIoPacket &packet)
         srv->m_rawArguments.append({ &args, args.json() });
     if (srv->listens(EventServer::EventReceivedSignal))
         Q_EMIT srv->eventReceived(this, name, args.values(), packet.ackId());
-    if (self && srv->listens(EventServer::EventReceivedRawSignal)) {
-        Q_EMIT srv->eventReceivedRaw(this, name,
-                                     args.isConverted() || args.json().isNull()
-                                             ? EventArguments(args.values())
-                                             : EventArguments::fromJson(args.json()),
-                                     packet.ackId());
+    const bool rawListened = srv->listens(EventServer::EventReceivedRawSignal);
+    if (self && (rawListened || !srv->m_observers.empty())) {
+        const EventArguments wire = args.isConverted() || args.json().isNull()
+                ? EventArguments(args.values())
+                : EventArguments::fromJson(args.json());
+        for (EventObserver *o : srv->m_observers)
+            o->eventReceived(this, name, wire, packet.ackId());
+        if (rawListened)
+            Q_EMIT srv->eventReceivedRaw(this, name, wire, packet.ackId());
     }
     if (m_handlers.dispatch(name, args, ack, [&] { return self && m_connected; })
         && isListened(m_eventListenState, [&] {
@@ -261,9 +266,15 @@ void Socket::sendAckReply(QObject *target, qint64 id, const Arguments &reply)
     EventServer *server = self->server();
     self->sendPacket(
             SocketIoPacket::ack(self->namespaceName(), id, reply, server->rawJsonOf(reply)));
-    QPointer<Socket> alive(self);
+    const bool rawListened = server->listens(EventServer::AckSentRawSignal);
+    QPointer<Socket> alive(rawListened ? self : nullptr);
+    if (!server->m_observers.empty()) {
+        const EventArguments wire(reply);
+        for (EventObserver *o : server->m_observers)
+            o->ackSent(self, id, wire);
+    }
     Q_EMIT server->ackSent(self, id, reply);
-    if (alive && server->listens(EventServer::AckSentRawSignal))
+    if (rawListened && alive)
         Q_EMIT server->ackSentRaw(self, id, EventArguments(reply));
 }
 
@@ -290,11 +301,18 @@ void Socket::sendAckReplyJson(QObject *target, qint64 id, const QByteArray &json
     }
     const SocketIoPacket reply = SocketIoPacket::ack(self->namespaceName(), id, {}, json);
     self->sendPacket(reply);
+    // Watched for deletion only between two signals (a slot of the first may delete it).
     const bool rawListened = server->listens(EventServer::AckSentRawSignal);
-    QPointer<Socket> alive(rawListened ? self : nullptr);
-    if (server->listens(EventServer::AckSentSignal))
+    const bool listened = server->listens(EventServer::AckSentSignal);
+    QPointer<Socket> alive(rawListened && listened ? self : nullptr);
+    if (!server->m_observers.empty()) {
+        const EventArguments wire = EventArguments::fromJson(json);
+        for (EventObserver *o : server->m_observers)
+            o->ackSent(self, id, wire);
+    }
+    if (listened)
         Q_EMIT server->ackSent(self, id, reply.arguments());
-    if (rawListened && alive)
+    if (rawListened && (!listened || alive))
         Q_EMIT server->ackSentRaw(self, id, EventArguments::fromJson(json));
 }
 
@@ -319,8 +337,12 @@ void Socket::handleAck(const SocketIoPacket &packet)
     const qint64 id = packet.ackId();
     QPointer<Socket> self(this);
     m_acks->resolve(id, args, m_id, nullptr, [self, id, args](qint64 elapsed) {
-        if (self)
-            Q_EMIT self->server()->ackReceived(self, id, args, elapsed);
+        if (!self)
+            return;
+        EventServer *srv = self->server();
+        for (EventObserver *o : srv->m_observers)
+            o->ackReceived(self, id, args, elapsed);
+        Q_EMIT srv->ackReceived(self, id, args, elapsed);
     });
 }
 

@@ -81,6 +81,41 @@ EventLogModel::EventLogModel(QObject *parent) : QAbstractTableModel(parent)
     connect(&m_flushTimer, &QTimer::timeout, this, &EventLogModel::flush);
 }
 
+EventLogModel::~EventLogModel()
+{
+    if (m_server)
+        m_server->removeObserver(&m_observer);
+}
+
+void EventLogModel::ServerObserver::eventReceived(Socket *socket, const QString &event,
+                                                  const EventArguments &args, qint64 ackId)
+{
+    m_model->onEvent(socket, event, args, ackId, EventLogEntry::Direction::In);
+}
+
+void EventLogModel::ServerObserver::eventSent(Socket *socket, const QString &event,
+                                              const Arguments &args, qint64 ackId)
+{
+    // Only what becomes a row is wrapped (a broadcast calls this once per recipient).
+    if (m_model->admitEvent(event))
+        m_model->recordEvent(socket->namespaceName(), socket->id(), event, EventArguments(args),
+                             ackId, EventLogEntry::Direction::Out);
+}
+
+void EventLogModel::ServerObserver::ackSent(Socket *socket, qint64 ackId,
+                                            const EventArguments &args)
+{
+    m_model->onAckAnswered(socket, ackId, args, -1, EventLogEntry::Direction::Out);
+}
+
+void EventLogModel::ServerObserver::ackReceived(Socket *socket, qint64 ackId,
+                                                const Arguments &args, qint64 roundTripMs)
+{
+    if (m_model->admitReply(ackId))
+        m_model->recordReply(socket->namespaceName(), socket->id(), ackId, EventArguments(args),
+                             roundTripMs, EventLogEntry::Direction::In);
+}
+
 void EventLogModel::setServer(EventServer *server)
 {
     if (server == m_server)
@@ -88,30 +123,17 @@ void EventLogModel::setServer(EventServer *server)
     for (const auto &c : std::as_const(m_serverConnections))
         disconnect(c);
     m_serverConnections.clear();
+    if (m_server)
+        m_server->removeObserver(&m_observer);
     m_server = server;
     m_client = nullptr;
     if (!server)
         return;
     using Dir = EventLogEntry::Direction;
+    // Events in and acks out as they went over the wire: the server converts nothing for the
+    // log; a row's arguments are converted when someone looks at them.
+    server->addObserver(&m_observer);
     m_serverConnections = {
-        // Events in and acks out as they went over the wire: the server converts nothing for
-        // the log; a row's arguments are converted when someone looks at them.
-        connect(server, &EventServer::eventReceivedRaw, this,
-                [this](Socket *s, const QString &event, const EventArguments &args, qint64 ackId) {
-                    onEvent(s, event, args, ackId, Dir::In);
-                }),
-        connect(server, &EventServer::eventSent, this,
-                [this](Socket *s, const QString &event, const Arguments &args, qint64 ackId) {
-                    onEvent(s, event, EventArguments(args), ackId, Dir::Out);
-                }),
-        connect(server, &EventServer::ackReceived, this,
-                [this](Socket *s, qint64 id, const Arguments &args, qint64 rtt) {
-                    onAckAnswered(s, id, EventArguments(args), rtt, Dir::In);
-                }),
-        connect(server, &EventServer::ackSentRaw, this,
-                [this](Socket *s, qint64 id, const EventArguments &args) {
-                    onAckAnswered(s, id, args, -1, Dir::Out);
-                }),
         connect(server, &EventServer::ackTimedOut, this, &EventLogModel::onAckTimedOut),
         connect(server, &EventServer::socketDisconnected, this,
                 [this](Socket *s) { onSocketGone(s); }),
@@ -196,7 +218,9 @@ void EventLogModel::setFlushInterval(int ms)
 void EventLogModel::onEvent(Socket *socket, const QString &event, const EventArguments &args,
                             qint64 ackId, EventLogEntry::Direction direction)
 {
-    logEvent(socket->namespaceName(), socket->id(), event, args, ackId, direction);
+    // Under a flood most events are only counted: decide before fetching the socket's strings.
+    if (admitEvent(event))
+        recordEvent(socket->namespaceName(), socket->id(), event, args, ackId, direction);
 }
 
 void EventLogModel::logEvent(const QString &nsp, const QString &socketId, const QString &event,
@@ -210,6 +234,12 @@ void EventLogModel::logEvent(const QString &nsp, const QString &socketId, const 
                              const EventArguments &args, qint64 ackId,
                              EventLogEntry::Direction direction)
 {
+    if (admitEvent(event))
+        recordEvent(nsp, socketId, event, args, ackId, direction);
+}
+
+bool EventLogModel::admitEvent(const QString &event)
+{
     ++m_totalSeen;
     // Floods are mostly one name over and over: compare with the last before hashing.
     if (event != m_lastEventName) {
@@ -221,10 +251,15 @@ void EventLogModel::logEvent(const QString &nsp, const QString &socketId, const 
     }
     if (m_paused) {
         ++m_droppedWhilePaused;
-        return;
+        return false;
     }
-    if (!sampled())
-        return;
+    return sampled();
+}
+
+void EventLogModel::recordEvent(const QString &nsp, const QString &socketId, const QString &event,
+                                const EventArguments &args, qint64 ackId,
+                                EventLogEntry::Direction direction)
+{
     EventLogEntry e;
     e.direction = direction;
     e.nsp = nsp;
@@ -238,13 +273,14 @@ void EventLogModel::logEvent(const QString &nsp, const QString &socketId, const 
     e.ackState = ackId >= 0 ? EventLogEntry::AckState::Waiting : EventLogEntry::AckState::None;
     const qint64 serial = append(std::move(e));
     if (ackId >= 0)
-        m_waiting.insert(AckKey { socketId, ackId, direction }, serial);
+        addWaiting(AckKey { socketId, ackId, direction }, serial);
 }
 
 void EventLogModel::onAckAnswered(Socket *socket, qint64 ackId, const EventArguments &args,
                                   qint64 rtt, EventLogEntry::Direction direction)
 {
-    logAckAnswered(socket->namespaceName(), socket->id(), ackId, args, rtt, direction);
+    if (admitReply(ackId))
+        recordReply(socket->namespaceName(), socket->id(), ackId, args, rtt, direction);
 }
 
 void EventLogModel::logAckAnswered(const QString &nsp, const QString &socketId, qint64 ackId,
@@ -258,12 +294,52 @@ void EventLogModel::logAckAnswered(const QString &nsp, const QString &socketId, 
                                    const EventArguments &args, qint64 rtt,
                                    EventLogEntry::Direction direction)
 {
+    if (admitReply(ackId))
+        recordReply(nsp, socketId, ackId, args, rtt, direction);
+}
+
+bool EventLogModel::admitReply(qint64 ackId)
+{
+    countArrival();
+    // Sampling: a reply is logged only with its request, and no request with this id waits.
+    if (m_sampleEvery > 1 && !m_paused && m_waitingIds[size_t(ackId) % WaitingIdBuckets] == 0) {
+        ++m_notLoggedInFlood;
+        return false;
+    }
+    return true;
+}
+
+void EventLogModel::addWaiting(const AckKey &key, qint64 serial)
+{
+    const auto it = m_waiting.find(key);
+    if (it != m_waiting.end()) {
+        it.value() = serial; // the same id again: the newer request waits
+        return;
+    }
+    m_waiting.insert(key, serial);
+    ++m_waitingIds[size_t(key.ackId) % WaitingIdBuckets];
+}
+
+qint64 EventLogModel::takeWaiting(const AckKey &key)
+{
+    const auto it = m_waiting.find(key);
+    if (it == m_waiting.end())
+        return 0;
+    const qint64 serial = it.value();
+    m_waiting.erase(it);
+    --m_waitingIds[size_t(key.ackId) % WaitingIdBuckets];
+    return serial;
+}
+
+void EventLogModel::recordReply(const QString &nsp, const QString &socketId, qint64 ackId,
+                                const EventArguments &args, qint64 rtt,
+                                EventLogEntry::Direction direction)
+{
     // A reply travels the other way from its request.
     const auto requestDir = direction == EventLogEntry::Direction::In
             ? EventLogEntry::Direction::Out
             : EventLogEntry::Direction::In;
-    const qint64 requestSerial = m_waiting.take(AckKey { socketId, ackId, requestDir });
-    countArrival();
+    const qint64 requestSerial = takeWaiting(AckKey { socketId, ackId, requestDir });
     if (m_sampleEvery > 1 && requestSerial <= 0 && !m_paused) {
         // Sampling: the request was left out, so is its reply.
         ++m_notLoggedInFlood;
@@ -319,7 +395,7 @@ void EventLogModel::onAckTimedOut(Socket *socket, qint64 ackId, qint64 waited)
 void EventLogModel::logAckTimedOut(const QString &nsp, const QString &socketId, qint64 ackId,
                                    qint64 waited, EventLogEntry::Direction requestDirection)
 {
-    const qint64 requestSerial = m_waiting.take(AckKey { socketId, ackId, requestDirection });
+    const qint64 requestSerial = takeWaiting(AckKey { socketId, ackId, requestDirection });
     EventLogEntry e;
     e.kind = EventLogEntry::Kind::AckTimeout;
     e.direction = requestDirection == EventLogEntry::Direction::Out
@@ -364,6 +440,7 @@ void EventLogModel::logSocketGone(const QString &socketId)
             request->ackState = EventLogEntry::AckState::Cancelled;
             entryChanged(row);
         }
+        --m_waitingIds[size_t(it.key().ackId) % WaitingIdBuckets];
         it = m_waiting.erase(it);
     }
 }
@@ -427,10 +504,15 @@ void EventLogModel::countArrival()
 bool EventLogModel::sampled()
 {
     countArrival();
-    if (m_sampleEvery > 1 && m_sampleTick++ % quint64(m_sampleEvery) != 0) {
+    // One in m_sampleEvery is kept: a countdown to the next kept one, no division per event.
+    if (m_sampleEvery <= 1)
+        return true;
+    if (m_sampleTick > 0) {
+        --m_sampleTick;
         ++m_notLoggedInFlood;
         return false;
     }
+    m_sampleTick = quint64(m_sampleEvery - 1);
     return true;
 }
 
@@ -590,6 +672,7 @@ void EventLogModel::clear()
     m_flushTimer.setInterval(m_flushInterval);
     m_pending.clear();
     m_waiting.clear();
+    m_waitingIds.fill(0);
     m_flushTimer.stop();
     beginResetModel();
     m_entries.clear();

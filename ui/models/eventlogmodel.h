@@ -16,6 +16,7 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <array>
 #include <deque>
 
 QT_BEGIN_NAMESPACE
@@ -96,7 +97,10 @@ class EventLogModel : public QAbstractTableModel
     Q_OBJECT
 public:
     explicit EventLogModel(QObject *parent = nullptr);
+    ~EventLogModel() override;
 
+    // The server's events come through an EventObserver, not its signals: under a flood the
+    // log only counts most of them, and a signal per event would cost the server more.
     void setServer(EventServer *server);
     EventServer *server() const { return m_server; }
     // Logs what one client sends and receives instead of a server (the client window): Out is
@@ -196,6 +200,14 @@ private:
                        EventLogEntry::Direction direction);
     void onAckTimedOut(Socket *socket, qint64 ackId, qint64 waited);
     void onSocketGone(Socket *socket);
+    // The fast half of logging an event or a reply: counts it and says whether it becomes a
+    // row (not when paused or left out by sampling); the slow half makes the row.
+    bool admitEvent(const QString &event);
+    void recordEvent(const QString &nsp, const QString &socketId, const QString &event,
+                     const EventArguments &args, qint64 ackId, EventLogEntry::Direction direction);
+    bool admitReply(qint64 ackId);
+    void recordReply(const QString &nsp, const QString &socketId, qint64 ackId,
+                     const EventArguments &args, qint64 rtt, EventLogEntry::Direction direction);
     // Counts an arriving event, reply or message.
     void countArrival();
     // Counts an arriving event or message; false when sampling leaves it out.
@@ -223,6 +235,23 @@ private:
         }
     };
 
+    // What the server calls for each event and ack (see setServer()).
+    class ServerObserver final : public EventObserver
+    {
+    public:
+        explicit ServerObserver(EventLogModel *model) : m_model(model) { }
+        void eventReceived(Socket *socket, const QString &event, const EventArguments &args,
+                           qint64 ackId) override;
+        void eventSent(Socket *socket, const QString &event, const Arguments &args,
+                       qint64 ackId) override;
+        void ackSent(Socket *socket, qint64 ackId, const EventArguments &args) override;
+        void ackReceived(Socket *socket, qint64 ackId, const Arguments &args,
+                         qint64 roundTripMs) override;
+
+    private:
+        EventLogModel *m_model;
+    };
+    ServerObserver m_observer { this };
     QPointer<EventServer> m_server;
     QPointer<EventClient> m_client;
     QList<QMetaObject::Connection> m_serverConnections;
@@ -232,8 +261,15 @@ private:
     // the 100,000 in between.
     std::deque<EventLogEntry> m_entries;
     QList<EventLogEntry> m_pending;
-    // Requests waiting for their ack -> serial.
+    // Requests waiting for their ack -> serial; changed only through these two, which keep
+    // m_waitingIds: how many waiting requests have an id in each bucket (by id modulo the
+    // bucket count), so that a sampled flood's replies, nearly all without a logged request,
+    // are turned away without a hash of their socket id.
+    void addWaiting(const AckKey &key, qint64 serial);
+    qint64 takeWaiting(const AckKey &key); // 0 if none
     QHash<AckKey, qint64> m_waiting;
+    static constexpr size_t WaitingIdBuckets = 1024;
+    std::array<quint32, WaitingIdBuckets> m_waitingIds {};
     QSet<QString> m_eventNames;
     QString m_lastEventName;
     qint64 m_nextSerial = 1;
@@ -245,7 +281,7 @@ private:
     int m_flushInterval = 150;
     int m_sampleEvery = 1;
     quint64 m_arrived = 0; // events, replies and messages offered since the last batch
-    quint64 m_sampleTick = 0;
+    quint64 m_sampleTick = 0; // while sampling: events to leave out before the next kept one
     QElapsedTimer m_sinceFlush; // since the batch's first arrival
     quint64 m_notLoggedInFlood = 0;
 };

@@ -49,6 +49,7 @@ private Q_SLOTS:
     void bytesCountedAsPackets();
     void keptArgumentsAreCompact();
     void acksBothWays();
+    void observerSeesTheTraffic();
     void ackTimeouts();
     void lateAckIgnored();
     void rooms();
@@ -1007,6 +1008,76 @@ void tst_EventServer::binaryAtDepthBothWays()
     client->send(u"one"_s, { QByteArray("second") });
     QTRY_COMPARE(order.size(), 2);
     QCOMPARE(order, (QList<QByteArray> { "first", "second" }));
+}
+
+namespace {
+// Writes down every call, as "kind socket event-or-id args".
+class RecordingObserver : public EventObserver
+{
+public:
+    QStringList calls;
+    void eventReceived(Socket *s, const QString &event, const EventArguments &args,
+                       qint64 ackId) override
+    {
+        calls << u"in %1 %2 %3 %4"_s.arg(s->id(), event, QString::fromUtf8(args.json())).arg(ackId);
+    }
+    void eventSent(Socket *s, const QString &event, const Arguments &args, qint64 ackId) override
+    {
+        calls << u"out %1 %2 %3 %4"_s.arg(s->id(), event, QString::fromUtf8(Loopback::display(args)))
+                        .arg(ackId);
+    }
+    void ackSent(Socket *s, qint64 ackId, const EventArguments &args) override
+    {
+        calls << u"ack-out %1 %2 %3"_s.arg(s->id()).arg(ackId).arg(QString::fromUtf8(args.json()));
+    }
+    void ackReceived(Socket *s, qint64 ackId, const Arguments &args, qint64 rtt) override
+    {
+        calls << u"ack-in %1 %2 %3 %4"_s.arg(s->id()).arg(ackId).arg(
+                QString::fromUtf8(Loopback::display(args)), rtt >= 0 ? u"rtt"_s : u"no rtt"_s);
+    }
+};
+} // namespace
+
+// An observer is called for what eventReceivedRaw, eventSent, ackSentRaw and ackReceived say,
+// with the same arguments, once each; removed, it is called no more.
+void tst_EventServer::observerSeesTheTraffic()
+{
+    EventServer server(fastOptions());
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    RecordingObserver observer;
+    server.addObserver(&observer);
+    server.addObserver(&observer); // once is enough
+    auto client = Loopback::connectClient(server);
+    QVERIFY(client->isConnected());
+    Socket *s = server.socket(client->id());
+    QVERIFY(s);
+    const QString id = s->id();
+    QSignalSpy rawIn(&server, &EventServer::eventReceivedRaw);
+    s->onAnyRaw([](const QString &, const ReceivedArguments &args, const Ack &ack) {
+        if (ack.isRequested())
+            ack.replyJson(args.json());
+    });
+    client->on(u"question"_s, [](const Arguments &, const Ack &ack) { ack({ 42 }); });
+
+    bool answered = false;
+    const qint64 clientAck = client->send(u"echo"_s, { 1, u"a"_s }, [&](const AckResult &) { answered = true; }, 5000);
+    QTRY_VERIFY(answered);
+    int serverCallbacks = 0;
+    const qint64 serverAck = s->send(u"question"_s, { u"life"_s }, [&](const AckResult &) { ++serverCallbacks; }, 5000);
+    QTRY_COMPARE(serverCallbacks, 1);
+    QCOMPARE(observer.calls,
+             (QStringList {
+                     u"in %1 echo [1,\"a\"] %2"_s.arg(id).arg(clientAck),
+                     u"ack-out %1 %2 [1,\"a\"]"_s.arg(id).arg(clientAck),
+                     u"out %1 question [\"life\"] %2"_s.arg(id).arg(serverAck),
+                     u"ack-in %1 %2 [42] rtt"_s.arg(id).arg(serverAck),
+             }));
+    QCOMPARE(rawIn.size(), 1); // the signal still goes out beside it
+
+    server.removeObserver(&observer);
+    client->send(u"echo"_s, { 2 });
+    QTRY_COMPARE(rawIn.size(), 2);
+    QCOMPARE(observer.calls.size(), 4);
 }
 
 void tst_EventServer::acksBothWays()

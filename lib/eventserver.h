@@ -213,6 +213,13 @@ private:
     QHash<QString, UpgradeSocket> m_upgradeWatches;
     ServerStats m_stats;
     std::vector<EventObserver *> m_observers;
+    // By index: an observer's call may (against the rules) add one without breaking the loop.
+    template<typename Call>
+    void notifyObservers(Call call)
+    {
+        for (size_t i = 0; i < m_observers.size(); ++i)
+            call(m_observers[i]);
+    }
     struct RawArguments
     {
         const ReceivedArguments *args; // its values(), once converted, are the JSON text below

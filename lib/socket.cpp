@@ -101,8 +101,7 @@ void Socket::noteEventSent(const QString &event, const Arguments &args, qint64 a
     ++m_eventsOut;
     EventServer *srv = server();
     ++srv->m_stats.eventsSent;
-    for (EventObserver *o : srv->m_observers) // once per recipient of a broadcast
-        o->eventSent(this, event, args, ackId);
+    srv->notifyObservers([&](EventObserver *o) { o->eventSent(this, event, args, ackId); }); // per recipient
     if (srv->listens(EventServer::EventSentSignal))
         Q_EMIT srv->eventSent(this, event, args, ackId);
 }
@@ -244,10 +243,14 @@ void Socket::handleEvent(const SocketIoPacket &packet)
         const EventArguments wire = args.isConverted() || args.json().isNull()
                 ? EventArguments(args.values())
                 : EventArguments::fromJson(args.json());
-        for (EventObserver *o : srv->m_observers)
-            o->eventReceived(this, name, wire, packet.ackId());
+        srv->notifyObservers([&](EventObserver *o) { o->eventReceived(this, name, wire, packet.ackId()); });
         if (rawListened)
             Q_EMIT srv->eventReceivedRaw(this, name, wire, packet.ackId());
+    }
+    if (!self) { // deleted by a slot (not deleteLater): nothing of it may be touched
+        if (raw)
+            srv->m_rawArguments.removeLast();
+        return;
     }
     if (m_handlers.dispatch(name, args, ack, [&] { return self && m_connected; })
         && isListened(m_eventListenState, [&] {
@@ -270,8 +273,7 @@ void Socket::sendAckReply(QObject *target, qint64 id, const Arguments &reply)
     QPointer<Socket> alive(rawListened ? self : nullptr);
     if (!server->m_observers.empty()) {
         const EventArguments wire(reply);
-        for (EventObserver *o : server->m_observers)
-            o->ackSent(self, id, wire);
+        server->notifyObservers([&](EventObserver *o) { o->ackSent(self, id, wire); });
     }
     Q_EMIT server->ackSent(self, id, reply);
     if (rawListened && alive)
@@ -307,8 +309,7 @@ void Socket::sendAckReplyJson(QObject *target, qint64 id, const QByteArray &json
     QPointer<Socket> alive(rawListened && listened ? self : nullptr);
     if (!server->m_observers.empty()) {
         const EventArguments wire = EventArguments::fromJson(json);
-        for (EventObserver *o : server->m_observers)
-            o->ackSent(self, id, wire);
+        server->notifyObservers([&](EventObserver *o) { o->ackSent(self, id, wire); });
     }
     if (listened)
         Q_EMIT server->ackSent(self, id, reply.arguments());
@@ -340,8 +341,7 @@ void Socket::handleAck(const SocketIoPacket &packet)
         if (!self)
             return;
         EventServer *srv = self->server();
-        for (EventObserver *o : srv->m_observers)
-            o->ackReceived(self, id, args, elapsed);
+        srv->notifyObservers([&](EventObserver *o) { o->ackReceived(self, id, args, elapsed); });
         Q_EMIT srv->ackReceived(self, id, args, elapsed);
     });
 }

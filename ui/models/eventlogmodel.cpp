@@ -131,7 +131,9 @@ void EventLogModel::setServer(EventServer *server)
         return;
     using Dir = EventLogEntry::Direction;
     // Events in and acks out as they went over the wire: the server converts nothing for the
-    // log; a row's arguments are converted when someone looks at them.
+    // log; a row's arguments are converted when someone looks at them. The observer is called
+    // directly, so the model must live in the server's thread.
+    Q_ASSERT(server->thread() == thread());
     server->addObserver(&m_observer);
     m_serverConnections = {
         connect(server, &EventServer::ackTimedOut, this, &EventLogModel::onAckTimedOut),
@@ -159,6 +161,8 @@ void EventLogModel::setClient(EventClient *client)
     for (const auto &c : std::as_const(m_serverConnections))
         disconnect(c);
     m_serverConnections.clear();
+    if (m_server)
+        m_server->removeObserver(&m_observer);
     m_server = nullptr;
     m_client = client;
     m_clientSocketId.clear();

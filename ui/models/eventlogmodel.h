@@ -261,10 +261,11 @@ private:
     // the 100,000 in between.
     std::deque<EventLogEntry> m_entries;
     QList<EventLogEntry> m_pending;
-    // Requests waiting for their ack -> serial; changed only through these two, which keep
-    // m_waitingIds: how many waiting requests have an id in each bucket (by id modulo the
-    // bucket count), so that a sampled flood's replies, nearly all without a logged request,
-    // are turned away without a hash of their socket id.
+    // Requests waiting for their ack -> serial. m_waitingIds counts how many waiting requests
+    // have an id in each bucket (by id modulo the bucket count), so that a sampled flood's
+    // replies, nearly all without a logged request, are turned away without a hash of their
+    // socket id: every change to m_waiting must keep it (addWaiting and takeWaiting do;
+    // logSocketGone and clear() keep it by hand).
     void addWaiting(const AckKey &key, qint64 serial);
     qint64 takeWaiting(const AckKey &key); // 0 if none
     QHash<AckKey, qint64> m_waiting;

@@ -16,6 +16,8 @@
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <memory>
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
@@ -66,6 +68,7 @@ private Q_SLOTS:
     void pauseAndClear();
     void formatsAndRoles();
     void eventsFromServer();
+    void detachedFromTheServer();
     void acksPairedBothWays();
     void ackTimeoutPaired();
     void exportJsonLines();
@@ -323,6 +326,42 @@ void tst_EventLogModel::eventsFromServer()
     QCOMPARE(cell(model, 1, EventLogColumn::Event), u"time"_s);
     QCOMPARE(model.eventNames(), (QStringList { u"aaa"_s, u"time"_s }));
     QCOMPARE(names.size(), 2);
+}
+
+// A model that leaves the server (for another server, a client, or by being destroyed) hears
+// nothing more of it; the server then runs on without calling into a model that is gone.
+void tst_EventLogModel::detachedFromTheServer()
+{
+    EventServer server;
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    auto client = Loopback::connectClient(server);
+    QVERIFY(client->isConnected());
+    EventLogModel toClient;
+    toClient.setServer(&server);
+    toClient.setClient(client.get());
+    EventLogModel toOther;
+    toOther.setServer(&server);
+    EventServer other;
+    toOther.setServer(&other);
+    auto gone = std::make_unique<EventLogModel>();
+    gone->setServer(&server);
+    gone.reset();
+    EventLogModel staying;
+    staying.setServer(&server);
+
+    client->send(u"hello"_s, { 1 });
+    QTRY_COMPARE(staying.rowCount(), 1);
+    QCOMPARE(toOther.rowCount(), 0);
+    // The client's own log has its "out" row; nothing of the server's side came in.
+    QTRY_COMPARE(toClient.rowCount(), 1);
+    QCOMPARE(cell(toClient, 0, EventLogColumn::Direction), u"out"_s);
+    server.socket(client->id())->send(u"back"_s, { 2 });
+    QTRY_COMPARE(staying.rowCount(), 2);
+    QTRY_COMPARE(toClient.rowCount(), 2);
+    QCOMPARE(cell(toClient, 1, EventLogColumn::Direction), u"in"_s); // as the client saw it
+    QTest::qWait(200); // a flush more: nothing else arrives
+    QCOMPARE(toClient.rowCount(), 2);
+    QCOMPARE(toOther.rowCount(), 0);
 }
 
 void tst_EventLogModel::acksPairedBothWays()

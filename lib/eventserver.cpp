@@ -506,10 +506,10 @@ void EventServer::handOver(QTcpSocket *socket, const HandshakeRecord &record)
                     }
                 };
         // After the handover the socket may be deleted by QWebSocketServer on failure.
-        m_upgradeWatches.insert(key, { socket, connect(socket, &QObject::destroyed, this, [this, key] {
+        m_upgradeWatches.insert(key, connect(socket, &QObject::destroyed, this, [this, key] {
                                     m_pendingUpgrades.remove(key);
                                     m_upgradeWatches.remove(key);
-                                }) });
+                                }));
     }
     socket->disconnect(socket); // drop the front's deleteLater-on-disconnect; Qt owns it now
     m_wsServer->handleConnection(socket);
@@ -604,8 +604,7 @@ void EventServer::onWebSocketConnected()
     while (QWebSocket *ws = m_wsServer->nextPendingConnection()) {
         const QString key = peerKey(ws->peerAddress(), ws->peerPort());
         HandshakeRecord record = m_pendingUpgrades.take(key);
-        const UpgradeSocket upgraded = m_upgradeWatches.take(key);
-        QObject::disconnect(upgraded.watch);
+        QObject::disconnect(m_upgradeWatches.take(key));
         if (record.rawRequest.isEmpty()) {
             // Should not happen: every upgrade goes through routeRequest.
             record.time = QDateTime::currentDateTimeUtc();

@@ -203,14 +203,8 @@ private:
     QHash<QString, PlainConnection *> m_plainConnections;
     // Upgrades handed to QWebSocketServer, by "address|port", until the QWebSocket appears.
     QHash<QString, HandshakeRecord> m_pendingUpgrades;
-    // Their sockets and the sockets' destroyed() watches, dropped once the upgrade is through
-    // (the socket is then the WebSocket's wire, where the server writes its frames).
-    struct UpgradeSocket
-    {
-        QTcpSocket *socket = nullptr; // gone from here when it is destroyed
-        QMetaObject::Connection watch;
-    };
-    QHash<QString, UpgradeSocket> m_upgradeWatches;
+    // Their sockets' destroyed() watches, dropped once the upgrade is through.
+    QHash<QString, QMetaObject::Connection> m_upgradeWatches;
     ServerStats m_stats;
     std::vector<EventObserver *> m_observers;
     // By index: an observer's call may (against the rules) add one without breaking the loop.

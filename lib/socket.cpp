@@ -271,13 +271,13 @@ void Socket::sendAckReply(QObject *target, qint64 id, const Arguments &reply)
             SocketIoPacket::ack(self->namespaceName(), id, reply, server->rawJsonOf(reply)));
     const bool rawListened = server->listens(EventServer::AckSentRawSignal);
     QPointer<Socket> alive(rawListened ? self : nullptr);
-    if (!server->m_observers.empty()) {
-        const EventArguments wire(reply);
-        server->notifyObservers([&](EventObserver *o) { o->ackSent(self, id, wire); });
-    }
+    const EventArguments wire = rawListened || !server->m_observers.empty()
+            ? EventArguments(reply)
+            : EventArguments();
+    server->notifyObservers([&](EventObserver *o) { o->ackSent(self, id, wire); });
     Q_EMIT server->ackSent(self, id, reply);
     if (rawListened && alive)
-        Q_EMIT server->ackSentRaw(self, id, EventArguments(reply));
+        Q_EMIT server->ackSentRaw(self, id, wire);
 }
 
 void Socket::sendAckReplyJson(QObject *target, qint64 id, const QByteArray &json)
@@ -307,14 +307,14 @@ void Socket::sendAckReplyJson(QObject *target, qint64 id, const QByteArray &json
     const bool rawListened = server->listens(EventServer::AckSentRawSignal);
     const bool listened = server->listens(EventServer::AckSentSignal);
     QPointer<Socket> alive(rawListened && listened ? self : nullptr);
-    if (!server->m_observers.empty()) {
-        const EventArguments wire = EventArguments::fromJson(json);
-        server->notifyObservers([&](EventObserver *o) { o->ackSent(self, id, wire); });
-    }
+    const EventArguments wire = rawListened || !server->m_observers.empty()
+            ? EventArguments::fromJson(json) // shares json's bytes
+            : EventArguments();
+    server->notifyObservers([&](EventObserver *o) { o->ackSent(self, id, wire); });
     if (listened)
         Q_EMIT server->ackSent(self, id, reply.arguments());
     if (rawListened && (!listened || alive))
-        Q_EMIT server->ackSentRaw(self, id, EventArguments::fromJson(json));
+        Q_EMIT server->ackSentRaw(self, id, wire);
 }
 
 void Socket::connectNotify(const QMetaMethod &signal)

@@ -102,13 +102,9 @@ void WebSocketTransport::send(const EngineIoPacket &packet)
 
 void WebSocketTransport::sendFrame(Opcode opcode, QByteArrayView payload)
 {
-    if (!m_wire || m_wire->state() != QAbstractSocket::ConnectedState)
-        return;
-    char head[MaxServerHeaderSize];
-    const int n = writeServerHeader(head, opcode, quint64(payload.size()));
-    m_wire->write(head, n);
-    if (!payload.isEmpty())
-        m_wire->write(payload.data(), payload.size());
+    // Control frames only (pongs and closes): rare, so one small array each is fine.
+    if (m_wire && m_wire->state() == QAbstractSocket::ConnectedState)
+        m_wire->write(serverFrame(opcode, payload));
 }
 
 void WebSocketTransport::close()
@@ -299,16 +295,14 @@ bool WebSocketTransport::handle(ClientFrameReader::Message &&message)
         sendFrame(Opcode::Close, code == CloseCode::NoStatus ? QByteArray()
                                                              : closePayload(code, {}));
         retire(false);
-        QString why = u"transport close"_s;
-        QString detail;
-        if (code == CloseCode::ProtocolError || code == CloseCode::InvalidPayload) {
-            why = u"transport error"_s;
-            detail = u"close code %1 %2"_s.arg(code).arg(QString::fromUtf8(reason));
-        } else if (code != CloseCode::Normal && code != CloseCode::GoingAway
-                   && code != CloseCode::NoStatus) {
-            detail = u"close code %1 %2"_s.arg(code).arg(QString::fromUtf8(reason));
-        }
-        reportClosed(why, detail.trimmed());
+        // A client's own fault is a transport error; an ordinary goodbye is said without a
+        // detail; any other code is reported with its reason.
+        const bool fault = code == CloseCode::ProtocolError || code == CloseCode::InvalidPayload;
+        const bool ordinary = code == CloseCode::Normal || code == CloseCode::GoingAway
+                || code == CloseCode::NoStatus;
+        reportClosed(fault ? u"transport error"_s : u"transport close"_s,
+                     ordinary ? QString()
+                              : u"close code %1 %2"_s.arg(code).arg(QString::fromUtf8(reason)).trimmed());
         return false;
     }
     case Opcode::Continuation:

@@ -83,6 +83,14 @@ EventLogModel::EventLogModel(QObject *parent) : QAbstractTableModel(parent)
 
 EventLogModel::~EventLogModel()
 {
+    detachServer();
+}
+
+void EventLogModel::detachServer()
+{
+    for (const auto &c : std::as_const(m_serverConnections))
+        disconnect(c);
+    m_serverConnections.clear();
     if (m_server)
         m_server->removeObserver(&m_observer);
 }
@@ -120,11 +128,7 @@ void EventLogModel::setServer(EventServer *server)
 {
     if (server == m_server)
         return;
-    for (const auto &c : std::as_const(m_serverConnections))
-        disconnect(c);
-    m_serverConnections.clear();
-    if (m_server)
-        m_server->removeObserver(&m_observer);
+    detachServer();
     m_server = server;
     m_client = nullptr;
     if (!server)
@@ -158,11 +162,7 @@ void EventLogModel::setClient(EventClient *client)
 {
     if (client == m_client)
         return;
-    for (const auto &c : std::as_const(m_serverConnections))
-        disconnect(c);
-    m_serverConnections.clear();
-    if (m_server)
-        m_server->removeObserver(&m_observer);
+    detachServer();
     m_server = nullptr;
     m_client = client;
     m_clientSocketId.clear();

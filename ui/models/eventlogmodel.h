@@ -235,6 +235,8 @@ private:
         }
     };
 
+    // Stops hearing from m_server: its signals and the observer (m_server itself is kept).
+    void detachServer();
     // What the server calls for each event and ack (see setServer()).
     class ServerObserver final : public EventObserver
     {

@@ -1,6 +1,7 @@
 // A program that only knows the installed Sockscope package: a server and a client talk.
 #include <eventclient.h>
 #include <eventserver.h>
+#include <rules.h>
 #include <socket.h>
 
 #include <QCoreApplication>
@@ -10,6 +11,14 @@
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
+    // Sockscope::Tools: the executables' features, a second exported target.
+    Sockscope::RuleSet rules;
+    QString rulesError;
+    if (!Sockscope::RuleSet::parse(R"({"rules":[{"on":"ping","do":[{"ack":"$args"}]}]})", &rules,
+                                   &rulesError)) {
+        std::fprintf(stderr, "consumer: rules refused: %s\n", qPrintable(rulesError));
+        return 1;
+    }
     Sockscope::EventServer server;
     if (!server.listen(QHostAddress::LocalHost, 0)) {
         std::fprintf(stderr, "consumer: %s\n", qPrintable(server.errorString()));

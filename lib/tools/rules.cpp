@@ -12,6 +12,7 @@
 #include <QJsonObject>
 #include <QJsonParseError>
 
+#include <algorithm>
 #include <memory>
 
 using namespace Qt::StringLiterals;
@@ -110,6 +111,16 @@ QVariant expandValue(const QJsonValue &v, const Arguments &args, const QString &
     return Json::reconstruct(v, {}, &ok);
 }
 
+// The first key of o that is not one of allowed, or a null string.
+QString unknownKey(const QJsonObject &o, std::initializer_list<QStringView> allowed)
+{
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
+            return it.key();
+    }
+    return {};
+}
+
 } // namespace
 
 bool RuleSet::parse(const QByteArray &json, RuleSet *out, QString *error, const QString &sourceName)
@@ -126,11 +137,9 @@ bool RuleSet::parse(const QByteArray &json, RuleSet *out, QString *error, const 
     if (!doc.isObject())
         return failAt(u"top level"_s, u"must be a JSON object with \"namespaces\" and \"rules\""_s);
     const QJsonObject root = doc.object();
-    for (auto it = root.begin(); it != root.end(); ++it) {
-        if (it.key() != u"namespaces" && it.key() != u"rules" && it.key() != u"plain"
-            && it.key() != u"description")
-            return failAt(u"top level"_s, u"unknown key \"%1\" (expected namespaces, rules, plain, description)"_s.arg(it.key()));
-    }
+    if (const QString key = unknownKey(root, { u"namespaces", u"rules", u"plain", u"description" });
+        !key.isNull())
+        return failAt(u"top level"_s, u"unknown key \"%1\" (expected namespaces, rules, plain, description)"_s.arg(key));
     RuleSet r;
     r.sourceName = sourceName;
     const QJsonValue nsv = root.value(u"namespaces"_s);
@@ -154,12 +163,10 @@ bool RuleSet::parse(const QByteArray &json, RuleSet *out, QString *error, const 
         if (!rules.at(i).isObject())
             return failAt(where, u"must be an object"_s);
         const QJsonObject o = rules.at(i).toObject();
-        for (auto it = o.begin(); it != o.end(); ++it) {
-            static const QStringList keys = { u"on"_s, u"namespace"_s, u"match"_s, u"do"_s,
-                                              u"description"_s, u"enabled"_s };
-            if (!keys.contains(it.key()))
-                return failAt(where, u"unknown key \"%1\" (expected on, namespace, match, do, enabled)"_s.arg(it.key()));
-        }
+        if (const QString key = unknownKey(o, { u"on", u"namespace", u"match", u"do",
+                                                u"description", u"enabled" });
+            !key.isNull())
+            return failAt(where, u"unknown key \"%1\" (expected on, namespace, match, do, enabled)"_s.arg(key));
         Rule rule;
         // "enabled": false keeps a rule in the file (checked like the others) but off.
         if (o.contains(u"enabled"_s) && !o.value(u"enabled"_s).isBool())
@@ -288,12 +295,10 @@ bool RuleSet::parse(const QByteArray &json, RuleSet *out, QString *error, const 
         if (!plain.at(i).isObject())
             return failAt(where, u"must be an object such as {\"match\": \"^ping$\", \"reply\": \"pong\"}"_s);
         const QJsonObject o = plain.at(i).toObject();
-        for (auto it = o.begin(); it != o.end(); ++it) {
-            static const QStringList keys = { u"on"_s, u"match"_s, u"reply"_s, u"echo"_s,
-                                              u"close"_s, u"description"_s };
-            if (!keys.contains(it.key()))
-                return failAt(where, u"unknown key \"%1\" (expected on, match, reply, echo, close)"_s.arg(it.key()));
-        }
+        if (const QString key = unknownKey(o, { u"on", u"match", u"reply", u"echo", u"close",
+                                                u"description" });
+            !key.isNull())
+            return failAt(where, u"unknown key \"%1\" (expected on, match, reply, echo, close)"_s.arg(key));
         PlainRule rule;
         rule.on = o.value(u"on"_s).toString(u"text"_s);
         if (rule.on != u"text" && rule.on != u"binary" && rule.on != u"*")

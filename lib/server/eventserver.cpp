@@ -7,6 +7,7 @@
 #include "plainconnection.h"
 #include "pollingtransport_p.h"
 #include "socket.h"
+#include "staticfiles_p.h"
 #include "transport_p.h"
 
 #include <QCryptographicHash>
@@ -24,8 +25,6 @@ using namespace Qt::StringLiterals;
 Q_LOGGING_CATEGORY(lcServer, "sockscope.server", QtWarningMsg)
 
 namespace Sockscope {
-
-QByteArray embeddedFile(QLatin1StringView name); // generated: webresources.cpp
 
 namespace {
 
@@ -297,10 +296,10 @@ bool EventServer::serveStatic(QTcpSocket *socket, const HttpRequest &request)
     QByteArray content;
     QByteArray type;
     if (m_options.serveClient && path == m_options.path + u"socket.io.js"_s) {
-        content = embeddedFile(QLatin1StringView("socket.io.js"));
+        content = staticFileContent(StaticFile::ClientScript, m_options.path);
         type = "application/javascript; charset=utf-8";
     } else if (m_options.serveDemoPage && (path == u"/" || path == u"/index.html")) {
-        content = embeddedFile(QLatin1StringView("index.html"));
+        content = staticFileContent(StaticFile::DemoPage, m_options.path);
         type = "text/html; charset=utf-8";
     } else {
         return false;

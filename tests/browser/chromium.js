@@ -7,6 +7,8 @@
 //           runs the tutorial's code unchanged against tutorial.json.
 // demo:     the demo page at GET / : connect with an auth payload, emit with an ack, see the
 //           reply and its round trip, and the transport move to WebSocket.
+// demo-path: the demo page of a server started with --path /rt/: it loads /rt/socket.io.js and
+//           connects with path /rt/, over polling and then WebSocket.
 'use strict';
 
 const fs = require('node:fs');
@@ -201,6 +203,46 @@ async function demo(ctx) {
     assert.deepEqual(events.errors, [], 'no errors in the page');
 }
 
+// The demo page follows the server's --path: its script and every Engine.IO request use it.
+async function demoPath(ctx) {
+    const server = await startSockscope(binary, path.join(RULES, 'protocol-contract.json'), ['--path', '/rt/']);
+    ctx.defer(() => server.stop());
+    ctx.explain(() => server.describe());
+    const { page, events } = await openBrowser(ctx);
+    const requests = [];
+    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+    ctx.explain(() => `requests:\n  ${requests.join('\n  ')}`);
+
+    await page.goto(`${server.url}/`);
+    assert.equal(await page.title(), 'Sockscope demo');
+    assert.equal(await page.evaluate(() => typeof io), 'function', 'the client script loaded');
+    assert.ok(requests.includes('/rt/socket.io.js'), 'from /rt/socket.io.js');
+    await page.selectOption('#transports', 'polling,websocket');
+    await page.click('#connect');
+    await page.waitForFunction(() => document.querySelector('#status').textContent === 'connected');
+    const socketId = await page.textContent('#socket-id');
+    const joined = await server.waitLine((l) => l.type === 'connect' && l.socket === socketId, T, 'the connect');
+    const handshake = server.lines.find((l) => l.type === 'handshake' && l.connection === joined.connection && l.transport === 'polling');
+    assert.ok(handshake, 'the connection started with long-polling');
+    assert.match(handshake.target, /^\/rt\/\?EIO=4&/, 'at the server\'s path');
+
+    await page.check('#ack');
+    await page.fill('#event', 'message-with-ack');
+    await page.fill('#args', '["over", "/rt/"]');
+    await page.click('#emit');
+    const ack = await page.waitForSelector('#log li[data-kind="ack"]');
+    assert.ok((await ack.textContent()).includes('["over","/rt/"]'), 'the ack came back');
+    await page.waitForFunction(() => document.querySelector('#transport').textContent === 'websocket');
+    await server.waitLine((l) => l.type === 'upgrade' && l.connection === joined.connection, T, 'the upgrade');
+
+    const engine = requests.filter((p) => p.startsWith('/rt/') && p !== '/rt/socket.io.js');
+    assert.ok(engine.length > 0, 'Engine.IO requests went to /rt/');
+    assert.deepEqual(requests.filter((p) => p.startsWith('/socket.io/')), [], 'nothing asked for the default path');
+    await page.click('#disconnect');
+    await server.waitLine((l) => l.type === 'disconnect' && l.socket === socketId, T, 'the disconnect');
+    assert.deepEqual(events.errors, [], 'no errors in the page');
+}
+
 // The demo page's plain WebSocket tab: the browser's own WebSocket to /ws, echoed by the rules.
 async function plain(ctx) {
     const server = await startSockscope(binary, path.join(RULES, 'echo-plain.json'));
@@ -234,4 +276,4 @@ async function plain(ctx) {
     assert.deepEqual(events.errors, [], 'no errors in the page');
 }
 
-runCases({ tutorial, demo, plain }, process.argv.slice(3), 115000);
+runCases({ tutorial, demo, 'demo-path': demoPath, plain }, process.argv.slice(3), 115000);

@@ -18,7 +18,8 @@ run(${CMAKE_COMMAND} -S ${CONSUMER_SRC} -B ${CONSUMER_BUILD} -G ${GENERATOR}
     -DCMAKE_PREFIX_PATH=${PREFIX})
 run(${CMAKE_COMMAND} --build ${CONSUMER_BUILD})
 run(${CONSUMER_BUILD}/consumer)
-if(NOT last_output MATCHES "consumer: listening on port [1-9][0-9]*; event echoed")
+# The echo, then the demo page and the client script, both served from Qt resources.
+if(NOT last_output MATCHES "consumer: listening on port [1-9][0-9]*; event echoed\nconsumer: served / and /rt/socket.io.js")
     message(FATAL_ERROR "consumer printed an unexpected result: ${last_output}")
 endif()
 message(STATUS "${last_output}")

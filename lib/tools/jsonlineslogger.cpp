@@ -109,16 +109,17 @@ void JsonLinesLogger::connectSignals()
                 now(), socketFields(s), s->auth(),
                 c ? remoteText(c->remoteAddress(), c->remotePort()) : QString(), m_reveal));
     });
-    connect(server, &EventServer::socketDisconnected, this, [this](Socket *s, const QString &reason) {
-        const auto f = socketFields(s);
-        QJsonObject o;
-        o.insert(u"socket"_s, f.socket);
-        o.insert(u"namespace"_s, f.nsp);
-        if (!f.connection.isEmpty())
-            o.insert(u"connection"_s, f.connection);
-        o.insert(u"reason"_s, reason);
-        write(u"disconnect"_s, o);
-    });
+    connect(server, &EventServer::socketDisconnected, this,
+            [this](Socket *s, const QString &reason) {
+                const auto f = socketFields(s);
+                QJsonObject o;
+                o.insert(u"socket"_s, f.socket);
+                o.insert(u"namespace"_s, f.nsp);
+                if (!f.connection.isEmpty())
+                    o.insert(u"connection"_s, f.connection);
+                o.insert(u"reason"_s, reason);
+                write(u"disconnect"_s, o);
+            });
     connect(server, &EventServer::connectRefused, this,
             [this](const QString &connection, const QString &nsp, const QString &message) {
                 QJsonObject o;
@@ -131,10 +132,11 @@ void JsonLinesLogger::connectSignals()
         // Events and replies through the observer: no signal per event, nothing converted.
         server->addObserver(&m_observer);
         m_observing = true;
-        connect(server, &EventServer::ackTimedOut, this, [this](Socket *s, qint64 id, qint64 waited) {
-            writeLine(JsonLinesFormat::ackTimeoutLine(now(), socketFields(s), Format::In, id,
-                                                      waited));
-        });
+        connect(server, &EventServer::ackTimedOut, this,
+                [this](Socket *s, qint64 id, qint64 waited) {
+                    writeLine(JsonLinesFormat::ackTimeoutLine(now(), socketFields(s), Format::In,
+                                                              id, waited));
+                });
     }
     connect(server, &EventServer::errorOccurred, this,
             [this](const QString &connection, const QString &message) {

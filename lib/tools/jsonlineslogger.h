@@ -23,7 +23,8 @@ struct HandshakeRecord;
          "socket":"…","time":"2026-11-26T10:00:00.123Z","type":"event"}
 
     Events and acks come through an EventObserver, with the arguments as they went over the
-    wire: nothing is converted for the log. Auth payloads and the Authorization and Cookie headers are redacted unless revealed.
+    wire: nothing is converted for the log. Auth payloads and the Authorization and Cookie
+    headers are redacted unless revealed.
     The level says which lines are written: everything (the default); connections (handshakes,
     connects, disconnects, upgrades and errors, but no line per event, ack or plain message,
     for a busy server); or none (only the caller's own lines).

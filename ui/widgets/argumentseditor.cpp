@@ -46,7 +46,8 @@ ArgumentsEditor::Position ArgumentsEditor::position(const QString &text, qsizety
 {
     Position p;
     const QByteArray utf8 = text.toUtf8();
-    const QString before = QString::fromUtf8(utf8.left(qBound<qsizetype>(0, utf8Offset, utf8.size())));
+    const QString before =
+            QString::fromUtf8(utf8.left(qBound<qsizetype>(0, utf8Offset, utf8.size())));
     p.index = int(before.size());
     p.line = int(before.count(u'\n')) + 1;
     p.column = int(before.size() - (before.lastIndexOf(u'\n') + 1)) + 1;

@@ -46,8 +46,10 @@ void tst_ArgumentsEditor::goodInput_data()
                             << QByteArray(R"([{"_binary":true,"base64":"aGk=","size":2}])");
     // The display form is binary at any depth, as the event log shows it.
     QTest::newRow("nested binary")
-            << u"[{\"file\": {\"_binary\": true, \"base64\": \"AAE=\"}}, [{\"_binary\": true, \"base64\": \"\"}]]"_s
-            << QByteArray(R"([{"file":{"_binary":true,"base64":"AAE=","size":2}},[{"_binary":true,"base64":"","size":0}]])");
+            << u"[{\"file\": {\"_binary\": true, \"base64\": \"AAE=\"}},\n"
+               u" [{\"_binary\": true, \"base64\": \"\"}]]"_s
+            << QByteArray(R"([{"file":{"_binary":true,"base64":"AAE=","size":2}},)"
+                          R"([{"_binary":true,"base64":"","size":0}]])");
 }
 
 void tst_ArgumentsEditor::goodInput()

@@ -276,7 +276,8 @@ void tst_JsonLines::exportMatchesHeadless()
     // The time is the one thing that may differ: the logger stamps a line when it writes it,
     // the log an entry when it records it, a millisecond apart at times. It is the same
     // format in both, and the rest of each line is byte for byte the same.
-    static const QRegularExpression time(u",\"time\":\"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z)\""_s);
+    static const QRegularExpression time(
+            u",\"time\":\"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z)\""_s);
     auto withoutTime = [](QList<QByteArray> lines) {
         for (QByteArray &line : lines) {
             const QString text = QString::fromUtf8(line);

@@ -1,6 +1,8 @@
 // Sockscope: one JSON line per thing that happens on a server, for logs and scripts.
 #pragma once
 
+#include "eventserver.h"
+
 #include <QObject>
 #include <QPointer>
 
@@ -10,17 +12,19 @@ QT_END_NAMESPACE
 
 namespace Sockscope {
 
-class EventServer;
 struct HandshakeRecord;
 
 /*
     Writes one compact JSON object per line for every handshake, connect, disconnect, event,
-    ack and error of a server, e.g.
+    ack and error of a server, in the format of JsonLinesFormat (the monitor's export writes
+    the same lines), e.g.
 
-        {"type":"event","time":"2026-11-26T10:00:00.123Z","direction":"in","socket":"…",
-         "namespace":"/","event":"aaa","args":[12,5,8]}
+        {"args":[12,5,8],"connection":"…","direction":"in","event":"aaa","namespace":"/",
+         "socket":"…","time":"2026-11-26T10:00:00.123Z","type":"event"}
 
-    Auth payloads and the Authorization and Cookie headers are redacted unless revealed.
+    Events and acks come through an EventObserver, with the arguments as they went over the
+    wire: nothing is converted for the log. Auth payloads and the Authorization and Cookie
+    headers are redacted unless revealed.
     The level says which lines are written: everything (the default); connections (handshakes,
     connects, disconnects, upgrades and errors, but no line per event, ack or plain message,
     for a busy server); or none (only the caller's own lines).
@@ -32,6 +36,7 @@ public:
     enum class Level { Everything, Connections, None };
 
     JsonLinesLogger(EventServer *server, QIODevice *out, QObject *parent = nullptr);
+    ~JsonLinesLogger() override;
 
     Level level() const { return m_level; }
     void setLevel(Level level);
@@ -44,9 +49,28 @@ public:
 
 private:
     void connectSignals();
-    void onHandshake(const HandshakeRecord &record);
-    QJsonObject redactAuth(const QJsonObject &auth) const;
+    void detach();
+    void writeLine(const QByteArray &line);
 
+    // Writes the event and ack lines (see EventObserver).
+    class Observer final : public EventObserver
+    {
+    public:
+        explicit Observer(JsonLinesLogger *logger) : m_logger(logger) { }
+        void eventReceived(Socket *socket, const QString &event, const EventArguments &args,
+                           qint64 ackId) override;
+        void eventSent(Socket *socket, const QString &event, const Arguments &args,
+                       qint64 ackId) override;
+        void ackSent(Socket *socket, qint64 ackId, const EventArguments &args) override;
+        void ackReceived(Socket *socket, qint64 ackId, const Arguments &args,
+                         qint64 roundTripMs) override;
+
+    private:
+        JsonLinesLogger *m_logger;
+    };
+
+    Observer m_observer { this };
+    bool m_observing = false;
     QPointer<EventServer> m_server;
     QPointer<QIODevice> m_out;
     Level m_level = Level::Everything;

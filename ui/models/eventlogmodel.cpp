@@ -1,14 +1,14 @@
 #include "eventlogmodel.h"
 
+#include <connection.h>
 #include <eventclient.h>
 #include <eventserver.h>
+#include <jsonlinesformat.h>
 #include <plainconnection.h>
 #include <socket.h>
 
 #include <QDateTime>
 #include <QIODevice>
-#include <QJsonDocument>
-#include <QJsonObject>
 
 using namespace Qt::StringLiterals;
 
@@ -18,6 +18,11 @@ namespace {
 
 constexpr int PreviewLength = 300; // characters of arguments shown in a cell
 constexpr qsizetype PayloadTextLimit = 64 * 1024; // characters kept for text filters
+
+QString connectionOf(const Socket *socket)
+{
+    return socket->connection() ? socket->connection()->id() : QString();
+}
 
 QString timeText(qint64 ms)
 {
@@ -107,7 +112,7 @@ void EventLogModel::ServerObserver::eventSent(Socket *socket, const QString &eve
     // Only what becomes a row is wrapped (a broadcast calls this once per recipient).
     if (m_model->admitEvent(event))
         m_model->recordEvent(socket->namespaceName(), socket->id(), event, EventArguments(args),
-                             ackId, EventLogEntry::Direction::Out);
+                             ackId, EventLogEntry::Direction::Out, connectionOf(socket));
 }
 
 void EventLogModel::ServerObserver::ackSent(Socket *socket, qint64 ackId,
@@ -121,7 +126,7 @@ void EventLogModel::ServerObserver::ackReceived(Socket *socket, qint64 ackId,
 {
     if (m_model->admitReply(ackId))
         m_model->recordReply(socket->namespaceName(), socket->id(), ackId, EventArguments(args),
-                             roundTripMs, EventLogEntry::Direction::In);
+                             roundTripMs, EventLogEntry::Direction::In, connectionOf(socket));
 }
 
 void EventLogModel::setServer(EventServer *server)
@@ -181,23 +186,27 @@ void EventLogModel::setClient(EventClient *client)
                     if (!m_clientListeners.contains(u"*"_s) && !m_clientListeners.contains(event))
                         return;
                     logEvent(client->namespaceName(), sid(), event, args,
-                             ack.isRequested() ? ack.id() : -1, Dir::In);
+                             ack.isRequested() ? ack.id() : -1, Dir::In, client->connectionId());
                 }),
         connect(client, &EventClient::eventSent, this,
                 [this, client, sid](const QString &event, const Arguments &args, qint64 ackId) {
-                    logEvent(client->namespaceName(), sid(), event, args, ackId, Dir::Out);
+                    logEvent(client->namespaceName(), sid(), event, args, ackId, Dir::Out,
+                             client->connectionId());
                 }),
         connect(client, &EventClient::ackReceived, this,
                 [this, client, sid](qint64 id, const Arguments &args, qint64 rtt) {
-                    logAckAnswered(client->namespaceName(), sid(), id, args, rtt, Dir::In);
+                    logAckAnswered(client->namespaceName(), sid(), id, args, rtt, Dir::In,
+                                   client->connectionId());
                 }),
         connect(client, &EventClient::ackSent, this,
                 [this, client, sid](qint64 id, const Arguments &args) {
-                    logAckAnswered(client->namespaceName(), sid(), id, args, -1, Dir::Out);
+                    logAckAnswered(client->namespaceName(), sid(), id, args, -1, Dir::Out,
+                                   client->connectionId());
                 }),
         connect(client, &EventClient::ackTimedOut, this,
                 [this, client, sid](qint64 id, qint64 waited) {
-                    logAckTimedOut(client->namespaceName(), sid(), id, waited, Dir::Out);
+                    logAckTimedOut(client->namespaceName(), sid(), id, waited, Dir::Out,
+                                   client->connectionId());
                 }),
         connect(client, &EventClient::disconnected, this, [this, sid] { logSocketGone(sid()); }),
     };
@@ -224,22 +233,23 @@ void EventLogModel::onEvent(Socket *socket, const QString &event, const EventArg
 {
     // Under a flood most events are only counted: decide before fetching the socket's strings.
     if (admitEvent(event))
-        recordEvent(socket->namespaceName(), socket->id(), event, args, ackId, direction);
+        recordEvent(socket->namespaceName(), socket->id(), event, args, ackId, direction,
+                    connectionOf(socket));
 }
 
 void EventLogModel::logEvent(const QString &nsp, const QString &socketId, const QString &event,
                              const Arguments &args, qint64 ackId,
-                             EventLogEntry::Direction direction)
+                             EventLogEntry::Direction direction, const QString &connectionId)
 {
-    logEvent(nsp, socketId, event, EventArguments(args), ackId, direction);
+    logEvent(nsp, socketId, event, EventArguments(args), ackId, direction, connectionId);
 }
 
 void EventLogModel::logEvent(const QString &nsp, const QString &socketId, const QString &event,
                              const EventArguments &args, qint64 ackId,
-                             EventLogEntry::Direction direction)
+                             EventLogEntry::Direction direction, const QString &connectionId)
 {
     if (admitEvent(event))
-        recordEvent(nsp, socketId, event, args, ackId, direction);
+        recordEvent(nsp, socketId, event, args, ackId, direction, connectionId);
 }
 
 bool EventLogModel::admitEvent(const QString &event)
@@ -262,12 +272,13 @@ bool EventLogModel::admitEvent(const QString &event)
 
 void EventLogModel::recordEvent(const QString &nsp, const QString &socketId, const QString &event,
                                 const EventArguments &args, qint64 ackId,
-                                EventLogEntry::Direction direction)
+                                EventLogEntry::Direction direction, const QString &connectionId)
 {
     EventLogEntry e;
     e.direction = direction;
     e.nsp = nsp;
     e.socketId = socketId;
+    e.connectionId = connectionId;
     e.event = event;
     if (args.hasValues())
         e.args = args.values();
@@ -284,22 +295,25 @@ void EventLogModel::onAckAnswered(Socket *socket, qint64 ackId, const EventArgum
                                   qint64 rtt, EventLogEntry::Direction direction)
 {
     if (admitReply(ackId))
-        recordReply(socket->namespaceName(), socket->id(), ackId, args, rtt, direction);
+        recordReply(socket->namespaceName(), socket->id(), ackId, args, rtt, direction,
+                    connectionOf(socket));
 }
 
 void EventLogModel::logAckAnswered(const QString &nsp, const QString &socketId, qint64 ackId,
                                    const Arguments &args, qint64 rtt,
-                                   EventLogEntry::Direction direction)
+                                   EventLogEntry::Direction direction,
+                                   const QString &connectionId)
 {
-    logAckAnswered(nsp, socketId, ackId, EventArguments(args), rtt, direction);
+    logAckAnswered(nsp, socketId, ackId, EventArguments(args), rtt, direction, connectionId);
 }
 
 void EventLogModel::logAckAnswered(const QString &nsp, const QString &socketId, qint64 ackId,
                                    const EventArguments &args, qint64 rtt,
-                                   EventLogEntry::Direction direction)
+                                   EventLogEntry::Direction direction,
+                                   const QString &connectionId)
 {
     if (admitReply(ackId))
-        recordReply(nsp, socketId, ackId, args, rtt, direction);
+        recordReply(nsp, socketId, ackId, args, rtt, direction, connectionId);
 }
 
 bool EventLogModel::admitReply(qint64 ackId)
@@ -337,7 +351,7 @@ qint64 EventLogModel::takeWaiting(const AckKey &key)
 
 void EventLogModel::recordReply(const QString &nsp, const QString &socketId, qint64 ackId,
                                 const EventArguments &args, qint64 rtt,
-                                EventLogEntry::Direction direction)
+                                EventLogEntry::Direction direction, const QString &connectionId)
 {
     // A reply travels the other way from its request.
     const auto requestDir = direction == EventLogEntry::Direction::In
@@ -354,6 +368,7 @@ void EventLogModel::recordReply(const QString &nsp, const QString &socketId, qin
     reply.direction = direction;
     reply.nsp = nsp;
     reply.socketId = socketId;
+    reply.connectionId = connectionId;
     if (args.hasValues())
         reply.args = args.values();
     else
@@ -393,11 +408,12 @@ void EventLogModel::recordReply(const QString &nsp, const QString &socketId, qin
 void EventLogModel::onAckTimedOut(Socket *socket, qint64 ackId, qint64 waited)
 {
     logAckTimedOut(socket->namespaceName(), socket->id(), ackId, waited,
-                   EventLogEntry::Direction::Out);
+                   EventLogEntry::Direction::Out, connectionOf(socket));
 }
 
 void EventLogModel::logAckTimedOut(const QString &nsp, const QString &socketId, qint64 ackId,
-                                   qint64 waited, EventLogEntry::Direction requestDirection)
+                                   qint64 waited, EventLogEntry::Direction requestDirection,
+                                   const QString &connectionId)
 {
     const qint64 requestSerial = takeWaiting(AckKey { socketId, ackId, requestDirection });
     EventLogEntry e;
@@ -407,6 +423,7 @@ void EventLogModel::logAckTimedOut(const QString &nsp, const QString &socketId, 
             : EventLogEntry::Direction::Out;
     e.nsp = nsp;
     e.socketId = socketId;
+    e.connectionId = connectionId;
     e.ackId = ackId;
     e.roundTripMs = waited;
     e.pairedSerial = requestSerial > 0 ? requestSerial : -1;
@@ -771,39 +788,42 @@ QVariant EventLogModel::headerData(int section, Qt::Orientation orientation, int
     return {};
 }
 
+QByteArray EventLogModel::jsonLine(const EventLogEntry &e)
+{
+    namespace Format = JsonLinesFormat;
+    const Format::Direction direction = e.direction == EventLogEntry::Direction::In
+            ? Format::Direction::In
+            : Format::Direction::Out;
+    const Format::SocketFields socket { e.nsp, e.socketId, e.connectionId };
+    // Arguments logged as the JSON text they came as are written as that text, as the
+    // headless server writes them.
+    const EventArguments args = !e.json.isNull() ? EventArguments::fromJson(e.json)
+                                                 : EventArguments(e.args);
+    switch (e.kind) {
+    case EventLogEntry::Kind::Event:
+        return Format::eventLine(e.timeMs, socket, direction, e.event, args, e.ackId);
+    case EventLogEntry::Kind::AckReply:
+        return Format::ackLine(e.timeMs, socket, direction, e.ackId, args, e.roundTripMs);
+    case EventLogEntry::Kind::AckTimeout:
+        return Format::ackTimeoutLine(e.timeMs, socket, direction, e.ackId, e.roundTripMs);
+    case EventLogEntry::Kind::PlainMessage: {
+        const QVariant data = e.args.value(0);
+        const bool binary = data.typeId() == QMetaType::QByteArray;
+        return Format::plainMessageLine(e.timeMs, e.socketId, direction,
+                                        binary ? data.toByteArray() : data.toString().toUtf8(),
+                                        binary);
+    }
+    case EventLogEntry::Kind::PlainClose:
+        return Format::plainCloseLine(e.timeMs, e.socketId, e.args.value(0).toInt(),
+                                      e.args.value(1).toString());
+    }
+    return {};
+}
+
 bool EventLogModel::exportJsonLines(QIODevice *out, const QList<int> *rows,
                                     QString *errorString) const
 {
-    auto lineFor = [](const EventLogEntry &e) -> QByteArray {
-        QJsonObject o;
-        const bool isEvent = e.kind == EventLogEntry::Kind::Event;
-        const bool isPlain = e.kind == EventLogEntry::Kind::PlainMessage
-                || e.kind == EventLogEntry::Kind::PlainClose;
-        o.insert(u"type"_s,
-                 isEvent ? u"event"_s
-                         : (e.kind == EventLogEntry::Kind::PlainMessage
-                                    ? u"plain_message"_s
-                                    : (isPlain ? u"plain_close"_s : u"ack"_s)));
-        o.insert(u"time"_s,
-                 QDateTime::fromMSecsSinceEpoch(e.timeMs, Qt::UTC).toString(Qt::ISODateWithMs));
-        o.insert(u"direction"_s,
-                 e.direction == EventLogEntry::Direction::In ? u"in"_s : u"out"_s);
-        o.insert(u"namespace"_s, e.nsp);
-        o.insert(u"socket"_s, e.socketId);
-        if (!e.event.isEmpty())
-            o.insert(u"event"_s, e.event);
-        if (e.ackId >= 0)
-            o.insert(u"ackId"_s, e.ackId);
-        if (e.kind == EventLogEntry::Kind::AckTimeout) {
-            o.insert(u"timedOut"_s, true);
-            o.insert(u"waitedMs"_s, e.roundTripMs);
-        } else {
-            o.insert(u"args"_s, Json::toDisplayJson(argsOf(e)));
-            if (e.kind == EventLogEntry::Kind::AckReply && e.roundTripMs >= 0)
-                o.insert(u"roundTripMs"_s, e.roundTripMs);
-        }
-        return QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n';
-    };
+    const auto lineFor = &EventLogModel::jsonLine;
     auto fail = [&] {
         if (errorString)
             *errorString = out->errorString();

@@ -47,7 +47,8 @@ struct EventLogEntry
     Kind kind = Kind::Event;
     AckState ackState = AckState::None; // for an Event that asked for an ack
     QString nsp;
-    QString socketId;
+    QString socketId; // for a plain WebSocket row, the connection's id
+    QString connectionId; // the Engine.IO session of the socket, when known
     QString event; // for ack rows: the name of the event answered
     // The arguments; for an event logged from the JSON text it carried (json), converted the
     // first time someone asks (EventLogModel::argsOf()).
@@ -114,18 +115,24 @@ public:
 
     // What a server or a client reported, by namespace and socket id (setServer and setClient
     // feed these; a test may call them directly).
+    // connectionId is the socket's Engine.IO session, exported as "connection" when known.
     void logEvent(const QString &nsp, const QString &socketId, const QString &event,
-                  const Arguments &args, qint64 ackId, EventLogEntry::Direction direction);
+                  const Arguments &args, qint64 ackId, EventLogEntry::Direction direction,
+                  const QString &connectionId = {});
     void logEvent(const QString &nsp, const QString &socketId, const QString &event,
-                  const EventArguments &args, qint64 ackId, EventLogEntry::Direction direction);
+                  const EventArguments &args, qint64 ackId, EventLogEntry::Direction direction,
+                  const QString &connectionId = {});
     // direction is the reply's; rtt < 0: measured from the request's time.
     void logAckAnswered(const QString &nsp, const QString &socketId, qint64 ackId,
-                        const Arguments &args, qint64 rtt, EventLogEntry::Direction direction);
+                        const Arguments &args, qint64 rtt, EventLogEntry::Direction direction,
+                        const QString &connectionId = {});
     void logAckAnswered(const QString &nsp, const QString &socketId, qint64 ackId,
-                        const EventArguments &args, qint64 rtt, EventLogEntry::Direction direction);
+                        const EventArguments &args, qint64 rtt, EventLogEntry::Direction direction,
+                        const QString &connectionId = {});
     // A request sent in requestDirection got no reply in time.
     void logAckTimedOut(const QString &nsp, const QString &socketId, qint64 ackId, qint64 waited,
-                        EventLogEntry::Direction requestDirection = EventLogEntry::Direction::Out);
+                        EventLogEntry::Direction requestDirection = EventLogEntry::Direction::Out,
+                        const QString &connectionId = {});
     // The socket is gone: its pending requests are cancelled.
     void logSocketGone(const QString &socketId);
     // A plain WebSocket client's message (no namespace; socketId is the connection's id).
@@ -182,11 +189,13 @@ public:
     // Event names seen so far, sorted (for completers).
     QStringList eventNames() const;
 
-    // Writes the given rows (all when rows is null) as JSON lines in the headless server's format:
-    // {"type":"event","time":…,"direction":"in","namespace":…,"socket":…,"event":…,"args":[…]}
-    // {"type":"ack",…,"ackId":N,"args":[…],"roundTripMs":N} or {…,"timedOut":true,"waitedMs":N}
+    // Writes the given rows (all when rows is null) as JSON lines in the headless server's
+    // format (JsonLinesFormat): the same lines JsonLinesLogger writes for the same events,
+    // acks and plain messages, with the time each row was logged.
     bool exportJsonLines(QIODevice *out, const QList<int> *rows = nullptr,
                          QString *errorString = nullptr) const;
+    // The JSON line of one entry, as exportJsonLines() writes it.
+    static QByteArray jsonLine(const EventLogEntry &entry);
 
 Q_SIGNALS:
     void flushed(int inserted, int removed);
@@ -204,10 +213,12 @@ private:
     // row (not when paused or left out by sampling); the slow half makes the row.
     bool admitEvent(const QString &event);
     void recordEvent(const QString &nsp, const QString &socketId, const QString &event,
-                     const EventArguments &args, qint64 ackId, EventLogEntry::Direction direction);
+                     const EventArguments &args, qint64 ackId, EventLogEntry::Direction direction,
+                     const QString &connectionId);
     bool admitReply(qint64 ackId);
     void recordReply(const QString &nsp, const QString &socketId, qint64 ackId,
-                     const EventArguments &args, qint64 rtt, EventLogEntry::Direction direction);
+                     const EventArguments &args, qint64 rtt, EventLogEntry::Direction direction,
+                     const QString &connectionId);
     // Counts an arriving event, reply or message.
     void countArrival();
     // Counts an arriving event or message; false when sampling leaves it out.

@@ -1,9 +1,11 @@
 #include "clienttab.h"
+#include "argumentseditor.h"
 #include "colors.h"
 
 #include <algorithm>
 #include <cctype>
 
+#include <emitstore.h>
 #include <eventlogmodel.h>
 #include <eventlogview.h>
 
@@ -28,51 +30,6 @@
 using namespace Qt::StringLiterals;
 
 namespace Sockscope {
-
-namespace EmitStore {
-
-namespace {
-constexpr qsizetype HistoryLimit = 50;
-
-QString entryJson(const QString &event, const QString &argsJson)
-{
-    return QString::fromUtf8(
-            QJsonDocument(QJsonObject { { u"event"_s, event }, { u"args"_s, argsJson } })
-                    .toJson(QJsonDocument::Compact));
-}
-} // namespace
-
-QStringList history()
-{
-    return QSettings().value(QLatin1StringView(HistoryKey)).toStringList();
-}
-
-void addToHistory(const QString &event, const QString &argsJson)
-{
-    QSettings settings;
-    QStringList list = settings.value(QLatin1StringView(HistoryKey)).toStringList();
-    const QString entry = entryJson(event, argsJson);
-    list.removeAll(entry);
-    list.prepend(entry);
-    while (list.size() > HistoryLimit)
-        list.removeLast();
-    settings.setValue(QLatin1StringView(HistoryKey), list);
-}
-
-QVariantMap templates()
-{
-    return QSettings().value(QLatin1StringView(TemplatesKey)).toMap();
-}
-
-void saveTemplate(const QString &name, const QString &event, const QString &argsJson)
-{
-    QSettings settings;
-    QVariantMap map = settings.value(QLatin1StringView(TemplatesKey)).toMap();
-    map.insert(name, entryJson(event, argsJson));
-    settings.setValue(QLatin1StringView(TemplatesKey), map);
-}
-
-} // namespace EmitStore
 
 namespace {
 
@@ -269,14 +226,11 @@ ClientTab::ClientTab(QWidget *parent) : QWidget(parent)
     m_event = new QLineEdit(this);
     m_event->setObjectName(u"emitEvent"_s);
     m_event->setPlaceholderText(tr("Event name"));
-    m_args = new QPlainTextEdit(u"[]"_s, this);
-    m_args->setObjectName(u"emitArgs"_s);
-    m_args->setMaximumHeight(80);
-    m_argsError = new QLabel(this);
-    m_argsError->setObjectName(u"emitArgsError"_s);
-    m_argsError->setWordWrap(true);
-    m_argsError->setStyleSheet(Colors::styleSheet(Colors::Role::Error, m_argsError));
-    m_argsError->hide();
+    m_args = new ArgumentsEditor(this);
+    m_args->textEdit()->setObjectName(u"emitArgs"_s);
+    m_args->textEdit()->setMaximumHeight(80);
+    m_args->errorLabel()->setObjectName(u"emitArgsError"_s);
+    m_args->setText(u"[]"_s);
     m_binary = new QLineEdit(this);
     m_binary->setObjectName(u"emitBinary"_s);
     m_binary->setPlaceholderText(tr("Optional binary argument: text sent as its UTF-8 bytes, or hex: 01 02 ff"));
@@ -302,7 +256,6 @@ ClientTab::ClientTab(QWidget *parent) : QWidget(parent)
     el->addRow(stored);
     el->addRow(tr("Event"), m_event);
     el->addRow(tr("Arguments"), m_args);
-    el->addRow(m_argsError);
     el->addRow(tr("Binary"), m_binary);
     auto *sendRow = new QHBoxLayout;
     sendRow->addWidget(m_expectAck);
@@ -335,16 +288,15 @@ ClientTab::ClientTab(QWidget *parent) : QWidget(parent)
     connect(m_connect, &QPushButton::clicked, this, [this] { connectToServer(); });
     connect(m_disconnect, &QPushButton::clicked, this, &ClientTab::disconnectFromServer);
     connect(m_send, &QPushButton::clicked, this, [this] { send(); });
-    connect(m_args, &QPlainTextEdit::textChanged, this, &ClientTab::validateArguments);
+    connect(m_args, &ArgumentsEditor::validChanged, m_send, &QPushButton::setEnabled);
     connect(m_catchAll, &QCheckBox::toggled, this, &ClientTab::updateListeners);
     connect(m_listeners, &QLineEdit::textChanged, this, &ClientTab::updateListeners);
     connect(m_ackReply, &QLineEdit::textChanged, this, [this](const QString &text) {
+        // Empty: no reply (not an empty one); otherwise the emit form's rule.
         QString error;
         Arguments parsed;
-        if (!text.trimmed().isEmpty() && !Json::parseArguments(text.toUtf8(), &parsed, &error))
-            setErrorLabel(m_ackReplyError, tr("Not a JSON array: %1").arg(error));
-        else
-            setErrorLabel(m_ackReplyError, {});
+        ArgumentsEditor::parse(text, &parsed, &error);
+        setErrorLabel(m_ackReplyError, error);
     });
     connect(m_client, &EventClient::stateChanged, this, &ClientTab::updateState);
     connect(m_client, &EventClient::opened, this, &ClientTab::updateHandshake);
@@ -369,29 +321,24 @@ ClientTab::ClientTab(QWidget *parent) : QWidget(parent)
     });
     // Connected after the model's own connection, so the request is logged before the reply.
     connect(m_client, &EventClient::eventReceived, this, &ClientTab::onEventReceived);
-    connect(m_history, &QComboBox::activated, this, [this](int index) {
-        const QJsonObject o =
-                QJsonDocument::fromJson(m_history->itemData(index).toString().toUtf8()).object();
-        if (o.isEmpty())
+    auto reuse = [this](const QString &entryJson) {
+        const EmitStore::Entry e = EmitStore::entry(entryJson);
+        if (e.isNull())
             return;
-        setEventName(o.value(u"event"_s).toString());
-        setArgumentsText(o.value(u"args"_s).toString());
-    });
-    connect(m_templates, &QComboBox::activated, this, [this](int index) {
-        const QJsonObject o =
-                QJsonDocument::fromJson(m_templates->itemData(index).toString().toUtf8()).object();
-        if (o.isEmpty())
-            return;
-        setEventName(o.value(u"event"_s).toString());
-        setArgumentsText(o.value(u"args"_s).toString());
-    });
+        setEventName(e.event);
+        setArgumentsText(e.argsJson);
+    };
+    connect(m_history, &QComboBox::activated, this,
+            [this, reuse](int index) { reuse(m_history->itemData(index).toString()); });
+    connect(m_templates, &QComboBox::activated, this,
+            [this, reuse](int index) { reuse(m_templates->itemData(index).toString()); });
     connect(m_saveTemplate, &QPushButton::clicked, this, [this] {
         bool ok = false;
         const QString name = QInputDialog::getText(this, tr("Save template"), tr("Name"),
                                                    QLineEdit::Normal, m_event->text(), &ok);
         if (!ok || name.trimmed().isEmpty())
             return;
-        EmitStore::saveTemplate(name.trimmed(), m_event->text(), m_args->toPlainText());
+        EmitStore::saveTemplate(name.trimmed(), m_event->text(), m_args->text());
         reloadStore();
     });
 
@@ -602,7 +549,7 @@ void ClientTab::onEventReceived(const QString &, const Arguments &, const Ack &a
     if (text.isEmpty())
         return;
     Arguments reply;
-    if (Json::parseArguments(text.toUtf8(), &reply))
+    if (ArgumentsEditor::parse(text, &reply))
         ack.reply(reply);
 }
 
@@ -613,7 +560,7 @@ void ClientTab::setEventName(const QString &event)
 
 void ClientTab::setArgumentsText(const QString &json)
 {
-    m_args->setPlainText(json);
+    m_args->setText(json);
 }
 
 void ClientTab::setBinaryArgument(const QString &text)
@@ -627,37 +574,19 @@ void ClientTab::setExpectAck(bool expect, int timeoutMs)
     m_ackTimeout->setValue(timeoutMs);
 }
 
+bool ClientTab::argumentsValid() const
+{
+    return m_args->isValid();
+}
+
 QString ClientTab::argumentsError() const
 {
-    return m_argsValid ? QString() : m_argsError->text();
+    return m_args->errorString();
 }
 
 QString ClientTab::resultText() const
 {
     return m_result->text();
-}
-
-void ClientTab::validateArguments()
-{
-    const QString text = m_args->toPlainText();
-    QString error;
-    int offset = -1;
-    m_parsed.clear();
-    if (text.trimmed().isEmpty()) {
-        m_argsValid = true;
-    } else {
-        m_argsValid = Json::parseArguments(text.toUtf8(), &m_parsed, &error, &offset);
-    }
-    if (m_argsValid) {
-        setErrorLabel(m_argsError, {});
-    } else {
-        // Line and column of the offset (a byte offset into UTF-8; close enough for ASCII).
-        const QString before = QString::fromUtf8(text.toUtf8().left(qMax(0, offset)));
-        const int line = int(before.count(u'\n')) + 1;
-        const int column = int(before.size() - (before.lastIndexOf(u'\n') + 1)) + 1;
-        setErrorLabel(m_argsError, tr("Line %1, column %2: %3").arg(line).arg(column).arg(error));
-    }
-    m_send->setEnabled(m_argsValid);
 }
 
 bool ClientTab::send()
@@ -667,16 +596,16 @@ bool ClientTab::send()
         m_result->setText(tr("Give the event a name."));
         return false;
     }
-    if (!m_argsValid) {
+    if (!m_args->isValid()) {
         m_result->setText(tr("Nothing sent: the arguments are not a JSON array (%1).")
-                                  .arg(m_argsError->text()));
+                                  .arg(m_args->errorString()));
         return false;
     }
     if (m_client->state() == EventClient::State::Disconnected) {
         m_result->setText(tr("Nothing sent: not connected."));
         return false;
     }
-    Arguments args = m_parsed;
+    Arguments args = m_args->arguments();
     const QString binary = m_binary->text();
     if (binary.startsWith(u"hex:"_s)) {
         // "hex: 01 02 ff": the bytes themselves.
@@ -692,7 +621,7 @@ bool ClientTab::send()
     } else if (!binary.isEmpty()) {
         args.append(binary.toUtf8());
     }
-    EmitStore::addToHistory(event, m_args->toPlainText());
+    EmitStore::addToHistory(event, m_args->text());
     reloadStore();
     if (m_expectAck->isChecked()) {
         QPointer<QLabel> result(m_result);
@@ -726,12 +655,8 @@ void ClientTab::reloadStore()
     m_history->clear();
     m_history->addItem(tr("History…"));
     const QStringList history = EmitStore::history();
-    for (const QString &h : history) {
-        const QJsonObject o = QJsonDocument::fromJson(h.toUtf8()).object();
-        m_history->addItem(o.value(u"event"_s).toString() + u' '
-                                   + o.value(u"args"_s).toString().simplified().left(60),
-                           h);
-    }
+    for (const QString &h : history)
+        m_history->addItem(EmitStore::entryLabel(EmitStore::entry(h)), h);
     m_templates->clear();
     m_templates->addItem(tr("Templates…"));
     const QVariantMap templates = EmitStore::templates();

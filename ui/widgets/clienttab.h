@@ -18,18 +18,9 @@ QT_END_NAMESPACE
 
 namespace Sockscope {
 
+class ArgumentsEditor;
 class EventLogModel;
 class EventLogView;
-
-// Emit history and saved templates, kept in QSettings under keys every emit form shares.
-namespace EmitStore {
-inline constexpr auto HistoryKey = "emit/history"; // QStringList of {"event":…,"args":…} JSON
-inline constexpr auto TemplatesKey = "emit/templates"; // QVariantMap name -> same JSON
-QStringList history();
-void addToHistory(const QString &event, const QString &argsJson);
-QVariantMap templates();
-void saveTemplate(const QString &name, const QString &event, const QString &argsJson);
-} // namespace EmitStore
 
 /*
     One EventClient and its controls. The event log is the monitor's EventLogView over an
@@ -64,7 +55,7 @@ public:
     void setArgumentsText(const QString &json);
     void setBinaryArgument(const QString &text); // appended as a binary argument when not empty
     void setExpectAck(bool expect, int timeoutMs = 5000);
-    bool argumentsValid() const { return m_argsValid; }
+    bool argumentsValid() const;
     QString argumentsError() const;
     QString resultText() const;
     // Sends with the current settings; false (message shown) if nothing was sent.
@@ -83,7 +74,6 @@ Q_SIGNALS:
     void titleChanged(const QString &title);
 
 private:
-    void validateArguments();
     void updateState();
     void updateHandshake();
     void updateListeners();
@@ -120,15 +110,12 @@ private:
     QComboBox *m_templates = nullptr;
     QPushButton *m_saveTemplate = nullptr;
     QLineEdit *m_event = nullptr;
-    QPlainTextEdit *m_args = nullptr;
-    QLabel *m_argsError = nullptr;
+    ArgumentsEditor *m_args = nullptr;
     QLineEdit *m_binary = nullptr;
     QCheckBox *m_expectAck = nullptr;
     QSpinBox *m_ackTimeout = nullptr;
     QPushButton *m_send = nullptr;
     QLabel *m_result = nullptr;
-    Arguments m_parsed;
-    bool m_argsValid = true;
     QString m_lastError;
     QStringList m_listenerNames;
 };

@@ -1,6 +1,6 @@
 #include "emitpanel.h"
-#include "colors.h"
-#include <clienttab.h> // EmitStore: the emit history shared with the client window
+#include "argumentseditor.h"
+#include <emitstore.h> // the emit history shared with the client window
 #include <text.h>
 
 #include <eventserver.h>
@@ -10,19 +10,15 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QCompleter>
-#include <QFontDatabase>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QInputDialog>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStringListModel>
-#include <QTextBlock>
 #include <QVBoxLayout>
 
 #include <climits>
@@ -74,18 +70,11 @@ EmitPanel::EmitPanel(QWidget *parent) : QWidget(parent)
     m_completer->setCaseSensitivity(Qt::CaseInsensitive);
     m_completer->setFilterMode(Qt::MatchContains);
     m_event->setCompleter(m_completer);
-    m_args = new QPlainTextEdit(this);
-    m_args->setObjectName(u"emitArgs"_s);
-    m_args->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    m_args->setPlaceholderText(tr("[\"hello\", 42, {\"a\": true}]"));
-    m_args->setTabChangesFocus(true);
-    m_args->setPlainText(u"[]"_s);
-    m_args->setMinimumHeight(60);
-    m_argsError = new QLabel(this);
-    m_argsError->setObjectName(u"emitArgsError"_s);
-    m_argsError->setWordWrap(true);
-    m_argsError->setStyleSheet(Colors::styleSheet(Colors::Role::Error, m_argsError));
-    m_argsError->hide();
+    m_args = new ArgumentsEditor(this);
+    m_args->textEdit()->setObjectName(u"emitArgs"_s);
+    m_args->textEdit()->setMinimumHeight(60);
+    m_args->errorLabel()->setObjectName(u"emitArgsError"_s);
+    m_args->setText(u"[]"_s);
     m_expectAck = new QCheckBox(tr("Expect ack within"), this);
     m_expectAck->setObjectName(u"emitExpectAck"_s);
     m_expectAck->setToolTip(tr("Ask each client for an ack; its reply, or the timeout, is "
@@ -137,7 +126,6 @@ EmitPanel::EmitPanel(QWidget *parent) : QWidget(parent)
     form->addRow(tr("Re&use"), reuseRow);
     form->addRow(tr("&Event"), m_event);
     form->addRow(tr("&Arguments"), m_args);
-    form->addRow(QString(), m_argsError);
     form->addRow(QString(), ackRow);
     auto *sendRow = new QHBoxLayout;
     sendRow->addWidget(m_send);
@@ -147,14 +135,13 @@ EmitPanel::EmitPanel(QWidget *parent) : QWidget(parent)
     layout->addLayout(sendRow);
     layout->addStretch(1);
 
-    connect(m_args, &QPlainTextEdit::textChanged, this, &EmitPanel::validateArguments);
+    connect(m_args, &ArgumentsEditor::validChanged, m_send, &QPushButton::setEnabled);
     connect(m_target, &QComboBox::currentIndexChanged, this, &EmitPanel::updateTargetWidgets);
     connect(m_send, &QPushButton::clicked, this, [this] { send(); });
     connect(m_event, &QLineEdit::returnPressed, this, [this] { send(); });
     reloadReuseList();
     setSelectedSockets({});
     updateTargetWidgets();
-    validateArguments();
 }
 
 void EmitPanel::setServer(EventServer *server)
@@ -222,20 +209,15 @@ void EmitPanel::reloadReuseList()
 {
     m_reuse->clear();
     m_reuse->addItem(tr("(history and templates)"));
-    auto add = [this](const QString &label, const QString &entryJson) {
-        const QJsonObject o = QJsonDocument::fromJson(entryJson.toUtf8()).object();
-        if (o.isEmpty())
-            return;
-        m_reuse->addItem(label, entryJson);
-    };
     const QVariantMap templates = EmitStore::templates();
-    for (auto it = templates.cbegin(); it != templates.cend(); ++it)
-        add(tr("template: %1").arg(it.key()), it.value().toString());
-    for (const QString &entry : EmitStore::history()) {
-        const QJsonObject o = QJsonDocument::fromJson(entry.toUtf8()).object();
-        add(u"%1 %2"_s.arg(o.value(u"event"_s).toString(),
-                           o.value(u"args"_s).toString().simplified().left(60)),
-            entry);
+    for (auto it = templates.cbegin(); it != templates.cend(); ++it) {
+        if (!EmitStore::entry(it.value().toString()).isNull())
+            m_reuse->addItem(tr("template: %1").arg(it.key()), it.value().toString());
+    }
+    for (const QString &entryJson : EmitStore::history()) {
+        const EmitStore::Entry e = EmitStore::entry(entryJson);
+        if (!e.isNull())
+            m_reuse->addItem(EmitStore::entryLabel(e), entryJson);
     }
 }
 
@@ -246,17 +228,17 @@ int EmitPanel::reuseCount() const
 
 void EmitPanel::reuse(int index)
 {
-    const QString entry = m_reuse->itemData(index).toString(); // 0 is the placeholder
-    const QJsonObject o = QJsonDocument::fromJson(entry.toUtf8()).object();
-    if (o.isEmpty())
+    // 0 is the placeholder.
+    const EmitStore::Entry e = EmitStore::entry(m_reuse->itemData(index).toString());
+    if (e.isNull())
         return;
-    m_event->setText(o.value(u"event"_s).toString());
-    m_args->setPlainText(o.value(u"args"_s).toString());
+    m_event->setText(e.event);
+    m_args->setText(e.argsJson);
 }
 
 void EmitPanel::saveTemplate(const QString &name)
 {
-    EmitStore::saveTemplate(name, m_event->text().trimmed(), m_args->toPlainText());
+    EmitStore::saveTemplate(name, m_event->text().trimmed(), m_args->text());
     reloadReuseList();
 }
 
@@ -267,7 +249,7 @@ void EmitPanel::setEventName(const QString &event)
 
 void EmitPanel::setArgumentsText(const QString &json)
 {
-    m_args->setPlainText(json);
+    m_args->setText(json);
 }
 
 void EmitPanel::setExpectAck(bool expect, int timeoutMs)
@@ -276,9 +258,14 @@ void EmitPanel::setExpectAck(bool expect, int timeoutMs)
     m_ackTimeout->setValue(timeoutMs);
 }
 
+bool EmitPanel::argumentsValid() const
+{
+    return m_args->isValid();
+}
+
 QString EmitPanel::argumentsError() const
 {
-    return m_argsValid ? QString() : m_argsError->text();
+    return m_args->errorString();
 }
 
 QString EmitPanel::resultText() const
@@ -294,44 +281,9 @@ void EmitPanel::updateTargetWidgets()
     m_selectedLabel->setEnabled(t == Target::SelectedSockets);
 }
 
-void EmitPanel::validateArguments()
-{
-    const QString text = m_args->toPlainText();
-    const QByteArray utf8 = text.trimmed().isEmpty() ? QByteArray("[]") : text.toUtf8();
-    QString error;
-    int offset = -1;
-    Arguments parsed;
-    m_argsValid = Json::parseArguments(utf8, &parsed, &error, &offset);
-    QList<QTextEdit::ExtraSelection> marks;
-    if (m_argsValid) {
-        m_parsed = parsed;
-        m_argsError->clear();
-        m_argsError->hide();
-    } else {
-        // The offset counts UTF-8 bytes; turn it into a character position, line and column.
-        const int pos = int(QString::fromUtf8(utf8.left(qMax(0, offset))).size());
-        const QTextBlock block = m_args->document()->findBlock(qMin(pos, int(text.size())));
-        const int line = block.isValid() ? block.blockNumber() + 1 : 1;
-        const int column = block.isValid() ? pos - block.position() + 1 : pos + 1;
-        m_argsError->setText(tr("Line %1, column %2: %3").arg(line).arg(column).arg(error));
-        m_argsError->show();
-        QTextEdit::ExtraSelection mark;
-        mark.format.setUnderlineStyle(QTextCharFormat::WaveUnderline);
-        mark.format.setUnderlineColor(Colors::color(Colors::Role::Error, m_args->palette()));
-        mark.format.setBackground(Colors::markBackground());
-        mark.cursor = QTextCursor(m_args->document());
-        mark.cursor.setPosition(qMin(pos, int(text.size())));
-        mark.cursor.movePosition(QTextCursor::NextCharacter, QTextCursor::KeepAnchor);
-        marks.append(mark);
-    }
-    m_args->setExtraSelections(marks);
-    m_send->setEnabled(m_argsValid);
-}
-
 int EmitPanel::send()
 {
-    validateArguments();
-    if (!m_argsValid) {
+    if (!m_args->isValid()) {
         m_result->setText(tr("Not sent: the arguments are not a valid JSON array."));
         return -1;
     }
@@ -350,12 +302,13 @@ int EmitPanel::send()
     // Replies and timeouts reach the event log through the server's signals.
     const AckCallback ignore = [](const AckResult &) { };
     int count = 0;
+    const Arguments args = m_args->arguments();
     auto broadcast = [&](Namespace *ns, const QStringList &rooms) {
         if (!ns)
             return;
         Broadcast b(ns);
         b.to(rooms).except(except);
-        count += ack ? b.send(event, m_parsed, ignore, timeout) : b.send(event, m_parsed);
+        count += ack ? b.send(event, args, ignore, timeout) : b.send(event, args);
     };
     switch (target()) {
     case Target::Everyone: {
@@ -386,7 +339,7 @@ int EmitPanel::send()
                 excluded = excluded || s->rooms().contains(room);
             if (excluded)
                 continue;
-            if (ack ? s->send(event, m_parsed, ignore, timeout) >= 0 : s->send(event, m_parsed))
+            if (ack ? s->send(event, args, ignore, timeout) >= 0 : s->send(event, args))
                 ++count;
         }
         break;
@@ -394,7 +347,7 @@ int EmitPanel::send()
     m_result->setText(count == 0 ? tr("No socket matched; nothing sent.")
                                  : tr("Sent \"%1\" to %2.").arg(event, Text::count(count, tr("socket"), tr("sockets"))));
     if (count > 0) {
-        EmitStore::addToHistory(event, m_args->toPlainText());
+        EmitStore::addToHistory(event, m_args->text());
         reloadReuseList();
     }
     Q_EMIT sent(count);

@@ -12,7 +12,6 @@ class QComboBox;
 class QCompleter;
 class QLabel;
 class QLineEdit;
-class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
 class QStringListModel;
@@ -20,6 +19,7 @@ QT_END_NAMESPACE
 
 namespace Sockscope {
 
+class ArgumentsEditor;
 class EventServer;
 
 /*
@@ -53,7 +53,7 @@ public:
     void setExpectAck(bool expect, int timeoutMs = 5000);
 
     // Whether the arguments parse; if not, the error (with line and column) is shown.
-    bool argumentsValid() const { return m_argsValid; }
+    bool argumentsValid() const;
     QString argumentsError() const;
     QString resultText() const;
     QCompleter *completer() const { return m_completer; }
@@ -74,7 +74,6 @@ Q_SIGNALS:
     void sent(int count);
 
 private:
-    void validateArguments();
     void updateTargetWidgets();
 
     QPointer<EventServer> m_server;
@@ -88,14 +87,11 @@ private:
     QLineEdit *m_event = nullptr;
     QStringListModel *m_eventNames = nullptr;
     QCompleter *m_completer = nullptr;
-    QPlainTextEdit *m_args = nullptr;
-    QLabel *m_argsError = nullptr;
+    ArgumentsEditor *m_args = nullptr;
     QCheckBox *m_expectAck = nullptr;
     QSpinBox *m_ackTimeout = nullptr;
     QPushButton *m_send = nullptr;
     QLabel *m_result = nullptr;
-    Arguments m_parsed;
-    bool m_argsValid = true;
 };
 
 } // namespace Sockscope

@@ -1,4 +1,5 @@
 #include "rulespanel.h"
+#include "argumentseditor.h"
 #include "colors.h"
 
 #include <columns.h>
@@ -174,12 +175,20 @@ void RulesPanel::showSelected()
 
 bool RulesPanel::applyEditor()
 {
+    const QString text = m_editor->toPlainText();
     QJsonParseError pe;
-    const QJsonDocument doc = QJsonDocument::fromJson(m_editor->toPlainText().toUtf8(), &pe);
-    if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-        setError(pe.error != QJsonParseError::NoError
-                         ? tr("Invalid JSON at character %1: %2").arg(pe.offset).arg(pe.errorString())
-                         : tr("A rule is a JSON object with \"on\" and \"do\""));
+    const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8(), &pe);
+    if (pe.error != QJsonParseError::NoError) {
+        // Named the way the emit forms name a mistake in their arguments.
+        const ArgumentsEditor::Position at = ArgumentsEditor::position(text, pe.offset);
+        setError(tr("Invalid JSON at line %1, column %2: %3")
+                         .arg(at.line)
+                         .arg(at.column)
+                         .arg(pe.errorString()));
+        return false;
+    }
+    if (!doc.isObject()) {
+        setError(tr("A rule is a JSON object with \"on\" and \"do\""));
         return false;
     }
     QString error;

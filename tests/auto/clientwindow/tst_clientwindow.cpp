@@ -3,6 +3,7 @@
 #include <clientwindow.h>
 #include <columns.h>
 #include <emitpanel.h>
+#include <emitstore.h>
 #include <eventclient.h>
 #include <eventlogmodel.h>
 #include <eventlogview.h>

@@ -1,0 +1,315 @@
+// The headless server's JSON-lines format: one formatter (JsonLinesFormat) for the headless
+// logger and the monitor's export, checked line by line against each other over real traffic.
+#include <connection.h>
+#include <eventlogmodel.h>
+#include <jsonlinesformat.h>
+#include <jsonlineslogger.h>
+#include <loopback.h>
+#include <plainconnection.h>
+#include <socket.h>
+
+#include <QBuffer>
+#include <QDateTime>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTest>
+#include <QWebSocket>
+
+using namespace Qt::StringLiterals;
+using namespace Sockscope;
+namespace Format = JsonLinesFormat;
+
+class tst_JsonLines : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void linesAreWhatQJsonDocumentWrites();
+    void fieldsByKind();
+    void wireTextWrittenAsItCame();
+    void timeText_data();
+    void timeText();
+    void exportMatchesHeadless();
+};
+
+namespace {
+
+QByteArray blob(qsizetype size)
+{
+    QByteArray b;
+    for (qsizetype i = 0; i < size; ++i)
+        b.append(char(i % 251));
+    return b;
+}
+
+// Strings that need every kind of escape, and characters of one to four UTF-8 bytes.
+QString tricky()
+{
+    return u"q\"b\\s/\b\f\n\r\t"_s + QChar(1) + QChar(0x1f) + QChar(0x7f) + u" é € 😀 你好"_s;
+}
+
+QJsonObject object(const QByteArray &line)
+{
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(line, &error);
+    if (error.error != QJsonParseError::NoError)
+        qWarning() << error.errorString() << line;
+    return doc.object();
+}
+
+} // namespace
+
+void tst_JsonLines::linesAreWhatQJsonDocumentWrites()
+{
+    // Built field by field, a line is what QJsonDocument writes for the same object: the
+    // headless output keeps its bytes, keys in the same (sorted) order.
+    const Format::SocketFields socket { u"/chat"_s, tricky(), u"conn"_s };
+    const Arguments args { tricky(), 1.5, qint64(1) << 53, -3, blob(2000), blob(10),
+                           QVariantMap { { u"k"_s, QVariantList { true, QVariant() } } } };
+    const qint64 t = 1700000000123;
+    const QList<QByteArray> lines {
+        Format::eventLine(t, socket, Format::Direction::In, tricky(), EventArguments(args), 7),
+        Format::eventLine(t, { u"/"_s, u"s"_s, {} }, Format::Direction::Out, u"e"_s,
+                          EventArguments(Arguments {}), -1),
+        Format::ackLine(t, socket, Format::Direction::In, 3, EventArguments(args), 4),
+        Format::ackLine(t, socket, Format::Direction::Out, 3, EventArguments(args), 4),
+        Format::ackTimeoutLine(t, socket, Format::Direction::In, 9, 500),
+        Format::plainMessageLine(t, u"c"_s, Format::Direction::In, tricky().toUtf8(), false),
+        Format::plainMessageLine(t, u"c"_s, Format::Direction::Out, blob(1025), true),
+        Format::plainMessageLine(t, u"c"_s, Format::Direction::Out, blob(3), true),
+        Format::plainCloseLine(t, u"c"_s, 4001, tricky()),
+    };
+    for (const QByteArray &line : lines) {
+        QVERIFY2(line.endsWith('\n'), line.constData());
+        QCOMPARE(line.count('\n'), 1);
+        const QJsonObject o = object(line);
+        QVERIFY2(!o.isEmpty(), line.constData());
+        QCOMPARE(line.chopped(1), QJsonDocument(o).toJson(QJsonDocument::Compact));
+    }
+}
+
+void tst_JsonLines::fieldsByKind()
+{
+    const Format::SocketFields socket { u"/"_s, u"sock"_s, u"conn"_s };
+    const Arguments args { blob(1500) };
+    const qint64 t = 1700000000000;
+
+    QJsonObject o = object(Format::eventLine(t, socket, Format::Direction::In, u"aaa"_s,
+                                             EventArguments(args), 3));
+    QCOMPARE(o.value(u"type"_s).toString(), u"event"_s);
+    QCOMPARE(o.value(u"time"_s).toString(), u"2023-11-14T22:13:20.000Z"_s);
+    QCOMPARE(o.value(u"connection"_s).toString(), u"conn"_s);
+    QCOMPARE(o.value(u"ackId"_s).toInteger(), 3);
+    // Binary over 1 KiB: its size, the base64 of its first KiB, truncated.
+    const QJsonObject binary = o.value(u"args"_s).toArray().at(0).toObject();
+    QCOMPARE(binary.value(u"_binary"_s).toBool(), true);
+    QCOMPARE(binary.value(u"size"_s).toInteger(), 1500);
+    QCOMPARE(binary.value(u"base64"_s).toString().toLatin1(), blob(1024).toBase64());
+    QCOMPARE(binary.value(u"truncated"_s).toBool(), true);
+
+    // No connection known: no field (not an empty one); no ack asked: no ackId.
+    o = object(Format::eventLine(t, { u"/"_s, u"sock"_s, {} }, Format::Direction::Out, u"a"_s,
+                                 EventArguments(Arguments {}), -1));
+    QVERIFY(!o.contains(u"connection"_s));
+    QVERIFY(!o.contains(u"ackId"_s));
+    QCOMPARE(o.value(u"direction"_s).toString(), u"out"_s);
+
+    // A reply's round trip is the server's own request's: only for replies that came in.
+    o = object(Format::ackLine(t, socket, Format::Direction::In, 5, EventArguments(args), 12));
+    QCOMPARE(o.value(u"type"_s).toString(), u"ack"_s);
+    QCOMPARE(o.value(u"roundTripMs"_s).toInteger(), 12);
+    QVERIFY(!o.contains(u"event"_s));
+    o = object(Format::ackLine(t, socket, Format::Direction::Out, 5, EventArguments(args), 12));
+    QVERIFY(!o.contains(u"roundTripMs"_s));
+
+    o = object(Format::ackTimeoutLine(t, socket, Format::Direction::In, 9, 500));
+    QCOMPARE(o.value(u"timedOut"_s).toBool(), true);
+    QCOMPARE(o.value(u"waitedMs"_s).toInteger(), 500);
+    QVERIFY(!o.contains(u"args"_s));
+
+    o = object(Format::plainMessageLine(t, u"c"_s, Format::Direction::In, blob(1500), true));
+    QCOMPARE(o.value(u"opcode"_s).toString(), u"binary"_s);
+    QCOMPARE(o.value(u"size"_s).toInteger(), 1500);
+    QCOMPARE(o.value(u"base64"_s).toString().toLatin1(), blob(1024).toBase64());
+    QCOMPARE(o.value(u"truncated"_s).toBool(), true);
+    QVERIFY(!o.contains(u"text"_s));
+    o = object(Format::plainMessageLine(t, u"c"_s, Format::Direction::In, "hé", false));
+    QCOMPARE(o.value(u"text"_s).toString(), u"hé"_s);
+    QCOMPARE(o.value(u"size"_s).toInteger(), 3);
+    QVERIFY(!o.contains(u"truncated"_s));
+
+    // Secrets: auth values and the secret headers, unless revealed.
+    const QJsonObject auth { { u"token"_s, u"abc"_s } };
+    o = object(Format::connectLine(t, socket, auth, u"127.0.0.1:5"_s, false));
+    QCOMPARE(o.value(u"auth"_s).toObject().value(u"token"_s).toString(), u"[redacted]"_s);
+    o = object(Format::connectLine(t, socket, auth, u"127.0.0.1:5"_s, true));
+    QCOMPARE(o.value(u"auth"_s).toObject().value(u"token"_s).toString(), u"abc"_s);
+    HandshakeRecord record;
+    record.method = "GET";
+    record.target = "/socket.io/?EIO=4";
+    record.headers = { { "Cookie", "a=1" }, { "Host", "h" } };
+    o = object(Format::handshakeLine(t, record, false));
+    QCOMPARE(o.value(u"headers"_s).toObject().value(u"Cookie"_s).toString(), u"[redacted]"_s);
+    QCOMPARE(o.value(u"headers"_s).toObject().value(u"Host"_s).toString(), u"h"_s);
+    o = object(Format::handshakeLine(t, record, true));
+    QCOMPARE(o.value(u"headers"_s).toObject().value(u"Cookie"_s).toString(), u"a=1"_s);
+}
+
+void tst_JsonLines::wireTextWrittenAsItCame()
+{
+    // Arguments known as their wire text are not converted: the text goes in as it is, with
+    // line breaks between tokens made spaces so that the line stays one line.
+    const QByteArray text = "[1.50, \"\\u00e9\\n\",\r\n {\"a\" :\n[true,null]}]";
+    const QByteArray line = Format::eventLine(0, { u"/"_s, u"s"_s, {} }, Format::Direction::In,
+                                              u"e"_s, EventArguments::fromJson(text), -1);
+    QCOMPARE(line.count('\n'), 1);
+    QVERIFY(!line.contains('\r'));
+    QVERIFY2(line.startsWith(R"({"args":[1.50, "\u00e9\n",   {"a" : [true,null]}],)"),
+             line.constData());
+    const QJsonArray args = object(line).value(u"args"_s).toArray();
+    QCOMPARE(args.at(1).toString(), u"é\n"_s);
+}
+
+void tst_JsonLines::timeText_data()
+{
+    QTest::addColumn<qint64>("ms");
+    for (qint64 ms : { qint64(0), qint64(7), qint64(999), qint64(1000), qint64(1700000000123),
+                       qint64(1700000000999), qint64(1700000001000), qint64(1700000000050) })
+        QTest::addRow("%lld", ms) << ms;
+}
+
+void tst_JsonLines::timeText()
+{
+    QFETCH(qint64, ms);
+    QCOMPARE(Format::timeText(ms),
+             QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs));
+}
+
+void tst_JsonLines::exportMatchesHeadless()
+{
+    EventServer server;
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    QBuffer headless;
+    QVERIFY(headless.open(QIODevice::ReadWrite));
+    JsonLinesLogger logger(&server, &headless);
+    EventLogModel log;
+    log.setServer(&server);
+
+    const QByteArray big = blob(1500);
+    QList<Socket *> sockets;
+    connect(&server, &EventServer::socketConnected, this, [&](Socket *s) {
+        sockets.append(s);
+        s->on(u"echo"_s, [](const Arguments &args, const Ack &ack) { ack.reply(args); });
+    });
+    QSignalSpy plainOpened(&server, &EventServer::plainConnectionOpened);
+    QSignalSpy plainReceived(&server, &EventServer::plainMessageReceived);
+    QSignalSpy plainClosed(&server, &EventServer::plainConnectionClosed);
+    QSignalSpy timedOut(&server, &EventServer::ackTimedOut);
+
+    // An EventClient: an event with a binary argument over 1 KiB and an ack, answered.
+    EventClient client;
+    client.setUrl(Loopback::serverUrl(server));
+    client.on(u"ask"_s, [](const Arguments &args, const Ack &ack) {
+        ack.reply(Arguments { u"answer"_s } + args);
+    });
+    QSignalSpy connected(&client, &EventClient::connected);
+    client.open();
+    QTRY_COMPARE(connected.size(), 1);
+    QTRY_COMPARE(sockets.size(), 1);
+    QList<AckResult> results;
+    client.send(u"echo"_s, { 1, u"two"_s, big },
+                [&](const AckResult &r) { results.append(r); }, 5000);
+    QTRY_COMPARE(results.size(), 1);
+
+    // A raw peer: arguments as typed text (spaces, a line break, 1.50), with an ack.
+    Loopback::RawPeer raw;
+    raw.open(server.serverPort());
+    QVERIFY(!raw.waitOpen().isEmpty());
+    raw.send(u"40"_s);
+    QVERIFY(!raw.waitText(u"40"_s, true).isNull());
+    QTRY_COMPARE(sockets.size(), 2);
+    raw.send(u"421[\"echo\", 1.50,\n {\"k\" : \"v\"}]"_s);
+    QVERIFY(!raw.waitText(u"431["_s, true).isNull());
+
+    // The server asks the client (answered, with a binary over 1 KiB) and asks again with a
+    // short timeout for an event nobody answers.
+    QList<AckResult> serverResults;
+    sockets.first()->send(u"ask"_s, { big }, [&](const AckResult &r) { serverResults.append(r); },
+                          5000);
+    QTRY_COMPARE(serverResults.size(), 1);
+    sockets.first()->send(u"ignored"_s, {}, [&](const AckResult &r) { serverResults.append(r); },
+                          50);
+    QTRY_COMPARE(timedOut.size(), 1);
+
+    // A plain WebSocket client: text and binary both ways, then the server closes it.
+    QWebSocket ws;
+    QSignalSpy wsReceived(&ws, &QWebSocket::binaryMessageReceived);
+    ws.open(QUrl(u"ws://127.0.0.1:%1/ws"_s.arg(server.serverPort())));
+    QTRY_COMPARE(plainOpened.size(), 1);
+    auto *plain = plainOpened.first().first().value<PlainConnection *>();
+    QVERIFY(plain);
+    const QString plainId = plain->id();
+    QTRY_COMPARE(ws.state(), QAbstractSocket::ConnectedState);
+    ws.sendTextMessage(u"héllo"_s);
+    ws.sendBinaryMessage(big);
+    QTRY_COMPARE(plainReceived.size(), 2);
+    QVERIFY(plain->sendText(u"back"_s));
+    QVERIFY(plain->sendBinary(big));
+    QTRY_COMPARE(wsReceived.size(), 1);
+    plain->close(4001, u"bye"_s);
+    QTRY_COMPARE(plainClosed.size(), 1);
+
+    // The headless lines of the kinds the log keeps, and the export of the whole log.
+    const QSet<QString> logged { u"event"_s, u"ack"_s, u"plain_message"_s, u"plain_close"_s };
+    QList<QByteArray> expected;
+    for (const QByteArray &line : headless.data().split('\n')) {
+        if (!line.isEmpty() && logged.contains(object(line).value(u"type"_s).toString()))
+            expected.append(line);
+    }
+    log.flush();
+    QBuffer exported;
+    QVERIFY(exported.open(QIODevice::WriteOnly));
+    QVERIFY(log.exportJsonLines(&exported));
+    QList<QByteArray> actual = exported.data().split('\n');
+    QVERIFY(actual.last().isEmpty());
+    actual.removeLast();
+
+    // The time is the one thing that may differ: the logger stamps a line when it writes it,
+    // the log an entry when it records it, a millisecond apart at times. It is the same
+    // format in both, and the rest of each line is byte for byte the same.
+    static const QRegularExpression time(
+            u",\"time\":\"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z)\""_s);
+    auto withoutTime = [](QList<QByteArray> lines) {
+        for (QByteArray &line : lines) {
+            const QString text = QString::fromUtf8(line);
+            const QRegularExpressionMatch m = time.match(text);
+            if (!m.hasMatch() || !QDateTime::fromString(m.captured(1), Qt::ISODateWithMs).isValid())
+                return QList<QByteArray> { "no valid time in: " + line };
+            line = QString(text).remove(m.capturedStart(), m.capturedLength()).toUtf8();
+        }
+        return lines;
+    };
+    QCOMPARE(withoutTime(actual), withoutTime(expected));
+
+    // What the traffic was: four events, four acks (one a timeout), four plain messages and
+    // a close; binary over 1 KiB capped in each place it went; the raw text kept.
+    QMap<QString, int> kinds;
+    for (const QByteArray &line : std::as_const(actual))
+        ++kinds[object(line).value(u"type"_s).toString()];
+    QCOMPARE(kinds.value(u"event"_s), 4);
+    QCOMPARE(kinds.value(u"ack"_s), 4);
+    QCOMPARE(kinds.value(u"plain_message"_s), 4);
+    QCOMPARE(kinds.value(u"plain_close"_s), 1);
+    const QByteArray all = exported.data();
+    QCOMPARE(all.count("\"truncated\":true"), 6); // echo in, its reply out, ask out, its reply
+                                                   // in, the plain binary in and out
+    QVERIFY2(all.contains(R"(1.50,  {"k" : "v"}])"), all.constData());
+    const QByteArray socketConnection =
+            "\"connection\":\"" + sockets.first()->connection()->id().toUtf8() + '"';
+    QVERIFY(all.contains(socketConnection));
+    const QByteArray plainClose =
+            "\"code\":4001,\"connection\":\"" + plainId.toUtf8() + "\",\"reason\":\"bye\"";
+    QVERIFY2(all.contains(plainClose), all.constData());
+}
+
+QTEST_GUILESS_MAIN(tst_JsonLines)
+#include "tst_jsonlines.moc"

@@ -1,6 +1,6 @@
 // EventServer on loopback: events both ways with every JSON type and binary, raw handlers,
 // reserved names and acks.
-// Our EventClient, raw WebSocket peers and raw TCP requests against a real server on 127.0.0.1.
+// Our EventClient against a real server on 127.0.0.1.
 #include <connection.h>
 #include <eventclient.h>
 #include <eventserver.h>
@@ -9,17 +9,12 @@
 
 #include "loopback.h"
 
-#include <QCryptographicHash>
-#include <QJsonArray>
 #include <QJsonDocument>
-#include <QJsonObject>
 #include <QSignalSpy>
-#include <QTcpServer>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
 using namespace Sockscope;
-using Loopback::RawPeer;
 using Loopback::fastOptions;
 
 class tst_EventServerEvents : public QObject

@@ -1,5 +1,5 @@
 // EventServer on loopback: rooms, broadcasts with and without acks, and server-wide sends.
-// Our EventClient, raw WebSocket peers and raw TCP requests against a real server on 127.0.0.1.
+// Our EventClient against a real server on 127.0.0.1.
 #include <connection.h>
 #include <eventclient.h>
 #include <eventserver.h>
@@ -8,17 +8,11 @@
 
 #include "loopback.h"
 
-#include <QCryptographicHash>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QSignalSpy>
-#include <QTcpServer>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
 using namespace Sockscope;
-using Loopback::RawPeer;
 using Loopback::fastOptions;
 
 class tst_EventServerRooms : public QObject

@@ -119,8 +119,7 @@ void tst_HandshakeLogModel::rowsOfRealHandshakes()
     QVERIFY2(Loopback::isNodeStyleId(pollingId), qPrintable(pollingId));
     QVERIFY(m_server->connection(pollingId));
     QCOMPARE(m_model->rowOfConnection(pollingId), 1);
-    QCOMPARE(cell(1, HandshakeColumn::Request),
-             u"GET /socket.io/?EIO=4&transport=polling"_s);
+    QCOMPARE(cell(1, HandshakeColumn::Request), u"GET /socket.io/?EIO=4&transport=polling"_s);
 
     // The refusal: 400, no connection, and the reason as the tooltip.
     QCOMPARE(cell(2, HandshakeColumn::Status), u"400"_s);
@@ -146,8 +145,8 @@ void tst_HandshakeLogModel::headersNameEveryColumn()
     for (int c = 0; c < m_model->columnCount(); ++c)
         names.append(m_model->headerData(c, Qt::Horizontal).toString());
     QCOMPARE(names,
-             QStringList({ u"Time"_s, u"Remote"_s, u"Request"_s, u"Status"_s, u"Transport"_s,
-                           u"Connection"_s }));
+             QStringList({u"Time"_s, u"Remote"_s, u"Request"_s, u"Status"_s, u"Transport"_s,
+                          u"Connection"_s}));
 }
 
 void tst_HandshakeLogModel::capacityDropsTheOldest()

@@ -22,6 +22,17 @@ using namespace Qt::StringLiterals;
 
 inline const QHostAddress LocalHost = QHostAddress(QHostAddress::LocalHost);
 
+// Server options for loopback tests: heartbeats and the connect timeout far enough away that
+// only a test that shortens them meets them.
+inline Sockscope::ServerOptions fastOptions()
+{
+    Sockscope::ServerOptions o;
+    o.pingInterval = 5000;
+    o.pingTimeout = 5000;
+    o.connectTimeout = 5000;
+    return o;
+}
+
 // 20 characters of URL-safe base64, as the Node.js server makes its ids.
 inline bool isNodeStyleId(const QString &id)
 {

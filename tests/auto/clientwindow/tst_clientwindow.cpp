@@ -11,6 +11,9 @@
 #include <monitorwindow.h>
 #include <socket.h>
 
+#include "screenshotmain.h"
+#include "testsettings.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
@@ -50,9 +53,8 @@ private Q_SLOTS:
     void monitorEmitPanelReusesHistoryAndTemplates();
     void handshakeShown();
     void monitorOpensClientWindow();
-    void screenshots();
 
-private:
+protected: // for ClientWindowScreenshots
     QString url() const { return u"http://127.0.0.1:%1"_s.arg(m_server->serverPort()); }
     ClientTab *connectedTab(const QString &url = {});
     static int findRow(EventLogModel *model, EventLogEntry::Kind kind, const QString &event,
@@ -67,9 +69,7 @@ void tst_ClientWindow::initTestCase()
 {
     // History, templates and the monitor's remembered settings stay in a directory of our own.
     QVERIFY(m_settingsDir.isValid());
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
-    QCoreApplication::setOrganizationName(u"SockscopeTest"_s);
-    QCoreApplication::setApplicationName(u"tst_clientwindow"_s);
+    TestShared::keepSettingsIn(m_settingsDir, u"tst_clientwindow"_s);
     QSettings().clear();
 }
 
@@ -393,11 +393,21 @@ void tst_ClientWindow::monitorOpensClientWindow()
                 >= 0);
 }
 
-void tst_ClientWindow::screenshots()
+// Not a test of the suite: the README's screenshots, made only when "screenshots" is named on
+// the command line (see screenshotmain.h).
+class ClientWindowScreenshots : public tst_ClientWindow
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void screenshots();
+};
+
+// Saves a picture of the client window in SOCKSCOPE_SCREENSHOT_DIR for the README.
+void ClientWindowScreenshots::screenshots()
 {
     const QString outDir = qEnvironmentVariable("SOCKSCOPE_SCREENSHOT_DIR");
     if (outDir.isEmpty())
-        QSKIP("set SOCKSCOPE_SCREENSHOT_DIR to take screenshots");
+        QFAIL("set SOCKSCOPE_SCREENSHOT_DIR to the directory the screenshots go to");
     ClientTab *tab = connectedTab();
     connectedTab();
     m_window->tabs()->setCurrentWidget(tab);
@@ -421,5 +431,5 @@ void tst_ClientWindow::screenshots()
     QVERIFY(m_window->grab().save(outDir + u"/client.png"_s));
 }
 
-QTEST_MAIN(tst_ClientWindow)
+SOCKSCOPE_TEST_MAIN_WITH_SCREENSHOTS(tst_ClientWindow, ClientWindowScreenshots)
 #include "tst_clientwindow.moc"

@@ -17,6 +17,8 @@
 #include <rules.h>
 #include <rulesmodel.h>
 
+#include "testsettings.h"
+
 #include <QAbstractItemModelTester>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -84,9 +86,7 @@ private:
 void tst_FramesView::initTestCase()
 {
     QVERIFY(m_settingsDir.isValid());
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
-    QCoreApplication::setOrganizationName(u"SockscopeTest"_s);
-    QCoreApplication::setApplicationName(u"tst_framesview"_s);
+    TestShared::keepSettingsIn(m_settingsDir, u"tst_framesview"_s);
 }
 
 void tst_FramesView::init()

@@ -25,6 +25,8 @@
 #include <socketpanel.h>
 
 #include "loopback.h"
+#include "screenshotmain.h"
+#include "testsettings.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -103,9 +105,8 @@ private Q_SLOTS:
     void serverSettingsRemembered();
     void shortcutsTooltipsTabOrderAbout();
     void coloursFollowTheTheme();
-    void screenshots();
 
-private:
+protected: // for MonitorWindowScreenshots
     std::unique_ptr<Peer> connectPeer(const QString &nsp = u"/"_s,
                                       const ClientOptions &options = {});
     // Selects these sockets (by id) in the sockets view, as a click and ctrl-clicks would.
@@ -132,9 +133,7 @@ private:
 void tst_MonitorWindow::initTestCase()
 {
     QVERIFY(m_settingsDir.isValid());
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
-    QCoreApplication::setOrganizationName(u"SockscopeTest"_s);
-    QCoreApplication::setApplicationName(u"tst_monitorwindow"_s);
+    TestShared::keepSettingsIn(m_settingsDir, u"tst_monitorwindow"_s);
 }
 
 void tst_MonitorWindow::init()
@@ -1168,13 +1167,22 @@ void tst_MonitorWindow::coloursFollowTheTheme()
     QVERIFY2(lightError.contains(u"#b00020"_s), qPrintable(lightError));
 }
 
-// Not a check: with SOCKSCOPE_SCREENSHOT_DIR set, fills the window and saves pictures of it
-// for the README (run under Xvfb with QT_QPA_PLATFORM=xcb for real window decorations).
-void tst_MonitorWindow::screenshots()
+// Not a test of the suite: the README's screenshots, made only when "screenshots" is named on
+// the command line (see screenshotmain.h).
+class MonitorWindowScreenshots : public tst_MonitorWindow
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void screenshots();
+};
+
+// Fills the window and saves pictures of it in SOCKSCOPE_SCREENSHOT_DIR for the README (run
+// under Xvfb with QT_QPA_PLATFORM=xcb for real window decorations).
+void MonitorWindowScreenshots::screenshots()
 {
     const QString outDir = qEnvironmentVariable("SOCKSCOPE_SCREENSHOT_DIR");
     if (outDir.isEmpty())
-        QSKIP("set SOCKSCOPE_SCREENSHOT_DIR to take screenshots");
+        QFAIL("set SOCKSCOPE_SCREENSHOT_DIR to the directory the screenshots go to");
     m_window->resize(1500, 950);
     ServerSettings s = m_window->serverSettings();
     s.rulesFile = QStringLiteral(SOCKSCOPE_SOURCE_DIR "/resources/rules/tutorial.json");
@@ -1237,5 +1245,5 @@ void tst_MonitorWindow::screenshots()
     raw.abort();
 }
 
-QTEST_MAIN(tst_MonitorWindow)
+SOCKSCOPE_TEST_MAIN_WITH_SCREENSHOTS(tst_MonitorWindow, MonitorWindowScreenshots)
 #include "tst_monitorwindow.moc"

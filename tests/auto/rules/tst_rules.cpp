@@ -2,6 +2,8 @@
 // place, and expanding argument templates.
 #include "rules.h"
 
+#include "describe.h"
+
 #include <QDateTime>
 #include <QFile>
 #include <QJsonDocument>
@@ -15,36 +17,8 @@ using Kind = Sockscope::RuleSet::Action::Kind;
 
 namespace {
 
-// A description of a value that includes every type, so that qint64 1 and double 1.0, or a
-// QByteArray and a QString with the same bytes, do not compare equal.
-QString describe(const QVariant &v)
-{
-    switch (v.typeId()) {
-    case QMetaType::QVariantList: {
-        QStringList parts;
-        for (const QVariant &x : v.toList())
-            parts.append(describe(x));
-        return u'[' + parts.join(u", "_s) + u']';
-    }
-    case QMetaType::QVariantMap: {
-        QStringList parts;
-        const QVariantMap m = v.toMap();
-        for (auto it = m.cbegin(); it != m.cend(); ++it)
-            parts.append(it.key() + u": "_s + describe(it.value()));
-        return u'{' + parts.join(u", "_s) + u'}';
-    }
-    case QMetaType::QByteArray:
-        return u"bytes(%1)"_s.arg(QString::fromLatin1(v.toByteArray().toHex()));
-    case QMetaType::Nullptr:
-        return u"null"_s;
-    case QMetaType::UnknownType:
-        return u"invalid"_s;
-    default:
-        return QString::fromLatin1(v.typeName()) + u':' + v.toString();
-    }
-}
-
-QVariant null() { return QVariant::fromValue(nullptr); }
+using TestShared::describe;
+using TestShared::null;
 
 QString rulesPath(const char *name)
 {

@@ -4,6 +4,8 @@
 #include <eventserver.h>
 #include <monitorwindow.h>
 
+#include "testsettings.h"
+
 #include <QLabel>
 #include <QLineEdit>
 #include <QSettings>
@@ -32,9 +34,7 @@ private:
 void tst_ServerPanel::initTestCase()
 {
     QVERIFY(m_settingsDir.isValid());
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
-    QCoreApplication::setOrganizationName(u"SockscopeTest"_s);
-    QCoreApplication::setApplicationName(u"tst_serverpanel"_s);
+    TestShared::keepSettingsIn(m_settingsDir, u"tst_serverpanel"_s);
 }
 
 void tst_ServerPanel::exposureWarning()

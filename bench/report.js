@@ -142,6 +142,22 @@ for (const m of metrics) {
     }
   }
 }
+if (hasBaseline) {
+  // Each round's ratio, so that a drop can be told from the noise and pinned to its rounds.
+  out.push('');
+  out.push('Sockscope / baseline in each round (round: ratio):');
+  out.push('');
+  const perRound = (m, a, b) => rounds.map((r) => `${r}: ${fmt(valueOf(m, a, r) / valueOf(m, b, r), 'ratio')}`).join(', ');
+  for (const m of metrics) {
+    if (!rounds.some((r) => Number.isFinite(valueOf(m, 'sockscope', r) / valueOf(m, 'baseline', r)))) continue;
+    out.push(`- ${m.name}: ${perRound(m, 'sockscope', 'baseline')}`);
+  }
+  if (rows.some((r) => r.server === 'baseline-monitor')) {
+    out.push(`- echo with the monitor window attached: ${perRound(metrics[0], 'monitor', 'baseline-monitor')}`);
+    out.push(`- monitor / headless, this build: ${perRound(metrics[0], 'monitor', 'sockscope')}; ` +
+      `the baseline: ${perRound(metrics[0], 'baseline-monitor', 'baseline')}`);
+  }
+}
 out.push('');
 out.push('CPU during the measured seconds (medians; % of one core): server, load generator, and everything else on the machine. ' +
   'A generator near 100 % per thread would be the bottleneck (marked *saturated*).');

@@ -110,6 +110,7 @@ else
     case ",$SERVERS," in
         *,node,*) say "the Node server is not tuned (see above): run npm ci, or leave node out of --servers"; exit 1 ;;
     esac
+    ANCHOR=$(node -e "process.stdout.write(JSON.parse(process.argv[1]).text + ' (not tuned)')" "$ANCHOR_JSON" 2>/dev/null || true)
 fi
 
 # 10,000 idle connections need as many descriptors on each side.

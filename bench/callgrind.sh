@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
         --clients) CLIENTS=$2; shift 2 ;;
         --inflight) INFLIGHT=$2; shift 2 ;;
         --no-build) BUILD_IT=0; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         -*) echo "callgrind.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
         *) BIN_SOCKSCOPE=$1; shift ;;
     esac

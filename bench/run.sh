@@ -54,7 +54,7 @@ while [ $# -gt 0 ]; do
         --no-build) BUILD_IT=0; shift ;;
         --out) OUT=$2; shift 2 ;;
         --baseline-bin) BASELINE_BIN=$2; shift 2 ;;
-        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done

@@ -8,10 +8,11 @@
 # -DSOCKSCOPE_BUILD_TESTS=OFF, ccache when installed), builds only the sockscope target, then
 # removes the worktree. The binary is DIR/build/bin/sockscope and DIR/build/bin/sockscope.rev
 # names the commit; the last line printed is the binary's path. JOBS sets the build's
-# parallelism (default 2). DIR is kept, so building the same REV again is quick.
+# parallelism (default 2). DIR/build is kept: building another REV into the same DIR
+# reconfigures it, and ccache serves the files that did not change.
 set -euo pipefail
 
-[ $# -eq 2 ] || { sed -n '2,11p' "$0" >&2; exit 2; }
+[ $# -eq 2 ] || { sed -n '2,12p' "$0" >&2; exit 2; }
 REV=$1
 DIR=$2
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

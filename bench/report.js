@@ -1,8 +1,12 @@
 // Reads the JSON lines of bench/run.sh and prints the markdown table: medians per server, and
 // the ratios paired within each round (Sockscope's figure over Node's from the same round),
-// then their median, against the goals of the performance issue.
+// then their median, against the goals of the performance issue. When the results hold the
+// server "baseline" (run.sh --baseline-bin: another sockscope build), the table gets its column
+// and the paired ratio Sockscope / baseline with the range of the rounds' ratios, so that a
+// change can be told from the run-to-run noise.
 // Usage: node bench/report.js results.jsonl [--elapsed S] [--load-before L] [--load-after L]
-//        [--command C] [--sockscope-log L] [--link K] [--threads N]
+//        [--command C] [--sockscope-log L] [--link K] [--threads N] [--anchor TEXT]
+//        [--baseline TEXT]
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -57,6 +61,15 @@ const valueOf = (m, server, round) => {
   return m.f(row.result);
 };
 const pairedRatio = (m, a, b) => median(rounds.map((r) => valueOf(m, a, r) / valueOf(m, b, r)));
+const pairedRange = (m, a, b) => {
+  const v = rounds.map((r) => valueOf(m, a, r) / valueOf(m, b, r)).filter((x) => Number.isFinite(x));
+  return v.length ? [Math.min(...v), Math.max(...v)] : null;
+};
+const ratioWithRange = (m, a, b) => {
+  const range = pairedRange(m, a, b);
+  const ratio = fmt(pairedRatio(m, a, b), 'ratio');
+  return range && range[0] !== range[1] ? `${ratio} (${range[0].toFixed(2)}–${range[1].toFixed(2)})` : ratio;
+};
 const pairedDiff = (m, a, b) => median(rounds.map((r) => valueOf(m, a, r) - valueOf(m, b, r)));
 
 let cpuModel = '';
@@ -66,18 +79,35 @@ try {
 let qtVersion = '?';
 try { qtVersion = execSync('dpkg-query -W -f=\'${Version}\' libqt6core6 2>/dev/null', { encoding: 'utf8' }) || '?'; } catch (e) { /* not Debian */ }
 const memGiB = (os.totalmem() / 2 ** 30).toFixed(0);
+// The Node anchor as bench/node_server.js --check found it, else as installed.
+let anchor = opt.anchor;
+if (!anchor) {
+  const version = (name) => {
+    try { return require(`../node_modules/${name}/package.json`).version; } catch (e) { return null; }
+  };
+  anchor = `socket.io ${version('socket.io') || '?'}` +
+    (version('bufferutil') ? ` with bufferutil ${version('bufferutil')} + utf-8-validate ${version('utf-8-validate')} (not checked)` : ' (untuned)');
+}
+const hasBaseline = rows.some((r) => r.server === 'baseline');
 
 const out = [];
 out.push(`Machine: ${os.cpus().length} cores (nproc), ${cpuModel}, ${memGiB} GiB, Linux ${os.release()}; ` +
-  `Qt ${qtVersion}, Node.js ${process.version}, socket.io ${require('../node_modules/socket.io/package.json').version}. ` +
+  `Qt ${qtVersion}, Node.js ${process.version}. Node anchor: ${anchor}. ` +
   `Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
+if (hasBaseline) out.push(`Baseline: ${opt.baseline || 'a second sockscope binary'}, in the same rounds.`);
 out.push(`Command: \`${opt.command || 'bash bench/run.sh'}\` (${rounds.length} rounds` +
   (opt.elapsed ? `, ${Math.round(opt.elapsed / 60 * 10) / 10} min` : '') + `; Sockscope with \`--log ${opt['sockscope-log'] || 'none'}\`; ` +
   `generator: ${opt.threads || 1} thread(s), ${opt.link || 'lean'} WebSocket client). ` +
   `Load average before/after: ${opt['load-before'] || '?'} / ${opt['load-after'] || '?'}.`);
 out.push('');
-out.push('| scenario | Sockscope | Node.js | bare Qt | Sockscope / Node (paired median) | goal | met |');
-out.push('| --- | ---: | ---: | ---: | ---: | --- | --- |');
+// With a baseline: two more columns, its median and Sockscope / baseline (paired median, and
+// the lowest and highest round).
+const bHead = hasBaseline ? ' baseline | Sockscope / baseline (paired median, rounds) |' : '';
+const bRule = hasBaseline ? ' ---: | ---: |' : '';
+const bCells = (m, a = 'sockscope', b = 'baseline') => (hasBaseline
+  ? ` ${fmt(median(rounds.map((r) => valueOf(m, b, r))), m.fmt)} | ${ratioWithRange(m, a, b)} |` : '');
+out.push(`| scenario | Sockscope | Node.js | bare Qt |${bHead} Sockscope / Node (paired median) | goal | met |`);
+out.push(`| --- | ---: | ---: | ---: |${bRule} ---: | --- | --- |`);
 for (const m of metrics) {
   const s = median(rounds.map((r) => valueOf(m, 'sockscope', r)));
   const n = median(rounds.map((r) => valueOf(m, 'node', r)));
@@ -93,16 +123,39 @@ for (const m of metrics) {
   } else if (m.ok) {
     met = Number.isFinite(ratio) ? (m.ok(ratio) ? 'yes' : 'no') : '—';
   }
-  out.push(`| ${m.name} | ${fmt(s, m.fmt)} | ${fmt(n, m.fmt)} | ${fmt(b, m.fmt)} | ${fmt(ratio, 'ratio')} | ${m.goal} | ${met} |`);
+  out.push(`| ${m.name} | ${fmt(s, m.fmt)} | ${fmt(n, m.fmt)} | ${fmt(b, m.fmt)} |${bCells(m)} ${fmt(ratio, 'ratio')} | ${m.goal} | ${met} |`);
 }
 {
   const m = metrics[0];
   const ratio = pairedRatio(m, 'sockscope', 'bare');
-  out.push(`| overhead: echo acks/s vs the bare stack | | | | ${fmt(ratio, 'ratio')} of bare | ≥ 0.70× bare | ${Number.isFinite(ratio) ? (ratio >= 0.7 ? 'yes' : 'no') : '—'} |`);
+  const baselineOverBare = hasBaseline ? ` ${fmt(pairedRatio(m, 'baseline', 'bare'), 'ratio')} of bare | |` : '';
+  out.push(`| overhead: echo acks/s vs the bare stack | | | |${baselineOverBare} ${fmt(ratio, 'ratio')} of bare | ≥ 0.70× bare | ${Number.isFinite(ratio) ? (ratio >= 0.7 ? 'yes' : 'no') : '—'} |`);
   if (rows.some((r) => r.server === 'monitor')) {
     const withMonitor = median(rounds.map((r) => valueOf(m, 'monitor', r)));
     const vsHeadless = pairedRatio(m, 'monitor', 'sockscope');
-    out.push(`| echo with the monitor window attached: acks/s | ${fmt(withMonitor, 'rate')} | | | ${fmt(vsHeadless, 'ratio')} of headless | ≥ 0.80× headless | ${Number.isFinite(vsHeadless) ? (vsHeadless >= 0.8 ? 'yes' : 'no') : '—'} |`);
+    const baselineMonitor = hasBaseline && rows.some((r) => r.server === 'baseline-monitor')
+      ? bCells(m, 'monitor', 'baseline-monitor') : (hasBaseline ? ' | |' : '');
+    out.push(`| echo with the monitor window attached: acks/s | ${fmt(withMonitor, 'rate')} | | |${baselineMonitor} ${fmt(vsHeadless, 'ratio')} of headless | ≥ 0.80× headless | ${Number.isFinite(vsHeadless) ? (vsHeadless >= 0.8 ? 'yes' : 'no') : '—'} |`);
+    if (rows.some((r) => r.server === 'baseline-monitor')) {
+      const b = pairedRatio(m, 'baseline-monitor', 'baseline');
+      out.push(`| baseline: echo with its monitor window attached | | | | ${fmt(median(rounds.map((r) => valueOf(m, 'baseline-monitor', r))), 'rate')} | | ${fmt(b, 'ratio')} of baseline headless | ≥ 0.80× headless | ${Number.isFinite(b) ? (b >= 0.8 ? 'yes' : 'no') : '—'} |`);
+    }
+  }
+}
+if (hasBaseline) {
+  // Each round's ratio, so that a drop can be told from the noise and pinned to its rounds.
+  out.push('');
+  out.push('Sockscope / baseline in each round (round: ratio):');
+  out.push('');
+  const perRound = (m, a, b) => rounds.map((r) => `${r}: ${fmt(valueOf(m, a, r) / valueOf(m, b, r), 'ratio')}`).join(', ');
+  for (const m of metrics) {
+    if (!rounds.some((r) => Number.isFinite(valueOf(m, 'sockscope', r) / valueOf(m, 'baseline', r)))) continue;
+    out.push(`- ${m.name}: ${perRound(m, 'sockscope', 'baseline')}`);
+  }
+  if (rows.some((r) => r.server === 'baseline-monitor')) {
+    out.push(`- echo with the monitor window attached: ${perRound(metrics[0], 'monitor', 'baseline-monitor')}`);
+    out.push(`- monitor / headless, this build: ${perRound(metrics[0], 'monitor', 'sockscope')}; ` +
+      `the baseline: ${perRound(metrics[0], 'baseline-monitor', 'baseline')}`);
   }
 }
 out.push('');
@@ -111,7 +164,7 @@ out.push('CPU during the measured seconds (medians; % of one core): server, load
 out.push('');
 out.push('| scenario | server | server CPU | generator CPU | other CPU | generator saturated |');
 out.push('| --- | --- | ---: | ---: | ---: | --- |');
-const servers = ['sockscope', 'node', 'bare', 'monitor'];
+const servers = ['sockscope', 'node', 'bare', 'monitor', 'baseline', 'baseline-monitor'];
 for (const scenario of [...new Set(rows.map((r) => r.scenario))]) {
   if (scenario === 'idle') continue;
   for (const server of servers) {

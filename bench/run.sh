@@ -10,13 +10,19 @@
 #                     [--scenarios echo,fanout200,fanout1000,connrate,idle,polling]
 #                     [--servers sockscope,node,bare,monitor] [--sockscope-log none|connections|all]
 #                     [--threads 1] [--link lean|qt] [--no-build] [--out FILE]
+#                     [--baseline-bin PATH]
 #
 # Servers: sockscope = build/bin/sockscope --headless --rules resources/rules/protocol-contract.json
 # (pinging defaults: 25000/20000 ms; --log none by default, as the Node server logs nothing);
-# node = bench/node_server.js (socket.io 4.8.1, the same contract); bare = sockscope-bare-echo
-# (echo, fan-out, handshakes and idle only: it has no long-polling); monitor = build/bin/sockscope
-# with its monitor window (offscreen, a throwaway settings directory) hosting the same server,
-# echo only: the monitor's cost on the server.
+# node = bench/node_server.js (socket.io 4.8.1 with the native bufferutil and utf-8-validate
+# pinned in package-lock.json, the same contract; the run stops if ws did not load them);
+# bare = sockscope-bare-echo (echo, fan-out, handshakes and idle only: it has no long-polling);
+# monitor = build/bin/sockscope with its monitor window (offscreen, a throwaway settings
+# directory) hosting the same server, echo only: the monitor's cost on the server.
+# --baseline-bin PATH adds the server "baseline": another sockscope binary (e.g. built from the
+# parent commit by bench/build-baseline.sh) run like sockscope in the same rotating rounds, and
+# "baseline-monitor" (its monitor window) when monitor is among the servers; the table gets a
+# baseline column and the paired ratio Sockscope / baseline.
 set -euo pipefail
 
 ARGS="$*"
@@ -33,6 +39,7 @@ THREADS=1
 LINK=lean
 BUILD_IT=1
 OUT=
+BASELINE_BIN=
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -46,22 +53,45 @@ while [ $# -gt 0 ]; do
         --link) LINK=$2; shift 2 ;;
         --no-build) BUILD_IT=0; shift ;;
         --out) OUT=$2; shift 2 ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        --baseline-bin) BASELINE_BIN=$2; shift 2 ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 
 say() { echo "run.sh: $*" >&2; }
 
-# The official server, pinned by package-lock.json.
-if ! node -e "process.exit(require('$ROOT/node_modules/socket.io/package.json').version === '4.8.1' ? 0 : 1)" 2>/dev/null; then
+# The official server and its native addons, pinned by package.json and package-lock.json.
+pinned_npm() {
+    node -e "
+        const want = require('$ROOT/package.json').dependencies;
+        for (const name of ['socket.io', 'bufferutil', 'utf-8-validate'])
+            if (require('$ROOT/node_modules/' + name + '/package.json').version !== want[name]) process.exit(1);" 2>/dev/null
+}
+if ! pinned_npm; then
     say "installing the pinned npm packages (npm ci)"
     (cd "$ROOT" && npm ci --no-audit --no-fund >&2)
 fi
 
+if [ -n "$BASELINE_BIN" ]; then
+    BASELINE_BIN=$(cd "$(dirname "$BASELINE_BIN")" && pwd)/$(basename "$BASELINE_BIN")
+    [ -x "$BASELINE_BIN" ] || { say "--baseline-bin: $BASELINE_BIN is not an executable"; exit 2; }
+    case ",$SERVERS," in *,baseline,*) ;; *) SERVERS=$SERVERS,baseline ;; esac
+    case ",$SERVERS," in
+        *,baseline-monitor,*) ;;
+        *,monitor,*) SERVERS=$SERVERS,baseline-monitor ;;
+    esac
+    # bench/build-baseline.sh writes the commit it built beside the binary.
+    BASELINE_DESC=$BASELINE_BIN
+    [ -f "$BASELINE_BIN.rev" ] && BASELINE_DESC="$BASELINE_BIN ($(head -n1 "$BASELINE_BIN.rev"))"
+fi
+case ",$SERVERS," in *,baseline*) [ -n "$BASELINE_BIN" ] || { say "the baseline servers need --baseline-bin"; exit 2; } ;; esac
+
 if [ "$BUILD_IT" = 1 ]; then
     if [ ! -f "$BUILD/CMakeCache.txt" ]; then
-        cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
+        launcher=()
+        command -v ccache > /dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+        cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >&2
     fi
     say "building (Release, -j$JOBS)"
     cmake --build "$BUILD" -j"$JOBS" --target sockscope sockscope-loadgen sockscope-bare-echo >&2
@@ -70,6 +100,18 @@ BIN=$BUILD/bin
 for exe in sockscope sockscope-loadgen sockscope-bare-echo; do
     [ -x "$BIN/$exe" ] || { say "missing $BIN/$exe"; exit 1; }
 done
+
+# The Node anchor, as ws really loaded it; a run against an untuned Node server stops here.
+ANCHOR=
+if ANCHOR_JSON=$(node "$ROOT/bench/node_server.js" --check); then
+    ANCHOR=$(node -e "process.stdout.write(JSON.parse(process.argv[1]).text)" "$ANCHOR_JSON")
+    say "Node anchor: $ANCHOR"
+else
+    case ",$SERVERS," in
+        *,node,*) say "the Node server is not tuned (see above): run npm ci, or leave node out of --servers"; exit 1 ;;
+    esac
+    ANCHOR=$(node -e "process.stdout.write(JSON.parse(process.argv[1]).text + ' (not tuned)')" "$ANCHOR_JSON" 2>/dev/null || true)
+fi
 
 # 10,000 idle connections need as many descriptors on each side.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -94,12 +136,18 @@ start_server() { # name
         monitor) QT_QPA_PLATFORM=offscreen XDG_CONFIG_HOME="$WORK/monitor-config" \
                      "$BIN/sockscope" --bind 127.0.0.1 --port "$PORT" \
                      --rules "$ROOT/resources/rules/protocol-contract.json" > "$log" 2>&1 & ;;
+        baseline) "$BASELINE_BIN" --headless --bind 127.0.0.1 --port "$PORT" --log "$SOCKSCOPE_LOG" \
+                      --rules "$ROOT/resources/rules/protocol-contract.json" > "$log" 2>&1 & ;;
+        baseline-monitor) QT_QPA_PLATFORM=offscreen XDG_CONFIG_HOME="$WORK/baseline-monitor-config" \
+                              "$BASELINE_BIN" --bind 127.0.0.1 --port "$PORT" \
+                              --rules "$ROOT/resources/rules/protocol-contract.json" > "$log" 2>&1 & ;;
+        *) say "unknown server $1"; return 1 ;;
     esac
     SERVER_PID=$!
     for _ in $(seq 100); do
         grep -q listening "$log" 2>/dev/null && return 0
         # The window prints nothing: it is ready when the port answers.
-        if [ "$1" = monitor ] && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+        if [ "${1%monitor}" != "$1" ] && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
             sleep 0.2
             return 0
         fi
@@ -137,7 +185,7 @@ loadgen_args() { # scenario
 supports() { # server scenario
     case "$1" in
         bare) [ "$2" != polling ] ;;
-        monitor) [ "$2" = echo ] ;;
+        monitor|baseline-monitor) [ "$2" = echo ] ;;
         *) true ;;
     esac
 }
@@ -170,4 +218,5 @@ END=$(date +%s)
 node "$ROOT/bench/report.js" "$RESULTS" \
     --elapsed $((END - START)) --load-before "$LOAD_BEFORE" --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" \
     --command "bash bench/run.sh${ARGS:+ $ARGS}" --sockscope-log "$SOCKSCOPE_LOG" --link "$LINK" --threads "$THREADS" \
+    --anchor "$ANCHOR" ${BASELINE_BIN:+--baseline "$BASELINE_DESC"} \
     | tee "$WORK/table.md"

@@ -14,6 +14,9 @@
 //   connrate  --concurrency handshakes at a time (WebSocket upgrade, Engine.IO open, Socket.IO
 //             CONNECT answered), each connection reset as soon as it is connected; handshakes/s
 //   idle      connects up to each of --idle counts and holds them; server RSS per connection
+// With --acks N (echo, polling) the sockets send N events in all and the run ends when the
+// last one is answered, instead of after --warmup and --seconds: a fixed amount of work, for
+// counting the server's instructions (bench/callgrind.sh).
 #include "eioclient.h"
 #include "pollclient.h"
 #include "procstats.h"
@@ -60,12 +63,16 @@ struct Config
     qint64 serverPid = 0;
     QList<int> idleTargets { 2000, 10000 };
     WsLink::Kind link = WsLink::Kind::Lean;
+    qint64 acks = 0; // echo, polling: events to send in all (0: as many as time allows)
 };
 
 enum Phase { Setup = 0, Measure = 1, Done = 2 };
 std::atomic<int> g_phase { Setup };
 std::atomic<int> g_ready { 0 };
 std::atomic<int> g_closed { 0 };
+// --acks: events still to send, and acks received in every phase.
+std::atomic<qint64> g_unsent { 0 };
+std::atomic<qint64> g_answered { 0 };
 
 bool measuring()
 {
@@ -178,6 +185,8 @@ public:
 private:
     void send(Peer *p)
     {
+        if (m_config.acks > 0 && g_unsent.fetch_sub(1) <= 0)
+            return;
         const qint64 id = m_nextId[size_t(p->index)]++;
         m_sentAt[size_t(p->index) * size_t(m_ring) + size_t(id & (m_ring - 1))] = nowNs();
         m_frame.resize(0);
@@ -201,6 +210,8 @@ private:
             return;
         if (packet.sliced(pos) != QByteArrayView(m_expected))
             ++results.bad;
+        if (m_config.acks > 0)
+            g_answered.fetch_add(1);
         if (measuring()) {
             ++results.ops;
             record(m_sentAt[size_t(p->index) * size_t(m_ring) + size_t(id & (m_ring - 1))]);
@@ -473,6 +484,7 @@ int main(int argc, char *argv[])
             { u"server-pid"_s, u"PID of the server, for its CPU and RSS."_s, u"pid"_s },
             { u"link"_s, u"WebSocket client: lean (own framing, default) or qt (QWebSocket)."_s, u"kind"_s, u"lean"_s },
             { u"label"_s, u"Free text copied into the output (e.g. the server's name)."_s, u"text"_s },
+            { u"acks"_s, u"echo, polling: send this many events in all and stop when all are answered (instead of --warmup and --seconds; --seconds becomes the time limit, at least 600)."_s, u"n"_s },
     });
     p.process(app);
 
@@ -506,6 +518,10 @@ int main(int argc, char *argv[])
     for (const QString &s : p.value(u"idle"_s).split(u',', Qt::SkipEmptyParts))
         c.idleTargets.append(s.toInt());
     std::sort(c.idleTargets.begin(), c.idleTargets.end());
+    c.acks = qMax<qint64>(0, p.value(u"acks"_s).toLongLong());
+    if (c.acks > 0 && c.scenario != Scenario::Echo && c.scenario != Scenario::Polling)
+        return fail(u"--acks is for the echo and polling scenarios"_s);
+    g_unsent.store(c.acks);
 
     const int threads = c.scenario == Scenario::ConnRate ? qMin(c.threads, c.concurrency) : c.threads;
     const int total = c.scenario == Scenario::ConnRate ? c.concurrency : c.clients;
@@ -635,10 +651,21 @@ int main(int argc, char *argv[])
                 auto *f = static_cast<FanoutWorker *>(workers[0]);
                 QMetaObject::invokeMethod(f, [f] { f->startSending(); }, Qt::QueuedConnection);
             }
-            sleepSeconds(c.warmup);
-            a = snapshot(c.serverPid);
-            g_phase.store(Measure);
-            sleepSeconds(c.seconds);
+            if (c.acks > 0) {
+                // Acks answered while the sockets connected count here too.
+                a = snapshot(c.serverPid);
+                g_phase.store(Measure);
+                if (!waitFor([&] { return g_answered.load() >= c.acks || g_closed.load() > 0; },
+                             qMax(600.0, c.seconds)))
+                    error = u"only %1 of %2 acks answered"_s.arg(g_answered.load()).arg(c.acks);
+                else if (g_closed.load() > 0)
+                    error = u"a socket closed"_s;
+            } else {
+                sleepSeconds(c.warmup);
+                a = snapshot(c.serverPid);
+                g_phase.store(Measure);
+                sleepSeconds(c.seconds);
+            }
             g_phase.store(Done);
             b = snapshot(c.serverPid);
         }
@@ -663,6 +690,8 @@ int main(int argc, char *argv[])
         const double secs = double(b.wallNs - a.wallNs) / 1e9;
         out.insert(u"seconds"_s, secs);
         out.insert(u"ops"_s, qint64(r.ops));
+        if (c.acks > 0)
+            out.insert(u"acks_answered"_s, g_answered.load());
         out.insert(u"rate"_s, double(r.ops) / secs);
         if (c.scenario == Scenario::Fanout) {
             out.insert(u"deliveries"_s, qint64(r.deliveries));

@@ -487,13 +487,16 @@ QByteArray validStream(QRandomGenerator &rng)
         case 1: s += randomFrame(rng, 0x2, randomBytes(rng, rng.bounded(4) ? 100 : 1100), true); break;
         case 2: s += randomFrame(rng, 0x9, randomBytes(rng, 20), true); break;
         case 3: s += randomFrame(rng, 0xA, randomBytes(rng, 20), true); break;
-        default: { // fragmented, cut anywhere (a text fragment may end inside a character)
+        default: { // fragmented; a text fragment ends inside a character one time in eight
             const bool text = rng.bounded(2);
             const QByteArray m = text ? randomText(rng, 300) : randomBytes(rng, 300);
             const int parts = 2 + rng.bounded(3);
+            const bool anywhere = !text || rng.bounded(8) == 0;
             qsizetype at = 0;
             for (int p = 0; p < parts; ++p) {
-                const qsizetype end = p == parts - 1 ? m.size() : at + rng.bounded(int(m.size() - at) + 1);
+                qsizetype end = p == parts - 1 ? m.size() : at + rng.bounded(int(m.size() - at) + 1);
+                while (!anywhere && end > at && end < m.size() && (uchar(m.at(end)) & 0xC0) == 0x80)
+                    --end;
                 s += randomFrame(rng, p == 0 ? (text ? 0x1 : 0x2) : 0x0, m.mid(at, end - at), p == parts - 1);
                 at = end;
                 if (p < parts - 1 && rng.bounded(3) == 0)

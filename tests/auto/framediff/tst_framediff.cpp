@@ -60,8 +60,9 @@ enum class Divergence {
     // continue) before its payload is waited for; Qt waits for the whole frame first. When
     // the stream ends inside that frame, only we have a verdict.
     DecidedFromHeader,
-    // RFC 6455 gives no order for the checks of one frame. A continuation with no message to
-    // continue and over the size limit: we answer 1002 for its place, Qt 1009 for its size.
+    // RFC 6455 gives no order for the checks of one frame. A frame out of place (a continuation
+    // with no message to continue, a new message inside a fragmented one) and over the size
+    // limit: we answer 1002 for its place, Qt 1009 for its size.
     TwoFaultsOneFrame,
     Unknown,
 };
@@ -418,7 +419,8 @@ Divergence classify(const QByteArray &bytes, const Outcome &ours, const Outcome 
     if (ours.verdict != 0 && qt.verdict == 0 && ours.events == qt.events
         && (walk(bytes, &complete), !complete))
         return Divergence::DecidedFromHeader;
-    if (ours.verdict == CloseCode::ProtocolError && ours.why.contains(u"continuation"_s)
+    if (ours.verdict == CloseCode::ProtocolError
+        && (ours.why.contains(u"continuation"_s) || ours.why.contains(u"inside a fragmented"_s))
         && qt.verdict == CloseCode::TooBig && ours.events == qt.events)
         return Divergence::TwoFaultsOneFrame;
     Outcome withoutBom = ours;
@@ -659,6 +661,9 @@ void tst_FrameDiff::handWritten_data()
             << frame(0x2, QByteArray(MaxMessage + 100, 'b')).first(6) << int(Divergence::DecidedFromHeader);
     QTest::newRow("stray continuation over the limit")
             << frame(0x0, QByteArray(MaxMessage + 100, 'c')) << int(Divergence::TwoFaultsOneFrame);
+    QTest::newRow("new message inside one, over the limit")
+            << frame(0x2, "a", false) + frame(0x2, QByteArray(MaxMessage + 100, 'b'))
+            << int(Divergence::TwoFaultsOneFrame);
     QTest::newRow("stray continuation, payload not come")
             << frame(0x1, "ok") + frame(0x0, QByteArray(100, 'c')).first(20)
             << int(Divergence::DecidedFromHeader);

@@ -53,7 +53,8 @@ enum class Divergence {
     // refuses one that ends or starts inside a character (1007); we check the whole message.
     SplitCharacter,
     // RFC 6455, 5.6: text is UTF-8 as sent, and U+FEFF is a character like any other. Qt drops
-    // a byte order mark at the start of a text message; we deliver the bytes as they came.
+    // a byte order mark at the start of a text frame (a message or any of its fragments); we
+    // deliver the bytes as they came.
     LeadingBom,
     // RFC 6455, 7.1.7: an endpoint fails the connection once it sees the error. We judge a
     // frame from its header (a size over the limit, a continuation with no message to
@@ -74,7 +75,7 @@ const char *name(Divergence d)
     case Divergence::Unmasked: return "unmasked frame";
     case Divergence::NonMinimalLength: return "non-minimal length";
     case Divergence::SplitCharacter: return "fragment splits a character";
-    case Divergence::LeadingBom: return "leading BOM";
+    case Divergence::LeadingBom: return "BOM starting a text frame";
     case Divergence::DecidedFromHeader: return "decided from the header";
     case Divergence::TwoFaultsOneFrame: return "two faults in one frame";
     case Divergence::Unknown: return "UNKNOWN";
@@ -391,6 +392,33 @@ int firstSplitCharacterMessage(const QByteArray &bytes)
     return -1;
 }
 
+// Whether a frame of a text message (its first or a continuation) starts with a BOM.
+bool textFrameStartsWithBom(const QByteArray &bytes)
+{
+    bool complete = false;
+    bool inText = false;
+    for (const RawFrame &f : walk(bytes, &complete)) {
+        const bool text = f.opcode == 0x1 || (f.opcode == 0x0 && inText);
+        if (text && f.payload.startsWith("\xef\xbb\xbf"))
+            return true;
+        if (f.opcode == 0x1 || f.opcode == 0x2)
+            inText = f.opcode == 0x1 && !f.fin;
+        else if (f.opcode == 0x0)
+            inText = inText && !f.fin;
+    }
+    return false;
+}
+
+// The outcome with every BOM taken out of its text messages.
+Outcome withoutBoms(Outcome o)
+{
+    for (Event &e : o.events) {
+        if (e.kind == 'T')
+            e.bytes.replace("\xef\xbb\xbf", "");
+    }
+    return o;
+}
+
 int dataMessages(const QList<Event> &events)
 {
     return int(std::count_if(events.begin(), events.end(),
@@ -402,7 +430,7 @@ int dataMessages(const QList<Event> &events)
     says why (our error string; Qt's close reason), and the messages before the refusal agree:
     the refusing side's messages are where the other side's begin.
 */
-Divergence classify(const QByteArray &bytes, const Outcome &ours, const Outcome &qt)
+Divergence classifyOther(const QByteArray &bytes, const Outcome &ours, const Outcome &qt)
 {
     if (ours == qt)
         return Divergence::None;
@@ -423,14 +451,20 @@ Divergence classify(const QByteArray &bytes, const Outcome &ours, const Outcome 
         && (ours.why.contains(u"continuation"_s) || ours.why.contains(u"inside a fragmented"_s))
         && qt.verdict == CloseCode::TooBig && ours.events == qt.events)
         return Divergence::TwoFaultsOneFrame;
-    Outcome withoutBom = ours;
-    for (Event &e : withoutBom.events) {
-        if (e.kind == 'T' && e.bytes.startsWith("\xef\xbb\xbf"))
-            e.bytes.remove(0, 3);
-    }
-    if (withoutBom == qt)
-        return Divergence::LeadingBom;
     return Divergence::Unknown;
+}
+
+Divergence classify(const QByteArray &bytes, const Outcome &ours, const Outcome &qt)
+{
+    if (ours == qt)
+        return Divergence::None;
+    // Qt's dropped BOMs can come with one of the others: the others are judged without BOMs.
+    const bool boms = textFrameStartsWithBom(bytes);
+    const Divergence other = classifyOther(bytes, boms ? withoutBoms(ours) : ours,
+                                           boms ? withoutBoms(qt) : qt);
+    if (other == Divergence::None && boms)
+        return Divergence::LeadingBom;
+    return other;
 }
 
 QByteArray frame(int opcode, const QByteArray &payload, bool fin = true, bool masked = true,
@@ -669,6 +703,11 @@ void tst_FrameDiff::handWritten_data()
             << int(Divergence::DecidedFromHeader);
     QTest::newRow("fragmented text starting with a BOM")
             << frame(0x1, "\xef\xbb\xbf", false) + frame(0x0, "hi") << int(Divergence::LeadingBom);
+    QTest::newRow("second fragment starting with a BOM")
+            << frame(0x1, "hi ", false) + frame(0x0, "\xef\xbb\xbfthere") << int(Divergence::LeadingBom);
+    QTest::newRow("BOM, then a split character")
+            << frame(0x1, "\xef\xbb\xbf" "a") + frame(0x1, "\xe2", false) + frame(0x0, "\x82\xac")
+            << int(Divergence::SplitCharacter);
 }
 
 void tst_FrameDiff::handWritten()

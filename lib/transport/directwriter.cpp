@@ -3,13 +3,13 @@
 #include <QLoggingCategory>
 
 #if __has_include(<sys/socket.h>)
-#  include <sys/socket.h>
+#    include <sys/socket.h>
 #endif
 #if defined(MSG_NOSIGNAL) && defined(MSG_DONTWAIT)
-#  define SOCKSCOPE_DIRECT_WRITES 1
-#  include <cerrno>
+#    define SOCKSCOPE_DIRECT_WRITES 1
+#    include <cerrno>
 #else
-#  define SOCKSCOPE_DIRECT_WRITES 0
+#    define SOCKSCOPE_DIRECT_WRITES 0
 #endif
 
 #include <atomic>
@@ -19,20 +19,18 @@ namespace Sockscope::DirectWriter {
 Q_LOGGING_CATEGORY(lcWrites, "sockscope.transport", QtWarningMsg)
 
 namespace {
-std::atomic<quint64> g_sent { 0 };
-std::atomic<quint64> g_toQt { 0 };
+std::atomic<quint64> g_sent {0};
+std::atomic<quint64> g_toQt {0};
 std::atomic_flag g_reportedDirect = ATOMIC_FLAG_INIT;
 std::atomic_flag g_reportedQt = ATOMIC_FLAG_INIT;
 } // namespace
 
-bool isCompiledIn()
-{
-    return SOCKSCOPE_DIRECT_WRITES;
-}
+bool isCompiledIn() { return SOCKSCOPE_DIRECT_WRITES; }
 
 bool isEnabled()
 {
-    static const bool enabled = isCompiledIn() && qEnvironmentVariableIntValue("SOCKSCOPE_QT_WRITES") != 1;
+    static const bool enabled
+            = isCompiledIn() && qEnvironmentVariableIntValue("SOCKSCOPE_QT_WRITES") != 1;
     return enabled;
 }
 
@@ -61,15 +59,9 @@ qsizetype send(qintptr descriptor, QByteArrayView bytes)
     return sent;
 }
 
-quint64 bytesSent()
-{
-    return g_sent.load(std::memory_order_relaxed);
-}
+quint64 bytesSent() { return g_sent.load(std::memory_order_relaxed); }
 
-quint64 bytesToQt()
-{
-    return g_toQt.load(std::memory_order_relaxed);
-}
+quint64 bytesToQt() { return g_toQt.load(std::memory_order_relaxed); }
 
 void countToQt(qint64 n)
 {
@@ -77,7 +69,8 @@ void countToQt(qint64 n)
         return;
     if (!isEnabled() && !g_reportedQt.test_and_set(std::memory_order_relaxed))
         qCDebug(lcWrites) << "plain TCP writes: Qt's socket write buffer"
-                          << (isCompiledIn() ? "(SOCKSCOPE_QT_WRITES=1)" : "(no send() with MSG_NOSIGNAL here)");
+                          << (isCompiledIn() ? "(SOCKSCOPE_QT_WRITES=1)"
+                                             : "(no send() with MSG_NOSIGNAL here)");
     g_toQt.fetch_add(quint64(n), std::memory_order_relaxed);
 }
 

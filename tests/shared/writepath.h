@@ -25,7 +25,7 @@ struct Counts
     Counts since() const
     {
         const Counts now;
-        return { now.direct - direct, now.qt - qt };
+        return {now.direct - direct, now.qt - qt};
     }
 };
 
@@ -35,7 +35,8 @@ inline QString mismatch(const Counts &c)
 {
     using namespace Qt::StringLiterals;
     const QString seen = u" (direct %1 bytes, Qt %2 bytes, SOCKSCOPE_QT_WRITES=%3)"_s.arg(c.direct)
-                                 .arg(c.qt).arg(qEnvironmentVariable("SOCKSCOPE_QT_WRITES"));
+                                 .arg(c.qt)
+                                 .arg(qEnvironmentVariable("SOCKSCOPE_QT_WRITES"));
     if (Sockscope::DirectWriter::isEnabled() != directAsked())
         return u"the server's write path is not the one asked for"_s + seen;
     if (c.direct + c.qt == 0)

@@ -16,11 +16,11 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QPointer>
-#include <QTimer>
 #include <QRandomGenerator>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
+#include <QTimer>
 #include <QWebSocket>
 #include <QWebSocketServer>
 
@@ -71,14 +71,22 @@ enum class Divergence {
 const char *name(Divergence d)
 {
     switch (d) {
-    case Divergence::None: return "none";
-    case Divergence::Unmasked: return "unmasked frame";
-    case Divergence::NonMinimalLength: return "non-minimal length";
-    case Divergence::SplitCharacter: return "fragment splits a character";
-    case Divergence::LeadingBom: return "BOM starting a text frame";
-    case Divergence::DecidedFromHeader: return "decided from the header";
-    case Divergence::TwoFaultsOneFrame: return "two faults in one frame";
-    case Divergence::Unknown: return "UNKNOWN";
+    case Divergence::None:
+        return "none";
+    case Divergence::Unmasked:
+        return "unmasked frame";
+    case Divergence::NonMinimalLength:
+        return "non-minimal length";
+    case Divergence::SplitCharacter:
+        return "fragment splits a character";
+    case Divergence::LeadingBom:
+        return "BOM starting a text frame";
+    case Divergence::DecidedFromHeader:
+        return "decided from the header";
+    case Divergence::TwoFaultsOneFrame:
+        return "two faults in one frame";
+    case Divergence::Unknown:
+        return "UNKNOWN";
     }
     return "?";
 }
@@ -139,10 +147,18 @@ Outcome readOurs(const QByteArray &bytes, qsizetype piece)
                 return out;
             }
             switch (m.opcode) {
-            case Opcode::Text: out.events.append({ 'T', m.payload }); break;
-            case Opcode::Binary: out.events.append({ 'B', m.payload }); break;
-            case Opcode::Ping: out.events.append({ 'P', m.payload }); break;
-            case Opcode::Pong: out.events.append({ 'O', m.payload }); break;
+            case Opcode::Text:
+                out.events.append({'T', m.payload});
+                break;
+            case Opcode::Binary:
+                out.events.append({'B', m.payload});
+                break;
+            case Opcode::Ping:
+                out.events.append({'P', m.payload});
+                break;
+            case Opcode::Pong:
+                out.events.append({'O', m.payload});
+                break;
             case Opcode::Close: {
                 quint16 code = 0, error = 0;
                 QByteArray reason;
@@ -151,7 +167,9 @@ Outcome readOurs(const QByteArray &bytes, qsizetype piece)
                 out.why = QString::fromUtf8(reason);
                 return out; // the transport reads nothing after a close
             }
-            case Opcode::Continuation: out.events.append({ '?', m.payload }); break;
+            case Opcode::Continuation:
+                out.events.append({'?', m.payload});
+                break;
             }
         }
         buffer.remove(0, pos);
@@ -243,10 +261,12 @@ public:
                      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                      "Sec-WebSocket-Version: 13\r\n\r\n");
         QByteArray head;
-        if (!waitUntil([&] {
-                head += client.readAll();
-                return head.contains("\r\n\r\n") && m_peer;
-            }, 5000)) {
+        if (!waitUntil(
+                    [&] {
+                        head += client.readAll();
+                        return head.contains("\r\n\r\n") && m_peer;
+                    },
+                    5000)) {
             *failure = u"no upgrade: "_s + QString::fromLatin1(head);
             return false;
         }
@@ -254,12 +274,14 @@ public:
         ws->setMaxAllowedIncomingMessageSize(MaxMessage);
         ws->setMaxAllowedIncomingFrameSize(MaxMessage);
         bool gone = false;
-        QObject::connect(ws, &QWebSocket::textMessageReceived, ws,
-                         [this](const QString &t) { m_out.events.append({ 'T', t.toUtf8() }); });
-        QObject::connect(ws, &QWebSocket::binaryMessageReceived, ws,
-                         [this](const QByteArray &b) { m_out.events.append({ 'B', b }); });
+        QObject::connect(ws, &QWebSocket::textMessageReceived, ws, [this](const QString &t) {
+            m_out.events.append({'T', t.toUtf8()});
+        });
+        QObject::connect(ws, &QWebSocket::binaryMessageReceived, ws, [this](const QByteArray &b) {
+            m_out.events.append({'B', b});
+        });
         QObject::connect(ws, &QWebSocket::pong, ws, [this](quint64, const QByteArray &p) {
-            m_out.events.append({ 'O', p });
+            m_out.events.append({'O', p});
         });
         QObject::connect(ws, &QWebSocket::disconnected, ws, [&gone] { gone = true; });
         // All the bytes, then the end of the stream: Qt has read everything once it reports
@@ -307,7 +329,7 @@ private:
             m_written.remove(0, h + qsizetype(n));
             const int opcode = b0 & 0x0F;
             if (opcode == 0xA && m_out.verdict == 0) {
-                m_out.events.append({ 'P', payload });
+                m_out.events.append({'P', payload});
             } else if (opcode == 0x8 && m_out.verdict == 0) {
                 m_out.verdict = payload.size() >= 2
                         ? (uchar(payload.at(0)) << 8) | uchar(payload.at(1))
@@ -318,7 +340,7 @@ private:
     }
 
     WatchedServer m_tcp;
-    QWebSocketServer m_ws { u"framediff"_s, QWebSocketServer::NonSecureMode };
+    QWebSocketServer m_ws {u"framediff"_s, QWebSocketServer::NonSecureMode};
     std::unique_ptr<QWebSocket> m_peer;
     QPointer<WatchedSocket> m_socket;
     QByteArray m_written;
@@ -361,7 +383,7 @@ QList<RawFrame> walk(const QByteArray &bytes, bool *complete)
         QByteArray payload = bytes.mid(at + h, qsizetype(n));
         for (qsizetype i = 0; masked && i < payload.size(); ++i)
             payload[i] = char(payload.at(i) ^ bytes.at(keyAt + (i & 3)));
-        frames.append({ b0 & 0x0F, bool(b0 & 0x80), payload });
+        frames.append({b0 & 0x0F, bool(b0 & 0x80), payload});
         at += h + qsizetype(n);
     }
     *complete = at == bytes.size();
@@ -460,8 +482,8 @@ Divergence classify(const QByteArray &bytes, const Outcome &ours, const Outcome 
         return Divergence::None;
     // Qt's dropped BOMs can come with one of the others: the others are judged without BOMs.
     const bool boms = textFrameStartsWithBom(bytes);
-    const Divergence other = classifyOther(bytes, boms ? withoutBoms(ours) : ours,
-                                           boms ? withoutBoms(qt) : qt);
+    const Divergence other
+            = classifyOther(bytes, boms ? withoutBoms(ours) : ours, boms ? withoutBoms(qt) : qt);
     if (other == Divergence::None && boms)
         return Divergence::LeadingBom;
     return other;
@@ -474,7 +496,7 @@ QByteArray frame(int opcode, const QByteArray &payload, bool fin = true, bool ma
 }
 QByteArray closeFrame(quint16 code, const QByteArray &reason = {})
 {
-    return frame(0x8, QByteArray { char(code >> 8), char(code & 0xFF) } + reason);
+    return frame(0x8, QByteArray {char(code >> 8), char(code & 0xFF)} + reason);
 }
 
 // A client frame masked with a key of the generator's choice.
@@ -494,8 +516,15 @@ QByteArray randomFrame(QRandomGenerator &rng, int opcode, const QByteArray &payl
 
 QByteArray randomText(QRandomGenerator &rng, int maxLength)
 {
-    static const QList<QByteArray> pieces { "a", "Z", " ", "{\"k\":1}", "\xc3\xa9", "\xe2\x82\xac",
-                                            "\xf0\x9f\x98\x80", "\xed\x9f\xbf", "\xef\xbf\xbf" };
+    static const QList<QByteArray> pieces {"a",
+                                           "Z",
+                                           " ",
+                                           "{\"k\":1}",
+                                           "\xc3\xa9",
+                                           "\xe2\x82\xac",
+                                           "\xf0\x9f\x98\x80",
+                                           "\xed\x9f\xbf",
+                                           "\xef\xbf\xbf"};
     QByteArray t;
     const int n = rng.bounded(maxLength + 1);
     while (t.size() < n)
@@ -519,10 +548,18 @@ QByteArray validStream(QRandomGenerator &rng)
     const int items = 1 + rng.bounded(5);
     for (int i = 0; i < items; ++i) {
         switch (rng.bounded(6)) {
-        case 0: s += randomFrame(rng, 0x1, randomText(rng, 200), true); break;
-        case 1: s += randomFrame(rng, 0x2, randomBytes(rng, rng.bounded(4) ? 100 : 1100), true); break;
-        case 2: s += randomFrame(rng, 0x9, randomBytes(rng, 20), true); break;
-        case 3: s += randomFrame(rng, 0xA, randomBytes(rng, 20), true); break;
+        case 0:
+            s += randomFrame(rng, 0x1, randomText(rng, 200), true);
+            break;
+        case 1:
+            s += randomFrame(rng, 0x2, randomBytes(rng, rng.bounded(4) ? 100 : 1100), true);
+            break;
+        case 2:
+            s += randomFrame(rng, 0x9, randomBytes(rng, 20), true);
+            break;
+        case 3:
+            s += randomFrame(rng, 0xA, randomBytes(rng, 20), true);
+            break;
         default: { // fragmented; a text fragment ends inside a character one time in eight
             const bool text = rng.bounded(2);
             const QByteArray m = text ? randomText(rng, 300) : randomBytes(rng, 300);
@@ -530,10 +567,12 @@ QByteArray validStream(QRandomGenerator &rng)
             const bool anywhere = !text || rng.bounded(8) == 0;
             qsizetype at = 0;
             for (int p = 0; p < parts; ++p) {
-                qsizetype end = p == parts - 1 ? m.size() : at + rng.bounded(int(m.size() - at) + 1);
+                qsizetype end
+                        = p == parts - 1 ? m.size() : at + rng.bounded(int(m.size() - at) + 1);
                 while (!anywhere && end > at && end < m.size() && (uchar(m.at(end)) & 0xC0) == 0x80)
                     --end;
-                s += randomFrame(rng, p == 0 ? (text ? 0x1 : 0x2) : 0x0, m.mid(at, end - at), p == parts - 1);
+                s += randomFrame(rng, p == 0 ? (text ? 0x1 : 0x2) : 0x0, m.mid(at, end - at),
+                                 p == parts - 1);
                 at = end;
                 if (p < parts - 1 && rng.bounded(3) == 0)
                     s += randomFrame(rng, 0x9, randomBytes(rng, 10), true);
@@ -542,8 +581,10 @@ QByteArray validStream(QRandomGenerator &rng)
         }
     }
     if (rng.bounded(4) == 0)
-        s += randomFrame(rng, 0x8, closePayload(quint16(rng.bounded(2) ? 1000 : 4000 + rng.bounded(999)),
-                                                randomText(rng, 30)), true);
+        s += randomFrame(rng, 0x8,
+                         closePayload(quint16(rng.bounded(2) ? 1000 : 4000 + rng.bounded(999)),
+                                      randomText(rng, 30)),
+                         true);
     return s;
 }
 
@@ -557,11 +598,21 @@ QByteArray mutated(QRandomGenerator &rng, QByteArray s)
                                             : rng.bounded(int(s.size()));
         switch (rng.bounded(6)) {
         case 0:
-        case 1: s[at] = char(s.at(at) ^ (1 << rng.bounded(8))); break;
-        case 2: s[at] = char(rng.bounded(256)); break;
-        case 3: s.insert(at, char(rng.bounded(256))); break;
-        case 4: s.remove(at, 1); break;
-        case 5: s.truncate(at); break;
+        case 1:
+            s[at] = char(s.at(at) ^ (1 << rng.bounded(8)));
+            break;
+        case 2:
+            s[at] = char(rng.bounded(256));
+            break;
+        case 3:
+            s.insert(at, char(rng.bounded(256)));
+            break;
+        case 4:
+            s.remove(at, 1);
+            break;
+        case 5:
+            s.truncate(at);
+            break;
         }
     }
     return s;
@@ -588,19 +639,16 @@ private:
     QtPeer m_qt;
 };
 
-void tst_FrameDiff::initTestCase()
-{
-    QVERIFY(m_qt.listen());
-}
+void tst_FrameDiff::initTestCase() { QVERIFY(m_qt.listen()); }
 
 Divergence tst_FrameDiff::compare(const QByteArray &bytes, const QString &label)
 {
     const Outcome ours = readOurs(bytes, qMax<qsizetype>(bytes.size(), 1));
-    for (qsizetype piece : { qsizetype(1), qsizetype(7) }) {
+    for (qsizetype piece : {qsizetype(1), qsizetype(7)}) {
         const Outcome split = readOurs(bytes, piece);
         if (!(split == ours) || split.why != ours.why) {
-            qWarning().noquote() << label << "read in pieces of" << piece << "differs:"
-                                 << split.toString() << "whole:" << ours.toString();
+            qWarning().noquote() << label << "read in pieces of" << piece
+                                 << "differs:" << split.toString() << "whole:" << ours.toString();
             return Divergence::Unknown;
         }
     }
@@ -629,13 +677,19 @@ void tst_FrameDiff::handWritten_data()
     QTest::newRow("binary") << frame(0x2, QByteArray("\x00\x01\xff", 3)) << same;
     QTest::newRow("binary, 16-bit length") << frame(0x2, QByteArray(300, 'b')) << same;
     QTest::newRow("binary at the limit") << frame(0x2, QByteArray(MaxMessage, 'b')) << same;
-    QTest::newRow("text, multibyte") << frame(0x1, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") << same;
+    QTest::newRow("text, multibyte")
+            << frame(0x1, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") << same;
     QTest::newRow("text, a BOM inside") << frame(0x1, "hi\xef\xbb\xbf") << same;
-    QTest::newRow("several messages") << frame(0x1, "one") + frame(0x2, "two") + frame(0x1, "three") << same;
-    QTest::newRow("fragmented text") << frame(0x1, "hel", false) + frame(0x0, "l", false) + frame(0x0, "o") << same;
-    QTest::newRow("fragmented binary, empty parts") << frame(0x2, "", false) + frame(0x0, "x", false) + frame(0x0, "") << same;
-    QTest::newRow("ping between fragments") << frame(0x1, "a", false) + ping + frame(0x0, "b") << same;
-    QTest::newRow("pong between fragments") << frame(0x2, "a", false) + frame(0xA, "p") + frame(0x0, "b") << same;
+    QTest::newRow("several messages")
+            << frame(0x1, "one") + frame(0x2, "two") + frame(0x1, "three") << same;
+    QTest::newRow("fragmented text")
+            << frame(0x1, "hel", false) + frame(0x0, "l", false) + frame(0x0, "o") << same;
+    QTest::newRow("fragmented binary, empty parts")
+            << frame(0x2, "", false) + frame(0x0, "x", false) + frame(0x0, "") << same;
+    QTest::newRow("ping between fragments")
+            << frame(0x1, "a", false) + ping + frame(0x0, "b") << same;
+    QTest::newRow("pong between fragments")
+            << frame(0x2, "a", false) + frame(0xA, "p") + frame(0x0, "b") << same;
     QTest::newRow("ping, 125 bytes") << frame(0x9, QByteArray(125, 'p')) << same;
     QTest::newRow("pong") << frame(0xA, "unsolicited") << same;
     QTest::newRow("close, code and reason") << frame(0x1, "bye") + closeFrame(1000, "done") << same;
@@ -643,7 +697,8 @@ void tst_FrameDiff::handWritten_data()
     QTest::newRow("close 1001") << closeFrame(1001) << same;
     QTest::newRow("close, empty") << frame(0x8, "") << same;
     QTest::newRow("frames after close") << closeFrame(1000) + frame(0x1, "late") << same;
-    QTest::newRow("ends inside a frame") << frame(0x1, "whole") + frame(0x1, "cut short").chopped(3) << same;
+    QTest::newRow("ends inside a frame")
+            << frame(0x1, "whole") + frame(0x1, "cut short").chopped(3) << same;
     QTest::newRow("ends inside a fragmented message") << frame(0x1, "a", false) << same;
 
     QTest::newRow("RSV1") << frame(0x1, "x", true, true, 4) << same;
@@ -658,7 +713,8 @@ void tst_FrameDiff::handWritten_data()
     QTest::newRow("text, overlong") << frame(0x1, "\xc0\xaf") << same;
     QTest::newRow("text, surrogate") << frame(0x1, "\xed\xa0\x80") << same;
     QTest::newRow("text, past U+10FFFF") << frame(0x1, "\xf4\x90\x80\x80") << same;
-    QTest::newRow("fragmented text, bad UTF-8") << frame(0x1, "ok", false) + frame(0x0, "\xff") << same;
+    QTest::newRow("fragmented text, bad UTF-8")
+            << frame(0x1, "ok", false) + frame(0x0, "\xff") << same;
     QTest::newRow("text over the limit") << frame(0x1, QByteArray(MaxMessage + 1, 't')) << same;
     QTest::newRow("binary over the limit") << frame(0x2, QByteArray(MaxMessage + 1, 'b')) << same;
     QTest::newRow("over the limit, payload not come")
@@ -678,21 +734,22 @@ void tst_FrameDiff::handWritten_data()
 
     // The listed divergences, each shown by at least one case.
     QTest::newRow("unmasked text") << frame(0x1, "plain", true, false) << int(Divergence::Unmasked);
-    QTest::newRow("unmasked after a message")
-            << frame(0x1, "ok") + frame(0x2, "plain", true, false) + frame(0x1, "more")
-            << int(Divergence::Unmasked);
-    QTest::newRow("5 bytes in 16 bits") << frame(0x1, "short", true, true, 0, 2)
-                                        << int(Divergence::NonMinimalLength);
+    QTest::newRow("unmasked after a message") << frame(0x1, "ok") + frame(0x2, "plain", true, false)
+                    + frame(0x1, "more") << int(Divergence::Unmasked);
+    QTest::newRow("5 bytes in 16 bits")
+            << frame(0x1, "short", true, true, 0, 2) << int(Divergence::NonMinimalLength);
     QTest::newRow("300 bytes in 64 bits") << frame(0x2, QByteArray(300, 'x'), true, true, 0, 8)
                                           << int(Divergence::NonMinimalLength);
-    QTest::newRow("fragments split a character")
-            << frame(0x1, "\xe2", false) + frame(0x0, "\x82\xac") << int(Divergence::SplitCharacter);
+    QTest::newRow("fragments split a character") << frame(0x1, "\xe2", false)
+                    + frame(0x0, "\x82\xac") << int(Divergence::SplitCharacter);
     QTest::newRow("split character after a message")
             << frame(0x2, "b") + frame(0x1, "caf\xc3", false) + ping + frame(0x0, "\xa9")
             << int(Divergence::SplitCharacter);
-    QTest::newRow("text starting with a BOM") << frame(0x1, "\xef\xbb\xbfhi") << int(Divergence::LeadingBom);
+    QTest::newRow("text starting with a BOM")
+            << frame(0x1, "\xef\xbb\xbfhi") << int(Divergence::LeadingBom);
     QTest::newRow("over the limit, whole header not come")
-            << frame(0x2, QByteArray(MaxMessage + 100, 'b')).first(6) << int(Divergence::DecidedFromHeader);
+            << frame(0x2, QByteArray(MaxMessage + 100, 'b')).first(6)
+            << int(Divergence::DecidedFromHeader);
     QTest::newRow("stray continuation over the limit")
             << frame(0x0, QByteArray(MaxMessage + 100, 'c')) << int(Divergence::TwoFaultsOneFrame);
     QTest::newRow("new message inside one, over the limit")
@@ -703,11 +760,13 @@ void tst_FrameDiff::handWritten_data()
             << int(Divergence::DecidedFromHeader);
     QTest::newRow("fragmented text starting with a BOM")
             << frame(0x1, "\xef\xbb\xbf", false) + frame(0x0, "hi") << int(Divergence::LeadingBom);
-    QTest::newRow("second fragment starting with a BOM")
-            << frame(0x1, "hi ", false) + frame(0x0, "\xef\xbb\xbfthere") << int(Divergence::LeadingBom);
-    QTest::newRow("BOM, then a split character")
-            << frame(0x1, "\xef\xbb\xbf" "a") + frame(0x1, "\xe2", false) + frame(0x0, "\x82\xac")
-            << int(Divergence::SplitCharacter);
+    QTest::newRow("second fragment starting with a BOM") << frame(0x1, "hi ", false)
+                    + frame(0x0, "\xef\xbb\xbfthere") << int(Divergence::LeadingBom);
+    QTest::newRow("BOM, then a split character") << frame(0x1,
+                                                          "\xef\xbb\xbf"
+                                                          "a")
+                    + frame(0x1, "\xe2", false)
+                    + frame(0x0, "\x82\xac") << int(Divergence::SplitCharacter);
 }
 
 void tst_FrameDiff::handWritten()
@@ -726,7 +785,8 @@ void tst_FrameDiff::fuzzCorpus()
     for (const QString &f : files) {
         QFile file(dir.filePath(f));
         QVERIFY(file.open(QIODevice::ReadOnly));
-        const QByteArray input = file.readAll().mid(1); // the fuzz target's first byte picks a piece size
+        const QByteArray input
+                = file.readAll().mid(1); // the fuzz target's first byte picks a piece size
         const Divergence d = compare(input, f);
         QVERIFY2(d != Divergence::Unknown, qPrintable(f));
     }

@@ -1,15 +1,13 @@
 #include "httpfront_p.h"
 
+#include "directwriter_p.h"
 #include "eventserver.h"
 #include "httprequest.h"
 
 #include <QTimer>
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <vector>
-#include <cerrno>
 #include <utility>
 
 using namespace Qt::StringLiterals;
@@ -37,7 +35,8 @@ void Recording::record(const char *data, qint64 len)
     }
 }
 
-RecordingSocket::RecordingSocket(HttpFront *front) : RecordingSocketT<QTcpSocket>(front), m_front(front)
+RecordingSocket::RecordingSocket(HttpFront *front)
+    : RecordingSocketT<QTcpSocket>(front), m_front(DirectWriter::isEnabled() ? front : nullptr)
 {
 }
 
@@ -73,9 +72,12 @@ void RecordingSocket::close()
 
 qint64 RecordingSocket::writeData(const char *data, qint64 len)
 {
-    // Behind Qt's buffer while it holds anything, and wherever Qt must report the error.
-    if (!m_front || state() != ConnectedState || QTcpSocket::bytesToWrite() > 0)
+    // Qt's own path where there is no direct send, behind Qt's buffer while it holds anything,
+    // and wherever Qt must report the error.
+    if (!m_front || state() != ConnectedState || QTcpSocket::bytesToWrite() > 0) {
+        DirectWriter::countToQt(len);
         return RecordingSocketT<QTcpSocket>::writeData(data, len);
+    }
     record(data, len);
     // Room for a pass's worth of small writes at once (a frame's header, then its payload,
     // and often several frames): the array lives until the pass's send.
@@ -97,20 +99,11 @@ void RecordingSocket::sendPending()
     const qintptr fd = socketDescriptor();
     if (state() != ConnectedState || fd < 0 || writeChannelCount() == 0)
         return; // aborted or closed meanwhile: as Qt drops its buffer then
-    qsizetype sent = 0;
-    while (sent < bytes.size()) {
-        const ssize_t n = ::send(int(fd), bytes.constData() + sent, size_t(bytes.size() - sent),
-                                 MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0) {
-            sent += n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        break; // EAGAIN: the kernel's buffer is full; any other error Qt meets and reports
-    }
-    if (sent < bytes.size()) // not recorded again: record() saw these bytes
+    const qsizetype sent = DirectWriter::send(fd, bytes);
+    if (sent < bytes.size()) { // not recorded again: record() saw these bytes
+        DirectWriter::countToQt(bytes.size() - sent);
         QTcpSocket::writeData(bytes.constData() + sent, bytes.size() - sent);
+    }
 }
 
 HttpFront::HttpFront(EventServer *server) : QTcpServer(server), m_server(server) { }

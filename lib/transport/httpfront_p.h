@@ -70,6 +70,9 @@ class HttpFront;
     buffer, and while that buffer holds anything later writes go behind it, so the order of
     bytes is kept. Pending bytes are sent before a graceful disconnect or close(), and dropped
     by abort(), as Qt drops its own buffer then.
+
+    The send itself is DirectWriter's (directwriter_p.h). Where it is not available, or is
+    turned off (SOCKSCOPE_QT_WRITES=1), m_front stays null and every write takes Qt's own path.
 */
 class RecordingSocket final : public RecordingSocketT<QTcpSocket>
 {
@@ -93,7 +96,7 @@ protected:
 private:
     void sendPending();
 
-    QPointer<HttpFront> m_front;
+    QPointer<HttpFront> m_front; // null: Qt's write path only
     QByteArray m_pending;
     bool m_queued = false; // in the front's queue (which may outlive the pending bytes)
 };

@@ -3,6 +3,7 @@
 #include <eventclient.h>
 
 #include "loopback.h"
+#include "writepath.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -174,6 +175,7 @@ private Q_SLOTS:
     void badOptions_data();
     void badOptions();
     void busyPort();
+    void writePathAsAsked();
 
 private:
     QTemporaryDir m_tmp;
@@ -547,6 +549,31 @@ void tst_Headless::busyPort()
     QVERIFY2(o.err.count('\n') == 1 && o.err.startsWith("sockscope: "), o.err.constData());
     QVERIFY2(QString::fromUtf8(o.err).contains(port), o.err.constData());
     QVERIFY(!o.out.contains("\"listening\""));
+}
+
+// The binary's plain TCP writes take the path this run asks for (CTest runs this suite again
+// with SOCKSCOPE_QT_WRITES=1, which the server process inherits): it says which one on its
+// transport log category the first time bytes go that way.
+void tst_Headless::writePathAsAsked()
+{
+    Headless h;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(u"QT_LOGGING_RULES"_s, u"sockscope.transport.debug=true"_s);
+    h.proc.setProcessEnvironment(env);
+    h.start(contractArgs());
+    const quint16 port = h.waitListening();
+    QVERIFY(port != 0);
+    const Loopback::HttpReply r = Loopback::rawHttp(port, "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n");
+    QCOMPARE(r.status, 404);
+    const QByteArray direct = "plain TCP writes: send() without Qt's write buffer";
+    const QByteArray qt = "plain TCP writes: Qt's socket write buffer";
+    QByteArray err;
+    QVERIFY(QTest::qWaitFor([&] {
+        err += h.proc.readAllStandardError();
+        return err.contains(direct) || err.contains(qt);
+    }, 5000));
+    QCOMPARE(err.contains(direct), WritePath::directAsked());
+    QCOMPARE(err.contains(qt), !WritePath::directAsked());
 }
 
 QTEST_GUILESS_MAIN(tst_Headless)

@@ -1,5 +1,6 @@
 // The plain WebSocket endpoint: bare WebSocket clients served beside Socket.IO on one port.
 #include "loopback.h"
+#include "writepath.h"
 
 #include <eventclient.h>
 #include <eventserver.h>
@@ -42,6 +43,7 @@ private Q_SLOTS:
     void rulesParsePlain_data();
     void rulesParsePlain();
     void offTurnsItOff();
+    void cleanupTestCase();
 
 private:
     QUrl plainUrl(const QString &path = u"/ws"_s) const
@@ -49,6 +51,7 @@ private:
         return QUrl(u"ws://127.0.0.1:%1%2"_s.arg(m_server->serverPort()).arg(path));
     }
     EventServer *m_server = nullptr;
+    const WritePath::Counts m_writes; // from before the first test
 };
 
 void tst_Plain::init()
@@ -342,6 +345,7 @@ void tst_Plain::writesQueueBehindQtsBuffer()
     RawClient client;
     PlainConnection *plain = openRaw(m_server, &client);
     QVERIFY(plain);
+    const WritePath::Counts writes;
 
     // 16 MiB, far beyond loopback's socket buffers; nobody reads, so most of it waits in Qt.
     for (int i = 0; i < 16; ++i)
@@ -367,6 +371,12 @@ void tst_Plain::writesQueueBehindQtsBuffer()
     }
     QCOMPARE(frames.at(17).first, 1);
     QCOMPARE(frames.at(17).second, QByteArray("last"));
+    // With the direct send, the case this test is about happened: some bytes went out
+    // directly, and some waited in Qt's buffer.
+    if (WritePath::directAsked()) {
+        QVERIFY(writes.since().direct > 0);
+        QVERIFY(writes.since().qt > 0);
+    }
 }
 
 // The server deleted right after a big write to a client that neither reads nor answers the
@@ -471,6 +481,13 @@ void tst_Plain::offTurnsItOff()
     QTRY_COMPARE(gone.size(), 1);
     QTRY_VERIFY(!handshakes.isEmpty());
     QCOMPARE(handshakes.last().at(0).value<HandshakeRecord>().statusCode, 404);
+}
+
+void tst_Plain::cleanupTestCase()
+{
+    // The suite wrote through the path this run asked for (see tests/auto/CMakeLists.txt).
+    const QString wrong = WritePath::mismatch(m_writes.since());
+    QVERIFY2(wrong.isEmpty(), qPrintable(wrong));
 }
 
 QTEST_GUILESS_MAIN(tst_Plain)

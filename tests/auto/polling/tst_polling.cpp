@@ -1,5 +1,7 @@
 // HTTP long-polling and the upgrade, spoken by hand over raw TCP: every refusal is answered
 // correctly while the server keeps serving another client.
+#include "writepath.h"
+
 #include <connection.h>
 #include <eventclient.h>
 #include <eventserver.h>
@@ -101,6 +103,7 @@ private Q_SLOTS:
     void upgradeDance();
     void strayGetAfterUpgrade();
     void servesClientScriptWithEtag();
+    void cleanupTestCase();
 
 private:
     QString openSession(QTcpSocket &s);
@@ -108,6 +111,7 @@ private:
 
     EventServer *m_server = nullptr;
     EventClient *m_bystander = nullptr;
+    const WritePath::Counts m_writes; // from before the first test
 };
 
 void tst_Polling::init()
@@ -432,6 +436,13 @@ void tst_Polling::servesClientScriptWithEtag()
     // The demo page is off by default in the library.
     r = exchange(s, get(u"/"_s));
     QCOMPARE(r.status, 404);
+}
+
+void tst_Polling::cleanupTestCase()
+{
+    // The suite wrote through the path this run asked for (see tests/auto/CMakeLists.txt).
+    const QString wrong = WritePath::mismatch(m_writes.since());
+    QVERIFY2(wrong.isEmpty(), qPrintable(wrong));
 }
 
 QTEST_GUILESS_MAIN(tst_Polling)

@@ -2,6 +2,7 @@
 // the frames it reads (hostile ones included) and the closing handshake both ways.
 #include "clientframe.h"
 #include "loopback.h"
+#include "writepath.h"
 
 #include <connection.h>
 #include <eventclient.h>
@@ -178,6 +179,10 @@ private Q_SLOTS:
     void closedByAHandlerWithFramesBehind();
     void nestedEventLoopKeepsTheOrder();
     void tcpEndWithoutClose();
+    void cleanupTestCase();
+
+private:
+    const WritePath::Counts m_writes; // from before the first test
 };
 
 // The 101 carries the accept of RFC 6455's own example and nothing the client did not ask for.
@@ -529,6 +534,13 @@ void tst_WebSocket::tcpEndWithoutClose()
     QCOMPARE(closed.at(0).at(1).toString(), u"transport close"_s);
     QCOMPARE(gone.size(), 1);
     QCOMPARE(gone.at(0).at(1).toString(), u"transport close"_s);
+}
+
+void tst_WebSocket::cleanupTestCase()
+{
+    // The suite wrote through the path this run asked for (see tests/auto/CMakeLists.txt).
+    const QString wrong = WritePath::mismatch(m_writes.since());
+    QVERIFY2(wrong.isEmpty(), qPrintable(wrong));
 }
 
 QTEST_GUILESS_MAIN(tst_WebSocket)

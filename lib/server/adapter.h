@@ -131,6 +131,10 @@ public:
 
     Namespace *ns() const { return m_namespace; }
 
+    // Called once the namespace holds the adapter (a cluster adapter subscribes to the other
+    // servers here). Its end is its destructor.
+    virtual void init() { }
+
     // Rooms. A socket's own room (its id) is added and removed like any other.
     virtual void addAll(Socket *socket, const QStringList &rooms) = 0;
     virtual void del(Socket *socket, const QString &room) = 0;

@@ -27,6 +27,7 @@ void Namespace::initAdapter()
         m_adapter->addAll(s, QStringList(rooms.cbegin(), rooms.cend()));
     }
     delete old;
+    m_adapter->init();
 }
 
 QList<Socket *> Namespace::sockets() const

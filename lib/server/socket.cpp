@@ -81,13 +81,15 @@ void Socket::leave(const QString &room)
         if (!m_inOwnRoom)
             return;
         m_inOwnRoom = false;
-        m_namespace->adapter()->del(this, room);
+        if (!m_finished) // an ended socket has left every room of the adapter already
+            m_namespace->adapter()->del(this, room);
         Q_EMIT roomsChanged();
         return;
     }
     if (!m_rooms.contains(room))
         return;
-    m_namespace->adapter()->del(this, room); // it still sees the socket in the room
+    if (!m_finished)
+        m_namespace->adapter()->del(this, room); // it still sees the socket in the room
     m_rooms.remove(room);
     Q_EMIT roomsChanged();
 }
@@ -201,8 +203,8 @@ void Socket::markConnected()
     m_connected = true;
     m_connectedAt = QDateTime::currentDateTimeUtc();
     m_namespace->m_sockets.insert(m_id, this);
-    m_inOwnRoom = true; // the namespace finds it by id
-    m_namespace->adapter()->addAll(this, { m_id });
+    if (!std::exchange(m_inOwnRoom, true)) // the namespace finds it by id
+        m_namespace->adapter()->addAll(this, { m_id });
     QJsonObject answer;
     answer.insert(u"sid"_s, m_id);
     sendPacket(SocketIoPacket::connect(namespaceName(), answer));

@@ -109,6 +109,13 @@ public:
         return InMemoryAdapter::broadcastWithAck(event, opts, handlers);
     }
 
+    // As a cluster adapter does with an event from another server.
+    void receive(const QString &event, const Arguments &args,
+                 const std::function<void(const Arguments &)> &reply)
+    {
+        receiveServerSideEvent(event, args, reply);
+    }
+
     QStringList changes;
     QString lastEvent;
     BroadcastOptions lastOptions;
@@ -541,6 +548,20 @@ void tst_Adapter::flagsAndRoomChangesReachTheAdapter()
     QVERIFY(!adapter->lastOptions.flags.local);
     QCOMPARE(ns->send(u"ev3"_s, {}, [](const AckResult &) { }, 777), 1);
     QCOMPARE(adapter->lastOptions.flags.timeoutMs, 777);
+
+    // Another server's server-side event reaches the namespace's handlers, and their answer
+    // goes back through the adapter.
+    QStringList heard;
+    ns->onServerSideEvent([&heard](const QString &event, const Arguments &args,
+                                   const std::function<void(const Arguments &)> &reply) {
+        heard.append(event + u" "_s + args.value(0).toString());
+        reply({ heard.size() });
+    });
+    Arguments answer;
+    adapter->receive(u"hello"_s, { u"there"_s }, [&answer](const Arguments &a) { answer = a; });
+    adapter->receive(u"quiet"_s, {}, {}); // no answer asked for
+    QCOMPARE(heard, (QStringList { u"hello there"_s, u"quiet "_s }));
+    QCOMPARE(answer.value(0).toInt(), 1);
 
     // A socket that goes away leaves its rooms through the adapter.
     QSignalSpy gone(ns, &Namespace::socketDisconnected);

@@ -152,6 +152,13 @@ Namespace *EventServer::of(const QString &name)
     return ns;
 }
 
+void EventServer::setAdapterFactory(const AdapterFactory &factory)
+{
+    m_adapterFactory = factory;
+    for (Namespace *ns : std::as_const(m_namespaces))
+        ns->initAdapter();
+}
+
 Socket *EventServer::socket(const QString &id) const
 {
     for (Namespace *ns : m_namespaces) {

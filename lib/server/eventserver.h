@@ -106,6 +106,12 @@ public:
     // The socket with this id, in whichever namespace.
     Socket *socket(const QString &id) const;
 
+    // Makes each namespace's adapter (rooms, broadcasts, cluster operations); an empty one
+    // (the default) makes an InMemoryAdapter. Setting it makes the adapters of the namespaces
+    // already declared again, so it is best set before listen().
+    AdapterFactory adapterFactory() const { return m_adapterFactory; }
+    void setAdapterFactory(const AdapterFactory &factory);
+
     // Broadcast to every socket of "/".
     int send(const QString &event, const Arguments &args = {});
 
@@ -206,6 +212,7 @@ private:
     // Their sockets' destroyed() watches, dropped once the upgrade is through.
     QHash<QString, QMetaObject::Connection> m_upgradeWatches;
     ServerStats m_stats;
+    AdapterFactory m_adapterFactory;
     std::vector<EventObserver *> m_observers;
     // By index: an observer's call may (against the rules) add one without breaking the loop.
     template<typename Call>

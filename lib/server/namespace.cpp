@@ -10,6 +10,24 @@ namespace Sockscope {
 Namespace::Namespace(const QString &name, EventServer *server)
     : QObject(server), m_name(name), m_server(server)
 {
+    initAdapter();
+}
+
+void Namespace::initAdapter()
+{
+    const AdapterFactory factory = m_server->adapterFactory();
+    Adapter *adapter = factory ? factory(this) : nullptr;
+    if (!adapter)
+        adapter = new InMemoryAdapter(this);
+    else if (adapter->parent() != this)
+        adapter->setParent(this);
+    Adapter *old = std::exchange(m_adapter, adapter);
+    for (Socket *s : std::as_const(m_sockets)) {
+        const QSet<QString> rooms = s->rooms();
+        m_adapter->addAll(s, QStringList(rooms.cbegin(), rooms.cend()));
+    }
+    delete old;
+    m_adapter->init();
 }
 
 QList<Socket *> Namespace::sockets() const
@@ -19,141 +37,151 @@ QList<Socket *> Namespace::sockets() const
 
 QStringList Namespace::rooms() const
 {
-    QStringList out = m_rooms.keys();
-    for (auto it = m_sockets.cbegin(); it != m_sockets.cend(); ++it) {
-        if (it.value()->m_inOwnRoom && !m_rooms.contains(it.key()))
-            out.append(it.key());
-    }
-    return out;
+    return m_adapter->rooms();
 }
 
 QList<Socket *> Namespace::socketsInRoom(const QString &room) const
 {
-    QList<Socket *> out = m_rooms.value(room).values();
-    if (Socket *own = ownRoomMember(room); own && !out.contains(own))
-        out.append(own);
-    return out;
-}
-
-Socket *Namespace::ownRoomMember(const QString &room) const
-{
-    Socket *s = m_sockets.value(room);
-    return s && s->m_inOwnRoom ? s : nullptr;
-}
-
-void Namespace::addToRoom(const QString &room, Socket *socket)
-{
-    m_rooms[room].insert(socket);
-}
-
-void Namespace::removeFromRoom(const QString &room, Socket *socket)
-{
-    auto it = m_rooms.find(room);
-    if (it == m_rooms.end())
-        return;
-    it->remove(socket);
-    if (it->isEmpty())
-        m_rooms.erase(it);
+    BroadcastOptions opts;
+    opts.rooms.append(room);
+    return m_adapter->sockets(opts);
 }
 
 void Namespace::disconnectSockets(bool closeConnections)
 {
-    const auto all = sockets();
-    for (Socket *s : all)
-        s->close(closeConnections);
+    Broadcast(this).disconnectSockets(closeConnections);
+}
+
+void Namespace::serverSideEmit(const QString &event, const Arguments &args)
+{
+    m_adapter->serverSideEmit(event, args);
+}
+
+void Namespace::serverSideEmit(const QString &event, const Arguments &args, QObject *context,
+                               ServerSideAckCallback callback, int timeoutMs)
+{
+    m_adapter->serverSideEmit(event, args, timeoutMs, context, std::move(callback));
+}
+
+void Namespace::serverCount(QObject *context, ServerCountCallback callback)
+{
+    m_adapter->serverCount(context, std::move(callback));
+}
+
+void Namespace::handleServerSideEvent(const QString &event, const Arguments &args,
+                                      const std::function<void(const Arguments &)> &reply)
+{
+    static const std::function<void(const Arguments &)> noReply = [](const Arguments &) { };
+    const auto handlers = m_serverSideHandlers; // a handler may add another
+    for (const ServerSideEventHandler &handler : handlers)
+        handler(event, args, reply ? reply : noReply);
 }
 
 Broadcast &Broadcast::to(const QString &room)
 {
-    m_rooms.append(room);
+    m_options.rooms.append(room);
     return *this;
 }
 
 Broadcast &Broadcast::to(const QStringList &rooms)
 {
-    m_rooms.append(rooms);
+    m_options.rooms.append(rooms);
     return *this;
 }
 
 Broadcast &Broadcast::except(const QString &room)
 {
-    m_except.append(room);
+    m_options.except.append(room);
     return *this;
 }
 
 Broadcast &Broadcast::except(const QStringList &rooms)
 {
-    m_except.append(rooms);
+    m_options.except.append(rooms);
+    return *this;
+}
+
+Broadcast &Broadcast::local()
+{
+    m_options.flags.local = true;
+    return *this;
+}
+
+Broadcast &Broadcast::timeout(int ms)
+{
+    m_options.flags.timeoutMs = ms;
+    return *this;
+}
+
+Broadcast &Broadcast::setVolatile(bool isVolatile)
+{
+    m_options.flags.isVolatile = isVolatile;
     return *this;
 }
 
 QList<Socket *> Broadcast::targets() const
 {
-    QSet<Socket *> excluded;
-    for (const QString &room : m_except) {
-        excluded.unite(m_namespace->m_rooms.value(room));
-        if (Socket *own = m_namespace->ownRoomMember(room))
-            excluded.insert(own);
-    }
-    QList<Socket *> out;
-    if (m_rooms.isEmpty()) {
-        out.reserve(m_namespace->m_sockets.size());
-        for (Socket *s : std::as_const(m_namespace->m_sockets)) {
-            if (!excluded.contains(s))
-                out.append(s);
-        }
-        return out;
-    }
-    QSet<Socket *> seen;
-    for (const QString &room : m_rooms) {
-        QSet<Socket *> members = m_namespace->m_rooms.value(room);
-        if (Socket *own = m_namespace->ownRoomMember(room))
-            members.insert(own);
-        for (Socket *s : std::as_const(members)) {
-            if (!excluded.contains(s) && !seen.contains(s)) {
-                seen.insert(s);
-                out.append(s);
-            }
-        }
-    }
-    return out;
+    return m_namespace->adapter()->sockets(m_options);
+}
+
+OutgoingEvent Broadcast::outgoing(const QString &event, const Arguments &args,
+                                  qint64 ackId) const
+{
+    return { event, args, ackId, m_namespace->server()->rawJsonOf(args) };
 }
 
 int Broadcast::send(const QString &event, const Arguments &args) const
 {
-    const QList<Socket *> sockets = targets();
-    if (sockets.isEmpty() || SocketIoPacket::isReservedEventName(event))
+    if (SocketIoPacket::isReservedEventName(event))
         return 0;
-    const SocketIoPacket::Encoded encoded =
-            SocketIoPacket::event(m_namespace->name(), event, args, -1,
-                                  m_namespace->server()->rawJsonOf(args))
-                    .encode();
-    for (Socket *s : sockets) {
-        if (s->m_connection)
-            s->m_connection->sendEncoded(encoded);
-        s->noteEventSent(event, args, -1);
-    }
-    return int(sockets.size());
+    return m_namespace->adapter()->broadcast(outgoing(event, args, -1), m_options);
 }
 
 int Broadcast::send(const QString &event, const Arguments &args, AckCallback callback,
                     int timeoutMs) const
 {
-    const QList<Socket *> sockets = targets();
-    if (sockets.isEmpty() || SocketIoPacket::isReservedEventName(event))
+    BroadcastAckHandlers handlers;
+    handlers.ackReceived = std::move(callback);
+    Broadcast timed(*this);
+    timed.m_options.flags.timeoutMs = timeoutMs;
+    return timed.sendWithAck(event, args, handlers);
+}
+
+int Broadcast::send(const QString &event, const Arguments &args, AckCallback callback) const
+{
+    BroadcastAckHandlers handlers;
+    handlers.ackReceived = std::move(callback);
+    return sendWithAck(event, args, handlers);
+}
+
+int Broadcast::sendWithAck(const QString &event, const Arguments &args,
+                           const BroadcastAckHandlers &handlers) const
+{
+    if (SocketIoPacket::isReservedEventName(event))
         return 0;
     const qint64 id = m_namespace->nextAckId();
-    const SocketIoPacket::Encoded encoded =
-            SocketIoPacket::event(m_namespace->name(), event, args, id,
-                                  m_namespace->server()->rawJsonOf(args))
-                    .encode();
-    for (Socket *s : sockets) {
-        s->registerAck(id, callback, timeoutMs);
-        if (s->m_connection)
-            s->m_connection->sendEncoded(encoded);
-        s->noteEventSent(event, args, id);
-    }
-    return int(sockets.size());
+    return m_namespace->adapter()->broadcastWithAck(outgoing(event, args, id), m_options,
+                                                    handlers);
+}
+
+void Broadcast::fetchSockets(QObject *context, FetchSocketsCallback callback) const
+{
+    m_namespace->adapter()->fetchSockets(m_options, context, std::move(callback));
+}
+
+void Broadcast::socketsJoin(const QStringList &rooms) const
+{
+    m_namespace->adapter()->addSockets(m_options, rooms);
+}
+
+void Broadcast::socketsLeave(const QStringList &rooms) const
+{
+    m_namespace->adapter()->delSockets(m_options, rooms);
+}
+
+void Broadcast::disconnectSockets(bool closeConnections) const
+{
+    m_namespace->adapter()->disconnectSockets(m_options, closeConnections);
 }
 
 } // namespace Sockscope

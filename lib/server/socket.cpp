@@ -23,8 +23,7 @@ Socket::Socket(Connection *connection, Namespace *ns, const QJsonObject &auth)
 Socket::~Socket()
 {
     if (!m_finished && m_namespace) {
-        for (const QString &room : std::as_const(m_rooms))
-            m_namespace->removeFromRoom(room, this);
+        m_namespace->adapter()->delAll(this); // rooms joined before it was connected too
         if (m_namespace->m_sockets.value(m_id) == this)
             m_namespace->m_sockets.remove(m_id);
     }
@@ -59,13 +58,14 @@ void Socket::join(const QString &room)
         if (m_finished || m_inOwnRoom)
             return;
         m_inOwnRoom = true;
+        m_namespace->adapter()->addAll(this, { room });
         Q_EMIT roomsChanged();
         return;
     }
     if (m_finished || m_rooms.contains(room))
         return;
     m_rooms.insert(room);
-    m_namespace->addToRoom(room, this);
+    m_namespace->adapter()->addAll(this, { room });
     Q_EMIT roomsChanged();
 }
 
@@ -81,12 +81,16 @@ void Socket::leave(const QString &room)
         if (!m_inOwnRoom)
             return;
         m_inOwnRoom = false;
+        if (!m_finished) // an ended socket has left every room of the adapter already
+            m_namespace->adapter()->del(this, room);
         Q_EMIT roomsChanged();
         return;
     }
-    if (!m_rooms.remove(room))
+    if (!m_rooms.contains(room))
         return;
-    m_namespace->removeFromRoom(room, this);
+    if (!m_finished)
+        m_namespace->adapter()->del(this, room); // it still sees the socket in the room
+    m_rooms.remove(room);
     Q_EMIT roomsChanged();
 }
 
@@ -94,6 +98,12 @@ void Socket::sendPacket(const SocketIoPacket &packet)
 {
     if (m_connection)
         m_connection->sendEncoded(packet.encode());
+}
+
+void Socket::writeEncoded(const SocketIoPacket::Encoded &encoded)
+{
+    if (m_connection)
+        m_connection->sendEncoded(encoded);
 }
 
 void Socket::noteEventSent(const QString &event, const Arguments &args, qint64 ackId)
@@ -193,7 +203,8 @@ void Socket::markConnected()
     m_connected = true;
     m_connectedAt = QDateTime::currentDateTimeUtc();
     m_namespace->m_sockets.insert(m_id, this);
-    m_inOwnRoom = true; // the namespace finds it by id
+    if (!std::exchange(m_inOwnRoom, true)) // the namespace finds it by id
+        m_namespace->adapter()->addAll(this, { m_id });
     QJsonObject answer;
     answer.insert(u"sid"_s, m_id);
     sendPacket(SocketIoPacket::connect(namespaceName(), answer));
@@ -353,8 +364,7 @@ void Socket::finish(const QString &reason)
     m_finished = true;
     const bool wasConnected = m_connected;
     m_connected = false;
-    for (const QString &room : std::as_const(m_rooms))
-        m_namespace->removeFromRoom(room, this);
+    m_namespace->adapter()->delAll(this);
     if (m_namespace->m_sockets.value(m_id) == this)
         m_namespace->m_sockets.remove(m_id);
     if (m_acks)

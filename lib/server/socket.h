@@ -4,12 +4,14 @@
 #include "ack.h"
 #include "arguments.h"
 #include "handshakerecord.h"
+#include "socketiopacket.h"
 
 #include <QDateTime>
 #include <QHash>
 #include <QJsonObject>
 #include <QObject>
 #include <QSet>
+#include <QVariantMap>
 
 #include <atomic>
 
@@ -18,7 +20,6 @@ namespace Sockscope {
 class Connection;
 class EventServer;
 class Namespace;
-class SocketIoPacket;
 class AckTracker;
 
 /*
@@ -49,9 +50,18 @@ public:
     bool isConnected() const { return m_connected; }
 
     QSet<QString> rooms() const;
+    bool isInRoom(const QString &room) const
+    {
+        return room == m_id ? m_inOwnRoom : m_rooms.contains(room);
+    }
+    // Room changes go through the namespace's adapter (Namespace::adapter()).
     void join(const QString &room);
     void join(const QStringList &rooms);
     void leave(const QString &room);
+
+    // Application data kept with the socket; fetchSockets() reports it (RemoteSocket::data).
+    QVariantMap data() const { return m_data; }
+    void setData(const QVariantMap &data) { m_data = data; }
 
     // Sends an event to this socket. Returns false if the socket is gone.
     bool send(const QString &event, const Arguments &args = {});
@@ -91,11 +101,12 @@ protected:
 private:
     friend class Connection;
     friend class Namespace;
-    friend class Broadcast;
+    friend class Adapter; // deliver() and expectAck(): a broadcast's part for this socket
     friend class EventServer;
 
     Socket(Connection *connection, Namespace *ns, const QJsonObject &auth);
     void sendPacket(const SocketIoPacket &packet);
+    void writeEncoded(const SocketIoPacket::Encoded &encoded);
     void registerAck(qint64 id, AckCallback callback, int timeoutMs);
     AckTracker *acks();
     void handlePacket(const SocketIoPacket &packet);
@@ -120,6 +131,7 @@ private:
     // QSet costs over 1 KiB even with one entry), and the namespace finds it by id.
     QSet<QString> m_rooms;
     bool m_inOwnRoom = false;
+    QVariantMap m_data;
     EventHandlers m_handlers;
     AckTracker *m_acks = nullptr; // created on the first ack we ask for
     quint64 m_eventsIn = 0;

@@ -50,13 +50,13 @@ void Connection::transportOversized()
     ++m_server->m_stats.oversizedPayloads; // statsChanged() follows with the close
 }
 
-void Connection::transportClosed(Transport *transport, const QString &reason,
+void Connection::transportClosed(Transport *transport, TransportCloseCause cause,
                                  const QString &detail)
 {
     if (transport == m_transport) {
         if (!detail.isEmpty())
             Q_EMIT m_server->errorOccurred(m_id, detail);
-        closeConnection(reason, false);
+        closeConnection(toDisconnectReason(cause), false);
     } else if (transport == m_probe) {
         dropProbe();
     }
@@ -65,7 +65,7 @@ void Connection::transportClosed(Transport *transport, const QString &reason,
 void Connection::attachProbe(Transport *probe)
 {
     probe->setParent(this);
-    if (m_closed || m_probe || m_transport->name() != u"polling") {
+    if (m_closed || m_probe || m_transport->type() != TransportType::Polling) {
         probe->close();
         probe->deleteLater();
         return;
@@ -139,12 +139,17 @@ QString Connection::transportName() const
     return m_transport ? m_transport->name() : QString();
 }
 
+TransportType Connection::transportType() const
+{
+    return m_transport ? m_transport->type() : TransportType::WebSocket;
+}
+
 void Connection::start()
 {
     const ServerOptions &o = m_server->m_options;
     EngineIoOpen open;
     open.sid = m_id;
-    if (m_transport->name() == u"polling")
+    if (m_transport->type() == TransportType::Polling)
         open.upgrades = QStringList { u"websocket"_s };
     open.pingInterval = o.pingInterval;
     open.pingTimeout = o.pingTimeout;
@@ -154,9 +159,16 @@ void Connection::start()
     m_connectTimer.start(o.connectTimeout, this);
 }
 
-void Connection::close(const QString &reason)
+void Connection::close(DisconnectReason reason)
 {
     closeConnection(reason);
+}
+
+void Connection::close(const QString &reason)
+{
+    DisconnectReason r = DisconnectReason::ForcedServerClose;
+    fromString(reason, &r);
+    closeConnection(r);
 }
 
 void Connection::sendEngine(const EngineIoPacket &packet)
@@ -187,7 +199,7 @@ void Connection::timerEvent(QTimerEvent *event)
         m_pongTimer.stop();
         Q_EMIT m_server->errorOccurred(
                 m_id, u"no pong within %1 ms"_s.arg(m_server->m_options.pingTimeout));
-        closeConnection(u"ping timeout"_s);
+        closeConnection(DisconnectReason::PingTimeout);
     } else if (id == m_upgradeTimer.timerId()) {
         Q_EMIT m_server->errorOccurred(m_id, u"upgrade probe not completed within 10 s"_s);
         dropProbe();
@@ -196,7 +208,7 @@ void Connection::timerEvent(QTimerEvent *event)
         if (!m_everConnected) {
             Q_EMIT m_server->errorOccurred(
                     m_id, u"no namespace joined within %1 ms"_s.arg(m_server->m_options.connectTimeout));
-            closeConnection(u"connect timeout"_s);
+            closeConnection(DisconnectReason::ConnectTimeout);
         }
     } else {
         QObject::timerEvent(event);
@@ -237,7 +249,7 @@ void Connection::handleEnginePacket(EngineIoPacket &&packet)
             const SocketIoPacket::Error e =
                     SocketIoDecoder::parseTaking(&data, &p, maxAttachments);
             if (e != SocketIoPacket::Error::None) {
-                fail(u"parse error"_s, SocketIoPacket::errorString(e));
+                fail(DisconnectReason::ParseError, SocketIoPacket::errorString(e));
                 break;
             }
             if (!p.isBinary()) {
@@ -253,11 +265,11 @@ void Connection::handleEnginePacket(EngineIoPacket &&packet)
         if (status == SocketIoDecoder::Status::Packet)
             handleSocketIoPacket(m_decoder->takePacket());
         else if (status == SocketIoDecoder::Status::Failed)
-            fail(u"parse error"_s, m_decoder->errorString());
+            fail(DisconnectReason::ParseError, m_decoder->errorString());
         break;
     }
     case T::Close:
-        closeConnection(u"transport close"_s);
+        closeConnection(DisconnectReason::TransportClose);
         break;
     case T::Open:
     case T::Upgrade:
@@ -275,7 +287,7 @@ void Connection::handleSocketIoPacket(SocketIoPacket packet)
     }
     Socket *socket = socketFor(packet.nsp());
     if (!socket) {
-        fail(u"parse error"_s,
+        fail(DisconnectReason::ParseError,
              u"%1 for namespace %2 before its CONNECT"_s.arg(SocketIoPacket::typeName(packet.type()),
                                                              packet.nsp()));
         return;
@@ -283,7 +295,7 @@ void Connection::handleSocketIoPacket(SocketIoPacket packet)
     switch (packet.type()) {
     case T::Disconnect:
         m_sockets.removeOne(socket);
-        socket->finish(u"client namespace disconnect"_s);
+        socket->finish(DisconnectReason::ClientNamespaceDisconnect);
         socket->deleteLater();
         break;
     case T::Event:
@@ -293,7 +305,7 @@ void Connection::handleSocketIoPacket(SocketIoPacket packet)
         socket->handlePacket(packet);
         break;
     case T::ConnectError:
-        fail(u"parse error"_s, u"a client may not send CONNECT_ERROR"_s);
+        fail(DisconnectReason::ParseError, u"a client may not send CONNECT_ERROR"_s);
         break;
     case T::Connect:
         break;
@@ -359,13 +371,13 @@ Socket *Connection::socketFor(const QString &nsp) const
     return nullptr;
 }
 
-void Connection::fail(const QString &reason, const QString &message)
+void Connection::fail(DisconnectReason reason, const QString &message)
 {
     Q_EMIT m_server->errorOccurred(m_id, message);
     closeConnection(reason);
 }
 
-void Connection::closeConnection(const QString &reason, bool closeTransport)
+void Connection::closeConnection(DisconnectReason reason, bool closeTransport)
 {
     if (m_closed)
         return;
@@ -389,7 +401,7 @@ void Connection::closeConnection(const QString &reason, bool closeTransport)
     }
     if (closeTransport)
         m_transport->close();
-    Q_EMIT closed(reason);
+    Q_EMIT closed(toString(reason));
     m_server->onConnectionClosed(this, reason);
 }
 

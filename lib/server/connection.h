@@ -3,6 +3,7 @@
 
 #include "engineiopacket.h"
 #include "handshakerecord.h"
+#include "reasons.h"
 #include "socketiopacket.h"
 
 #include <QBasicTimer>
@@ -36,6 +37,7 @@ public:
 
     QString id() const { return m_id; }
     QString transportName() const;
+    TransportType transportType() const;
     // The handshake as it was recorded (kept compact; see HandshakeRecord::Compact).
     HandshakeRecord handshake() const { return m_handshake.expanded(m_id); }
     QHostAddress remoteAddress() const { return m_handshake.remoteAddress; }
@@ -50,7 +52,10 @@ public:
     quint64 bytesReceived() const { return m_bytesIn; }
     quint64 bytesSent() const { return m_bytesOut; }
 
-    void close(const QString &reason = QStringLiteral("forced server close"));
+    void close(DisconnectReason reason = DisconnectReason::ForcedServerClose);
+    // The same, by the reason's text (toString()); a text that is none of them closes with
+    // ForcedServerClose.
+    void close(const QString &reason);
 
 Q_SIGNALS:
     void pingRoundTripMeasured(qint64 ms);
@@ -75,7 +80,7 @@ private:
     void transportPacket(Transport *transport, EngineIoPacket &&packet, qint64 wireBytes);
     void transportBytesWritten(qint64 bytes) { m_bytesOut += quint64(bytes); }
     void transportOversized();
-    void transportClosed(Transport *transport, const QString &reason, const QString &detail);
+    void transportClosed(Transport *transport, TransportCloseCause cause, const QString &detail);
     // A WebSocket opened for this sid while on polling: the upgrade probe.
     void attachProbe(Transport *probe);
     void handleProbePacket(const EngineIoPacket &packet);
@@ -85,8 +90,8 @@ private:
     void handleEnginePacket(EngineIoPacket &&packet);
     void handleSocketIoPacket(SocketIoPacket packet);
     void handleConnect(const SocketIoPacket &packet);
-    void fail(const QString &reason, const QString &message);
-    void closeConnection(const QString &reason, bool closeTransport = true);
+    void fail(DisconnectReason reason, const QString &message);
+    void closeConnection(DisconnectReason reason, bool closeTransport = true);
     void removeSocket(Socket *socket);
     Socket *socketFor(const QString &nsp) const;
 

@@ -131,7 +131,7 @@ void EventServer::close()
     m_front->close();
     const auto connections = m_connections.values();
     for (Connection *c : connections)
-        c->closeConnection(u"server shutting down"_s);
+        c->closeConnection(DisconnectReason::ServerShuttingDown);
     const auto plains = m_plainConnections.values();
     for (PlainConnection *p : plains)
         p->close(int(QWebSocketProtocol::CloseCodeGoingAway), u"server shutting down"_s);
@@ -412,7 +412,7 @@ void EventServer::routeRequest(QTcpSocket *socket, const HttpRequest &request,
                    u"no session %1 to upgrade"_s.arg(sid));
             return;
         }
-        if (c->transportName() != u"polling" || c->m_probe) {
+        if (c->transportType() != TransportType::Polling || c->m_probe) {
             refuse(socket, record, 400, engineError(3, "Bad request"),
                    u"session %1 is already on WebSocket or upgrading"_s.arg(sid));
             return;
@@ -628,20 +628,19 @@ void EventServer::onWebSocketConnected()
     }
 }
 
-void EventServer::onConnectionClosed(Connection *connection, const QString &reason)
+void EventServer::onConnectionClosed(Connection *connection, DisconnectReason reason)
 {
-    if (reason == u"ping timeout")
-        ++m_stats.pingTimeouts;
-    else if (reason == u"connect timeout")
-        ++m_stats.connectTimeouts;
-    else if (reason == u"parse error")
-        ++m_stats.parseErrors;
-    else if (reason == u"transport error")
-        ++m_stats.transportErrors;
-    if (reason != u"transport close" && reason != u"server shutting down")
+    switch (reason) {
+    case DisconnectReason::PingTimeout: ++m_stats.pingTimeouts; break;
+    case DisconnectReason::ConnectTimeout: ++m_stats.connectTimeouts; break;
+    case DisconnectReason::ParseError: ++m_stats.parseErrors; break;
+    case DisconnectReason::TransportError: ++m_stats.transportErrors; break;
+    default: break;
+    }
+    if (reason != DisconnectReason::TransportClose && reason != DisconnectReason::ServerShuttingDown)
         Q_EMIT statsChanged();
     m_connections.remove(connection->id());
-    Q_EMIT connectionClosed(connection, reason);
+    Q_EMIT connectionClosed(connection, toString(reason));
     connection->deleteLater();
 }
 

@@ -5,6 +5,7 @@
 #include "arguments.h"
 #include "handshakerecord.h"
 #include "namespace.h"
+#include "reasons.h"
 #include "serveroptions.h"
 
 #include <QHash>
@@ -185,7 +186,7 @@ private:
     void acceptWebSocket(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record);
     HttpHeaders corsHeaders(const HttpRequest &request) const;
     void onWebSocketConnected();
-    void onConnectionClosed(Connection *connection, const QString &reason);
+    void onConnectionClosed(Connection *connection, DisconnectReason reason);
     void onPlainClosed(PlainConnection *connection, int code, const QString &reason);
     QString generateId() const;
     // The JSON text args arrived as, if they are the arguments of an event being handled (or

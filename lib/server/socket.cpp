@@ -180,11 +180,11 @@ void Socket::close(bool closeConnection)
         return;
     Connection *connection = m_connection;
     sendPacket(SocketIoPacket::disconnect(namespaceName()));
-    finish(u"server namespace disconnect"_s);
+    finish(DisconnectReason::ServerNamespaceDisconnect);
     if (connection) {
         connection->removeSocket(this);
         if (closeConnection)
-            connection->close(u"forced server close"_s);
+            connection->close(DisconnectReason::ForcedServerClose);
     }
 }
 
@@ -346,7 +346,7 @@ void Socket::handleAck(const SocketIoPacket &packet)
     });
 }
 
-void Socket::finish(const QString &reason)
+void Socket::finish(DisconnectReason reason)
 {
     if (m_finished)
         return;
@@ -360,9 +360,10 @@ void Socket::finish(const QString &reason)
     if (m_acks)
         m_acks->cancelAll(m_id);
     if (wasConnected) {
-        Q_EMIT disconnected(reason);
-        Q_EMIT m_namespace->socketDisconnected(this, reason);
-        Q_EMIT server()->socketDisconnected(this, reason);
+        const QString text = toString(reason);
+        Q_EMIT disconnected(text);
+        Q_EMIT m_namespace->socketDisconnected(this, text);
+        Q_EMIT server()->socketDisconnected(this, text);
     }
 }
 

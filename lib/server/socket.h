@@ -4,6 +4,7 @@
 #include "ack.h"
 #include "arguments.h"
 #include "handshakerecord.h"
+#include "reasons.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -26,10 +27,11 @@ class AckTracker;
     URL-safe base64). It belongs to a Connection (the Engine.IO session, which may carry several
     sockets) and to a Namespace. Every socket is in the room named by its own id.
 
-    Disconnect reasons, as the Node.js server names them: "client namespace disconnect",
-    "server namespace disconnect", "server shutting down", "ping timeout", "transport close",
-    "transport error", "parse error", plus "connect timeout" is never given to a socket (it
-    closes a connection that has none).
+    Disconnect reasons are DisconnectReason (reasons.h); the signals carry their text, as the
+    Node.js server names them: "client namespace disconnect", "server namespace disconnect",
+    "server shutting down", "ping timeout", "transport close", "transport error", "parse
+    error", "forced server close" ("connect timeout" is never given to a socket: it closes a
+    connection that has none).
 */
 class Socket : public QObject
 {
@@ -103,7 +105,7 @@ private:
     void handleAck(const SocketIoPacket &packet);
     void markConnected();
     // Ends the socket: leaves rooms, cancels acks, emits disconnected once.
-    void finish(const QString &reason);
+    void finish(DisconnectReason reason);
     void noteEventSent(const QString &event, const Arguments &args, qint64 ackId);
     // The replies to the peer's ack requests (Ack::Sender).
     static void sendAckReply(QObject *socket, qint64 id, const Arguments &reply);

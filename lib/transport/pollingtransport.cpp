@@ -51,7 +51,7 @@ void PollingTransport::handleGet(QTcpSocket *socket, const HttpRequest &request,
         // Two GETs at once: the client is broken or hostile. Refuse, then end the session.
         m_front->respond(socket, request, 400, "application/json",
                          R"({"code":3,"message":"Bad request"})", cors, false);
-        fail(u"transport error"_s, u"a second GET while one was pending"_s);
+        fail(TransportCloseCause::Error, u"a second GET while one was pending"_s);
         return;
     }
     m_get = socket;
@@ -62,7 +62,7 @@ void PollingTransport::handleGet(QTcpSocket *socket, const HttpRequest &request,
     connect(socket, &QTcpSocket::disconnected, this, [this] {
         if (m_closed)
             return;
-        fail(u"transport close"_s, u"the pending GET was closed by the client"_s);
+        fail(TransportCloseCause::Closed, u"the pending GET was closed by the client"_s);
     });
     flush();
 }
@@ -80,7 +80,7 @@ void PollingTransport::handlePost(QTcpSocket *socket, const HttpRequest &request
     if (e != EngineIoPacket::Error::None) {
         m_front->respond(socket, request, 400, "application/json",
                          R"({"code":3,"message":"Bad request"})", cors, false);
-        fail(u"parse error"_s, EngineIoPacket::errorString(e));
+        fail(TransportCloseCause::ParseError, EngineIoPacket::errorString(e));
         return;
     }
     m_front->respond(socket, request, 200, "text/html", "ok", cors);
@@ -117,7 +117,7 @@ void PollingTransport::close()
     m_closed = true;
 }
 
-void PollingTransport::fail(const QString &reason, const QString &detail)
+void PollingTransport::fail(TransportCloseCause cause, const QString &detail)
 {
     if (m_closed)
         return;
@@ -127,7 +127,7 @@ void PollingTransport::fail(const QString &reason, const QString &detail)
         m_get->abort();
         m_get = nullptr;
     }
-    reportClosed(reason, detail);
+    reportClosed(cause, detail);
 }
 
 } // namespace Sockscope

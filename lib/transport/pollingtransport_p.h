@@ -22,7 +22,7 @@ class PollingTransport : public Transport
 public:
     PollingTransport(HttpFront *front, QObject *parent = nullptr);
     ~PollingTransport() override;
-    QString name() const override { return QStringLiteral("polling"); }
+    TransportType type() const override { return TransportType::Polling; }
     void send(const EngineIoPacket &packet) override;
     void close() override;
 
@@ -39,7 +39,7 @@ public:
 
 private:
     void flush();
-    void fail(const QString &reason, const QString &detail);
+    void fail(TransportCloseCause cause, const QString &detail);
 
     HttpFront *m_front;
     QPointer<QTcpSocket> m_get;

@@ -1,7 +1,7 @@
 #include "namespace.h"
 
 #include "connection.h"
-#include "eventserver.h"
+#include "eventserver_p.h"
 #include "socket.h"
 #include "socketiopacket.h"
 
@@ -126,7 +126,7 @@ int Broadcast::send(const QString &event, const Arguments &args) const
         return 0;
     const SocketIoPacket::Encoded encoded =
             SocketIoPacket::event(m_namespace->name(), event, args, -1,
-                                  m_namespace->server()->rawJsonOf(args))
+                                  EventServerPrivate::get(m_namespace->server())->rawJsonOf(args))
                     .encode();
     for (Socket *s : sockets) {
         if (s->m_connection)
@@ -145,7 +145,7 @@ int Broadcast::send(const QString &event, const Arguments &args, AckCallback cal
     const qint64 id = m_namespace->nextAckId();
     const SocketIoPacket::Encoded encoded =
             SocketIoPacket::event(m_namespace->name(), event, args, id,
-                                  m_namespace->server()->rawJsonOf(args))
+                                  EventServerPrivate::get(m_namespace->server())->rawJsonOf(args))
                     .encode();
     for (Socket *s : sockets) {
         s->registerAck(id, callback, timeoutMs);

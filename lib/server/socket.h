@@ -100,7 +100,7 @@ private:
     void sendPacket(const SocketIoPacket &packet);
     void registerAck(qint64 id, AckCallback callback, int timeoutMs);
     AckTracker *acks();
-    void handlePacket(const SocketIoPacket &packet);
+    // Dispatched by the connection (one switch on the packet type), while connected.
     void handleEvent(const SocketIoPacket &packet);
     void handleAck(const SocketIoPacket &packet);
     void markConnected();

@@ -26,8 +26,9 @@ public:
     void send(const EngineIoPacket &packet) override;
     void close() override;
 
-    // The request is answered here (now or when packets are queued).
-    void handleGet(QTcpSocket *socket, const HttpRequest &request, const HttpHeaders &cors);
+    // The request is answered here (now or when packets are queued). Returns the response
+    // head if it was answered at once.
+    QByteArray handleGet(QTcpSocket *socket, const HttpRequest &request, const HttpHeaders &cors);
     void handlePost(QTcpSocket *socket, const HttpRequest &request, const HttpHeaders &cors);
     bool hasPendingGet() const { return bool(m_get); }
     // For an upgrade: the packets not yet delivered, to send over the new transport.
@@ -38,7 +39,7 @@ public:
     void setUpgrading(bool upgrading) { m_upgrading = upgrading; }
 
 private:
-    void flush();
+    QByteArray flush();
     void fail(TransportCloseCause cause, const QString &detail);
 
     HttpFront *m_front;

@@ -1,6 +1,5 @@
 #include "transport_p.h"
 
-#include "connection.h"
 #include "websocketframing.h"
 
 #include <QLoggingCategory>

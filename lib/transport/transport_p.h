@@ -3,6 +3,7 @@
 
 #include "engineiopacket.h"
 #include "reasons.h"
+#include "transportlistener.h"
 #include "websocketframing.h"
 
 #include <QObject>
@@ -11,15 +12,15 @@
 
 namespace Sockscope {
 
-class Connection;
 
 /*
     The seam between a Connection and the wire. A transport sends and receives Engine.IO
     packets and says once when it is gone, with a cause (TransportCloseCause: "transport
     close", "transport error" or "parse error"). WebSocket is one; HTTP long-polling is another.
 
-    It reports to its connection by direct calls, not signals: no connection objects per
-    transport, no signal dispatch per packet. setConnection(nullptr) silences it.
+    It reports to its connection (a TransportListener) by direct calls, not signals: no
+    connection objects per transport, no signal dispatch per packet. setConnection(nullptr)
+    silences it.
 */
 class Transport : public QObject
 {
@@ -30,7 +31,7 @@ public:
     QString name() const { return toString(type()); }
     virtual void send(const EngineIoPacket &packet) = 0;
     virtual void close() = 0;
-    void setConnection(Connection *connection) { m_connection = connection; }
+    void setConnection(TransportListener *connection) { m_connection = connection; }
 
 protected:
     // The connection may take the packet's data.
@@ -42,7 +43,7 @@ protected:
     void reportOversized();
 
 private:
-    Connection *m_connection = nullptr;
+    TransportListener *m_connection = nullptr;
 };
 
 /*

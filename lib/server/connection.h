@@ -70,8 +70,7 @@ protected:
     void timerEvent(QTimerEvent *event) override;
 
 private:
-    friend class EventServer;
-    friend class EventServerPrivate;
+    friend class EventServerPrivate; // creates it, hands it a probe
     friend class Socket;
     friend class Namespace;
     friend class Broadcast;

@@ -123,7 +123,7 @@ void EventServer::close()
     m_front->close();
     const auto connections = m_connections.values();
     for (Connection *c : connections)
-        c->closeConnection(DisconnectReason::ServerShuttingDown);
+        c->close(DisconnectReason::ServerShuttingDown);
     const auto plains = m_plainConnections.values();
     for (PlainConnection *p : plains)
         p->close(int(QWebSocketProtocol::CloseCodeGoingAway), u"server shutting down"_s);

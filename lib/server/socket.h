@@ -94,7 +94,6 @@ private:
     friend class Connection;
     friend class Namespace;
     friend class Broadcast;
-    friend class EventServer;
 
     Socket(Connection *connection, Namespace *ns, const QJsonObject &auth);
     void sendPacket(const SocketIoPacket &packet);

@@ -1,8 +1,9 @@
 #include "connection.h"
 
-#include "eventserver.h"
+#include "eventserver_p.h"
 #include "namespace.h"
 #include "socket.h"
+#include "socketioparser.h"
 #include "pollingtransport_p.h"
 #include "transport_p.h"
 
@@ -17,13 +18,14 @@ Q_LOGGING_CATEGORY(lcEngine, "sockscope.engineio", QtWarningMsg)
 namespace Sockscope {
 
 Connection::Connection(const QString &id, Transport *transport, const HandshakeRecord &handshake,
-                       EventServer *server)
-    : QObject(server)
+                       EventServerPrivate *server)
+    : QObject(server->server())
     , m_id(id)
     , m_transport(transport)
     , m_handshake(handshake.compact())
     , m_server(server)
     , m_openedAt(QDateTime::currentDateTimeUtc())
+    , m_parser(server->createParser())
 {
     bindTransport(transport);
 }
@@ -47,16 +49,16 @@ void Connection::transportPacket(Transport *transport, EngineIoPacket &&packet,
 
 void Connection::transportOversized()
 {
-    ++m_server->m_stats.oversizedPayloads; // statsChanged() follows with the close
+    m_server->reportOversizedPayload(); // statsChanged() follows with the close
 }
 
-void Connection::transportClosed(Transport *transport, const QString &reason,
+void Connection::transportClosed(Transport *transport, TransportCloseCause cause,
                                  const QString &detail)
 {
     if (transport == m_transport) {
         if (!detail.isEmpty())
-            Q_EMIT m_server->errorOccurred(m_id, detail);
-        closeConnection(reason, false);
+            m_server->reportError(m_id, detail);
+        closeConnection(toDisconnectReason(cause), false);
     } else if (transport == m_probe) {
         dropProbe();
     }
@@ -65,7 +67,7 @@ void Connection::transportClosed(Transport *transport, const QString &reason,
 void Connection::attachProbe(Transport *probe)
 {
     probe->setParent(this);
-    if (m_closed || m_probe || m_transport->name() != u"polling") {
+    if (m_closed || m_probe || m_transport->type() != TransportType::Polling) {
         probe->close();
         probe->deleteLater();
         return;
@@ -115,11 +117,11 @@ void Connection::handleProbePacket(const EngineIoPacket &packet)
         for (const EngineIoPacket &p : queued)
             m_transport->send(p);
         Q_EMIT upgraded(m_transport->name());
-        Q_EMIT m_server->connectionUpgraded(this);
+        m_server->reportConnectionUpgraded(this);
         return;
     }
     // Anything else on the probe before the upgrade is a protocol error: drop the probe only.
-    Q_EMIT m_server->errorOccurred(m_id, u"unexpected %1 packet during the upgrade probe"_s.arg(
+    m_server->reportError(m_id, u"unexpected %1 packet during the upgrade probe"_s.arg(
                                                  EngineIoPacket::typeName(packet.type())));
     dropProbe();
 }
@@ -139,30 +141,41 @@ QString Connection::transportName() const
     return m_transport ? m_transport->name() : QString();
 }
 
-void Connection::start()
+TransportType Connection::transportType() const
 {
-    const ServerOptions &o = m_server->m_options;
-    EngineIoOpen open;
-    open.sid = m_id;
-    if (m_transport->name() == u"polling")
-        open.upgrades = QStringList { u"websocket"_s };
-    open.pingInterval = o.pingInterval;
-    open.pingTimeout = o.pingTimeout;
-    open.maxPayload = o.maxPayload;
-    sendEngine(EngineIoPacket(EngineIoPacket::Type::Open, open.toJson()));
+    return m_transport ? m_transport->type() : TransportType::WebSocket;
+}
+
+void Connection::start(qint64 openBytes)
+{
+    const ServerOptions &o = m_server->options();
+    m_bytesOut += quint64(openBytes);
     m_pingTimer.start(o.pingInterval, this);
     m_connectTimer.start(o.connectTimeout, this);
 }
 
-void Connection::close(const QString &reason)
+void Connection::close(DisconnectReason reason)
 {
     closeConnection(reason);
+}
+
+void Connection::close(const QString &reason)
+{
+    DisconnectReason r = DisconnectReason::ForcedServerClose;
+    fromString(reason, &r);
+    closeConnection(r);
 }
 
 void Connection::sendEngine(const EngineIoPacket &packet)
 {
     if (!m_closed)
         m_transport->send(packet);
+}
+
+void Connection::sendPacket(const SocketIoPacket &packet)
+{
+    if (!m_closed)
+        sendEncoded(m_parser->encode(packet));
 }
 
 void Connection::sendEncoded(const SocketIoPacket::Encoded &encoded)
@@ -181,22 +194,22 @@ void Connection::timerEvent(QTimerEvent *event)
         m_pingTimer.stop();
         sendEngine(EngineIoPacket(EngineIoPacket::Type::Ping));
         m_pingSent.start();
-        m_pongTimer.start(m_server->m_options.pingTimeout, this);
+        m_pongTimer.start(m_server->options().pingTimeout, this);
         m_pongTimerRefreshed = false;
     } else if (id == m_pongTimer.timerId()) {
         m_pongTimer.stop();
-        Q_EMIT m_server->errorOccurred(
-                m_id, u"no pong within %1 ms"_s.arg(m_server->m_options.pingTimeout));
-        closeConnection(u"ping timeout"_s);
+        m_server->reportError(
+                m_id, u"no pong within %1 ms"_s.arg(m_server->options().pingTimeout));
+        closeConnection(DisconnectReason::PingTimeout);
     } else if (id == m_upgradeTimer.timerId()) {
-        Q_EMIT m_server->errorOccurred(m_id, u"upgrade probe not completed within 10 s"_s);
+        m_server->reportError(m_id, u"upgrade probe not completed within 10 s"_s);
         dropProbe();
     } else if (id == m_connectTimer.timerId()) {
         m_connectTimer.stop();
         if (!m_everConnected) {
-            Q_EMIT m_server->errorOccurred(
-                    m_id, u"no namespace joined within %1 ms"_s.arg(m_server->m_options.connectTimeout));
-            closeConnection(u"connect timeout"_s);
+            m_server->reportError(
+                    m_id, u"no namespace joined within %1 ms"_s.arg(m_server->options().connectTimeout));
+            closeConnection(DisconnectReason::ConnectTimeout);
         }
     } else {
         QObject::timerEvent(event);
@@ -211,7 +224,7 @@ void Connection::handleEnginePacket(EngineIoPacket &&packet)
     // A peer still sending is alive: its pong may be queued behind a large upload (a polling
     // client sends one POST at a time). Like the Node.js server, give it once more time.
     if (packet.type() != T::Pong && m_pongTimer.isActive() && !m_pongTimerRefreshed) {
-        m_pongTimer.start(m_server->m_options.pingTimeout, this);
+        m_pongTimer.start(m_server->options().pingTimeout, this);
         m_pongTimerRefreshed = true;
     }
     switch (packet.type()) {
@@ -220,7 +233,7 @@ void Connection::handleEnginePacket(EngineIoPacket &&packet)
             m_pongTimer.stop();
             m_lastRtt = m_pingSent.elapsed();
             Q_EMIT pingRoundTripMeasured(m_lastRtt);
-            m_pingTimer.start(m_server->m_options.pingInterval, this);
+            m_pingTimer.start(m_server->options().pingInterval, this);
         }
         break;
     case T::Ping:
@@ -228,36 +241,21 @@ void Connection::handleEnginePacket(EngineIoPacket &&packet)
         sendEngine(EngineIoPacket(T::Pong, packet.data()));
         break;
     case T::Message: {
-        const int maxAttachments = m_server->m_options.maxAttachments;
-        QByteArray data = packet.takeData();
-        if (!packet.isBinary() && !(m_decoder && m_decoder->isReassembling())) {
-            // The usual case, a text packet on its own: no decoder state needed. An event's
-            // arguments keep the received bytes (a binary packet's header leaves them here).
-            SocketIoPacket p;
-            const SocketIoPacket::Error e =
-                    SocketIoDecoder::parseTaking(&data, &p, maxAttachments);
-            if (e != SocketIoPacket::Error::None) {
-                fail(u"parse error"_s, SocketIoPacket::errorString(e));
-                break;
-            }
-            if (!p.isBinary()) {
-                handleSocketIoPacket(std::move(p));
-                break;
-            }
-            // BINARY_EVENT / BINARY_ACK: its attachments follow; the decoder reassembles.
+        SocketIoPacket p;
+        switch (m_parser->decode(std::move(packet), &p)) {
+        case SocketIoParser::Status::Packet:
+            handleSocketIoPacket(std::move(p));
+            break;
+        case SocketIoParser::Status::NeedMore:
+            break;
+        case SocketIoParser::Status::Failed:
+            fail(DisconnectReason::ParseError, m_parser->errorString());
+            break;
         }
-        if (!m_decoder)
-            m_decoder = std::make_unique<SocketIoDecoder>(maxAttachments);
-        const SocketIoDecoder::Status status =
-                packet.isBinary() ? m_decoder->decodeBinary(data) : m_decoder->decodeText(data);
-        if (status == SocketIoDecoder::Status::Packet)
-            handleSocketIoPacket(m_decoder->takePacket());
-        else if (status == SocketIoDecoder::Status::Failed)
-            fail(u"parse error"_s, m_decoder->errorString());
         break;
     }
     case T::Close:
-        closeConnection(u"transport close"_s);
+        closeConnection(DisconnectReason::TransportClose);
         break;
     case T::Open:
     case T::Upgrade:
@@ -275,7 +273,7 @@ void Connection::handleSocketIoPacket(SocketIoPacket packet)
     }
     Socket *socket = socketFor(packet.nsp());
     if (!socket) {
-        fail(u"parse error"_s,
+        fail(DisconnectReason::ParseError,
              u"%1 for namespace %2 before its CONNECT"_s.arg(SocketIoPacket::typeName(packet.type()),
                                                              packet.nsp()));
         return;
@@ -283,17 +281,21 @@ void Connection::handleSocketIoPacket(SocketIoPacket packet)
     switch (packet.type()) {
     case T::Disconnect:
         m_sockets.removeOne(socket);
-        socket->finish(u"client namespace disconnect"_s);
+        socket->finish(DisconnectReason::ClientNamespaceDisconnect);
         socket->deleteLater();
         break;
     case T::Event:
     case T::BinaryEvent:
+        if (socket->isConnected())
+            socket->handleEvent(packet);
+        break;
     case T::Ack:
     case T::BinaryAck:
-        socket->handlePacket(packet);
+        if (socket->isConnected())
+            socket->handleAck(packet);
         break;
     case T::ConnectError:
-        fail(u"parse error"_s, u"a client may not send CONNECT_ERROR"_s);
+        fail(DisconnectReason::ParseError, u"a client may not send CONNECT_ERROR"_s);
         break;
     case T::Connect:
         break;
@@ -303,25 +305,23 @@ void Connection::handleSocketIoPacket(SocketIoPacket packet)
 void Connection::handleConnect(const SocketIoPacket &packet)
 {
     const QString nsp = packet.nsp();
-    Namespace *ns = m_server->findNamespace(nsp);
+    Namespace *ns = m_server->server()->findNamespace(nsp);
     if (!ns) {
-        sendEncoded(SocketIoPacket::connectError(nsp, u"Invalid namespace"_s).encode());
-        Q_EMIT m_server->connectRefused(m_id, nsp, u"Invalid namespace"_s);
+        sendPacket(SocketIoPacket::connectError(nsp, u"Invalid namespace"_s));
+        m_server->reportConnectRefused(m_id, nsp, u"Invalid namespace"_s);
         return;
     }
-    if (!socketFor(nsp) && m_sockets.size() >= m_server->m_options.maxNamespacesPerConnection) {
+    if (!socketFor(nsp) && m_sockets.size() >= m_server->options().maxNamespacesPerConnection) {
         const QString message = u"Too many namespaces on one connection (%1)"_s.arg(
-                m_server->m_options.maxNamespacesPerConnection);
-        sendEncoded(SocketIoPacket::connectError(nsp, message).encode());
-        ++m_server->m_stats.namespaceLimitRefusals;
-        Q_EMIT m_server->statsChanged();
-        Q_EMIT m_server->connectRefused(m_id, nsp, message);
+                m_server->options().maxNamespacesPerConnection);
+        sendPacket(SocketIoPacket::connectError(nsp, message));
+        m_server->reportNamespaceLimit(m_id, nsp, message);
         return;
     }
     if (Socket *existing = socketFor(nsp)) {
         QJsonObject answer;
         answer.insert(u"sid"_s, existing->id());
-        sendEncoded(SocketIoPacket::connect(nsp, answer).encode());
+        sendPacket(SocketIoPacket::connect(nsp, answer));
         return;
     }
     auto *socket = new Socket(this, ns, packet.payload().toObject());
@@ -329,8 +329,8 @@ void Connection::handleConnect(const SocketIoPacket &packet)
         const ConnectDecision decision = hook(socket);
         if (!decision.accepted) {
             delete socket;
-            sendEncoded(SocketIoPacket::connectError(nsp, decision.message, decision.data).encode());
-            Q_EMIT m_server->connectRefused(m_id, nsp, decision.message);
+            sendPacket(SocketIoPacket::connectError(nsp, decision.message, decision.data));
+            m_server->reportConnectRefused(m_id, nsp, decision.message);
             return;
         }
         if (m_closed) { // the hook closed the connection
@@ -359,13 +359,13 @@ Socket *Connection::socketFor(const QString &nsp) const
     return nullptr;
 }
 
-void Connection::fail(const QString &reason, const QString &message)
+void Connection::fail(DisconnectReason reason, const QString &message)
 {
-    Q_EMIT m_server->errorOccurred(m_id, message);
+    m_server->reportError(m_id, message);
     closeConnection(reason);
 }
 
-void Connection::closeConnection(const QString &reason, bool closeTransport)
+void Connection::closeConnection(DisconnectReason reason, bool closeTransport)
 {
     if (m_closed)
         return;
@@ -374,8 +374,7 @@ void Connection::closeConnection(const QString &reason, bool closeTransport)
     m_pongTimer.stop();
     m_connectTimer.stop();
     m_upgradeTimer.stop();
-    if (m_decoder)
-        m_decoder->reset();
+    m_parser->reset();
     if (m_probe) {
         m_probe->setConnection(nullptr);
         m_probe->close();
@@ -389,8 +388,8 @@ void Connection::closeConnection(const QString &reason, bool closeTransport)
     }
     if (closeTransport)
         m_transport->close();
-    Q_EMIT closed(reason);
-    m_server->onConnectionClosed(this, reason);
+    Q_EMIT closed(toString(reason));
+    m_server->reportConnectionClosed(this, reason);
 }
 
 } // namespace Sockscope

@@ -3,7 +3,9 @@
 
 #include "engineiopacket.h"
 #include "handshakerecord.h"
+#include "reasons.h"
 #include "socketiopacket.h"
+#include "transportlistener.h"
 
 #include <QBasicTimer>
 #include <QDateTime>
@@ -17,7 +19,8 @@ namespace Sockscope {
 
 class EventServer;
 class Socket;
-class Transport;
+class EventServerPrivate;
+class SocketIoParser;
 
 /*
     A connection is one Engine.IO session (its sid) over a transport. It sends the open packet,
@@ -28,7 +31,7 @@ class Transport;
     Every fatal path goes through one close function: timers stop, sockets get the reason once,
     the transport is closed, connectionClosed is emitted once.
 */
-class Connection : public QObject
+class Connection : public QObject, private TransportListener
 {
     Q_OBJECT
 public:
@@ -36,6 +39,7 @@ public:
 
     QString id() const { return m_id; }
     QString transportName() const;
+    TransportType transportType() const;
     // The handshake as it was recorded (kept compact; see HandshakeRecord::Compact).
     HandshakeRecord handshake() const { return m_handshake.expanded(m_id); }
     QHostAddress remoteAddress() const { return m_handshake.remoteAddress; }
@@ -45,12 +49,17 @@ public:
     QDateTime upgradedAt() const { return m_upgradedAt; }
     QList<Socket *> sockets() const { return m_sockets; }
     bool isOpen() const { return !m_closed; }
+    // A WebSocket probe is under way (the connection is on polling).
+    bool isUpgrading() const { return m_probe != nullptr; }
 
     qint64 lastPingRoundTrip() const { return m_lastRtt; } // ms, -1 before the first pong
     quint64 bytesReceived() const { return m_bytesIn; }
     quint64 bytesSent() const { return m_bytesOut; }
 
-    void close(const QString &reason = QStringLiteral("forced server close"));
+    void close(DisconnectReason reason = DisconnectReason::ForcedServerClose);
+    // The same, by the reason's text (toString()); a text that is none of them closes with
+    // ForcedServerClose.
+    void close(const QString &reason);
 
 Q_SIGNALS:
     void pingRoundTripMeasured(qint64 ms);
@@ -61,32 +70,38 @@ protected:
     void timerEvent(QTimerEvent *event) override;
 
 private:
-    friend class EventServer;
+    friend class EventServerPrivate; // creates it, hands it a probe
     friend class Socket;
     friend class Namespace;
     friend class Broadcast;
-    friend class Transport;
 
     Connection(const QString &id, Transport *transport, const HandshakeRecord &handshake,
-               EventServer *server);
-    void start();
+               EventServerPrivate *server);
+    // Starts the heartbeat and the connect timeout; the front sent the open packet
+    // (openBytes long).
+    void start(qint64 openBytes);
     void bindTransport(Transport *transport);
-    // Called by the transport and the upgrade probe.
-    void transportPacket(Transport *transport, EngineIoPacket &&packet, qint64 wireBytes);
-    void transportBytesWritten(qint64 bytes) { m_bytesOut += quint64(bytes); }
-    void transportOversized();
-    void transportClosed(Transport *transport, const QString &reason, const QString &detail);
+    // TransportListener: called by the transport and the upgrade probe.
+    void transportPacket(Transport *transport, EngineIoPacket &&packet,
+                         qint64 wireBytes) override;
+    void transportBytesWritten(qint64 bytes) override { m_bytesOut += quint64(bytes); }
+    void transportOversized() override;
+    void transportClosed(Transport *transport, TransportCloseCause cause,
+                         const QString &detail) override;
     // A WebSocket opened for this sid while on polling: the upgrade probe.
     void attachProbe(Transport *probe);
     void handleProbePacket(const EngineIoPacket &packet);
     void dropProbe();
     void sendEngine(const EngineIoPacket &packet);
+    // Encoded by the connection's parser.
+    void sendPacket(const SocketIoPacket &packet);
+    // Encoded already by a parser of the same format (a broadcast encodes once).
     void sendEncoded(const SocketIoPacket::Encoded &encoded);
     void handleEnginePacket(EngineIoPacket &&packet);
     void handleSocketIoPacket(SocketIoPacket packet);
     void handleConnect(const SocketIoPacket &packet);
-    void fail(const QString &reason, const QString &message);
-    void closeConnection(const QString &reason, bool closeTransport = true);
+    void fail(DisconnectReason reason, const QString &message);
+    void closeConnection(DisconnectReason reason, bool closeTransport = true);
     void removeSocket(Socket *socket);
     Socket *socketFor(const QString &nsp) const;
 
@@ -96,12 +111,12 @@ private:
     QDateTime m_upgradedAt;
     QBasicTimer m_upgradeTimer;
     HandshakeRecord::Compact m_handshake;
-    EventServer *m_server = nullptr;
+    EventServerPrivate *m_server = nullptr;
     QDateTime m_openedAt;
     // One per namespace joined: a short list (a QHash costs over 1 KiB even with one entry).
     QList<Socket *> m_sockets;
-    // Made when the first binary packet arrives: text packets are parsed on their own.
-    std::unique_ptr<SocketIoDecoder> m_decoder;
+    // Socket.IO packets to Engine.IO messages and back (JsonSocketIoParser by default).
+    std::unique_ptr<SocketIoParser> m_parser;
     QBasicTimer m_pingTimer;
     QBasicTimer m_pongTimer;
     bool m_pongTimerRefreshed = false; // once per ping, by any other packet (as Node.js does)

@@ -1,13 +1,13 @@
 #include "eventserver.h"
 
 #include "connection.h"
+#include "eventserver_p.h"
 #include "httpfront_p.h"
 #include "httprequest.h"
 #include "listeners_p.h"
 #include "plainconnection.h"
 #include "pollingtransport_p.h"
 #include "socket.h"
-#include "staticfiles_p.h"
 #include "transport_p.h"
 
 #include <QCryptographicHash>
@@ -27,14 +27,6 @@ Q_LOGGING_CATEGORY(lcServer, "sockscope.server", QtWarningMsg)
 namespace Sockscope {
 
 namespace {
-
-QByteArray engineError(int code, const char *message)
-{
-    QJsonObject o;
-    o.insert(u"code"_s, code);
-    o.insert(u"message"_s, QString::fromLatin1(message));
-    return QJsonDocument(o).toJson(QJsonDocument::Compact);
-}
 
 QString peerKey(const QHostAddress &address, quint16 port)
 {
@@ -58,7 +50,8 @@ EventServer::EventServer(const ServerOptions &options, QObject *parent)
     // queued connections and QSignalSpy can carry them.
     qRegisterMetaType<Sockscope::Socket *>();
     qRegisterMetaType<Sockscope::Connection *>();
-    m_front = new HttpFront(this);
+    d = std::make_unique<EventServerPrivate>(this);
+    m_front = new HttpFront(d.get(), this);
     m_wsServer = new QWebSocketServer(u"Sockscope"_s, QWebSocketServer::NonSecureMode, this);
     connect(m_wsServer, &QWebSocketServer::newConnection, this,
             &EventServer::onWebSocketConnected);
@@ -130,7 +123,7 @@ void EventServer::close()
     m_front->close();
     const auto connections = m_connections.values();
     for (Connection *c : connections)
-        c->closeConnection(u"server shutting down"_s);
+        c->close(DisconnectReason::ServerShuttingDown);
     const auto plains = m_plainConnections.values();
     for (PlainConnection *p : plains)
         p->close(int(QWebSocketProtocol::CloseCodeGoingAway), u"server shutting down"_s);
@@ -250,249 +243,6 @@ QString EventServer::generateId() const
     }
 }
 
-void EventServer::refuse(QTcpSocket *socket, HandshakeRecord record, int status,
-                         const QByteArray &body, const QString &why, const HttpHeaders &extra)
-{
-    HttpRequest request;
-    HttpRequest::parse(record.rawRequest, &request, INT_MAX);
-    if (request.headLength == 0)
-        socket->readAll(); // not HTTP: consume what was peeked so closing does not reset
-    const bool json = body.startsWith('{');
-    m_front->unwatch(socket);
-    ++m_stats.requestsRefused;
-    switch (status) {
-    case 503: ++m_stats.refusedAtCapacity; break;
-    case 414: case 431: ++m_stats.oversizedHeads; break;
-    case 413: ++m_stats.oversizedPayloads; break;
-    case 403: ++m_stats.originRefusals; break;
-    default: break;
-    }
-    Q_EMIT statsChanged();
-    record.statusCode = status;
-    record.rawResponse = m_front->respond(
-            socket, request, status, json ? "application/json" : "text/plain; charset=utf-8",
-            body, extra, false);
-    record.error = why;
-    Q_EMIT handshakeReceived(record);
-    Q_EMIT errorOccurred(QString(), u"refused %1 %2 from %3: %4"_s.arg(
-                                            QString::fromLatin1(record.method),
-                                            QString::fromUtf8(record.target),
-                                            record.remoteAddress.toString(), why));
-}
-
-HttpHeaders EventServer::corsHeaders(const HttpRequest &request) const
-{
-    HttpHeaders h;
-    const QByteArray origin = request.header("origin");
-    if (origin.isEmpty())
-        return h;
-    if (m_options.allowedOrigins.isEmpty() || m_options.allowedOrigins.contains(u"*"_s)) {
-        h.append(qMakePair(QByteArray("Access-Control-Allow-Origin"), QByteArray("*")));
-    } else if (m_options.isOriginAllowed(QString::fromUtf8(origin))) {
-        // An explicit origin may send credentials (cookies, withCredentials).
-        h.append(qMakePair(QByteArray("Access-Control-Allow-Origin"), QByteArray(origin)));
-        h.append(qMakePair(QByteArray("Access-Control-Allow-Credentials"), QByteArray("true")));
-        h.append(qMakePair(QByteArray("Vary"), QByteArray("Origin")));
-    }
-    return h;
-}
-
-bool EventServer::serveStatic(QTcpSocket *socket, const HttpRequest &request)
-{
-    const QString path = request.path();
-    QByteArray content;
-    QByteArray type;
-    if (m_options.serveClient && path == m_options.path + u"socket.io.js"_s) {
-        content = staticFileContent(StaticFile::ClientScript, m_options.path);
-        type = "application/javascript; charset=utf-8";
-    } else if (m_options.serveDemoPage && (path == u"/" || path == u"/index.html")) {
-        content = staticFileContent(StaticFile::DemoPage, m_options.path);
-        type = "text/html; charset=utf-8";
-    } else {
-        return false;
-    }
-    if (request.method != "GET" && request.method != "HEAD") {
-        m_front->respond(socket, request, 405, "text/plain; charset=utf-8",
-                         "Method not allowed\n", { { "Allow", "GET, HEAD" } }, false);
-        return true;
-    }
-    const QByteArray etag = '"' + QCryptographicHash::hash(content, QCryptographicHash::Sha1)
-                                          .toHex()
-                                          .left(20)
-            + '"';
-    HttpHeaders headers = corsHeaders(request);
-    headers.append(qMakePair(QByteArray("Cache-Control"), QByteArray("public, max-age=0, must-revalidate")));
-    headers.append(qMakePair(QByteArray("ETag"), QByteArray(etag)));
-    if (request.header("if-none-match") == etag)
-        m_front->respond(socket, request, 304, {}, {}, headers);
-    else
-        m_front->respond(socket, request, 200, type, content, headers);
-    return true;
-}
-
-void EventServer::routeRequest(QTcpSocket *socket, const HttpRequest &request,
-                               HandshakeRecord record)
-{
-    if (m_closing) {
-        refuse(socket, record, 503, "Server shutting down\n", u"server shutting down"_s);
-        return;
-    }
-    if (serveStatic(socket, request))
-        return;
-    const QString path = request.path();
-    if (m_options.maxConnections > 0 && !request.query().hasQueryItem(u"sid"_s)
-        && m_connections.size() + m_plainConnections.size() + m_pendingUpgrades.size()
-                >= m_options.maxConnections) {
-        refuse(socket, record, 503,
-               "Server at capacity: " + QByteArray::number(m_options.maxConnections)
-                       + " connections\n",
-               u"at capacity (%1 connections)"_s.arg(m_options.maxConnections));
-        return;
-    }
-    if (!m_options.plainPath.isEmpty()
-        && (path == m_options.plainPath || path == m_options.plainPath + u'/')) {
-        routePlain(socket, request, record);
-        return;
-    }
-    const QString base = m_options.path;
-    const bool engine = path == base || path + u'/' == base;
-    if (!engine) {
-        refuse(socket, record, 404, "Not found\n", u"no such path: %1"_s.arg(path));
-        return;
-    }
-    const HttpHeaders cors = corsHeaders(request);
-    const QUrlQuery query = request.query();
-    const QString eio = query.queryItemValue(u"EIO"_s);
-    const QString transport = query.queryItemValue(u"transport"_s);
-    const QString origin = QString::fromUtf8(request.header("origin"));
-    if (!m_options.isOriginAllowed(origin)) {
-        refuse(socket, record, 403, engineError(4, "Forbidden"),
-               u"origin %1 is not allowed"_s.arg(origin));
-        return;
-    }
-    if (request.method == "OPTIONS") {
-        // CORS preflight.
-        HttpHeaders h = cors;
-        h.append(qMakePair(QByteArray("Access-Control-Allow-Methods"), QByteArray("GET, POST, OPTIONS")));
-        const QByteArray wanted = request.header("access-control-request-headers");
-        if (!wanted.isEmpty())
-            h.append(qMakePair(QByteArray("Access-Control-Allow-Headers"), QByteArray(wanted)));
-        h.append(qMakePair(QByteArray("Access-Control-Max-Age"), QByteArray("86400")));
-        m_front->respond(socket, request, 204, {}, {}, h);
-        return;
-    }
-    if (eio != u"4") {
-        refuse(socket, record, 400, engineError(5, "Unsupported protocol version"),
-               eio.isEmpty() ? (record.isUpgrade && !m_options.plainPath.isEmpty()
-                                        ? u"missing EIO query parameter: a plain WebSocket client? "
-                                          "Those connect to %1"_s.arg(m_options.plainPath)
-                                        : u"missing EIO query parameter (this server speaks EIO=4)"_s)
-                             : u"Engine.IO version %1 requested; this server speaks EIO=4"_s.arg(eio),
-               cors);
-        return;
-    }
-    if (transport != u"websocket" && transport != u"polling") {
-        refuse(socket, record, 400, engineError(0, "Transport unknown"),
-               u"unknown transport \"%1\""_s.arg(transport), cors);
-        return;
-    }
-    if (transport == u"polling" && !record.isUpgrade) {
-        handlePolling(socket, request, record, cors);
-        return;
-    }
-    if (request.method != "GET") {
-        refuse(socket, record, 400, engineError(2, "Bad handshake method"),
-               u"WebSocket handshake with method %1"_s.arg(QString::fromLatin1(request.method)));
-        return;
-    }
-    if (!record.isUpgrade || !request.headerHasToken("connection", "upgrade")) {
-        refuse(socket, record, 400, engineError(3, "Bad request"),
-               u"transport=websocket without a WebSocket upgrade"_s, cors);
-        return;
-    }
-    if (query.hasQueryItem(u"sid"_s)) {
-        const QString sid = query.queryItemValue(u"sid"_s);
-        Connection *c = m_connections.value(sid);
-        if (!c) {
-            refuse(socket, record, 400, engineError(1, "Session ID unknown"),
-                   u"no session %1 to upgrade"_s.arg(sid));
-            return;
-        }
-        if (c->transportName() != u"polling" || c->m_probe) {
-            refuse(socket, record, 400, engineError(3, "Bad request"),
-                   u"session %1 is already on WebSocket or upgrading"_s.arg(sid));
-            return;
-        }
-        record.connectionId = sid; // an upgrade of this connection
-    }
-
-    record.transport = u"websocket"_s;
-    acceptWebSocket(socket, request, record);
-}
-
-void EventServer::acceptWebSocket(QTcpSocket *socket, const HttpRequest &request,
-                                  HandshakeRecord record)
-{
-    // RFC 6455, 4.2.1: HTTP/1.1 or later, version 13, and a key of 16 bytes in base64. (The
-    // method, Upgrade and Connection were checked by the router.)
-    if (request.version != "HTTP/1.1") {
-        refuse(socket, record, 400, engineError(3, "Bad request"),
-               u"WebSocket upgrade over %1 (HTTP/1.1 is needed)"_s.arg(
-                       QString::fromLatin1(request.version)));
-        return;
-    }
-    const QByteArray version = request.header("sec-websocket-version");
-    if (version != "13") {
-        refuse(socket, record, 400, engineError(3, "Bad request"),
-               version.isEmpty() ? u"WebSocket upgrade without Sec-WebSocket-Version"_s
-                                 : u"Sec-WebSocket-Version %1 is not spoken (13 is)"_s.arg(
-                                           QString::fromLatin1(version)),
-               { { "Sec-WebSocket-Version", "13" } });
-        return;
-    }
-    const auto key = QByteArray::fromBase64Encoding(record.secWebSocketKey,
-                                                    QByteArray::AbortOnBase64DecodingErrors);
-    if (!key || key.decoded.size() != 16) {
-        refuse(socket, record, 400, engineError(3, "Bad request"),
-               record.secWebSocketKey.isEmpty()
-                       ? u"WebSocket upgrade without Sec-WebSocket-Key"_s
-                       : u"Sec-WebSocket-Key is not 16 bytes in base64"_s);
-        return;
-    }
-    // The request is consumed; anything after it is the client's first frames.
-    socket->read(request.headLength + qMax<qint64>(request.contentLength, 0));
-    const QByteArray head = "HTTP/1.1 101 Switching Protocols\r\n"
-                            "Upgrade: websocket\r\n"
-                            "Connection: Upgrade\r\n"
-                            "Sec-WebSocket-Accept: "
-            + record.secWebSocketAccept + "\r\n\r\n";
-    socket->write(head);
-    record.statusCode = 101;
-    record.rawResponse = head;
-    socket->disconnect(socket); // the front's deleteLater-on-disconnect: the transport owns it
-
-    auto *transport = new WebSocketTransport(socket, m_options.maxPayload);
-    if (!record.connectionId.isEmpty()) {
-        // The upgrade probe of a polling connection.
-        Connection *c = m_connections.value(record.connectionId);
-        Q_EMIT handshakeReceived(record);
-        if (!c) {
-            transport->close();
-            transport->deleteLater();
-            return;
-        }
-        c->attachProbe(transport);
-        return;
-    }
-    const QString id = generateId();
-    record.connectionId = id;
-    auto *connection = new Connection(id, transport, record, this);
-    m_connections.insert(id, connection);
-    Q_EMIT handshakeReceived(record);
-    Q_EMIT connectionOpened(connection);
-    connection->start();
-}
-
 void EventServer::handOver(QTcpSocket *socket, const HandshakeRecord &record)
 {
     const QString key = peerKey(socket->peerAddress(), socket->peerPort());
@@ -521,80 +271,25 @@ void EventServer::handOver(QTcpSocket *socket, const HandshakeRecord &record)
     m_wsServer->handleConnection(socket);
 }
 
-void EventServer::handlePolling(QTcpSocket *socket, const HttpRequest &request,
-                                HandshakeRecord record, const HttpHeaders &cors)
+void EventServer::addPlainConnection(PlainConnection *plain)
 {
-    const QUrlQuery query = request.query();
-    if (!query.hasQueryItem(u"sid"_s)) {
-        if (request.method != "GET") {
-            refuse(socket, record, 400, engineError(2, "Bad handshake method"),
-                   u"polling handshake with method %1"_s.arg(QString::fromLatin1(request.method)),
-                   cors);
-            return;
-        }
-        const QString id = generateId();
-        auto *transport = new PollingTransport(m_front);
-        record.transport = u"polling"_s;
-        record.connectionId = id;
-        auto *connection = new Connection(id, transport, record, this);
-        m_connections.insert(id, connection);
-        connection->start(); // queues the open packet
-        transport->handleGet(socket, request, cors); // answers with the open packet
-        connection->m_handshake.statusCode = 200;
-        connection->m_handshake.rawResponse = m_front->lastResponseHead();
-        record.statusCode = 200;
-        record.rawResponse = connection->m_handshake.rawResponse;
-        Q_EMIT handshakeReceived(record);
-        Q_EMIT connectionOpened(connection);
-        return;
-    }
-    const QString sid = query.queryItemValue(u"sid"_s);
-    Connection *c = m_connections.value(sid);
-    if (!c) {
-        refuse(socket, record, 400, engineError(1, "Session ID unknown"),
-               u"no session %1"_s.arg(sid), cors);
-        return;
-    }
-    auto *polling = qobject_cast<PollingTransport *>(c->m_transport);
-    if (!polling) {
-        refuse(socket, record, 400, engineError(3, "Bad request"),
-               u"session %1 has upgraded to WebSocket; polling refused"_s.arg(sid), cors);
-        return;
-    }
-    if (request.method == "GET") {
-        polling->handleGet(socket, request, cors);
-    } else if (request.method == "POST") {
-        polling->handlePost(socket, request, cors);
-    } else {
-        refuse(socket, record, 400, engineError(3, "Bad request"),
-               u"method %1 on a polling session"_s.arg(QString::fromLatin1(request.method)), cors);
-    }
-}
-
-void EventServer::routePlain(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record)
-{
-    const QString origin = QString::fromUtf8(request.header("origin"));
-    if (!m_options.isOriginAllowed(origin)) {
-        refuse(socket, record, 403, "Origin not allowed\n", u"origin %1 is not allowed"_s.arg(origin));
-        return;
-    }
-    if (request.query().hasQueryItem(u"EIO"_s)) {
-        refuse(socket, record, 400,
-               "This is the plain WebSocket endpoint; Socket.IO clients connect to "
-                       + m_options.path.toUtf8() + '\n',
-               u"a Socket.IO client on the plain WebSocket path %1"_s.arg(m_options.plainPath));
-        return;
-    }
-    if (!record.isUpgrade || request.method != "GET") {
-        refuse(socket, record, 426,
-               "Plain WebSocket endpoint: open it with new WebSocket('ws://host:port"
-                       + m_options.plainPath.toUtf8() + "')\n",
-               u"plain WebSocket path requested without a WebSocket upgrade"_s,
-               { { "Upgrade", "websocket" } });
-        return;
-    }
-    record.transport = u"websocket (plain)"_s;
-    handOver(socket, record);
+    // Its messages, frames and close, reported as the server's signals (connected first, so
+    // the server's come before those of listeners connected later).
+    m_plainConnections.insert(plain->id(), plain);
+    connect(plain, &PlainConnection::textMessageReceived, this, [this, plain](const QString &text) {
+        Q_EMIT plainMessageReceived(plain, text.toUtf8(), false);
+    });
+    connect(plain, &PlainConnection::binaryMessageReceived, this,
+            [this, plain](const QByteArray &data) { Q_EMIT plainMessageReceived(plain, data, true); });
+    connect(plain, &PlainConnection::messageSent, this,
+            [this, plain](const QByteArray &data, bool binary) {
+                Q_EMIT plainMessageSent(plain, data, binary);
+            });
+    connect(plain, &PlainConnection::frameReceived, this,
+            [this, plain](const WebSocketFrame &frame) { Q_EMIT plainFrame(plain, frame); });
+    connect(plain, &PlainConnection::closed, this, [this, plain](int code, const QString &reason) {
+        onPlainClosed(plain, code, reason);
+    });
 }
 
 void EventServer::onPlainClosed(PlainConnection *connection, int code, const QString &reason)
@@ -606,13 +301,13 @@ void EventServer::onPlainClosed(PlainConnection *connection, int code, const QSt
 
 void EventServer::onWebSocketConnected()
 {
-    // Only plain WebSocket clients come this way (Engine.IO upgrades: acceptWebSocket).
+    // Only plain WebSocket clients come this way (Engine.IO upgrades: HttpFront::acceptWebSocket).
     while (QWebSocket *ws = m_wsServer->nextPendingConnection()) {
         const QString key = peerKey(ws->peerAddress(), ws->peerPort());
         HandshakeRecord record = m_pendingUpgrades.take(key);
         QObject::disconnect(m_upgradeWatches.take(key));
         if (record.rawRequest.isEmpty()) {
-            // Should not happen: every upgrade goes through routeRequest.
+            // Should not happen: every upgrade goes through the front (HttpFront::route).
             record.time = QDateTime::currentDateTimeUtc();
             record.remoteAddress = ws->peerAddress();
             record.remotePort = ws->peerPort();
@@ -627,28 +322,134 @@ void EventServer::onWebSocketConnected()
             record.statusCode = 101;
         const QString id = generateId();
         record.connectionId = id;
-        auto *plain = new PlainConnection(id, ws, record, this);
-        m_plainConnections.insert(id, plain);
+        auto *plain = new PlainConnection(id, ws, record, m_options.maxPayload, this);
+        addPlainConnection(plain);
         Q_EMIT handshakeReceived(record);
         Q_EMIT plainConnectionOpened(plain);
     }
 }
 
-void EventServer::onConnectionClosed(Connection *connection, const QString &reason)
+void EventServer::onConnectionClosed(Connection *connection, DisconnectReason reason)
 {
-    if (reason == u"ping timeout")
-        ++m_stats.pingTimeouts;
-    else if (reason == u"connect timeout")
-        ++m_stats.connectTimeouts;
-    else if (reason == u"parse error")
-        ++m_stats.parseErrors;
-    else if (reason == u"transport error")
-        ++m_stats.transportErrors;
-    if (reason != u"transport close" && reason != u"server shutting down")
+    switch (reason) {
+    case DisconnectReason::PingTimeout: ++m_stats.pingTimeouts; break;
+    case DisconnectReason::ConnectTimeout: ++m_stats.connectTimeouts; break;
+    case DisconnectReason::ParseError: ++m_stats.parseErrors; break;
+    case DisconnectReason::TransportError: ++m_stats.transportErrors; break;
+    default: break;
+    }
+    if (reason != DisconnectReason::TransportClose && reason != DisconnectReason::ServerShuttingDown)
         Q_EMIT statsChanged();
     m_connections.remove(connection->id());
-    Q_EMIT connectionClosed(connection, reason);
+    Q_EMIT connectionClosed(connection, toString(reason));
     connection->deleteLater();
+}
+
+// --- EventServerPrivate: the reports that are not inline ---
+
+void EventServerPrivate::reportSocketConnected(Socket *socket)
+{
+    QPointer<Socket> self(socket);
+    Q_EMIT socket->ns()->socketConnected(socket);
+    if (self && socket->isConnected()) // a namespace listener may have disconnected it already
+        Q_EMIT q->socketConnected(socket);
+}
+
+void EventServerPrivate::reportSocketDisconnected(Socket *socket, const QString &reason)
+{
+    Q_EMIT socket->ns()->socketDisconnected(socket, reason);
+    Q_EMIT q->socketDisconnected(socket, reason);
+}
+
+void EventServerPrivate::reportNamespaceLimit(const QString &connectionId, const QString &nsp,
+                                              const QString &message)
+{
+    ++q->m_stats.namespaceLimitRefusals;
+    Q_EMIT q->statsChanged();
+    Q_EMIT q->connectRefused(connectionId, nsp, message);
+}
+
+void EventServerPrivate::reportConnectionClosed(Connection *connection, DisconnectReason reason)
+{
+    q->onConnectionClosed(connection, reason);
+}
+
+int EventServerPrivate::connectionCount() const
+{
+    return int(q->m_connections.size() + q->m_plainConnections.size()
+               + q->m_pendingUpgrades.size());
+}
+
+HttpFront::Handler::Session EventServerPrivate::session(const QString &sid) const
+{
+    Session s;
+    if (Connection *c = q->m_connections.value(sid)) {
+        s.exists = true;
+        s.transport = c->transportType();
+        s.upgrading = c->isUpgrading();
+        s.current = c->m_transport;
+    }
+    return s;
+}
+
+void EventServerPrivate::connectionRequested(Transport *transport, const HandshakeRecord &record,
+                                             qint64 openBytes)
+{
+    auto *connection = new Connection(record.connectionId, transport, record, this);
+    q->m_connections.insert(record.connectionId, connection);
+    Q_EMIT q->handshakeReceived(record);
+    Q_EMIT q->connectionOpened(connection);
+    connection->start(openBytes);
+}
+
+void EventServerPrivate::upgradeRequested(Transport *probe, const HandshakeRecord &record)
+{
+    Connection *c = q->m_connections.value(record.connectionId);
+    Q_EMIT q->handshakeReceived(record);
+    if (!c) {
+        probe->close();
+        probe->deleteLater();
+        return;
+    }
+    c->attachProbe(probe);
+}
+
+void EventServerPrivate::plainUpgradeRequested(QTcpSocket *socket, const HandshakeRecord &record)
+{
+    q->handOver(socket, record);
+}
+
+void EventServerPrivate::reportRefused(const HandshakeRecord &record)
+{
+    ServerStats &stats = q->m_stats;
+    ++stats.requestsRefused;
+    switch (record.statusCode) {
+    case 503: ++stats.refusedAtCapacity; break;
+    case 414: case 431: ++stats.oversizedHeads; break;
+    case 413: ++stats.oversizedPayloads; break;
+    case 403: ++stats.originRefusals; break;
+    default: break;
+    }
+    Q_EMIT q->statsChanged();
+    Q_EMIT q->handshakeReceived(record);
+    Q_EMIT q->errorOccurred(QString(), u"refused %1 %2 from %3: %4"_s.arg(
+                                               QString::fromLatin1(record.method),
+                                               QString::fromUtf8(record.target),
+                                               record.remoteAddress.toString(), record.error));
+}
+
+void EventServerPrivate::reportTlsFailure(const QString &message)
+{
+    ++q->m_stats.tlsFailures;
+    Q_EMIT q->statsChanged();
+    Q_EMIT q->errorOccurred(QString(), message);
+}
+
+void EventServerPrivate::reportHandshakeTimeout(const QString &message)
+{
+    ++q->m_stats.handshakeTimeouts;
+    Q_EMIT q->statsChanged();
+    Q_EMIT q->errorOccurred(QString(), message);
 }
 
 } // namespace Sockscope

@@ -5,6 +5,7 @@
 #include "arguments.h"
 #include "handshakerecord.h"
 #include "namespace.h"
+#include "reasons.h"
 #include "serveroptions.h"
 
 #include <QHash>
@@ -12,6 +13,7 @@
 #include <QObject>
 
 #include <atomic>
+#include <memory>
 #include <vector>
 
 QT_BEGIN_NAMESPACE
@@ -22,6 +24,7 @@ QT_END_NAMESPACE
 namespace Sockscope {
 
 class Connection;
+class EventServerPrivate;
 class HttpFront;
 class PlainConnection;
 struct WebSocketFrame;
@@ -170,29 +173,17 @@ protected:
     void disconnectNotify(const QMetaMethod &signal) final;
 
 private:
-    friend class Connection;
-    friend class Socket;
-    friend class Namespace;
-    friend class Broadcast;
-    friend class HttpFront;
-    friend class PlainConnection;
+    // The server's private part (eventserver_p.h): how connections, sockets and the front
+    // report to it.
+    friend class EventServerPrivate;
+    std::unique_ptr<EventServerPrivate> d;
 
-    void routeRequest(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record);
-    void refuse(QTcpSocket *socket, HandshakeRecord record, int status, const QByteArray &body,
-                const QString &why, const HttpHeaders &extra = {});
-    void handlePolling(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record,
-                       const HttpHeaders &cors);
-    bool serveStatic(QTcpSocket *socket, const HttpRequest &request);
-    void routePlain(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record);
     // A plain WebSocket upgrade: answered by QWebSocketServer (see PlainConnection).
     void handOver(QTcpSocket *socket, const HandshakeRecord &record);
-    // An Engine.IO WebSocket upgrade: checked and answered here, then the socket is the
-    // transport's (WebSocketTransport reads and writes the frames itself).
-    void acceptWebSocket(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record);
-    HttpHeaders corsHeaders(const HttpRequest &request) const;
     void onWebSocketConnected();
-    void onConnectionClosed(Connection *connection, const QString &reason);
+    void onConnectionClosed(Connection *connection, DisconnectReason reason);
     void onPlainClosed(PlainConnection *connection, int code, const QString &reason);
+    void addPlainConnection(PlainConnection *connection);
     QString generateId() const;
     // The JSON text args arrived as, if they are the arguments of an event being handled (or
     // an unchanged copy of them: the same shared list); null otherwise. Lets handlers that

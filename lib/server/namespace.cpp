@@ -1,7 +1,7 @@
 #include "namespace.h"
 
 #include "connection.h"
-#include "eventserver.h"
+#include "eventserver_p.h"
 #include "socket.h"
 #include "socketiopacket.h"
 
@@ -127,7 +127,7 @@ QList<Socket *> Broadcast::targets() const
 OutgoingEvent Broadcast::outgoing(const QString &event, const Arguments &args,
                                   qint64 ackId) const
 {
-    return { event, args, ackId, m_namespace->server()->rawJsonOf(args) };
+    return { event, args, ackId, EventServerPrivate::get(m_namespace->server())->rawJsonOf(args) };
 }
 
 int Broadcast::send(const QString &event, const Arguments &args) const

@@ -1,7 +1,7 @@
 #include "socket.h"
 
 #include "connection.h"
-#include "eventserver.h"
+#include "eventserver_p.h"
 #include "listeners_p.h"
 #include "namespace.h"
 #include "acktracker_p.h"
@@ -97,7 +97,7 @@ void Socket::leave(const QString &room)
 void Socket::sendPacket(const SocketIoPacket &packet)
 {
     if (m_connection)
-        m_connection->sendEncoded(packet.encode());
+        m_connection->sendPacket(packet);
 }
 
 void Socket::writeEncoded(const SocketIoPacket::Encoded &encoded)
@@ -109,18 +109,14 @@ void Socket::writeEncoded(const SocketIoPacket::Encoded &encoded)
 void Socket::noteEventSent(const QString &event, const Arguments &args, qint64 ackId)
 {
     ++m_eventsOut;
-    EventServer *srv = server();
-    ++srv->m_stats.eventsSent;
-    srv->notifyObservers([&](EventObserver *o) { o->eventSent(this, event, args, ackId); }); // per recipient
-    if (srv->listens(EventServer::EventSentSignal))
-        Q_EMIT srv->eventSent(this, event, args, ackId);
+    EventServerPrivate::get(server())->reportEventSent(this, event, args, ackId); // per recipient
 }
 
 bool Socket::send(const QString &event, const Arguments &args)
 {
     if (!m_connected || SocketIoPacket::isReservedEventName(event))
         return false; // a reserved name would make the client drop the connection
-    sendPacket(SocketIoPacket::event(namespaceName(), event, args, -1, server()->rawJsonOf(args)));
+    sendPacket(SocketIoPacket::event(namespaceName(), event, args, -1, EventServerPrivate::get(server())->rawJsonOf(args)));
     noteEventSent(event, args, -1);
     return true;
 }
@@ -132,7 +128,7 @@ qint64 Socket::send(const QString &event, const Arguments &args, AckCallback cal
         return -1;
     const qint64 id = m_namespace->nextAckId();
     registerAck(id, std::move(callback), timeoutMs);
-    sendPacket(SocketIoPacket::event(namespaceName(), event, args, id, server()->rawJsonOf(args)));
+    sendPacket(SocketIoPacket::event(namespaceName(), event, args, id, EventServerPrivate::get(server())->rawJsonOf(args)));
     noteEventSent(event, args, id);
     return id;
 }
@@ -143,7 +139,7 @@ AckTracker *Socket::acks()
         m_acks = new AckTracker(this);
         m_acks->setPeerId(m_id);
         connect(m_acks, &AckTracker::timedOut, this, [this](qint64 id, qint64 waited) {
-            Q_EMIT server()->ackTimedOut(this, id, waited);
+            EventServerPrivate::get(server())->reportAckTimedOut(this, id, waited);
         });
     }
     return m_acks;
@@ -190,11 +186,11 @@ void Socket::close(bool closeConnection)
         return;
     Connection *connection = m_connection;
     sendPacket(SocketIoPacket::disconnect(namespaceName()));
-    finish(u"server namespace disconnect"_s);
+    finish(DisconnectReason::ServerNamespaceDisconnect);
     if (connection) {
         connection->removeSocket(this);
         if (closeConnection)
-            connection->close(u"forced server close"_s);
+            connection->close(DisconnectReason::ForcedServerClose);
     }
 }
 
@@ -208,28 +204,7 @@ void Socket::markConnected()
     QJsonObject answer;
     answer.insert(u"sid"_s, m_id);
     sendPacket(SocketIoPacket::connect(namespaceName(), answer));
-    QPointer<Socket> self(this);
-    Q_EMIT m_namespace->socketConnected(this);
-    if (self && m_connected) // a namespace listener may have disconnected it already
-        Q_EMIT server()->socketConnected(this);
-}
-
-void Socket::handlePacket(const SocketIoPacket &packet)
-{
-    if (!m_connected)
-        return;
-    switch (packet.type()) {
-    case SocketIoPacket::Type::Event:
-    case SocketIoPacket::Type::BinaryEvent:
-        handleEvent(packet);
-        break;
-    case SocketIoPacket::Type::Ack:
-    case SocketIoPacket::Type::BinaryAck:
-        handleAck(packet);
-        break;
-    default:
-        break;
-    }
+    EventServerPrivate::get(server())->reportSocketConnected(this);
 }
 
 void Socket::handleEvent(const SocketIoPacket &packet)
@@ -238,29 +213,15 @@ void Socket::handleEvent(const SocketIoPacket &packet)
     const QString name = packet.eventName();
     // Converted from JSON only if a signal is connected or a handler asks for the values.
     const ReceivedArguments args(packet);
-    EventServer *srv = server();
-    ++srv->m_stats.eventsReceived;
+    EventServerPrivate *srv = EventServerPrivate::get(server());
     QPointer<Socket> self(this);
     static const Ack::Sender ackSender = { &Socket::sendAckReply, &Socket::sendAckReplyJson };
     const Ack ack = packet.hasAckId() ? Ack::requested(packet.ackId(), this, &ackSender) : Ack();
-    // While the handlers run, the arguments' JSON text is at hand for those that pass them on.
-    const bool raw = !args.json().isNull();
-    if (raw)
-        srv->m_rawArguments.append({ &args, args.json() });
-    if (srv->listens(EventServer::EventReceivedSignal))
-        Q_EMIT srv->eventReceived(this, name, args.values(), packet.ackId());
-    const bool rawListened = srv->listens(EventServer::EventReceivedRawSignal);
-    if (self && (rawListened || !srv->m_observers.empty())) {
-        const EventArguments wire = args.isConverted() || args.json().isNull()
-                ? EventArguments(args.values())
-                : EventArguments::fromJson(args.json());
-        srv->notifyObservers([&](EventObserver *o) { o->eventReceived(this, name, wire, packet.ackId()); });
-        if (rawListened)
-            Q_EMIT srv->eventReceivedRaw(this, name, wire, packet.ackId());
-    }
+    const bool raw = srv->beginEvent(args);
+    srv->reportEventReceived(self, name, args, packet.ackId());
     if (!self) { // deleted by a slot (not deleteLater): nothing of it may be touched
         if (raw)
-            srv->m_rawArguments.removeLast();
+            srv->endEvent();
         return;
     }
     if (m_handlers.dispatch(name, args, ack, [&] { return self && m_connected; })
@@ -269,7 +230,7 @@ void Socket::handleEvent(const SocketIoPacket &packet)
            }))
         Q_EMIT eventReceived(name, args.values(), ack);
     if (raw)
-        srv->m_rawArguments.removeLast();
+        srv->endEvent();
 }
 
 void Socket::sendAckReply(QObject *target, qint64 id, const Arguments &reply)
@@ -277,18 +238,10 @@ void Socket::sendAckReply(QObject *target, qint64 id, const Arguments &reply)
     auto *self = static_cast<Socket *>(target);
     if (!self->m_connected)
         return;
-    EventServer *server = self->server();
+    EventServerPrivate *server = EventServerPrivate::get(self->server());
     self->sendPacket(
             SocketIoPacket::ack(self->namespaceName(), id, reply, server->rawJsonOf(reply)));
-    const bool rawListened = server->listens(EventServer::AckSentRawSignal);
-    QPointer<Socket> alive(rawListened ? self : nullptr);
-    const EventArguments wire = rawListened || !server->m_observers.empty()
-            ? EventArguments(reply)
-            : EventArguments();
-    server->notifyObservers([&](EventObserver *o) { o->ackSent(self, id, wire); });
-    Q_EMIT server->ackSent(self, id, reply);
-    if (rawListened && alive)
-        Q_EMIT server->ackSentRaw(self, id, wire);
+    server->reportAckSent(self, id, reply);
 }
 
 void Socket::sendAckReplyJson(QObject *target, qint64 id, const QByteArray &json)
@@ -298,14 +251,14 @@ void Socket::sendAckReplyJson(QObject *target, qint64 id, const QByteArray &json
         return;
     // Sent as it is: text that did not arrive in an event (checked then) is checked here, or
     // the peer would get broken JSON or UTF-8 and drop the connection.
-    EventServer *server = self->server();
+    EventServerPrivate *server = EventServerPrivate::get(self->server());
     if (!server->isReceivedJson(json)) {
         const qsizetype open = Json::skipWhitespace(json, 0);
         const qsizetype end = open < json.size() && json.at(open) == '['
                 ? Json::scanValue(json, open)
                 : -1;
         if (end < 0 || Json::skipWhitespace(json, end) != json.size()) {
-            Q_EMIT server->errorOccurred(
+            server->reportError(
                     self->m_connection ? self->m_connection->id() : QString(),
                     u"ack %1 not sent: its reply is not the JSON text of an array (Ack::replyJson)"_s
                             .arg(id));
@@ -314,18 +267,7 @@ void Socket::sendAckReplyJson(QObject *target, qint64 id, const QByteArray &json
     }
     const SocketIoPacket reply = SocketIoPacket::ack(self->namespaceName(), id, {}, json);
     self->sendPacket(reply);
-    // Watched for deletion only between two signals (a slot of the first may delete it).
-    const bool rawListened = server->listens(EventServer::AckSentRawSignal);
-    const bool listened = server->listens(EventServer::AckSentSignal);
-    QPointer<Socket> alive(rawListened && listened ? self : nullptr);
-    const EventArguments wire = rawListened || !server->m_observers.empty()
-            ? EventArguments::fromJson(json) // shares json's bytes
-            : EventArguments();
-    server->notifyObservers([&](EventObserver *o) { o->ackSent(self, id, wire); });
-    if (listened)
-        Q_EMIT server->ackSent(self, id, reply.arguments());
-    if (rawListened && (!listened || alive))
-        Q_EMIT server->ackSentRaw(self, id, wire);
+    server->reportAckSentJson(self, id, json, [&] { return reply.arguments(); });
 }
 
 void Socket::connectNotify(const QMetaMethod &signal)
@@ -351,13 +293,11 @@ void Socket::handleAck(const SocketIoPacket &packet)
     m_acks->resolve(id, args, m_id, nullptr, [self, id, args](qint64 elapsed) {
         if (!self)
             return;
-        EventServer *srv = self->server();
-        srv->notifyObservers([&](EventObserver *o) { o->ackReceived(self, id, args, elapsed); });
-        Q_EMIT srv->ackReceived(self, id, args, elapsed);
+        EventServerPrivate::get(self->server())->reportAckReceived(self, id, args, elapsed);
     });
 }
 
-void Socket::finish(const QString &reason)
+void Socket::finish(DisconnectReason reason)
 {
     if (m_finished)
         return;
@@ -370,9 +310,9 @@ void Socket::finish(const QString &reason)
     if (m_acks)
         m_acks->cancelAll(m_id);
     if (wasConnected) {
-        Q_EMIT disconnected(reason);
-        Q_EMIT m_namespace->socketDisconnected(this, reason);
-        Q_EMIT server()->socketDisconnected(this, reason);
+        const QString text = toString(reason);
+        Q_EMIT disconnected(text);
+        EventServerPrivate::get(server())->reportSocketDisconnected(this, text);
     }
 }
 

@@ -5,6 +5,7 @@
 #include "arguments.h"
 #include "handshakerecord.h"
 #include "socketiopacket.h"
+#include "reasons.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -27,10 +28,11 @@ class AckTracker;
     URL-safe base64). It belongs to a Connection (the Engine.IO session, which may carry several
     sockets) and to a Namespace. Every socket is in the room named by its own id.
 
-    Disconnect reasons, as the Node.js server names them: "client namespace disconnect",
-    "server namespace disconnect", "server shutting down", "ping timeout", "transport close",
-    "transport error", "parse error", plus "connect timeout" is never given to a socket (it
-    closes a connection that has none).
+    Disconnect reasons are DisconnectReason (reasons.h); the signals carry their text, as the
+    Node.js server names them: "client namespace disconnect", "server namespace disconnect",
+    "server shutting down", "ping timeout", "transport close", "transport error", "parse
+    error", "forced server close" ("connect timeout" is never given to a socket: it closes a
+    connection that has none).
 */
 class Socket : public QObject
 {
@@ -109,12 +111,12 @@ private:
     void writeEncoded(const SocketIoPacket::Encoded &encoded);
     void registerAck(qint64 id, AckCallback callback, int timeoutMs);
     AckTracker *acks();
-    void handlePacket(const SocketIoPacket &packet);
+    // Dispatched by the connection (one switch on the packet type), while connected.
     void handleEvent(const SocketIoPacket &packet);
     void handleAck(const SocketIoPacket &packet);
     void markConnected();
     // Ends the socket: leaves rooms, cancels acks, emits disconnected once.
-    void finish(const QString &reason);
+    void finish(DisconnectReason reason);
     void noteEventSent(const QString &event, const Arguments &args, qint64 ackId);
     // The replies to the peer's ack requests (Ack::Sender).
     static void sendAckReply(QObject *socket, qint64 id, const Arguments &reply);

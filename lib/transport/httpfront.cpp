@@ -1,8 +1,8 @@
 #include "httpfront_p.h"
 
 #include "directwriter_p.h"
-#include "eventserver.h"
 #include "httprequest.h"
+#include "serveroptions.h"
 
 #include <QTimer>
 
@@ -106,7 +106,7 @@ void RecordingSocket::sendPending()
     }
 }
 
-HttpFront::HttpFront(EventServer *server) : QTcpServer(server), m_server(server) { }
+HttpFront::HttpFront(Handler *handler, QObject *parent) : QTcpServer(parent), m_handler(handler) { }
 
 void HttpFront::queueSend(RecordingSocket *socket)
 {
@@ -136,7 +136,7 @@ void HttpFront::sendQueued()
 
 void HttpFront::incomingConnection(qintptr descriptor)
 {
-    const QSslConfiguration tls = m_server->options().tls;
+    const QSslConfiguration tls = m_handler->options().tls;
     if (tls.isNull()) {
         auto *socket = new RecordingSocket(this);
         if (!socket->setSocketDescriptor(descriptor)) {
@@ -153,16 +153,12 @@ void HttpFront::incomingConnection(qintptr descriptor)
     }
     socket->setSslConfiguration(tls);
     connect(socket, &QSslSocket::sslErrors, socket, [this, socket](const QList<QSslError> &errors) {
-        ++m_server->m_stats.tlsFailures;
-        Q_EMIT m_server->statsChanged();
-        Q_EMIT m_server->errorOccurred(QString(), u"TLS handshake with %1 failed: %2"_s.arg(
+        m_handler->reportTlsFailure(u"TLS handshake with %1 failed: %2"_s.arg(
                 socket->peerAddress().toString(), errors.value(0).errorString()));
     });
     connect(socket, &QAbstractSocket::errorOccurred, socket, [this, socket](QAbstractSocket::SocketError e) {
         if (e == QAbstractSocket::SslHandshakeFailedError) {
-            ++m_server->m_stats.tlsFailures;
-            Q_EMIT m_server->statsChanged();
-            Q_EMIT m_server->errorOccurred(QString(), u"TLS handshake with %1 failed: %2"_s.arg(
+            m_handler->reportTlsFailure(u"TLS handshake with %1 failed: %2"_s.arg(
                     socket->peerAddress().toString(), socket->errorString()));
             socket->abort();
         }
@@ -185,22 +181,19 @@ void HttpFront::watch(QTcpSocket *socket)
         timer = new QTimer(socket);
         timer->setObjectName(u"handshakeTimer"_s);
         timer->setSingleShot(true);
-        connect(timer, &QTimer::timeout, socket, [this, socket] {
+        connect(timer, &QTimer::timeout, socket, [this, socket, timer] {
             if (socket->bytesAvailable() > 0) {
-                ++m_server->m_stats.handshakeTimeouts;
-                Q_EMIT m_server->statsChanged();
-                Q_EMIT m_server->errorOccurred(
-                        QString(),
+                m_handler->reportHandshakeTimeout(
                         u"%1:%2 sent no complete request within %3 ms"_s
                                 .arg(socket->peerAddress().toString())
                                 .arg(socket->peerPort())
-                                .arg(m_server->options().handshakeTimeout));
+                                .arg(timer->interval()));
             }
             socket->abort();
             socket->deleteLater();
         });
     }
-    timer->start(m_server->options().handshakeTimeout);
+    timer->start(m_handler->options().handshakeTimeout);
     Recording *recording = Recording::of(socket);
     if (!recording->watched) {
         recording->watched = true;
@@ -230,7 +223,7 @@ void HttpFront::unwatch(QTcpSocket *socket)
 
 void HttpFront::readHead(QTcpSocket *socket)
 {
-    const ServerOptions options = m_server->options();
+    const ServerOptions &options = m_handler->options();
     const int maxHead = options.maxRequestHeadBytes;
     // Peek only what has arrived: peek(n) allocates n bytes, and the head is kept in the
     // handshake record for the connection's lifetime.
@@ -267,24 +260,24 @@ void HttpFront::readHead(QTcpSocket *socket)
     switch (status) {
     case HttpRequest::Status::Complete:
         if (request.contentLength > options.maxPayload) {
-            m_server->refuse(socket, record, 413, "Payload too large\n",
+            refuse(socket, record, 413, "Payload too large\n",
                              u"request body of %1 bytes is over maxPayload (%2)"_s
                                      .arg(request.contentLength)
                                      .arg(options.maxPayload));
             return;
         }
-        m_server->routeRequest(socket, request, record);
+        route(socket, request, record);
         return;
     case HttpRequest::Status::TooLarge:
-        m_server->refuse(socket, record, 431, "Request header fields too large\n",
+        refuse(socket, record, 431, "Request header fields too large\n",
                          u"request head larger than %1 bytes"_s.arg(maxHead));
         return;
     case HttpRequest::Status::UriTooLong:
-        m_server->refuse(socket, record, 414, "URI too long\n", u"request target too long"_s);
+        refuse(socket, record, 414, "URI too long\n", u"request target too long"_s);
         return;
     case HttpRequest::Status::Malformed:
     case HttpRequest::Status::Incomplete:
-        m_server->refuse(socket, record, 400, "Bad request\n", u"malformed HTTP request"_s);
+        refuse(socket, record, 400, "Bad request\n", u"malformed HTTP request"_s);
         return;
     }
 }
@@ -294,7 +287,7 @@ QByteArray HttpFront::respond(QTcpSocket *socket, const HttpRequest &request, in
                               const HttpHeaders &extra, bool keepAlive)
 {
     // Consume exactly this request; anything after it is the next one.
-    socket->read(request.headLength + (request.contentLength <= m_server->options().maxPayload
+    socket->read(request.headLength + (request.contentLength <= m_handler->options().maxPayload
                                                ? request.contentLength
                                                : 0));
     const bool alive = keepAlive && request.keepAlive();
@@ -306,7 +299,6 @@ QByteArray HttpFront::respond(QTcpSocket *socket, const HttpRequest &request, in
     head += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
     head += alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
     head += "\r\n";
-    m_lastHead = head;
     socket->write(request.method == "HEAD" ? head : head + body);
     if (alive) {
         watch(socket);

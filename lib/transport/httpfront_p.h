@@ -1,11 +1,14 @@
 // Sockscope: the front door. Not public API.
 #pragma once
 
+#include "engineiopacket.h"
 #include "handshakerecord.h"
 #include "httprequest.h"
+#include "reasons.h"
 
 #include <QPointer>
 #include <QTcpServer>
+#include <QSslConfiguration>
 #include <QSslSocket>
 #include <QTcpSocket>
 
@@ -14,7 +17,8 @@
 
 namespace Sockscope {
 
-class EventServer;
+struct ServerOptions;
+class Transport;
 
 /*
     What the front keeps on each accepted socket: a serial number, whether it is reading a
@@ -110,7 +114,46 @@ class HttpFront : public QTcpServer
 {
     Q_OBJECT
 public:
-    explicit HttpFront(EventServer *server);
+    /*
+        Who the front reports to (the server implements it). The front reads and checks every
+        request (Engine.IO version, transport, session, CORS, the upgrade's key and version,
+        static files) and answers refusals with the Engine.IO error body; the server is told
+        only what it must create, look up or count.
+    */
+    class Handler
+    {
+    public:
+        struct Session
+        {
+            bool exists = false;
+            TransportType transport = TransportType::Polling;
+            bool upgrading = false; // a WebSocket probe is under way
+            Transport *current = nullptr;
+        };
+        virtual const ServerOptions &options() const = 0;
+        virtual bool isClosing() const = 0;
+        // Connections open and upgrades under way, for maxConnections.
+        virtual int connectionCount() const = 0;
+        virtual Session session(const QString &sid) const = 0;
+        virtual QString newSessionId() const = 0;
+        // A new connection on this transport, its open packet sent (openBytes long) and its
+        // handshake record complete (our answer included).
+        virtual void connectionRequested(Transport *transport, const HandshakeRecord &record,
+                                         qint64 openBytes) = 0;
+        // A WebSocket opened (101 sent) for record.connectionId while on polling.
+        virtual void upgradeRequested(Transport *probe, const HandshakeRecord &record) = 0;
+        // A plain WebSocket upgrade, checked, to be answered by QWebSocketServer.
+        virtual void plainUpgradeRequested(QTcpSocket *socket, const HandshakeRecord &record) = 0;
+        // A request refused: the record holds our answer and the reason (record.error).
+        virtual void reportRefused(const HandshakeRecord &record) = 0;
+        virtual void reportTlsFailure(const QString &message) = 0;
+        virtual void reportHandshakeTimeout(const QString &message) = 0;
+
+    protected:
+        ~Handler() = default;
+    };
+
+    HttpFront(Handler *handler, QObject *parent);
 
     // Reads the next request on this socket (a new connection, or keep-alive after a response).
     void watch(QTcpSocket *socket);
@@ -121,7 +164,6 @@ public:
                        const QByteArray &contentType, const QByteArray &body,
                        const HttpHeaders &extra = {}, bool keepAlive = true);
     static QByteArray reasonPhrase(int status);
-    QByteArray lastResponseHead() const { return m_lastHead; }
 
     // The write queue of RecordingSocket: sockets with bytes gathered in this pass of the
     // event loop, sent by one posted call.
@@ -133,14 +175,27 @@ protected:
 
 private:
     void readHead(QTcpSocket *socket);
+    // enginerouter.cpp: the request's way, its checks and refusals.
+    void route(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record);
+    void refuse(QTcpSocket *socket, HandshakeRecord record, int status, const QByteArray &body,
+                const QString &why, const HttpHeaders &extra = {});
+    void handlePolling(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record,
+                       const HttpHeaders &cors);
+    bool serveStatic(QTcpSocket *socket, const HttpRequest &request);
+    void routePlain(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record);
+    // An Engine.IO WebSocket upgrade: checked and answered here, then the socket is the
+    // transport's (WebSocketTransport reads and writes the frames itself).
+    void acceptWebSocket(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record);
+    HttpHeaders corsHeaders(const HttpRequest &request) const;
+    EngineIoPacket openPacket(const QString &sid, TransportType transport) const;
+
     void setUp(QTcpSocket *socket);
     void sendQueued();
-    EventServer *m_server;
+    Handler *m_handler;
     std::vector<RecordingSocket *> m_sendQueue;
     std::vector<RecordingSocket *> m_sending;
     bool m_sendPosted = false;
     quint64 m_serial = 0;
-    QByteArray m_lastHead;
 };
 
 } // namespace Sockscope

@@ -1,7 +1,5 @@
 #include "plainconnection.h"
 
-#include "eventserver.h"
-
 #include <QWebSocket>
 
 using namespace Qt::StringLiterals;
@@ -22,16 +20,16 @@ QString WebSocketFrame::opcodeName(Opcode opcode)
 }
 
 PlainConnection::PlainConnection(const QString &id, QWebSocket *socket,
-                                 const HandshakeRecord &handshake, EventServer *server)
-    : QObject(server)
+                                 const HandshakeRecord &handshake, qint64 maxPayload,
+                                 QObject *parent)
+    : QObject(parent)
     , m_id(id)
     , m_socket(socket)
     , m_handshake(handshake)
-    , m_server(server)
     , m_openedAt(QDateTime::currentDateTimeUtc())
 {
     socket->setParent(this);
-    const qint64 max = server->options().maxPayload;
+    const qint64 max = maxPayload;
     socket->setMaxAllowedIncomingMessageSize(quint64(max));
     socket->setMaxAllowedIncomingFrameSize(quint64(max));
     connect(socket, &QWebSocket::textFrameReceived, this, [this](const QString &f, bool last) {
@@ -50,12 +48,10 @@ PlainConnection::PlainConnection(const QString &id, QWebSocket *socket,
     });
     connect(socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
         ++m_messagesIn;
-        Q_EMIT m_server->plainMessageReceived(this, text.toUtf8(), false);
         Q_EMIT textMessageReceived(text);
     });
     connect(socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &data) {
         ++m_messagesIn;
-        Q_EMIT m_server->plainMessageReceived(this, data, true);
         Q_EMIT binaryMessageReceived(data);
     });
     connect(socket, &QWebSocket::pong, this, [this](quint64, const QByteArray &payload) {
@@ -99,7 +95,6 @@ void PlainConnection::frame(WebSocketFrame::Opcode opcode, bool incoming, bool f
     f.payload = payload.left(4096);
     f.time = QDateTime::currentDateTimeUtc();
     Q_EMIT frameReceived(f);
-    Q_EMIT m_server->plainFrame(this, f);
 }
 
 bool PlainConnection::sendText(const QString &text)
@@ -111,7 +106,7 @@ bool PlainConnection::sendText(const QString &text)
     ++m_messagesOut;
     m_bytesOut += quint64(utf8.size());
     frame(WebSocketFrame::Opcode::Text, false, true, utf8);
-    Q_EMIT m_server->plainMessageSent(this, utf8, false);
+    Q_EMIT messageSent(utf8, false);
     return true;
 }
 
@@ -123,7 +118,7 @@ bool PlainConnection::sendBinary(const QByteArray &data)
     ++m_messagesOut;
     m_bytesOut += quint64(data.size());
     frame(WebSocketFrame::Opcode::Binary, false, true, data);
-    Q_EMIT m_server->plainMessageSent(this, data, true);
+    Q_EMIT messageSent(data, true);
     return true;
 }
 
@@ -147,7 +142,6 @@ void PlainConnection::close(int code, const QString &reason)
     f.closeReason = reason;
     f.time = QDateTime::currentDateTimeUtc();
     Q_EMIT frameReceived(f);
-    Q_EMIT m_server->plainFrame(this, f);
     m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
 }
 
@@ -166,10 +160,8 @@ void PlainConnection::onDisconnected()
         f.closeReason = reason;
         f.time = QDateTime::currentDateTimeUtc();
         Q_EMIT frameReceived(f);
-        Q_EMIT m_server->plainFrame(this, f);
     }
     Q_EMIT closed(code, reason);
-    m_server->onPlainClosed(this, code, reason);
 }
 
 } // namespace Sockscope

@@ -15,8 +15,6 @@ QT_END_NAMESPACE
 
 namespace Sockscope {
 
-class EventServer;
-
 // One WebSocket frame as it arrived or left, for a frame-by-frame view.
 struct WebSocketFrame
 {
@@ -66,19 +64,22 @@ Q_SIGNALS:
     void textMessageReceived(const QString &text);
     void binaryMessageReceived(const QByteArray &data);
     void frameReceived(const Sockscope::WebSocketFrame &frame); // incoming and outgoing
+    // A message sent with sendText() (as UTF-8) or sendBinary().
+    void messageSent(const QByteArray &data, bool binary);
     void closed(int code, const QString &reason);
 
-private:
-    friend class EventServer;
+public:
+    // Made by the server for each plain client it accepts (the socket becomes a child).
     PlainConnection(const QString &id, QWebSocket *socket, const HandshakeRecord &handshake,
-                    EventServer *server);
+                    qint64 maxPayload, QObject *parent);
+
+private:
     void frame(WebSocketFrame::Opcode opcode, bool incoming, bool fin, const QByteArray &payload);
     void onDisconnected();
 
     QString m_id;
     QPointer<QWebSocket> m_socket;
     HandshakeRecord m_handshake;
-    EventServer *m_server;
     QDateTime m_openedAt;
     bool m_inTextMessage = false;
     bool m_inBinaryMessage = false;

@@ -26,33 +26,34 @@ void PollingTransport::send(const EngineIoPacket &packet)
         flush();
 }
 
-void PollingTransport::flush()
+QByteArray PollingTransport::flush()
 {
     if (!m_get || m_queue.isEmpty())
-        return;
+        return {};
     const QByteArray body = EngineIoPacket::encodePayload(m_queue);
     m_queue.clear();
     QTcpSocket *socket = m_get;
     m_get = nullptr;
     socket->disconnect(this);
-    m_front->respond(socket, m_getRequest, 200, "text/plain; charset=UTF-8", body, m_getCors);
+    const QByteArray head =
+            m_front->respond(socket, m_getRequest, 200, "text/plain; charset=UTF-8", body, m_getCors);
     reportBytesWritten(body.size());
+    return head;
 }
 
-void PollingTransport::handleGet(QTcpSocket *socket, const HttpRequest &request,
-                                 const HttpHeaders &cors)
+QByteArray PollingTransport::handleGet(QTcpSocket *socket, const HttpRequest &request,
+                                       const HttpHeaders &cors)
 {
     if (m_closed) {
-        m_front->respond(socket, request, 400, "application/json",
-                         R"({"code":1,"message":"Session ID unknown"})", cors, false);
-        return;
+        return m_front->respond(socket, request, 400, "application/json",
+                                R"({"code":1,"message":"Session ID unknown"})", cors, false);
     }
     if (m_get) {
         // Two GETs at once: the client is broken or hostile. Refuse, then end the session.
         m_front->respond(socket, request, 400, "application/json",
                          R"({"code":3,"message":"Bad request"})", cors, false);
-        fail(u"transport error"_s, u"a second GET while one was pending"_s);
-        return;
+        fail(TransportCloseCause::Error, u"a second GET while one was pending"_s);
+        return {};
     }
     m_get = socket;
     m_getRequest = request;
@@ -62,9 +63,9 @@ void PollingTransport::handleGet(QTcpSocket *socket, const HttpRequest &request,
     connect(socket, &QTcpSocket::disconnected, this, [this] {
         if (m_closed)
             return;
-        fail(u"transport close"_s, u"the pending GET was closed by the client"_s);
+        fail(TransportCloseCause::Closed, u"the pending GET was closed by the client"_s);
     });
-    flush();
+    return flush();
 }
 
 void PollingTransport::handlePost(QTcpSocket *socket, const HttpRequest &request,
@@ -80,7 +81,7 @@ void PollingTransport::handlePost(QTcpSocket *socket, const HttpRequest &request
     if (e != EngineIoPacket::Error::None) {
         m_front->respond(socket, request, 400, "application/json",
                          R"({"code":3,"message":"Bad request"})", cors, false);
-        fail(u"parse error"_s, EngineIoPacket::errorString(e));
+        fail(TransportCloseCause::ParseError, EngineIoPacket::errorString(e));
         return;
     }
     m_front->respond(socket, request, 200, "text/html", "ok", cors);
@@ -117,7 +118,7 @@ void PollingTransport::close()
     m_closed = true;
 }
 
-void PollingTransport::fail(const QString &reason, const QString &detail)
+void PollingTransport::fail(TransportCloseCause cause, const QString &detail)
 {
     if (m_closed)
         return;
@@ -127,7 +128,7 @@ void PollingTransport::fail(const QString &reason, const QString &detail)
         m_get->abort();
         m_get = nullptr;
     }
-    reportClosed(reason, detail);
+    reportClosed(cause, detail);
 }
 
 } // namespace Sockscope

@@ -22,12 +22,13 @@ class PollingTransport : public Transport
 public:
     PollingTransport(HttpFront *front, QObject *parent = nullptr);
     ~PollingTransport() override;
-    QString name() const override { return QStringLiteral("polling"); }
+    TransportType type() const override { return TransportType::Polling; }
     void send(const EngineIoPacket &packet) override;
     void close() override;
 
-    // The request is answered here (now or when packets are queued).
-    void handleGet(QTcpSocket *socket, const HttpRequest &request, const HttpHeaders &cors);
+    // The request is answered here (now or when packets are queued). Returns the response
+    // head if it was answered at once.
+    QByteArray handleGet(QTcpSocket *socket, const HttpRequest &request, const HttpHeaders &cors);
     void handlePost(QTcpSocket *socket, const HttpRequest &request, const HttpHeaders &cors);
     bool hasPendingGet() const { return bool(m_get); }
     // For an upgrade: the packets not yet delivered, to send over the new transport.
@@ -38,8 +39,8 @@ public:
     void setUpgrading(bool upgrading) { m_upgrading = upgrading; }
 
 private:
-    void flush();
-    void fail(const QString &reason, const QString &detail);
+    QByteArray flush();
+    void fail(TransportCloseCause cause, const QString &detail);
 
     HttpFront *m_front;
     QPointer<QTcpSocket> m_get;

@@ -1,6 +1,5 @@
 #include "transport_p.h"
 
-#include "connection.h"
 #include "websocketframing.h"
 
 #include <QLoggingCategory>
@@ -31,10 +30,10 @@ void Transport::reportOversized()
         m_connection->transportOversized();
 }
 
-void Transport::reportClosed(const QString &reason, const QString &detail)
+void Transport::reportClosed(TransportCloseCause cause, const QString &detail)
 {
     if (m_connection)
-        m_connection->transportClosed(this, reason, detail);
+        m_connection->transportClosed(this, cause, detail);
 }
 
 using namespace WebSocketFraming;
@@ -219,7 +218,7 @@ void WebSocketTransport::onReadyRead()
                 closeWith(code, why.toUtf8());
                 if (code == CloseCode::TooBig)
                     reportOversized();
-                reportClosed(u"transport error"_s,
+                reportClosed(TransportCloseCause::Error,
                              code == CloseCode::TooBig
                                      ? u"message larger than maxPayload (%1 bytes)"_s.arg(m_maxPayload)
                                      : u"WebSocket close %1: %2"_s.arg(code).arg(why));
@@ -269,7 +268,7 @@ bool WebSocketTransport::handle(ClientFrameReader::Message &&message)
         const EngineIoPacket::Error e = EngineIoPacket::decodeText(data, &packet);
         if (e != EngineIoPacket::Error::None) {
             closeWith(CloseCode::ProtocolError, "not an Engine.IO packet");
-            reportClosed(u"parse error"_s, EngineIoPacket::errorString(e));
+            reportClosed(TransportCloseCause::ParseError, EngineIoPacket::errorString(e));
             return false;
         }
         reportPacket(std::move(packet), data.size());
@@ -300,7 +299,7 @@ bool WebSocketTransport::handle(ClientFrameReader::Message &&message)
         const bool fault = code == CloseCode::ProtocolError || code == CloseCode::InvalidPayload;
         const bool ordinary = code == CloseCode::Normal || code == CloseCode::GoingAway
                 || code == CloseCode::NoStatus;
-        reportClosed(fault ? u"transport error"_s : u"transport close"_s,
+        reportClosed(fault ? TransportCloseCause::Error : TransportCloseCause::Closed,
                      ordinary ? QString()
                               : u"close code %1 %2"_s.arg(code).arg(QString::fromUtf8(reason)).trimmed());
         return false;
@@ -316,7 +315,7 @@ void WebSocketTransport::onDisconnected()
     if (m_closed)
         return;
     m_closed = true;
-    reportClosed(u"transport close"_s, QString());
+    reportClosed(TransportCloseCause::Closed, QString());
 }
 
 } // namespace Sockscope

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "engineiopacket.h"
+#include "reasons.h"
+#include "transportlistener.h"
 #include "websocketframing.h"
 
 #include <QObject>
@@ -10,37 +12,38 @@
 
 namespace Sockscope {
 
-class Connection;
 
 /*
     The seam between a Connection and the wire. A transport sends and receives Engine.IO
-    packets and says once when it is gone, with a reason ("transport close" or
-    "transport error"). WebSocket is one; HTTP long-polling is another.
+    packets and says once when it is gone, with a cause (TransportCloseCause: "transport
+    close", "transport error" or "parse error"). WebSocket is one; HTTP long-polling is another.
 
-    It reports to its connection by direct calls, not signals: no connection objects per
-    transport, no signal dispatch per packet. setConnection(nullptr) silences it.
+    It reports to its connection (a TransportListener) by direct calls, not signals: no
+    connection objects per transport, no signal dispatch per packet. setConnection(nullptr)
+    silences it.
 */
 class Transport : public QObject
 {
     Q_OBJECT
 public:
     using QObject::QObject;
-    virtual QString name() const = 0;
+    virtual TransportType type() const = 0;
+    QString name() const { return toString(type()); }
     virtual void send(const EngineIoPacket &packet) = 0;
     virtual void close() = 0;
-    void setConnection(Connection *connection) { m_connection = connection; }
+    void setConnection(TransportListener *connection) { m_connection = connection; }
 
 protected:
     // The connection may take the packet's data.
     void reportPacket(EngineIoPacket &&packet, qint64 wireBytes);
     void reportBytesWritten(qint64 bytes);
-    void reportClosed(const QString &reason, const QString &detail);
+    void reportClosed(TransportCloseCause cause, const QString &detail);
     // A message over maxPayload was refused (counted in the server's stats); reportClosed
     // follows.
     void reportOversized();
 
 private:
-    Connection *m_connection = nullptr;
+    TransportListener *m_connection = nullptr;
 };
 
 /*
@@ -63,7 +66,7 @@ public:
     // request head are the client's first frames.
     WebSocketTransport(QTcpSocket *socket, qint64 maxPayload, QObject *parent = nullptr);
     ~WebSocketTransport() override;
-    QString name() const override { return QStringLiteral("websocket"); }
+    TransportType type() const override { return TransportType::WebSocket; }
     void send(const EngineIoPacket &packet) override;
     // Sends a close frame (1000), then the socket waits a moment for the client's own close
     // frame before it ends the TCP connection; it outlives the transport for that.

@@ -224,7 +224,7 @@ void EventClient::onPollFinished(QNetworkReply *reply, bool handshake)
             connectFailed(message, {}, true);
         } else {
             Q_EMIT errorOccurred(u"poll failed: "_s + message);
-            drop(u"transport error"_s, true);
+            drop(DisconnectReason::TransportError, true);
         }
         return;
     }
@@ -232,7 +232,7 @@ void EventClient::onPollFinished(QNetworkReply *reply, bool handshake)
     const EngineIoPacket::Error e = EngineIoPacket::decodePayload(body, &packets);
     if (e != EngineIoPacket::Error::None) {
         Q_EMIT errorOccurred(EngineIoPacket::errorString(e));
-        drop(u"parse error"_s, true);
+        drop(DisconnectReason::ParseError, true);
         return;
     }
     QPointer<EventClient> self(this);
@@ -284,7 +284,7 @@ void EventClient::flushPosts()
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         if (reply->error() != QNetworkReply::NoError || status != 200) {
             Q_EMIT errorOccurred(u"POST failed: "_s + describeHttpError(reply, reply->readAll()));
-            drop(u"transport error"_s, true);
+            drop(DisconnectReason::TransportError, true);
             return;
         }
         if (m_upgradeReady && !m_pollReply)
@@ -372,7 +372,7 @@ void EventClient::close()
     setState(State::Disconnected);
     m_acks->cancelAll(m_id);
     if (wasConnected)
-        Q_EMIT disconnected(u"io client disconnect"_s);
+        Q_EMIT disconnected(toString(DisconnectReason::IoClientDisconnect));
 }
 
 bool EventClient::send(const QString &event, const Arguments &args)
@@ -445,7 +445,7 @@ void EventClient::onWsText(const QString &text)
     const EngineIoPacket::Error e = EngineIoPacket::decodeText(text.toUtf8(), &packet);
     if (e != EngineIoPacket::Error::None) {
         Q_EMIT errorOccurred(EngineIoPacket::errorString(e));
-        drop(u"parse error"_s, true);
+        drop(DisconnectReason::ParseError, true);
         return;
     }
     handleEngine(packet);
@@ -486,7 +486,7 @@ void EventClient::handleEngine(const EngineIoPacket &packet)
         sendEngine(EngineIoPacket(T::Pong, packet.data()));
         break;
     case T::Close:
-        drop(u"transport close"_s, true);
+        drop(DisconnectReason::TransportClose, true);
         break;
     case T::Message: {
         const SocketIoDecoder::Status s = packet.isBinary() ? m_decoder.decodeBinary(packet.data())
@@ -495,7 +495,7 @@ void EventClient::handleEngine(const EngineIoPacket &packet)
             handleSocketIo(m_decoder.takePacket());
         } else if (s == SocketIoDecoder::Status::Failed) {
             Q_EMIT errorOccurred(m_decoder.errorString());
-            drop(u"parse error"_s, true);
+            drop(DisconnectReason::ParseError, true);
         }
         break;
     }
@@ -536,7 +536,7 @@ void EventClient::handleSocketIo(const SocketIoPacket &packet)
         break;
     }
     case T::Disconnect:
-        drop(u"io server disconnect"_s, false);
+        drop(DisconnectReason::IoServerDisconnect, false);
         break;
     case T::Event:
     case T::BinaryEvent:
@@ -578,7 +578,7 @@ void EventClient::onWsDisconnected()
         const bool error = code == QWebSocketProtocol::CloseCodeProtocolError
                 || code == QWebSocketProtocol::CloseCodeTooMuchData
                 || code == QWebSocketProtocol::CloseCodeWrongDatatype;
-        drop(error ? u"transport error"_s : u"transport close"_s, true);
+        drop(error ? DisconnectReason::TransportError : DisconnectReason::TransportClose, true);
     } else {
         QString message = m_ws ? m_ws->errorString() : QString();
         if (message.isEmpty() || message == u"Unknown error")
@@ -587,14 +587,14 @@ void EventClient::onWsDisconnected()
     }
 }
 
-void EventClient::drop(const QString &reason, bool mayReconnect)
+void EventClient::drop(DisconnectReason reason, bool mayReconnect)
 {
     const bool wasConnected = m_state == State::Connected;
     teardown();
     setState(State::Disconnected);
     QPointer<EventClient> self(this);
     if (wasConnected)
-        Q_EMIT disconnected(reason);
+        Q_EMIT disconnected(toString(reason));
     if (self)
         m_acks->cancelAll(m_id); // after the state is settled: callbacks may act on it
     if (self && mayReconnect && !m_userClosed && m_options.reconnection
@@ -639,7 +639,7 @@ void EventClient::timerEvent(QTimerEvent *event)
 {
     const int id = event->timerId();
     if (id == m_heartbeatTimer.timerId()) {
-        drop(u"ping timeout"_s, true);
+        drop(DisconnectReason::PingTimeout, true);
     } else if (id == m_connectTimer.timerId()) {
         connectFailed(u"timeout: not connected within %1 ms"_s.arg(m_options.timeout), {}, true);
     } else if (id == m_reconnectTimer.timerId()) {

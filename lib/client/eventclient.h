@@ -5,6 +5,7 @@
 #include "arguments.h"
 #include "engineiopacket.h"
 #include "httprequest.h"
+#include "reasons.h"
 #include "socketiopacket.h"
 
 #include <QBasicTimer>
@@ -156,7 +157,7 @@ private:
     void handleSocketIo(const SocketIoPacket &packet);
     void handleEvent(const SocketIoPacket &packet);
     void sendPacket(const SocketIoPacket &packet);
-    void drop(const QString &reason, bool mayReconnect);
+    void drop(DisconnectReason reason, bool mayReconnect);
     void connectFailed(const QString &message, const QJsonValue &data, bool mayReconnect);
     void scheduleReconnect();
     void resetHeartbeat();

@@ -19,6 +19,7 @@ QString toString(DisconnectReason reason)
     case DisconnectReason::ConnectTimeout: return u"connect timeout"_s;
     case DisconnectReason::IoServerDisconnect: return u"io server disconnect"_s;
     case DisconnectReason::IoClientDisconnect: return u"io client disconnect"_s;
+    case DisconnectReason::SlowConsumer: return u"slow consumer"_s;
     }
     return {};
 }
@@ -39,7 +40,7 @@ QString toString(TransportType type)
 
 bool fromString(QStringView text, DisconnectReason *reason)
 {
-    for (int i = 0; i <= int(DisconnectReason::IoClientDisconnect); ++i) {
+    for (int i = 0; i <= int(DisconnectReason::Last); ++i) {
         if (text == toString(DisconnectReason(i))) {
             *reason = DisconnectReason(i);
             return true;

@@ -24,6 +24,10 @@ enum class DisconnectReason : quint8 {
     ConnectTimeout, // no namespace joined within connectTimeout (a connection's only)
     IoServerDisconnect, // the client's view of a server namespace disconnect
     IoClientDisconnect, // the client's view of its own disconnect()
+    // Sockscope's own, beside Node's: the bytes waiting to be written to the connection went
+    // over ServerOptions::maxBufferedBytes (a client that stopped reading). Not recoverable.
+    SlowConsumer,
+    Last = SlowConsumer, // for loops over every reason
 };
 
 /*

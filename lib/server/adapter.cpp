@@ -22,11 +22,13 @@ void Adapter::restoreSession(const QString &, const QString &, QObject *context,
         post(context, [callback] { callback(false, PersistedSession()); });
 }
 
-void Adapter::deliver(Socket *socket, const SocketIoPacket::Encoded &encoded,
-                      const OutgoingEvent &event)
+bool Adapter::deliver(Socket *socket, const SocketIoPacket::Encoded &encoded,
+                      const OutgoingEvent &event, bool isVolatile)
 {
-    socket->writeEncoded(encoded);
+    if (!socket->writeEncoded(encoded, isVolatile))
+        return false;
     socket->noteEventSent(event.event, event.args, event.ackId);
+    return true;
 }
 
 void Adapter::expectAck(Socket *socket, qint64 ackId, AckCallback callback, int timeoutMs)
@@ -172,7 +174,7 @@ int InMemoryAdapter::broadcast(const OutgoingEvent &event, const BroadcastOption
             SocketIoPacket::event(ns()->name(), event.event, event.args, event.ackId, event.rawJson)
                     .encode();
     for (Socket *s : targets)
-        deliver(s, encoded, event);
+        deliver(s, encoded, event, opts.flags.isVolatile);
     return int(targets.size());
 }
 
@@ -216,7 +218,7 @@ int InMemoryAdapter::broadcastWithAck(const OutgoingEvent &event, const Broadcas
                     .encode();
     for (Socket *s : targets) {
         expectAck(s, event.ackId, perSocket, opts.flags.timeoutMs);
-        deliver(s, encoded, event);
+        deliver(s, encoded, event, opts.flags.isVolatile);
     }
     return count;
 }

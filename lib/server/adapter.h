@@ -26,8 +26,8 @@ struct BroadcastFlags
 {
     // To the sockets of this server only: a cluster adapter does not publish it to others.
     bool local = false;
-    // May be dropped for a socket that is not ready to take it (a slow consumer). Carried to
-    // the adapter; not acted on yet.
+    // Dropped for a socket whose connection has unsent bytes beyond
+    // ServerOptions::volatileBufferedBytes (counted in ServerStats::volatileDropped).
     bool isVolatile = false;
     // For a broadcast with acks: how long to wait for the replies, in ms (0: no limit).
     int timeoutMs = 0;
@@ -188,9 +188,11 @@ Q_SIGNALS:
 
 protected:
     // For subclasses: a local socket's part of a broadcast. Writes the encoded packet to the
-    // socket and counts it as sent (statistics, observers, eventSent).
-    static void deliver(Socket *socket, const SocketIoPacket::Encoded &encoded,
-                        const OutgoingEvent &event);
+    // socket and counts it as sent (statistics, observers, eventSent). Returns false if it
+    // was not written: a volatile event dropped, a connection over its write budget (closed
+    // then as a slow consumer), or a socket going away.
+    static bool deliver(Socket *socket, const SocketIoPacket::Encoded &encoded,
+                        const OutgoingEvent &event, bool isVolatile = false);
     // Registers an ack callback on a local socket (it replies, times out, or goes away).
     static void expectAck(Socket *socket, qint64 ackId, AckCallback callback, int timeoutMs);
     // An event another server sent with serverSideEmit: passed to the namespace's handlers;

@@ -168,23 +168,58 @@ void Connection::close(const QString &reason)
 
 void Connection::sendEngine(const EngineIoPacket &packet)
 {
-    if (!m_closed)
+    if (!m_closed && !m_overBudget)
         m_transport->send(packet);
 }
 
 void Connection::sendPacket(const SocketIoPacket &packet)
 {
-    if (!m_closed)
+    if (!m_closed && !m_overBudget)
         sendEncoded(m_parser->encode(packet));
 }
 
-void Connection::sendEncoded(const SocketIoPacket::Encoded &encoded)
+qint64 Connection::bufferedBytes() const
 {
-    if (m_closed)
-        return;
+    return m_closed || m_overBudget ? 0 : m_transport->bufferedBytes();
+}
+
+bool Connection::fitsBudget(qint64 bytes)
+{
+    const qint64 max = m_server->options().maxBufferedBytes;
+    if (max <= 0)
+        return true;
+    const qint64 queued = m_transport->bufferedBytes();
+    if (queued == 0 || queued + bytes <= max)
+        return true;
+    // Nothing more is queued. The transport is dropped with what the client has not taken
+    // (a close packet would wait behind it), and the connection closed from the event loop:
+    // a broadcast or a handler sending in a loop goes on with the other recipients, and
+    // meets no disconnect signals in the middle of its loop.
+    m_overBudget = true;
+    m_transport->abort();
+    QMetaObject::invokeMethod(this, [this] { closeConnection(DisconnectReason::SlowConsumer, false); },
+                              Qt::QueuedConnection);
+    return false;
+}
+
+bool Connection::sendEncoded(const SocketIoPacket::Encoded &encoded, bool isVolatile)
+{
+    if (m_closed || m_overBudget)
+        return false;
+    if (isVolatile && m_transport->bufferedBytes() > ServerOptions::volatileBufferedBytes) {
+        ++m_volatileDropped;
+        m_server->reportVolatileDropped();
+        return false;
+    }
+    qint64 bytes = encoded.text.size() + 1;
+    for (const QByteArray &a : encoded.attachments)
+        bytes += a.size();
+    if (!fitsBudget(bytes))
+        return false;
     m_transport->send(EngineIoPacket::message(encoded.text));
     for (const QByteArray &a : encoded.attachments)
         m_transport->send(EngineIoPacket::binaryMessage(a));
+    return true;
 }
 
 void Connection::timerEvent(QTimerEvent *event)

@@ -55,6 +55,11 @@ public:
     qint64 lastPingRoundTrip() const { return m_lastRtt; } // ms, -1 before the first pong
     quint64 bytesReceived() const { return m_bytesIn; }
     quint64 bytesSent() const { return m_bytesOut; }
+    // Bytes queued for the client that the kernel has not taken yet (see
+    // ServerOptions::maxBufferedBytes); 0 once closed.
+    qint64 bufferedBytes() const;
+    // Volatile events dropped for this connection (see ServerOptions::volatileBufferedBytes).
+    quint64 volatileDropped() const { return m_volatileDropped; }
 
     void close(DisconnectReason reason = DisconnectReason::ForcedServerClose);
     // The same, by the reason's text (toString()); a text that is none of them closes with
@@ -95,8 +100,12 @@ private:
     void sendEngine(const EngineIoPacket &packet);
     // Encoded by the connection's parser.
     void sendPacket(const SocketIoPacket &packet);
-    // Encoded already by a parser of the same format (a broadcast encodes once).
-    void sendEncoded(const SocketIoPacket::Encoded &encoded);
+    // Encoded already by a parser of the same format (a broadcast encodes once). Returns
+    // false if nothing was sent: the connection is closed, a volatile event was dropped, or
+    // the packet was over the write budget (the connection is then closed as a slow consumer).
+    bool sendEncoded(const SocketIoPacket::Encoded &encoded, bool isVolatile = false);
+    // Whether bytes more may be queued; if not, closes the connection as a slow consumer.
+    bool fitsBudget(qint64 bytes);
     void handleEnginePacket(EngineIoPacket &&packet);
     void handleSocketIoPacket(SocketIoPacket packet);
     void handleConnect(const SocketIoPacket &packet);
@@ -125,6 +134,8 @@ private:
     qint64 m_lastRtt = -1;
     quint64 m_bytesIn = 0;
     quint64 m_bytesOut = 0;
+    quint64 m_volatileDropped = 0;
+    bool m_overBudget = false; // a slow consumer: its transport dropped, its close queued
     bool m_closed = false;
     bool m_everConnected = false;
 };

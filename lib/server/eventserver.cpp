@@ -295,6 +295,10 @@ void EventServer::addPlainConnection(PlainConnection *plain)
 void EventServer::onPlainClosed(PlainConnection *connection, int code, const QString &reason)
 {
     m_plainConnections.remove(connection->id());
+    if (connection->isSlowConsumer()) {
+        ++m_stats.slowConsumerCloses;
+        Q_EMIT statsChanged();
+    }
     Q_EMIT plainConnectionClosed(connection, code, reason);
     connection->deleteLater();
 }
@@ -322,7 +326,7 @@ void EventServer::onWebSocketConnected()
             record.statusCode = 101;
         const QString id = generateId();
         record.connectionId = id;
-        auto *plain = new PlainConnection(id, ws, record, m_options.maxPayload, this);
+        auto *plain = new PlainConnection(id, ws, record, m_options.maxPayload, m_options.maxBufferedBytes, this);
         addPlainConnection(plain);
         Q_EMIT handshakeReceived(record);
         Q_EMIT plainConnectionOpened(plain);
@@ -336,6 +340,7 @@ void EventServer::onConnectionClosed(Connection *connection, DisconnectReason re
     case DisconnectReason::ConnectTimeout: ++m_stats.connectTimeouts; break;
     case DisconnectReason::ParseError: ++m_stats.parseErrors; break;
     case DisconnectReason::TransportError: ++m_stats.transportErrors; break;
+    case DisconnectReason::SlowConsumer: ++m_stats.slowConsumerCloses; break;
     default: break;
     }
     if (reason != DisconnectReason::TransportClose && reason != DisconnectReason::ServerShuttingDown)

@@ -153,6 +153,8 @@ public:
     }
     // A message over maxPayload; the connection's close (and statsChanged()) follows.
     void reportOversizedPayload() { ++q->m_stats.oversizedPayloads; }
+    // A volatile event not sent (no statsChanged(): it may happen for every event).
+    void reportVolatileDropped() { ++q->m_stats.volatileDropped; }
     void reportConnectionClosed(Connection *connection, DisconnectReason reason);
 
     // --- HttpFront::Handler: the front decides, the server creates ---

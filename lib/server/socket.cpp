@@ -100,10 +100,14 @@ void Socket::sendPacket(const SocketIoPacket &packet)
         m_connection->sendPacket(packet);
 }
 
-void Socket::writeEncoded(const SocketIoPacket::Encoded &encoded)
+bool Socket::writeEncoded(const SocketIoPacket::Encoded &encoded, bool isVolatile)
 {
-    if (m_connection)
-        m_connection->sendEncoded(encoded);
+    return m_connection && m_connection->sendEncoded(encoded, isVolatile);
+}
+
+qint64 Socket::bufferedBytes() const
+{
+    return m_connection ? m_connection->bufferedBytes() : 0;
 }
 
 void Socket::noteEventSent(const QString &event, const Arguments &args, qint64 ackId)
@@ -117,6 +121,18 @@ bool Socket::send(const QString &event, const Arguments &args)
     if (!m_connected || SocketIoPacket::isReservedEventName(event))
         return false; // a reserved name would make the client drop the connection
     sendPacket(SocketIoPacket::event(namespaceName(), event, args, -1, EventServerPrivate::get(server())->rawJsonOf(args)));
+    noteEventSent(event, args, -1);
+    return true;
+}
+
+bool Socket::sendVolatile(const QString &event, const Arguments &args)
+{
+    if (!m_connected || SocketIoPacket::isReservedEventName(event))
+        return false;
+    const SocketIoPacket packet = SocketIoPacket::event(
+            namespaceName(), event, args, -1, EventServerPrivate::get(server())->rawJsonOf(args));
+    if (!writeEncoded(m_connection->m_parser->encode(packet), true))
+        return false;
     noteEventSent(event, args, -1);
     return true;
 }

@@ -72,6 +72,14 @@ public:
     qint64 send(const QString &event, const Arguments &args, AckCallback callback,
                 int timeoutMs = 0);
 
+    // Sends an event that may be lost: it is dropped (returns false, counted in
+    // ServerStats::volatileDropped) when the connection has unsent bytes beyond
+    // ServerOptions::volatileBufferedBytes, as Node's socket.volatile.emit() drops an event
+    // the transport cannot write now. For frequent updates where only the latest matters.
+    bool sendVolatile(const QString &event, const Arguments &args = {});
+    // Bytes queued for this socket's connection that the kernel has not taken yet.
+    qint64 bufferedBytes() const;
+
     // Handlers for one event name; several may be added for the same name.
     void on(const QString &event, EventHandler handler);
     void on(const QString &event, SimpleEventHandler handler);
@@ -108,7 +116,7 @@ private:
 
     Socket(Connection *connection, Namespace *ns, const QJsonObject &auth);
     void sendPacket(const SocketIoPacket &packet);
-    void writeEncoded(const SocketIoPacket::Encoded &encoded);
+    bool writeEncoded(const SocketIoPacket::Encoded &encoded, bool isVolatile = false);
     void registerAck(qint64 id, AckCallback callback, int timeoutMs);
     AckTracker *acks();
     // Dispatched by the connection (one switch on the packet type), while connected.

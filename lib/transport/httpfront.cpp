@@ -48,14 +48,16 @@ RecordingSocket::~RecordingSocket()
 
 qint64 RecordingSocket::bytesToWrite() const
 {
-    return m_pending.size() + QTcpSocket::bytesToWrite();
+    return m_pending.size() + m_overflowBytes + QTcpSocket::bytesToWrite();
 }
 
 void RecordingSocket::disconnectFromHost()
 {
     // Closed already: close() below dealt with what was gathered.
-    if (isOpen())
+    if (isOpen()) {
         sendPending();
+        refill(true);
+    }
     QTcpSocket::disconnectFromHost();
 }
 
@@ -63,15 +65,69 @@ void RecordingSocket::close()
 {
     // abort() drops the write channel before it calls close(): then nothing gathered may go
     // out (and Qt's buffer is gone, so nothing may be handed to it either).
-    if (isOpen() && writeChannelCount() > 0)
+    if (isOpen() && writeChannelCount() > 0) {
         sendPending();
-    else
+        refill(true);
+    } else {
         m_pending = QByteArray();
+        m_overflow = QList<QByteArray>();
+        m_overflowFirst = 0;
+        m_overflowBytes = 0;
+    }
     QTcpSocket::close();
+}
+
+void RecordingSocket::writeFrame(QByteArrayView head, const QByteArray &payload)
+{
+    if (m_overflowBytes == 0 && QTcpSocket::bytesToWrite() < OverflowAfter) {
+        write(head.data(), head.size());
+        write(payload);
+        return;
+    }
+    if (state() != ConnectedState)
+        return;
+    overflow(head.toByteArray());
+    overflow(payload);
+}
+
+void RecordingSocket::overflow(QByteArray bytes)
+{
+    if (bytes.isEmpty())
+        return;
+    if (!m_refillConnected) {
+        // Made on the first overflow only: most sockets never need it.
+        m_refillConnected = true;
+        QObject::connect(this, &QIODevice::bytesWritten, this, [this] { refill(); });
+    }
+    m_overflowBytes += bytes.size();
+    m_overflow.append(std::move(bytes));
+}
+
+void RecordingSocket::refill(bool all)
+{
+    while (m_overflowFirst < m_overflow.size()
+           && (all || QTcpSocket::bytesToWrite() < OverflowAfter)) {
+        QByteArray bytes = std::exchange(m_overflow[m_overflowFirst++], QByteArray());
+        m_overflowBytes -= bytes.size();
+        DirectWriter::countToQt(bytes.size());
+        QTcpSocket::writeData(bytes.constData(), bytes.size());
+    }
+    if (m_overflowFirst == m_overflow.size()) {
+        m_overflow.clear(); // keeps the capacity for the next burst
+        m_overflowFirst = 0;
+    } else if (m_overflowFirst > 1024 && m_overflowFirst * 2 > m_overflow.size()) {
+        m_overflow.remove(0, m_overflowFirst);
+        m_overflowFirst = 0;
+    }
 }
 
 qint64 RecordingSocket::writeData(const char *data, qint64 len)
 {
+    if (m_overflowBytes > 0 && state() == ConnectedState) {
+        // Behind the frames waiting (a control frame, or a frame by another path).
+        overflow(QByteArray(data, qsizetype(len)));
+        return len;
+    }
     // Qt's own path where there is no direct send, behind Qt's buffer while it holds anything,
     // and wherever Qt must report the error.
     if (!m_front || state() != ConnectedState || QTcpSocket::bytesToWrite() > 0) {

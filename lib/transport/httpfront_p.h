@@ -77,6 +77,12 @@ class HttpFront;
 
     The send itself is DirectWriter's (directwriter_p.h). Where it is not available, or is
     turned off (SOCKSCOPE_QT_WRITES=1), m_front stays null and every write takes Qt's own path.
+
+    A client that reads slowly: once Qt's buffer holds OverflowAfter bytes, frames written
+    with writeFrame() wait in a list instead, their payloads shared (a broadcast's bytes are
+    held once for all its slow recipients, not copied into each socket's buffer), and move to
+    Qt's buffer as it drains (its bytesWritten). Anything written while that list is not empty
+    goes behind it. bytesToWrite() counts all three stages: the write budget's measure.
 */
 class RecordingSocket final : public RecordingSocketT<QTcpSocket>
 {
@@ -87,6 +93,8 @@ public:
     qint64 bytesToWrite() const override;
     void disconnectFromHost() override;
     void close() override;
+    // A frame's header and its payload; the payload is shared, not copied, while it waits.
+    void writeFrame(QByteArrayView head, const QByteArray &payload);
     // The front's queue reached this socket: send what has been gathered.
     void sendFromQueue()
     {
@@ -98,11 +106,21 @@ protected:
     qint64 writeData(const char *data, qint64 len) override;
 
 private:
+    static constexpr qint64 OverflowAfter = 64 * 1024;
     void sendPending();
+    void overflow(QByteArray bytes);
+    // Moves waiting bytes to Qt's buffer while it holds less than OverflowAfter (all of them
+    // when all is set: before a graceful close).
+    void refill(bool all = false);
 
     QPointer<HttpFront> m_front; // null: Qt's write path only
     QByteArray m_pending;
     bool m_queued = false; // in the front's queue (which may outlive the pending bytes)
+    bool m_refillConnected = false;
+    // Not empty only while Qt's buffer is not: its bytesWritten moves them on.
+    QList<QByteArray> m_overflow;
+    qsizetype m_overflowFirst = 0; // the first element of m_overflow still waiting
+    qint64 m_overflowBytes = 0;
 };
 
 /*

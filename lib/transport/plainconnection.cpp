@@ -21,12 +21,13 @@ QString WebSocketFrame::opcodeName(Opcode opcode)
 
 PlainConnection::PlainConnection(const QString &id, QWebSocket *socket,
                                  const HandshakeRecord &handshake, qint64 maxPayload,
-                                 QObject *parent)
+                                 qint64 maxBufferedBytes, QObject *parent)
     : QObject(parent)
     , m_id(id)
     , m_socket(socket)
     , m_handshake(handshake)
     , m_openedAt(QDateTime::currentDateTimeUtc())
+    , m_maxBuffered(maxBufferedBytes)
 {
     socket->setParent(this);
     const qint64 max = maxPayload;
@@ -97,11 +98,36 @@ void PlainConnection::frame(WebSocketFrame::Opcode opcode, bool incoming, bool f
     Q_EMIT frameReceived(f);
 }
 
+qint64 PlainConnection::bufferedBytes() const
+{
+    return m_closed || !m_socket ? 0 : m_socket->bytesToWrite();
+}
+
+bool PlainConnection::fitsBudget(qint64 bytes)
+{
+    if (m_maxBuffered <= 0)
+        return true;
+    const qint64 queued = m_socket->bytesToWrite();
+    if (queued == 0 || queued + bytes <= m_maxBuffered)
+        return true;
+    // Dropped now, with what it has not read; reported from the event loop, so that a sender
+    // looping over connections does not see them go in the middle of its loop.
+    m_closed = true;
+    m_slowConsumer = true;
+    m_socket->disconnect(this);
+    m_socket->abort();
+    QMetaObject::invokeMethod(this, [this] { Q_EMIT closed(1008, u"slow consumer"_s); },
+                              Qt::QueuedConnection);
+    return false;
+}
+
 bool PlainConnection::sendText(const QString &text)
 {
     if (m_closed || !m_socket)
         return false;
     const QByteArray utf8 = text.toUtf8();
+    if (!fitsBudget(utf8.size()))
+        return false;
     m_socket->sendTextMessage(text);
     ++m_messagesOut;
     m_bytesOut += quint64(utf8.size());
@@ -112,7 +138,7 @@ bool PlainConnection::sendText(const QString &text)
 
 bool PlainConnection::sendBinary(const QByteArray &data)
 {
-    if (m_closed || !m_socket)
+    if (m_closed || !m_socket || !fitsBudget(data.size()))
         return false;
     m_socket->sendBinaryMessage(data);
     ++m_messagesOut;

@@ -54,6 +54,12 @@ public:
     quint64 messagesSent() const { return m_messagesOut; }
     quint64 bytesReceived() const { return m_bytesIn; }
     quint64 bytesSent() const { return m_bytesOut; }
+    // Bytes sent that the kernel has not taken yet. A message that would take them over the
+    // server's maxBufferedBytes is not sent: the TCP connection is dropped at once (a close
+    // frame would wait behind the bytes the client does not read) and closed() reports 1008
+    // "slow consumer".
+    qint64 bufferedBytes() const;
+    bool isSlowConsumer() const { return m_slowConsumer; }
 
     bool sendText(const QString &text);
     bool sendBinary(const QByteArray &data);
@@ -71,11 +77,12 @@ Q_SIGNALS:
 public:
     // Made by the server for each plain client it accepts (the socket becomes a child).
     PlainConnection(const QString &id, QWebSocket *socket, const HandshakeRecord &handshake,
-                    qint64 maxPayload, QObject *parent);
+                    qint64 maxPayload, qint64 maxBufferedBytes, QObject *parent);
 
 private:
     void frame(WebSocketFrame::Opcode opcode, bool incoming, bool fin, const QByteArray &payload);
     void onDisconnected();
+    bool fitsBudget(qint64 bytes);
 
     QString m_id;
     QPointer<QWebSocket> m_socket;
@@ -85,6 +92,8 @@ private:
     bool m_inBinaryMessage = false;
     bool m_closed = false;
     bool m_closeSent = false;
+    bool m_slowConsumer = false;
+    qint64 m_maxBuffered = 0;
     quint64 m_messagesIn = 0;
     quint64 m_messagesOut = 0;
     quint64 m_bytesIn = 0;

@@ -22,8 +22,21 @@ void PollingTransport::send(const EngineIoPacket &packet)
     if (m_closed)
         return;
     m_queue.append(packet);
+    m_queuedBytes += packet.data().size() + 1;
     if (m_get)
         flush();
+}
+
+void PollingTransport::abort()
+{
+    m_closed = true;
+    m_queue.clear();
+    m_queuedBytes = 0;
+    if (m_get) {
+        m_get->disconnect(this);
+        m_get->abort();
+        m_get = nullptr;
+    }
 }
 
 QByteArray PollingTransport::flush()
@@ -32,6 +45,7 @@ QByteArray PollingTransport::flush()
         return {};
     const QByteArray body = EngineIoPacket::encodePayload(m_queue);
     m_queue.clear();
+    m_queuedBytes = 0;
     QTcpSocket *socket = m_get;
     m_get = nullptr;
     socket->disconnect(this);
@@ -96,6 +110,7 @@ void PollingTransport::handlePost(QTcpSocket *socket, const HttpRequest &request
 
 QList<EngineIoPacket> PollingTransport::takeQueue()
 {
+    m_queuedBytes = 0;
     return std::exchange(m_queue, {});
 }
 

@@ -25,6 +25,9 @@ public:
     TransportType type() const override { return TransportType::Polling; }
     void send(const EngineIoPacket &packet) override;
     void close() override;
+    // The packets waiting for a GET (a pending GET takes them at once).
+    qint64 bufferedBytes() const override { return m_queuedBytes; }
+    void abort() override;
 
     // The request is answered here (now or when packets are queued). Returns the response
     // head if it was answered at once.
@@ -47,6 +50,7 @@ private:
     HttpRequest m_getRequest;
     HttpHeaders m_getCors;
     QList<EngineIoPacket> m_queue;
+    qint64 m_queuedBytes = 0;
     bool m_closed = false;
     bool m_upgrading = false;
 };

@@ -23,6 +23,8 @@ QString ServerOptions::validate() const
         return u"connect timeout must be a positive number of milliseconds"_s;
     if (maxAttachments < 0)
         return u"max attachments must not be negative"_s;
+    if (maxBufferedBytes < 0)
+        return u"max buffered bytes must not be negative (0: no limit)"_s;
     return {};
 }
 

@@ -22,6 +22,10 @@ struct ServerStats
     quint64 connectTimeouts = 0;
     quint64 transportErrors = 0;
     quint64 namespaceLimitRefusals = 0;
+    quint64 slowConsumerCloses = 0; // connections closed over maxBufferedBytes
+    // Volatile events not sent because their connection had unsent bytes (see
+    // ServerOptions::volatileBufferedBytes); like the event counts, not followed by statsChanged().
+    quint64 volatileDropped = 0;
     // Socket.IO events received and sent (a broadcast counts once per recipient). They change
     // with every event, so statsChanged() does not follow them: poll stats() for a rate.
     quint64 eventsReceived = 0;
@@ -52,6 +56,19 @@ struct ServerOptions
     int maxNamespacesPerConnection = 64; // CONNECT beyond gets CONNECT_ERROR
     int handshakeTimeout = 10000; // ms for a client to send its whole request head
     int maxRequestHeadBytes = 16384; // request line and headers
+    /*
+        The write budget of one connection (Engine.IO over WebSocket or polling, or a plain
+        WebSocket client): the bytes queued for it that the kernel has not taken yet (the
+        socket's buffer and ours; for long-polling, the packets waiting for a GET). A packet
+        that would take it over the budget is not queued: the connection is closed with
+        "slow consumer" (DisconnectReason::SlowConsumer). One packet larger than the budget
+        still goes to a connection that has nothing waiting. 0: no limit.
+    */
+    qint64 maxBufferedBytes = 1024 * 1024;
+    // A volatile event (Socket::sendVolatile(), Broadcast::setVolatile()) is dropped for a
+    // connection with more unsent bytes than this: it could not be written now. Counted in
+    // ServerStats::volatileDropped.
+    static constexpr qint64 volatileBufferedBytes = 64 * 1024;
 
     // Returns an empty string if every value is usable, else what is wrong.
     QString validate() const;

@@ -1,5 +1,6 @@
 #include "transport_p.h"
 
+#include "httpfront_p.h"
 #include "websocketframing.h"
 
 #include <QLoggingCategory>
@@ -58,6 +59,7 @@ WebSocketTransport::WebSocketTransport(QTcpSocket *socket, qint64 maxPayload, QO
     : Transport(parent)
     , m_wire(socket)
     , m_home(socket->parent())
+    , m_recording(dynamic_cast<RecordingSocket *>(socket))
     , m_reader(maxPayload)
     , m_maxPayload(maxPayload)
 {
@@ -95,8 +97,27 @@ void WebSocketTransport::send(const EngineIoPacket &packet)
         head[n++] = char('0' + int(packet.type()));
     }
     // Counted as the other paths count: the Engine.IO packet, not the frame's header.
-    if (m_wire->write(head, n) == n && m_wire->write(data) == data.size())
-        reportBytesWritten(data.size() + (packet.isBinary() ? 0 : 1));
+    const qint64 counted = data.size() + (packet.isBinary() ? 0 : 1);
+    if (m_recording) {
+        m_recording->writeFrame(QByteArrayView(head, n), data);
+        reportBytesWritten(counted);
+    } else if (m_wire->write(head, n) == n && m_wire->write(data) == data.size()) {
+        reportBytesWritten(counted);
+    }
+}
+
+qint64 WebSocketTransport::bufferedBytes() const
+{
+    return !m_closed && m_wire ? m_wire->bytesToWrite() : 0;
+}
+
+void WebSocketTransport::abort()
+{
+    m_closed = true;
+    if (m_wire) {
+        m_wire->disconnect(this);
+        m_wire->abort(); // what it has not read is dropped with Qt's buffer and ours
+    }
 }
 
 void WebSocketTransport::sendFrame(Opcode opcode, QByteArrayView payload)

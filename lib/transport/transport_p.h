@@ -12,6 +12,7 @@
 
 namespace Sockscope {
 
+class RecordingSocket;
 
 /*
     The seam between a Connection and the wire. A transport sends and receives Engine.IO
@@ -31,6 +32,12 @@ public:
     QString name() const { return toString(type()); }
     virtual void send(const EngineIoPacket &packet) = 0;
     virtual void close() = 0;
+    // Bytes sent that the kernel has not taken yet: the write budget's measure
+    // (ServerOptions::maxBufferedBytes).
+    virtual qint64 bufferedBytes() const = 0;
+    // Ends the transport at once, dropping what the client has not taken, and reports nothing
+    // (a slow consumer: a close packet would wait behind the bytes it does not read).
+    virtual void abort() = 0;
     void setConnection(TransportListener *connection) { m_connection = connection; }
 
 protected:
@@ -68,6 +75,8 @@ public:
     ~WebSocketTransport() override;
     TransportType type() const override { return TransportType::WebSocket; }
     void send(const EngineIoPacket &packet) override;
+    qint64 bufferedBytes() const override;
+    void abort() override;
     // Sends a close frame (1000), then the socket waits a moment for the client's own close
     // frame before it ends the TCP connection; it outlives the transport for that.
     void close() override;
@@ -83,6 +92,7 @@ private:
 
     QPointer<QTcpSocket> m_wire;
     QPointer<QObject> m_home; // the socket's parent before the transport took it
+    RecordingSocket *m_recording = nullptr; // m_wire, when it is the front's plain TCP socket
     WebSocketFraming::ClientFrameReader m_reader;
     QByteArray m_held; // the start of a frame not yet complete
     QByteArray m_buffer; // what onReadyRead is parsing, and how far it is

@@ -36,6 +36,7 @@ void tst_Reasons::disconnectReason_data()
     QTest::newRow("connect timeout") << DisconnectReason::ConnectTimeout << u"connect timeout"_s;
     QTest::newRow("io server") << DisconnectReason::IoServerDisconnect << u"io server disconnect"_s;
     QTest::newRow("io client") << DisconnectReason::IoClientDisconnect << u"io client disconnect"_s;
+    QTest::newRow("slow consumer") << DisconnectReason::SlowConsumer << u"slow consumer"_s;
 }
 
 void tst_Reasons::disconnectReason()
@@ -52,13 +53,13 @@ void tst_Reasons::disconnectReason()
 void tst_Reasons::everyReasonHasADistinctText()
 {
     QSet<QString> seen;
-    for (int i = 0; i <= int(DisconnectReason::IoClientDisconnect); ++i) {
+    for (int i = 0; i <= int(DisconnectReason::Last); ++i) {
         const QString text = toString(DisconnectReason(i));
         QVERIFY2(!text.isEmpty(), qPrintable(QString::number(i)));
         QVERIFY2(!seen.contains(text), qPrintable(text));
         seen.insert(text);
     }
-    QCOMPARE(seen.size(), int(DisconnectReason::IoClientDisconnect) + 1);
+    QCOMPARE(seen.size(), int(DisconnectReason::Last) + 1);
 }
 
 void tst_Reasons::transportCloseCause_data()

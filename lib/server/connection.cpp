@@ -172,10 +172,9 @@ void Connection::sendEngine(const EngineIoPacket &packet)
         m_transport->send(packet);
 }
 
-void Connection::sendPacket(const SocketIoPacket &packet)
+bool Connection::sendPacket(const SocketIoPacket &packet)
 {
-    if (!m_closed && !m_overBudget)
-        sendEncoded(m_parser->encode(packet));
+    return !m_closed && !m_overBudget && sendEncoded(m_parser->encode(packet));
 }
 
 qint64 Connection::bufferedBytes() const

@@ -98,8 +98,8 @@ private:
     void handleProbePacket(const EngineIoPacket &packet);
     void dropProbe();
     void sendEngine(const EngineIoPacket &packet);
-    // Encoded by the connection's parser.
-    void sendPacket(const SocketIoPacket &packet);
+    // Encoded by the connection's parser; false if not sent (see sendEncoded()).
+    bool sendPacket(const SocketIoPacket &packet);
     // Encoded already by a parser of the same format (a broadcast encodes once). Returns
     // false if nothing was sent: the connection is closed, a volatile event was dropped, or
     // the packet was over the write budget (the connection is then closed as a slow consumer).

@@ -94,10 +94,9 @@ void Socket::leave(const QString &room)
     Q_EMIT roomsChanged();
 }
 
-void Socket::sendPacket(const SocketIoPacket &packet)
+bool Socket::sendPacket(const SocketIoPacket &packet)
 {
-    if (m_connection)
-        m_connection->sendPacket(packet);
+    return m_connection && m_connection->sendPacket(packet);
 }
 
 bool Socket::writeEncoded(const SocketIoPacket::Encoded &encoded, bool isVolatile)
@@ -120,7 +119,9 @@ bool Socket::send(const QString &event, const Arguments &args)
 {
     if (!m_connected || SocketIoPacket::isReservedEventName(event))
         return false; // a reserved name would make the client drop the connection
-    sendPacket(SocketIoPacket::event(namespaceName(), event, args, -1, EventServerPrivate::get(server())->rawJsonOf(args)));
+    if (!sendPacket(SocketIoPacket::event(namespaceName(), event, args, -1,
+                                          EventServerPrivate::get(server())->rawJsonOf(args))))
+        return false;
     noteEventSent(event, args, -1);
     return true;
 }

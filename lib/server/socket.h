@@ -65,7 +65,9 @@ public:
     QVariantMap data() const { return m_data; }
     void setData(const QVariantMap &data) { m_data = data; }
 
-    // Sends an event to this socket. Returns false if the socket is gone.
+    // Sends an event to this socket. Returns false if the socket is gone, or if the event
+    // would take its connection over the write budget (ServerOptions::maxBufferedBytes: the
+    // connection is then closed as a slow consumer).
     bool send(const QString &event, const Arguments &args = {});
     // Sends an event asking for an ack; callback gets the reply, or a timeout after timeoutMs
     // (0 waits forever). Returns the ack id, -1 if the socket is gone.
@@ -115,7 +117,7 @@ private:
     friend class EventServer;
 
     Socket(Connection *connection, Namespace *ns, const QJsonObject &auth);
-    void sendPacket(const SocketIoPacket &packet);
+    bool sendPacket(const SocketIoPacket &packet);
     bool writeEncoded(const SocketIoPacket::Encoded &encoded, bool isVolatile = false);
     void registerAck(qint64 id, AckCallback callback, int timeoutMs);
     AckTracker *acks();

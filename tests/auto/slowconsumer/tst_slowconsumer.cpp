@@ -1,0 +1,517 @@
+// Slow consumers: clients that stop reading cost the server at most its write budget
+// (ServerOptions::maxBufferedBytes), are closed as "slow consumer", and leave everyone else
+// served; a broadcast's bytes wait once for all its slow recipients; volatile events are
+// dropped for a client that is not reading.
+#include "loopback.h"
+
+#include <connection.h>
+#include <eventserver.h>
+#include <namespace.h>
+#include <plainconnection.h>
+#include <socket.h>
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#    define SOCKSCOPE_ASAN 1
+#elif defined(__has_feature)
+#    if __has_feature(address_sanitizer)
+#        define SOCKSCOPE_ASAN 1
+#    endif
+#endif
+#ifdef SOCKSCOPE_ASAN
+// The memory test measures the process's RSS: freed blocks held in ASan's quarantine would
+// count as the server's.
+extern "C" const char *__asan_default_options() { return "quarantine_size_mb=4"; }
+#endif
+
+using namespace Qt::StringLiterals;
+using namespace Sockscope;
+
+namespace {
+
+/*
+    A client that reads what the test asks for and then nothing more: a raw TCP socket with a
+    small receive buffer, so the server's bytes pile up on the server's side (a Qt socket
+    would go on draining into its own buffer).
+*/
+class StalledPeer
+{
+public:
+    ~StalledPeer()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+
+    bool connectTo(quint16 port, int receiveBuffer = 4096)
+    {
+        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (m_fd < 0)
+            return false;
+        ::setsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
+        sockaddr_in a {};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(m_fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 && errno != EINPROGRESS)
+            return false;
+        return true;
+    }
+
+    bool sendAll(const QByteArray &bytes)
+    {
+        qsizetype done = 0;
+        return QTest::qWaitFor([&] {
+            const ssize_t n = ::send(m_fd, bytes.constData() + done, size_t(bytes.size() - done),
+                                     MSG_NOSIGNAL);
+            if (n > 0)
+                done += n;
+            return done == bytes.size();
+        });
+    }
+
+    // A masked client text frame (the mask is all zero: the payload goes as it is).
+    bool sendText(const QByteArray &payload)
+    {
+        Q_ASSERT(payload.size() < 126);
+        QByteArray frame;
+        frame.append(char(0x81));
+        frame.append(char(0x80 | payload.size()));
+        frame.append(4, '\0');
+        frame.append(payload);
+        return sendAll(frame);
+    }
+
+    // Reads until needle has arrived (everything read stays in received()).
+    bool readUntil(const QByteArray &needle, int timeoutMs = 5000)
+    {
+        return QTest::qWaitFor([&] { return readSome(), m_received.contains(needle); },
+                               timeoutMs);
+    }
+
+    // Reads whatever has arrived; false once the server has ended the connection.
+    bool readSome()
+    {
+        char buf[65536];
+        for (;;) {
+            const ssize_t n = ::recv(m_fd, buf, sizeof buf, 0);
+            if (n > 0) {
+                m_received.append(buf, n);
+                continue;
+            }
+            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+                m_ended = true;
+            return !m_ended;
+        }
+    }
+
+    // The Engine.IO WebSocket handshake and CONNECT to "/"; returns the socket's id.
+    QString openSocketIo(quint16 port)
+    {
+        if (!connectTo(port)
+            || !sendAll(Loopback::upgradeRequest(port, "/socket.io/?EIO=4&transport=websocket"))
+            || !readUntil("\"maxPayload\"") || !sendText("40") || !readUntil("40{\"sid\":\""))
+            return {};
+        const qsizetype at = m_received.indexOf("40{\"sid\":\"") + 10;
+        return QString::fromLatin1(m_received.mid(at, 20));
+    }
+
+    QByteArray received() const { return m_received; }
+    bool ended() const { return m_ended; }
+
+private:
+    int m_fd = -1;
+    QByteArray m_received;
+    bool m_ended = false;
+};
+
+// The Engine.IO messages of a stream of unmasked server frames (text frames as they are,
+// binary ones marked "#"), stopping at an incomplete frame.
+QList<QByteArray> serverMessages(const QByteArray &bytes)
+{
+    QList<QByteArray> out;
+    qsizetype pos = 0;
+    while (bytes.size() - pos >= 2) {
+        const auto b0 = quint8(bytes[pos]);
+        quint64 len = quint8(bytes[pos + 1]) & 0x7f;
+        qsizetype head = 2;
+        if (len == 126) {
+            if (bytes.size() - pos < 4)
+                break;
+            len = (quint64(quint8(bytes[pos + 2])) << 8) | quint8(bytes[pos + 3]);
+            head = 4;
+        } else if (len == 127) {
+            if (bytes.size() - pos < 10)
+                break;
+            len = 0;
+            for (int i = 0; i < 8; ++i)
+                len = (len << 8) | quint8(bytes[pos + 2 + i]);
+            head = 10;
+        }
+        if (quint64(bytes.size() - pos - head) < len)
+            break;
+        const QByteArray payload = bytes.mid(pos + head, qsizetype(len));
+        out.append((b0 & 0x0f) == 0x2 ? "#" + payload : payload);
+        pos += head + qsizetype(len);
+    }
+    return out;
+}
+
+qint64 residentBytes()
+{
+    QFile f(u"/proc/self/statm"_s);
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    const QList<QByteArray> fields = f.readAll().split(' ');
+    return fields.size() > 1 ? fields.at(1).toLongLong() * sysconf(_SC_PAGESIZE) : -1;
+}
+
+// A string of n characters that says which one it is.
+QString payload(int i, int n)
+{
+    QString s = u"#%1#"_s.arg(i);
+    s.append(QString(n - s.size(), QChar(u'a' + i % 26)));
+    return s;
+}
+
+// Lets the server write, and the well-behaved clients read, what is pending.
+void settle(EventServer &server, const QList<Socket *> &readers)
+{
+    (void)QTest::qWaitFor(
+            [&] {
+                for (Socket *s : readers) {
+                    if (s && s->bufferedBytes() > 0)
+                        return false;
+                }
+                return true;
+            },
+            2000);
+    Q_UNUSED(server);
+}
+
+} // namespace
+
+class tst_SlowConsumer : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void stalledWebSocketReadersAreClosed();
+    void slowReaderGetsEveryFrameInOrder();
+    void broadcastBytesAreHeldOnce();
+    void pollingSessionWithoutGet();
+    void plainClientThatNeverReads();
+    void volatileEventsAreDropped();
+    void budgetZeroMeansNoLimit();
+};
+
+void tst_SlowConsumer::stalledWebSocketReadersAreClosed()
+{
+    ServerOptions o = Loopback::fastOptions();
+    o.maxBufferedBytes = 1024 * 1024;
+    EventServer server(o);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const quint16 port = server.serverPort();
+
+    QHash<QString, QString> reasons;
+    QObject context; // goes before reasons
+    connect(&server, &EventServer::socketDisconnected, &context,
+            [&](Socket *s, const QString &reason) { reasons.insert(s->id(), reason); });
+
+    constexpr int Stalled = 3;
+    StalledPeer peers[Stalled];
+    QStringList stalledIds;
+    for (StalledPeer &p : peers) {
+        const QString id = p.openSocketIo(port);
+        QVERIFY2(!id.isEmpty(), p.received().constData());
+        stalledIds.append(id);
+    }
+    auto good = Loopback::connectClient(server);
+    QVERIFY(good->isConnected());
+    int goodEvents = 0;
+    connect(good.get(), &EventClient::eventReceived, good.get(), [&](const QString &event) {
+        if (event == u"flood")
+            ++goodEvents;
+    });
+    QTRY_COMPARE(server.of(u"/"_s)->sockets().size(), Stalled + 1);
+    Socket *goodSocket = nullptr;
+    for (Socket *s : server.of(u"/"_s)->sockets()) {
+        if (!stalledIds.contains(s->id()))
+            goodSocket = s;
+    }
+    QVERIFY(goodSocket);
+
+    // 64 KiB events to the whole namespace: 12.5 MiB for each recipient.
+    constexpr int Events = 200;
+    qint64 maxSeen = 0;
+    for (int i = 0; i < Events; ++i) {
+        server.of(u"/"_s)->send(u"flood"_s, { payload(i, 64 * 1024) });
+        for (Socket *s : server.of(u"/"_s)->sockets())
+            maxSeen = qMax(maxSeen, s->bufferedBytes());
+        settle(server, { goodSocket });
+    }
+    QCOMPARE_LE(maxSeen, o.maxBufferedBytes);
+    QTRY_COMPARE(reasons.size(), Stalled);
+    for (const QString &id : stalledIds)
+        QCOMPARE(reasons.value(id), u"slow consumer"_s);
+    QCOMPARE(server.stats().slowConsumerCloses, quint64(Stalled));
+    QTRY_COMPARE(goodEvents, Events);
+    QVERIFY(good->isConnected());
+    QCOMPARE(server.of(u"/"_s)->sockets().size(), 1);
+    // The dropped peers see their connections end.
+    for (StalledPeer &p : peers)
+        QTRY_VERIFY(!p.readSome());
+    // An ack round trip still works for the one left.
+    bool answered = false;
+    goodSocket->send(u"ping?"_s, {}, [&](const AckResult &) { answered = true; }, 5000);
+    connect(good.get(), &EventClient::eventReceived, good.get(),
+            [](const QString &, const Arguments &, const Ack &ack) {
+                if (ack.isRequested())
+                    ack.reply({ 1 });
+            });
+    QTRY_VERIFY(answered);
+}
+
+void tst_SlowConsumer::slowReaderGetsEveryFrameInOrder()
+{
+    // A reader that pauses, then reads on: what waited for it (in Qt's buffer and in the
+    // list of shared frames behind it, control frames included) arrives whole and in order.
+    ServerOptions o = Loopback::fastOptions();
+    o.maxBufferedBytes = 0;
+    EventServer server(o);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    StalledPeer peer;
+    const QString id = peer.openSocketIo(server.serverPort());
+    QVERIFY(!id.isEmpty());
+    QTRY_VERIFY(server.socket(id));
+    Socket *socket = server.socket(id);
+    const qsizetype before = peer.received().size();
+
+    constexpr int Events = 120;
+    for (int i = 0; i < Events; ++i) {
+        socket->send(u"seq"_s, { i, payload(i, 20000 + 997 * (i % 50)) });
+        if (i % 10 == 0)
+            QTest::qWait(1);
+    }
+    QTRY_VERIFY(socket->bufferedBytes() > 1024 * 1024); // it piled up
+    QVERIFY(peer.sendText("41")); // goes out; the server's answer waits behind the frames
+    QByteArray all;
+    QTRY_VERIFY_WITH_TIMEOUT(
+            (peer.readSome(), serverMessages(peer.received().mid(before)).size() >= Events),
+            20000);
+    const QList<QByteArray> messages = serverMessages(peer.received().mid(before));
+    for (int i = 0; i < Events; ++i) {
+        const QByteArray expected = "42[\"seq\"," + QByteArray::number(i) + ",\""
+                + payload(i, 20000 + 997 * (i % 50)).toUtf8() + "\"]";
+        QCOMPARE(messages.at(i).size(), expected.size());
+        QVERIFY2(messages.at(i) == expected, qPrintable(u"message %1 differs"_s.arg(i)));
+    }
+    QTRY_COMPARE(socket->bufferedBytes(), 0);
+}
+
+void tst_SlowConsumer::broadcastBytesAreHeldOnce()
+{
+    // With no budget, four readers that stopped hold a broadcast's bytes once between them:
+    // each recipient's copy would cost four times as much.
+    ServerOptions o = Loopback::fastOptions();
+    o.maxBufferedBytes = 0;
+    EventServer server(o);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    constexpr int Stalled = 4;
+    StalledPeer peers[Stalled];
+    for (StalledPeer &p : peers)
+        QVERIFY(!p.openSocketIo(server.serverPort()).isEmpty());
+    QTRY_COMPARE(server.of(u"/"_s)->sockets().size(), Stalled);
+
+    const qint64 rssBefore = residentBytes();
+    QVERIFY(rssBefore > 0);
+    constexpr int Events = 320;
+    constexpr int Size = 64 * 1024;
+    for (int i = 0; i < Events; ++i) {
+        server.of(u"/"_s)->send(u"flood"_s, { payload(i, Size) });
+        QCoreApplication::processEvents();
+    }
+    QTest::qWait(50);
+    qint64 waiting = 0;
+    for (Socket *s : server.of(u"/"_s)->sockets())
+        waiting += s->bufferedBytes();
+    const qint64 grown = residentBytes() - rssBefore;
+    const qint64 once = qint64(Events) * Size;
+    qInfo("unsent: %lld bytes for %d readers; RSS grew %lld bytes (one copy: %lld)", waiting,
+          Stalled, grown, once);
+    QVERIFY(waiting > 3 * once); // each reader is owed nearly all of it
+    QCOMPARE_LT(grown, once * 2); // and it is held about once (a copy each: four times)
+}
+
+void tst_SlowConsumer::pollingSessionWithoutGet()
+{
+    ServerOptions o = Loopback::fastOptions();
+    o.maxBufferedBytes = 256 * 1024;
+    EventServer server(o);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const quint16 port = server.serverPort();
+    const auto get = [port](const QByteArray &query) {
+        return Loopback::rawHttp(port, "GET /socket.io/?EIO=4&transport=polling" + query
+                                               + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    };
+    const Loopback::HttpReply open = get({});
+    QCOMPARE(open.status, 200);
+    const QByteArray sid =
+            QJsonDocument::fromJson(open.body.mid(1)).object().value(u"sid"_s).toString().toLatin1();
+    QVERIFY(!sid.isEmpty());
+    const Loopback::HttpReply post = Loopback::rawHttp(
+            port, "POST /socket.io/?EIO=4&transport=polling&sid=" + sid
+                          + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 2\r\n\r\n40");
+    QCOMPARE(post.status, 200);
+    QVERIFY(get("&sid=" + sid).body.startsWith("40{\"sid\":"));
+    QTRY_COMPARE(server.of(u"/"_s)->sockets().size(), 1);
+    Socket *socket = server.of(u"/"_s)->sockets().constFirst();
+    QSignalSpy closed(&server, &EventServer::connectionClosed);
+
+    // No GET comes for what follows: the packets wait in the session, up to the budget.
+    int sent = 0;
+    while (socket->send(u"news"_s, { payload(sent, 30000) }) && sent < 100) {
+        QCOMPARE_LE(socket->bufferedBytes(), o.maxBufferedBytes);
+        ++sent;
+    }
+    QVERIFY2(sent >= 8 && sent <= 9, qPrintable(QString::number(sent)));
+    QTRY_COMPARE(closed.size(), 1);
+    QCOMPARE(closed.at(0).at(1).toString(), u"slow consumer"_s);
+    QCOMPARE(server.stats().slowConsumerCloses, quint64(1));
+    const Loopback::HttpReply late = get("&sid=" + sid);
+    QCOMPARE(late.status, 400);
+    QVERIFY(late.body.contains("Session ID unknown"));
+}
+
+void tst_SlowConsumer::plainClientThatNeverReads()
+{
+    ServerOptions o = Loopback::fastOptions();
+    o.maxBufferedBytes = 512 * 1024;
+    EventServer server(o);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QSignalSpy closed(&server, &EventServer::plainConnectionClosed);
+    StalledPeer peer;
+    QVERIFY(peer.connectTo(server.serverPort()));
+    QVERIFY(peer.sendAll(Loopback::upgradeRequest(server.serverPort(), "/ws")));
+    QVERIFY(peer.readUntil("\r\n\r\n"));
+    QVERIFY(peer.received().startsWith("HTTP/1.1 101"));
+    QTRY_COMPARE(server.plainConnections().size(), 1);
+    PlainConnection *plain = server.plainConnections().constFirst();
+
+    // A well-behaved plain client beside it keeps getting its messages.
+    QStringList got;
+    QWebSocket other;
+    connect(&other, &QWebSocket::textMessageReceived, &other, [&](const QString &t) { got.append(t); });
+    other.open(QUrl(u"ws://127.0.0.1:%1/ws"_s.arg(server.serverPort())));
+    QTRY_COMPARE(server.plainConnections().size(), 2);
+    PlainConnection *good = server.plainConnections().at(0) == plain
+            ? server.plainConnections().at(1) : server.plainConnections().at(0);
+
+    int sent = 0;
+    int goodSent = 0;
+    for (int i = 0; i < 400 && plain->isOpen(); ++i) {
+        if (plain->sendText(payload(i, 32 * 1024)))
+            ++sent;
+        QCOMPARE_LE(plain->bufferedBytes(), o.maxBufferedBytes);
+        QVERIFY(good->sendText(u"m%1"_s.arg(i)));
+        ++goodSent;
+        QCoreApplication::processEvents();
+    }
+    QVERIFY(!plain->isOpen());
+    QVERIFY(!plain->sendText(u"after"_s));
+    QTRY_COMPARE(closed.size(), 1);
+    QCOMPARE(closed.at(0).at(1).toInt(), 1008);
+    QCOMPARE(closed.at(0).at(2).toString(), u"slow consumer"_s);
+    QCOMPARE(server.stats().slowConsumerCloses, quint64(1));
+    QTRY_COMPARE(got.size(), goodSent);
+    QVERIFY(sent > 0);
+    QTRY_VERIFY(!peer.readSome());
+}
+
+void tst_SlowConsumer::volatileEventsAreDropped()
+{
+    ServerOptions o = Loopback::fastOptions();
+    o.maxBufferedBytes = 0; // no slow-consumer close: the drops alone are tested
+    EventServer server(o);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    StalledPeer peer;
+    const QString id = peer.openSocketIo(server.serverPort());
+    QVERIFY(!id.isEmpty());
+    auto good = Loopback::connectClient(server);
+    QVERIFY(good->isConnected());
+    int goodEvents = 0;
+    connect(good.get(), &EventClient::eventReceived, good.get(), [&](const QString &event) {
+        if (event == u"tick")
+            ++goodEvents;
+    });
+    QTRY_COMPARE(server.of(u"/"_s)->sockets().size(), 2);
+    Socket *stalled = server.socket(id);
+    QVERIFY(stalled);
+
+    // To the one socket: sent while little is waiting, dropped beyond (the kernel takes a
+    // few MiB first, and more as its buffer grows: ordinary events fill it up well beyond).
+    QVERIFY(stalled->sendVolatile(u"tick"_s, { 0 }));
+    for (int i = 0; i < 400 && stalled->bufferedBytes() <= 1024 * 1024; ++i) {
+        QVERIFY(stalled->send(u"fill"_s, { payload(i, 64 * 1024) }));
+        QCoreApplication::processEvents();
+    }
+    QCOMPARE_GT(stalled->bufferedBytes(), ServerOptions::volatileBufferedBytes);
+    int dropped = 0;
+    for (int i = 0; i < 10; ++i) {
+        QVERIFY(!stalled->sendVolatile(u"tick"_s, { i }));
+        ++dropped;
+    }
+    QCOMPARE(server.stats().volatileDropped, quint64(dropped));
+    QCOMPARE(stalled->connection()->volatileDropped(), quint64(dropped));
+    QVERIFY(stalled->isConnected()); // dropped events do not close it
+
+    // A volatile broadcast: the reader gets every one, the stalled socket none.
+    Socket *goodSocket = nullptr;
+    for (Socket *s : server.of(u"/"_s)->sockets())
+        goodSocket = s == stalled ? goodSocket : s;
+    for (int i = 0; i < 20; ++i) {
+        Broadcast(server.of(u"/"_s)).setVolatile().send(u"tick"_s, { i });
+        settle(server, { goodSocket });
+    }
+    QTRY_COMPARE(goodEvents, 20);
+    QCOMPARE(server.stats().volatileDropped, quint64(dropped + 20));
+    QVERIFY(stalled->isConnected());
+    QCOMPARE(server.stats().slowConsumerCloses, quint64(0));
+}
+
+void tst_SlowConsumer::budgetZeroMeansNoLimit()
+{
+    ServerOptions o = Loopback::fastOptions();
+    o.maxBufferedBytes = -1;
+    QVERIFY(!o.validate().isEmpty());
+    o.maxBufferedBytes = 0;
+    QVERIFY(o.validate().isEmpty());
+    EventServer server(o);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    StalledPeer peer;
+    const QString id = peer.openSocketIo(server.serverPort());
+    QVERIFY(!id.isEmpty());
+    QTRY_VERIFY(server.socket(id));
+    Socket *s = server.socket(id);
+    for (int i = 0; i < 120; ++i) { // the kernel takes a few MiB, then they wait
+        QVERIFY(s->send(u"big"_s, { payload(i, 64 * 1024) }));
+        QCoreApplication::processEvents();
+    }
+    QTRY_VERIFY(s->bufferedBytes() > 2 * 1024 * 1024);
+    QTest::qWait(50);
+    QVERIFY(s->isConnected());
+    QCOMPARE(server.stats().slowConsumerCloses, quint64(0));
+}
+
+QTEST_MAIN(tst_SlowConsumer)
+#include "tst_slowconsumer.moc"

@@ -217,7 +217,7 @@ if (hasSlow) {
   out.push('Stalled readers (slow: 5 stalled readers with a 4 KiB SO_RCVBUF; slow0: none), a 64 KiB broadcast flood, ' +
     'one well-behaved client with an ack in flight (medians over the rounds). Peak RSS is read every 100 ms from the ' +
     "flood's start; the flood stops early when it passes the cap. Closed: the stalled connections whose server end " +
-    'left ESTABLISHED during the run (/proc/net/tcp).');
+    'left ESTABLISHED during the run (/proc/net/tcp): the TCP close, which a WebSocket close handshake delays.');
   out.push('');
   out.push('| scenario | server | peak RSS MB | RSS cap hit | flood s | broadcasts sent | acks | ack p50 ms | ack p99 ms | stalled closed |');
   out.push('| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');

@@ -505,7 +505,8 @@ private:
 // The stalled readers the server has closed. A stalled reader never reads, so it would see the
 // server's FIN only behind everything queued for it: the server's end of each connection is
 // looked up in /proc/net/tcp instead (not ESTABLISHED or gone: closed), and our end is polled
-// for a reset.
+// for a reset. That is the TCP close: a server that sends a WebSocket close frame first and
+// waits for the answer (Node's ws waits 30 s) counts only once it drops the connection.
 class StalledWatch
 {
 public:

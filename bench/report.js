@@ -3,7 +3,10 @@
 // then their median, against the goals of the performance issue. When the results hold the
 // server "baseline" (run.sh --baseline-bin: another sockscope build), the table gets its column
 // and the paired ratio Sockscope / baseline with the range of the rounds' ratios, so that a
-// change can be told from the run-to-run noise.
+// change can be told from the run-to-run noise. The server "sockscope-logall" (Sockscope with
+// `--log all` to a file) gets rows of its own, paired with Node and with "sockscope" (`--log
+// none`) in each round; the scenarios slow and slow0 (stalled readers and a broadcast flood,
+// and the same without the stalled readers) get goal rows and a table of their own.
 // Usage: node bench/report.js results.jsonl [--elapsed S] [--load-before L] [--load-after L]
 //        [--command C] [--sockscope-log L] [--link K] [--threads N] [--anchor TEXT]
 //        [--baseline TEXT]
@@ -43,13 +46,25 @@ const metrics = [
   { scenario: 'idle', name: 'idle 2,000: KiB per connection', f: idleStep(2000), goal: '< Node, ≤ bare + 2 KiB', ok: (x) => x < 1, idle: true, fmt: 'kib' },
   { scenario: 'idle', name: 'idle 10,000: KiB per connection', f: idleStep(10000), goal: '< Node, ≤ bare + 2 KiB', ok: (x) => x < 1, idle: true, fmt: 'kib' },
   { scenario: 'polling', name: 'long-polling echo: acks/s', f: (r) => r.rate, goal: '≥ 2× Node', ok: (x) => x >= 2, fmt: 'rate' },
+  // Rows for sockscope-logall (in the Sockscope column), printed when it ran.
+  { scenario: 'echo', a: 'sockscope-logall', name: 'echo with ack, `--log all` to a file: acks/s', f: (r) => r.rate, goal: '≥ 4× Node', ok: (x) => x >= 4, fmt: 'rate' },
+  { scenario: 'echo', a: 'sockscope-logall', name: 'echo with ack, `--log all` to a file: p99 ms', f: (r) => r.p99_ms, goal: '', fmt: 'ms' },
+  { scenario: 'fanout200', a: 'sockscope-logall', name: 'fan-out to 200, `--log all`: deliveries/s', f: (r) => r.deliveries_per_s, goal: '≥ 3× Node', ok: (x) => x >= 3, fmt: 'rate' },
+  { scenario: 'fanout1000', a: 'sockscope-logall', name: 'fan-out to 1,000, `--log all`: deliveries/s', f: (r) => r.deliveries_per_s, goal: '≥ 3× Node', ok: (x) => x >= 3, fmt: 'rate' },
 ];
+// The slow scenario: the server's peak RSS against an absolute goal, and the well-behaved
+// client's ack p99 against its own figure without the stalled readers (slow0).
+const MB = (kib) => kib * 1024 / 1e6;
+const slowPeak = { scenario: 'slow', name: '5 stalled readers + 64 KiB broadcast flood: server peak RSS MB', f: (r) => MB(r.peak_rss_kib), fmt: 'mb' };
+const slowP99 = { scenario: 'slow', f: (r) => r.p99_ms, fmt: 'ms' };
+const calmP99 = { scenario: 'slow0', f: (r) => r.p99_ms, fmt: 'ms' };
 
 const fmt = (x, kind) => {
   if (!Number.isFinite(x)) return '—';
   if (kind === 'rate') return x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1);
   if (kind === 'ms') return x.toFixed(x < 10 ? 2 : 1);
   if (kind === 'kib') return x.toFixed(1);
+  if (kind === 'mb') return x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1);
   if (kind === 'ratio') return x.toFixed(2) + '×';
   if (kind === 'pct') return Math.round(x) + ' %';
   return String(x);
@@ -61,6 +76,9 @@ const valueOf = (m, server, round) => {
   return m.f(row.result);
 };
 const pairedRatio = (m, a, b) => median(rounds.map((r) => valueOf(m, a, r) / valueOf(m, b, r)));
+// The same server in two scenarios (metrics m and n), paired within each round.
+const pairedAcross = (m, n, server) => median(rounds.map((r) => valueOf(m, server, r) / valueOf(n, server, r)));
+const ran = (scenario, server) => rows.some((r) => r.scenario === scenario && r.server === server);
 const pairedRange = (m, a, b) => {
   const v = rounds.map((r) => valueOf(m, a, r) / valueOf(m, b, r)).filter((x) => Number.isFinite(x));
   return v.length ? [Math.min(...v), Math.max(...v)] : null;
@@ -89,6 +107,8 @@ if (!anchor) {
     (version('bufferutil') ? ` with bufferutil ${version('bufferutil')} + utf-8-validate ${version('utf-8-validate')} (not checked)` : ' (untuned)');
 }
 const hasBaseline = rows.some((r) => r.server === 'baseline');
+const hasLogAll = rows.some((r) => r.server === 'sockscope-logall');
+const hasSlow = rows.some((r) => r.scenario === 'slow');
 
 const out = [];
 out.push(`Machine: ${os.cpus().length} cores (nproc), ${cpuModel}, ${memGiB} GiB, Linux ${os.release()}; ` +
@@ -96,7 +116,8 @@ out.push(`Machine: ${os.cpus().length} cores (nproc), ${cpuModel}, ${memGiB} GiB
   `Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
 if (hasBaseline) out.push(`Baseline: ${opt.baseline || 'a second sockscope binary'}, in the same rounds.`);
 out.push(`Command: \`${opt.command || 'bash bench/run.sh'}\` (${rounds.length} rounds` +
-  (opt.elapsed ? `, ${Math.round(opt.elapsed / 60 * 10) / 10} min` : '') + `; Sockscope with \`--log ${opt['sockscope-log'] || 'none'}\`; ` +
+  (opt.elapsed ? `, ${Math.round(opt.elapsed / 60 * 10) / 10} min` : '') + `; Sockscope with \`--log ${opt['sockscope-log'] || 'none'}\`` +
+  (hasLogAll ? ' and, as sockscope-logall, with `--log all` to a file' : '') + '; ' +
   `generator: ${opt.threads || 1} thread(s), ${opt.link || 'lean'} WebSocket client). ` +
   `Load average before/after: ${opt['load-before'] || '?'} / ${opt['load-after'] || '?'}.`);
 out.push('');
@@ -108,11 +129,15 @@ const bCells = (m, a = 'sockscope', b = 'baseline') => (hasBaseline
   ? ` ${fmt(median(rounds.map((r) => valueOf(m, b, r))), m.fmt)} | ${ratioWithRange(m, a, b)} |` : '');
 out.push(`| scenario | Sockscope | Node.js | bare Qt |${bHead} Sockscope / Node (paired median) | goal | met |`);
 out.push(`| --- | ---: | ---: | ---: |${bRule} ---: | --- | --- |`);
+const bBlank = hasBaseline ? ' | |' : '';
 for (const m of metrics) {
-  const s = median(rounds.map((r) => valueOf(m, 'sockscope', r)));
+  const a = m.a || 'sockscope';
+  // Rows of scenarios this run left out (e.g. --scenarios slow,echo) would be dashes only.
+  if (!rows.some((r) => r.scenario === m.scenario) || (m.a && !ran(m.scenario, a))) continue;
+  const s = median(rounds.map((r) => valueOf(m, a, r)));
   const n = median(rounds.map((r) => valueOf(m, 'node', r)));
-  const b = median(rounds.map((r) => valueOf(m, 'bare', r)));
-  const ratio = pairedRatio(m, 'sockscope', 'node');
+  const b = m.a ? NaN : median(rounds.map((r) => valueOf(m, 'bare', r)));
+  const ratio = pairedRatio(m, a, 'node');
   let met = '';
   if (m.idle) {
     const overBare = pairedDiff(m, 'sockscope', 'bare');
@@ -123,13 +148,42 @@ for (const m of metrics) {
   } else if (m.ok) {
     met = Number.isFinite(ratio) ? (m.ok(ratio) ? 'yes' : 'no') : '—';
   }
-  out.push(`| ${m.name} | ${fmt(s, m.fmt)} | ${fmt(n, m.fmt)} | ${fmt(b, m.fmt)} |${bCells(m)} ${fmt(ratio, 'ratio')} | ${m.goal} | ${met} |`);
+  out.push(`| ${m.name} | ${fmt(s, m.fmt)} | ${fmt(n, m.fmt)} | ${fmt(b, m.fmt)} |${m.a ? bBlank : bCells(m)} ${fmt(ratio, 'ratio')} | ${m.goal} | ${met} |`);
+}
+if (hasLogAll) {
+  // --log all against --log none, paired within each round.
+  const logRows = [
+    [metrics[0], 'echo with ack: `--log all` / `--log none` acks/s', '≥ 0.50× `--log none`', (x) => x >= 0.5],
+    [metrics[3], 'fan-out to 200: `--log all` / `--log none` deliveries/s', '', null],
+    [metrics[4], 'fan-out to 1,000: `--log all` / `--log none` deliveries/s', '', null],
+  ];
+  for (const [m, name, goal, ok] of logRows) {
+    if (!ran(m.scenario, 'sockscope-logall')) continue;
+    const ratio = pairedRatio(m, 'sockscope-logall', 'sockscope');
+    const met = ok ? (Number.isFinite(ratio) ? (ok(ratio) ? 'yes' : 'no') : '—') : '';
+    out.push(`| ${name} | | | |${bBlank} ${fmt(ratio, 'ratio')} of \`--log none\` | ${goal} | ${met} |`);
+  }
+}
+if (hasSlow) {
+  const s = median(rounds.map((r) => valueOf(slowPeak, 'sockscope', r)));
+  const n = median(rounds.map((r) => valueOf(slowPeak, 'node', r)));
+  const capped = (server) => rows.filter((r) => r.scenario === 'slow' && r.server === server && r.result && r.result.rss_cap_hit).length;
+  const capNote = ['sockscope', 'node'].filter((x) => capped(x)).map((x) => `${x}: RSS cap hit in ${capped(x)} of ${rounds.length}`).join('; ');
+  const bPeak = hasBaseline && ran('slow', 'baseline') ? bCells(slowPeak) : bBlank;
+  out.push(`| ${slowPeak.name} | ${fmt(s, 'mb')} | ${fmt(n, 'mb')} | — |${bPeak} ${fmt(pairedRatio(slowPeak, 'sockscope', 'node'), 'ratio')} | < 150 MB (Node: 1.7 GB) | ` +
+    `${Number.isFinite(s) ? (s < 150 ? 'yes' : 'no') : '—'}${capNote ? ` (${capNote})` : ''} |`);
+  // Each server's p99 with the stalled readers over its p99 without them, paired by round.
+  const sr = pairedAcross(slowP99, calmP99, 'sockscope');
+  const nr = pairedAcross(slowP99, calmP99, 'node');
+  const br = hasBaseline && ran('slow', 'baseline') ? ` ${fmt(pairedAcross(slowP99, calmP99, 'baseline'), 'ratio')} | |` : bBlank;
+  out.push(`| stalled readers: well-behaved ack p99, with / without them | ${fmt(sr, 'ratio')} | ${fmt(nr, 'ratio')} | — |${br} | ≤ 2× | ` +
+    `${Number.isFinite(sr) ? (sr <= 2 ? 'yes' : 'no') : '—'} |`);
 }
 {
   const m = metrics[0];
   const ratio = pairedRatio(m, 'sockscope', 'bare');
   const baselineOverBare = hasBaseline ? ` ${fmt(pairedRatio(m, 'baseline', 'bare'), 'ratio')} of bare | |` : '';
-  out.push(`| overhead: echo acks/s vs the bare stack | | | |${baselineOverBare} ${fmt(ratio, 'ratio')} of bare | ≥ 0.70× bare | ${Number.isFinite(ratio) ? (ratio >= 0.7 ? 'yes' : 'no') : '—'} |`);
+  if (ran('echo', 'bare')) out.push(`| overhead: echo acks/s vs the bare stack | | | |${baselineOverBare} ${fmt(ratio, 'ratio')} of bare | ≥ 0.70× bare | ${Number.isFinite(ratio) ? (ratio >= 0.7 ? 'yes' : 'no') : '—'} |`);
   if (rows.some((r) => r.server === 'monitor')) {
     const withMonitor = median(rounds.map((r) => valueOf(m, 'monitor', r)));
     const vsHeadless = pairedRatio(m, 'monitor', 'sockscope');
@@ -158,13 +212,45 @@ if (hasBaseline) {
       `the baseline: ${perRound(metrics[0], 'baseline-monitor', 'baseline')}`);
   }
 }
+if (hasSlow) {
+  out.push('');
+  out.push('Stalled readers (slow: 5 stalled readers with a 4 KiB SO_RCVBUF; slow0: none), a 64 KiB broadcast flood, ' +
+    'one well-behaved client with an ack in flight (medians over the rounds). Peak RSS is read every 100 ms from the ' +
+    "flood's start; the flood stops early when it passes the cap. Closed: the stalled connections whose server end " +
+    'left ESTABLISHED during the run (/proc/net/tcp): the TCP close, which a WebSocket close handshake delays.');
+  out.push('');
+  out.push('| scenario | server | peak RSS MB | RSS cap hit | flood s | broadcasts sent | acks | ack p50 ms | ack p99 ms | stalled closed |');
+  out.push('| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const scenario of ['slow0', 'slow']) {
+    for (const server of ['sockscope', 'node', 'baseline']) {
+      const rs = rows.filter((r) => r.scenario === scenario && r.server === server && r.result && !r.result.failed).map((r) => r.result);
+      if (!rs.length) continue;
+      const med = (f) => median(rs.map(f));
+      const capHits = rs.filter((x) => x.rss_cap_hit);
+      const cap = capHits.length
+        ? `${capHits.length} of ${rs.length} (after ${fmt(median(capHits.map((x) => x.rss_cap_after_s)), 'ms')} s)` : 'no';
+      out.push(`| ${scenario} | ${server} | ${fmt(med((x) => MB(x.peak_rss_kib)), 'mb')} | ${cap} | ` +
+        `${med((x) => x.flood_seconds).toFixed(1)} | ${fmt(med((x) => x.broadcasts_sent), 'rate')} | ${fmt(med((x) => x.ops), 'rate')} | ` +
+        `${fmt(med((x) => x.p50_ms), 'ms')} | ${fmt(med((x) => x.p99_ms), 'ms')} | ` +
+        `${scenario === 'slow' ? `${med((x) => x.stalled_closed)} of ${med((x) => x.slow_clients)}` : '—'} |`);
+    }
+  }
+}
+if (hasLogAll) {
+  out.push('');
+  const logged = [...new Set(rows.filter((r) => r.server === 'sockscope-logall').map((r) => r.scenario))].map((scenario) => {
+    const rs = rows.filter((r) => r.server === 'sockscope-logall' && r.scenario === scenario && Number.isFinite(r.log_lines));
+    return `${scenario} ${fmt(median(rs.map((r) => r.log_lines)), 'rate')} lines (${fmt(median(rs.map((r) => r.log_bytes / 1e6)), 'mb')} MB)`;
+  });
+  out.push(`\`--log all\` wrote, per run (median, warm-up and start-up included): ${logged.join('; ')}.`);
+}
 out.push('');
 out.push('CPU during the measured seconds (medians; % of one core): server, load generator, and everything else on the machine. ' +
   'A generator near 100 % per thread would be the bottleneck (marked *saturated*).');
 out.push('');
 out.push('| scenario | server | server CPU | generator CPU | other CPU | generator saturated |');
 out.push('| --- | --- | ---: | ---: | ---: | --- |');
-const servers = ['sockscope', 'node', 'bare', 'monitor', 'baseline', 'baseline-monitor'];
+const servers = ['sockscope', 'sockscope-logall', 'node', 'bare', 'monitor', 'baseline', 'baseline-monitor'];
 for (const scenario of [...new Set(rows.map((r) => r.scenario))]) {
   if (scenario === 'idle') continue;
   for (const server of servers) {

@@ -10,7 +10,7 @@
 #                     [--scenarios echo,fanout200,fanout1000,connrate,idle,polling]
 #                     [--servers sockscope,node,bare,monitor] [--sockscope-log none|connections|all]
 #                     [--threads 1] [--link lean|qt] [--no-build] [--out FILE]
-#                     [--baseline-bin PATH]
+#                     [--baseline-bin PATH] [--slow-seconds 10] [--rss-cap-mib 4096] [--keep-logs]
 #
 # Servers: sockscope = build/bin/sockscope --headless --rules resources/rules/protocol-contract.json
 # (pinging defaults: 25000/20000 ms; --log none by default, as the Node server logs nothing);
@@ -18,11 +18,22 @@
 # pinned in package-lock.json, the same contract; the run stops if ws did not load them);
 # bare = sockscope-bare-echo (echo, fan-out, handshakes and idle only: it has no long-polling);
 # monitor = build/bin/sockscope with its monitor window (offscreen, a throwaway settings
-# directory) hosting the same server, echo only: the monitor's cost on the server.
+# directory) hosting the same server, echo only: the monitor's cost on the server;
+# sockscope-logall = sockscope with --log all, its JSON lines (stdout) going to a file in the
+# results folder, echo and fan-out only (not in the default list): the table pairs it with
+# Node and with sockscope (--log none) in each round. The file's size and line count go into
+# the results; the file is deleted after each run unless --keep-logs.
 # --baseline-bin PATH adds the server "baseline": another sockscope binary (e.g. built from the
 # parent commit by bench/build-baseline.sh) run like sockscope in the same rotating rounds, and
 # "baseline-monitor" (its monitor window) when monitor is among the servers; the table gets a
 # baseline column and the paired ratio Sockscope / baseline.
+# Scenario slow (not in the default list: one round takes about 50 s; --scenarios slow): 5
+# stalled readers (4 KiB SO_RCVBUF, never read after CONNECT), a flood of 64 KiB broadcasts
+# for --slow-seconds (default 10) after --warmup, and a well-behaved client's acks; sockscope,
+# node and baseline only. It brings in slow0, the same without the stalled readers (the
+# well-behaved client's p99 to compare with). Reports the server's peak RSS (read every
+# 100 ms), the acks' p50 and p99, broadcasts sent and the stalled connections the server
+# closed; the flood stops early once the server's RSS passes --rss-cap-mib (default 4096).
 set -euo pipefail
 
 ARGS="$*"
@@ -40,6 +51,9 @@ LINK=lean
 BUILD_IT=1
 OUT=
 BASELINE_BIN=
+SLOW_SECS=10
+RSS_CAP_MIB=4096
+KEEP_LOGS=0
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -54,7 +68,10 @@ while [ $# -gt 0 ]; do
         --no-build) BUILD_IT=0; shift ;;
         --out) OUT=$2; shift 2 ;;
         --baseline-bin) BASELINE_BIN=$2; shift 2 ;;
-        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+        --slow-seconds) SLOW_SECS=$2; shift 2 ;;
+        --rss-cap-mib) RSS_CAP_MIB=$2; shift 2 ;;
+        --keep-logs) KEEP_LOGS=1; shift ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
         *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -125,12 +142,19 @@ RESULTS=${OUT:-$WORK/results.jsonl}
 PORT=$((40000 + RANDOM % 5000))
 SERVER_PID=
 
+SERVER_LOG=
+
 start_server() { # name
     PORT=$((PORT + 1))
     local log=$WORK/$1-$PORT.out
+    SERVER_LOG=$log
     case "$1" in
         sockscope) "$BIN/sockscope" --headless --bind 127.0.0.1 --port "$PORT" --log "$SOCKSCOPE_LOG" \
                        --rules "$ROOT/resources/rules/protocol-contract.json" > "$log" 2>&1 & ;;
+        sockscope-logall) # the JSON lines to a file, as one runs it to keep the traffic
+            SERVER_LOG=$WORK/$1-$PORT.jsonl
+            "$BIN/sockscope" --headless --bind 127.0.0.1 --port "$PORT" --log all \
+                --rules "$ROOT/resources/rules/protocol-contract.json" > "$SERVER_LOG" 2> "$log" & ;;
         node) node "$ROOT/bench/node_server.js" "$PORT" > "$log" 2>&1 & ;;
         bare) "$BIN/sockscope-bare-echo" "$PORT" > "$log" 2>&1 & ;;
         monitor) QT_QPA_PLATFORM=offscreen XDG_CONFIG_HOME="$WORK/monitor-config" \
@@ -145,7 +169,7 @@ start_server() { # name
     esac
     SERVER_PID=$!
     for _ in $(seq 100); do
-        grep -q listening "$log" 2>/dev/null && return 0
+        grep -q listening "$SERVER_LOG" 2>/dev/null && return 0
         # The window prints nothing: it is ready when the port answers.
         if [ "${1%monitor}" != "$1" ] && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
             sleep 0.2
@@ -178,18 +202,24 @@ loadgen_args() { # scenario
         fanout1000) echo --scenario fanout --clients 1000 "${common[@]}" ;;
         connrate) echo --scenario connrate --concurrency 32 "${common[@]}" ;;
         idle) echo --scenario idle --idle 2000,10000 --settle 0.5 --threads "$THREADS" --link "$LINK" ;;
+        slow|slow0) echo --scenario slow --slow-clients "$([ "$1" = slow ] && echo 5 || echo 0)" \
+                        --rcvbuf 4096 --broadcast-bytes 65536 --window 8 --rss-cap-mib "$RSS_CAP_MIB" \
+                        --seconds "$SLOW_SECS" --warmup "$WARMUP" --link "$LINK" ;;
         *) say "unknown scenario $1"; exit 2 ;;
     esac
 }
 
 supports() { # server scenario
     case "$1" in
-        bare) [ "$2" != polling ] ;;
+        bare) case "$2" in polling|slow|slow0) false ;; *) true ;; esac ;;
         monitor|baseline-monitor) [ "$2" = echo ] ;;
+        sockscope-logall) case "$2" in echo|fanout200|fanout1000) true ;; *) false ;; esac ;;
         *) true ;;
     esac
 }
 
+# slow brings its comparison without stalled readers, run just before it.
+case ",$SCENARIOS," in *,slow,*) case ",$SCENARIOS," in *,slow0,*) ;; *) SCENARIOS=${SCENARIOS/slow/slow0,slow} ;; esac ;; esac
 IFS=, read -r -a SCENARIO_LIST <<< "$SCENARIOS"
 IFS=, read -r -a SERVER_LIST <<< "$SERVERS"
 n=${#SERVER_LIST[@]}
@@ -207,7 +237,13 @@ for round in $(seq 1 "$ROUNDS"); do
                        $(loadgen_args "$scenario") 2>>"$WORK/loadgen.err") || true
             stop_server
             [ -n "$line" ] || line='{"failed":"no output"}'
-            echo "{\"round\":$round,\"scenario\":\"$scenario\",\"server\":\"$server\",\"result\":$line}" >> "$RESULTS"
+            logged=
+            if [ "$server" = sockscope-logall ]; then
+                # What the server wrote (all of it: it has exited), then the file goes.
+                logged="\"log_bytes\":$(stat -c %s "$SERVER_LOG"),\"log_lines\":$(wc -l < "$SERVER_LOG"),"
+                [ "$KEEP_LOGS" = 1 ] || rm -f "$SERVER_LOG"
+            fi
+            echo "{\"round\":$round,\"scenario\":\"$scenario\",\"server\":\"$server\",$logged\"result\":$line}" >> "$RESULTS"
             say "round $round $scenario $server: $(echo "$line" | cut -c1-160)"
         done
     done

@@ -47,6 +47,8 @@ class EioClient final : public Peer, private WsListener
 public:
     EioClient(WsLink::Kind kind, quint16 port, EioHandler *handler, QObject *parent = nullptr);
     void start() override;
+    // See WsLink::setReceiveBufferSize(); before start().
+    void setReceiveBufferSize(int bytes) { m_link->setReceiveBufferSize(bytes); }
     void sendRaw(QByteArrayView packet) override { m_link->sendText(packet); }
     void abort() override;
     int park() override;

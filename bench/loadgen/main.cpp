@@ -14,6 +14,14 @@
 //   connrate  --concurrency handshakes at a time (WebSocket upgrade, Engine.IO open, Socket.IO
 //             CONNECT answered), each connection reset as soon as it is connected; handshakes/s
 //   idle      connects up to each of --idle counts and holds them; server RSS per connection
+//   slow      --slow-clients stalled readers (WebSocket, CONNECT to "/", a --rcvbuf SO_RCVBUF,
+//             then never read again nor answer a ping), one flooder emitting "broadcast" with a
+//             --broadcast-bytes string argument, --window broadcasts in flight (one completes
+//             when the flooder and the probe have it back), and one well-behaved probe client
+//             keeping --inflight (default 1) "message-with-ack" events in flight. Reports the
+//             server's peak RSS (read every 100 ms from the flood's start), the probe's acks/s
+//             and round trip, the broadcasts sent, and the stalled connections the server
+//             closed; the run stops early once the server's RSS passes --rss-cap-mib.
 // With --acks N (echo, polling) the sockets send N events in all and the run ends when the
 // last one is answered, instead of after --warmup and --seconds: a fixed amount of work, for
 // counting the server's instructions (bench/callgrind.sh).
@@ -36,6 +44,10 @@
 #include <thread>
 #include <vector>
 
+#include <mutex>
+
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -44,7 +56,7 @@ using namespace Loadgen;
 
 namespace {
 
-enum class Scenario { Echo, Polling, Fanout, ConnRate, Idle };
+enum class Scenario { Echo, Polling, Fanout, ConnRate, Idle, Slow };
 
 struct Config
 {
@@ -64,6 +76,11 @@ struct Config
     QList<int> idleTargets { 2000, 10000 };
     WsLink::Kind link = WsLink::Kind::Lean;
     qint64 acks = 0; // echo, polling: events to send in all (0: as many as time allows)
+    // slow
+    int slowClients = 5;
+    int receiveBuffer = 4096;
+    int broadcastBytes = 65536;
+    qint64 rssCapKiB = 4096 * 1024;
 };
 
 enum Phase { Setup = 0, Measure = 1, Done = 2 };
@@ -314,6 +331,220 @@ public:
     QByteArray m_tail; // ",\"text\":\"…\"}]" after the sequence number
 };
 
+// slow: the state both workers share. Worker "flood" holds the stalled readers and the flooder,
+// worker "probe" the well-behaved client; a broadcast completes when both readers have it.
+struct SlowShared
+{
+    static constexpr int receivers = 2; // the flooder (the namespace includes the sender), the probe
+    int window = 0;
+    std::unique_ptr<std::atomic<int>[]> count;
+    std::atomic<qint64> sent { 0 };
+    std::atomic<qint64> completed { 0 };
+    std::atomic<qint64> probeReceived { 0 };
+    std::mutex mutex; // guards stalledFds
+    std::vector<int> stalledFds; // parked: nobody reads them
+};
+
+class SlowWorker final : public Worker
+{
+public:
+    enum class Role { Flood, Probe };
+    SlowWorker(const Config &c, Role role, SlowShared *shared)
+        : Worker(c, 0, 1), m_role(role), m_shared(shared)
+    {
+        m_prefix = "2[\"broadcast\",\"";
+        const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+        m_filler.resize(c.broadcastBytes);
+        for (int i = 0; i < c.broadcastBytes; ++i)
+            m_filler[i] = alphabet[i % 36];
+        m_filler[0] = '-';
+        m_args = makeArgs(c.payloadBytes, "\"from\":\"loadgen\",\"n\":42,");
+        m_expected = '[' + m_args + ']';
+        m_ring = 1;
+        while (m_ring < 2 * c.inflight)
+            m_ring <<= 1;
+        m_sentAt.assign(size_t(m_ring), 0);
+        results.latencyUs.reserve(1 << 20);
+    }
+    ~SlowWorker() override { closeStalled(); }
+    void begin() override
+    {
+        if (m_role == Role::Probe) {
+            m_client = makePeer(0);
+            m_client->start();
+            return;
+        }
+        // The stalled readers use the lean link: it takes SO_RCVBUF and can be parked.
+        for (int i = 0; i < m_config.slowClients; ++i) {
+            auto *p = new EioClient(WsLink::Kind::Lean, m_config.port, this, this);
+            p->index = 1 + i;
+            p->startedAtNs = nowNs();
+            p->setReceiveBufferSize(m_config.receiveBuffer);
+            p->start();
+        }
+        m_client = makePeer(0);
+        m_client->start();
+    }
+    void stop() override
+    {
+        Worker::stop();
+        closeStalled();
+    }
+    // Flood worker only: the first `window` broadcasts; each completed one sends the next.
+    void startSending()
+    {
+        for (int i = 0; i < m_shared->window; ++i)
+            sendBroadcast();
+    }
+    void sendBroadcast()
+    {
+        if (!m_client || g_phase.load() == Done)
+            return;
+        const qint64 seq = m_shared->sent.fetch_add(1);
+        m_shared->count[seq % m_shared->window].store(0);
+        const QByteArray digits = QByteArray::number(seq);
+        m_frame.resize(0);
+        m_frame.append('4').append(m_prefix).append(digits);
+        m_frame.append(m_filler.constData(), qMax<qsizetype>(0, m_filler.size() - digits.size()));
+        m_frame.append("\"]");
+        m_client->sendRaw(m_frame);
+    }
+    SlowWorker *floodWorker = nullptr;
+
+private:
+    void sendAck()
+    {
+        if (g_phase.load() == Done)
+            return;
+        const qint64 id = m_nextId++;
+        m_sentAt[size_t(id & (m_ring - 1))] = nowNs();
+        m_frame.resize(0);
+        m_frame.append("42").append(QByteArray::number(id)).append("[\"message-with-ack\",");
+        m_frame.append(m_args).append(']');
+        m_client->sendRaw(m_frame);
+    }
+    void clientReady(Peer *p) override
+    {
+        if (p != m_client) {
+            // A stalled reader: from now on nobody reads its socket.
+            const int fd = p->park();
+            if (fd < 0) {
+                noteError(QStringLiteral("a stalled reader could not be parked"));
+                g_closed.fetch_add(1);
+                return;
+            }
+            std::lock_guard<std::mutex> lock(m_shared->mutex);
+            m_shared->stalledFds.push_back(fd);
+        } else if (m_role == Role::Probe) {
+            for (int i = 0; i < m_config.inflight; ++i)
+                sendAck();
+        }
+        g_ready.fetch_add(1);
+    }
+    void clientPacket(Peer *, QByteArrayView packet) override
+    {
+        if (m_role == Role::Probe && packet.startsWith('3')) {
+            qsizetype pos = 1;
+            const qint64 id = parseDigits(packet, &pos);
+            if (id < 0)
+                return;
+            if (packet.sliced(pos) != QByteArrayView(m_expected))
+                ++results.bad;
+            if (measuring()) {
+                ++results.ops;
+                record(m_sentAt[size_t(id & (m_ring - 1))]);
+            }
+            sendAck();
+            return;
+        }
+        if (!packet.startsWith(QByteArrayView(m_prefix)))
+            return; // "auth" on connect, …
+        qsizetype pos = m_prefix.size();
+        const qint64 seq = parseDigits(packet, &pos);
+        if (seq < 0)
+            return;
+        if (packet.size() != m_prefix.size() + m_filler.size() + 2)
+            ++results.bad;
+        if (m_role == Role::Probe)
+            m_shared->probeReceived.fetch_add(1);
+        if (m_shared->count[seq % m_shared->window].fetch_add(1) + 1 == SlowShared::receivers) {
+            m_shared->completed.fetch_add(1);
+            SlowWorker *f = floodWorker;
+            if (f == this)
+                sendBroadcast();
+            else
+                QMetaObject::invokeMethod(f, [f] { f->sendBroadcast(); }, Qt::QueuedConnection);
+        }
+    }
+    void closeStalled()
+    {
+        std::lock_guard<std::mutex> lock(m_shared->mutex);
+        if (m_role != Role::Flood)
+            return;
+        for (int fd : m_shared->stalledFds) {
+            struct linger l = { 1, 0 }; // a reset: the server frees what it queued at once
+            ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+            ::close(fd);
+        }
+        m_shared->stalledFds.clear();
+    }
+
+    Role m_role;
+    SlowShared *m_shared;
+    Peer *m_client = nullptr; // the flooder or the probe
+    QByteArray m_prefix;
+    QByteArray m_filler;
+    QByteArray m_frame;
+    QByteArray m_args;
+    QByteArray m_expected;
+    int m_ring;
+    std::vector<qint64> m_sentAt;
+    qint64 m_nextId = 0;
+};
+
+// The stalled readers the server has closed. A stalled reader never reads, so it would see the
+// server's FIN only behind everything queued for it: the server's end of each connection is
+// looked up in /proc/net/tcp instead (not ESTABLISHED or gone: closed), and our end is polled
+// for a reset. That is the TCP close: a server that sends a WebSocket close frame first and
+// waits for the answer (Node's ws waits 30 s) counts only once it drops the connection.
+class StalledWatch
+{
+public:
+    StalledWatch(quint16 serverPort, const std::vector<int> &fds) : m_serverPort(serverPort)
+    {
+        for (int fd : fds) {
+            sockaddr_in local = {};
+            socklen_t len = sizeof local;
+            ::getsockname(fd, reinterpret_cast<sockaddr *>(&local), &len);
+            m_fds.push_back(fd);
+            m_ports.push_back(ntohs(local.sin_port));
+            m_closed.push_back(false);
+        }
+    }
+    // The number closed so far (once closed, a connection stays counted).
+    int check()
+    {
+        const QHash<quint32, int> states = tcpStatesByPorts();
+        int closed = 0;
+        for (size_t i = 0; i < m_fds.size(); ++i) {
+            if (!m_closed[i]) {
+                const int state = states.value(quint32(m_serverPort) << 16 | m_ports[i], 0);
+                pollfd pfd = { m_fds[i], POLLRDHUP, 0 };
+                const bool reset = ::poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR));
+                m_closed[i] = state != 1 || reset; // 1: TCP_ESTABLISHED
+            }
+            closed += m_closed[i] ? 1 : 0;
+        }
+        return closed;
+    }
+
+private:
+    quint16 m_serverPort;
+    std::vector<int> m_fds;
+    std::vector<quint16> m_ports;
+    std::vector<bool> m_closed;
+};
+
 // connrate: `slots` handshakes at a time, each connection reset once connected.
 class ConnRateWorker final : public Worker
 {
@@ -470,10 +701,14 @@ int main(int argc, char *argv[])
     p.addHelpOption();
     p.addOptions({
             { u"port"_s, u"Server port on 127.0.0.1."_s, u"port"_s },
-            { u"scenario"_s, u"echo, polling, fanout, connrate or idle."_s, u"name"_s, u"echo"_s },
+            { u"scenario"_s, u"echo, polling, fanout, connrate, idle or slow."_s, u"name"_s, u"echo"_s },
             { u"clients"_s, u"Sockets (echo, polling: 50; fanout: receivers, sender included)."_s, u"n"_s },
-            { u"inflight"_s, u"Acks in flight per socket (echo, polling; default 10)."_s, u"n"_s, u"10"_s },
-            { u"window"_s, u"Broadcasts in flight (fanout; default 8)."_s, u"n"_s, u"8"_s },
+            { u"inflight"_s, u"Acks in flight per socket (echo, polling: default 10; slow: the probe's, default 1)."_s, u"n"_s, u"10"_s },
+            { u"window"_s, u"Broadcasts in flight (fanout, slow; default 8)."_s, u"n"_s, u"8"_s },
+            { u"slow-clients"_s, u"slow: stalled readers (default 5; 0 measures the probe without them)."_s, u"n"_s, u"5"_s },
+            { u"rcvbuf"_s, u"slow: SO_RCVBUF of each stalled reader, set before it connects (default 4096)."_s, u"bytes"_s, u"4096"_s },
+            { u"broadcast-bytes"_s, u"slow: length of the broadcast's string argument (default 65536)."_s, u"bytes"_s, u"65536"_s },
+            { u"rss-cap-mib"_s, u"slow: stop the flood once the server's RSS passes this (default 4096)."_s, u"MiB"_s, u"4096"_s },
             { u"concurrency"_s, u"Handshakes at a time (connrate, idle; default 32)."_s, u"n"_s, u"32"_s },
             { u"idle"_s, u"Connection counts to hold in turn (default 2000,10000)."_s, u"list"_s, u"2000,10000"_s },
             { u"payload"_s, u"Bytes of the JSON argument (default 100)."_s, u"bytes"_s, u"100"_s },
@@ -494,7 +729,8 @@ int main(int argc, char *argv[])
                                            { u"polling"_s, Scenario::Polling },
                                            { u"fanout"_s, Scenario::Fanout },
                                            { u"connrate"_s, Scenario::ConnRate },
-                                           { u"idle"_s, Scenario::Idle } };
+                                           { u"idle"_s, Scenario::Idle },
+                                           { u"slow"_s, Scenario::Slow } };
     if (!names.contains(c.scenarioName))
         return fail(u"unknown scenario %1"_s.arg(c.scenarioName));
     c.scenario = names.value(c.scenarioName);
@@ -505,6 +741,12 @@ int main(int argc, char *argv[])
     if (c.clients <= 0)
         c.clients = c.scenario == Scenario::Fanout ? 200 : 50;
     c.inflight = qMax(1, p.value(u"inflight"_s).toInt());
+    if (c.scenario == Scenario::Slow && !p.isSet(u"inflight"_s))
+        c.inflight = 1;
+    c.slowClients = qMax(0, p.value(u"slow-clients"_s).toInt());
+    c.receiveBuffer = qMax(0, p.value(u"rcvbuf"_s).toInt());
+    c.broadcastBytes = qMax(32, p.value(u"broadcast-bytes"_s).toInt());
+    c.rssCapKiB = qMax<qint64>(1, p.value(u"rss-cap-mib"_s).toLongLong()) * 1024;
     c.window = qMax(1, p.value(u"window"_s).toInt());
     c.concurrency = qMax(1, p.value(u"concurrency"_s).toInt());
     c.payloadBytes = qMax(40, p.value(u"payload"_s).toInt());
@@ -521,10 +763,17 @@ int main(int argc, char *argv[])
     c.acks = qMax<qint64>(0, p.value(u"acks"_s).toLongLong());
     if (c.acks > 0 && c.scenario != Scenario::Echo && c.scenario != Scenario::Polling)
         return fail(u"--acks is for the echo and polling scenarios"_s);
+    if (c.scenario == Scenario::Slow && c.serverPid <= 0)
+        return fail(u"the slow scenario needs --server-pid (it reads the server's RSS)"_s);
     g_unsent.store(c.acks);
 
-    const int threads = c.scenario == Scenario::ConnRate ? qMin(c.threads, c.concurrency) : c.threads;
-    const int total = c.scenario == Scenario::ConnRate ? c.concurrency : c.clients;
+    // slow: two threads, the flood's and the probe's, whatever --threads says.
+    const int threads = c.scenario == Scenario::ConnRate ? qMin(c.threads, c.concurrency)
+            : c.scenario == Scenario::Slow               ? 2
+                                                         : c.threads;
+    const int total = c.scenario == Scenario::ConnRate ? c.concurrency
+            : c.scenario == Scenario::Slow             ? c.slowClients + 2
+                                                       : c.clients;
     FanoutShared shared;
     if (c.scenario == Scenario::Fanout) {
         shared.receivers = c.clients;
@@ -535,6 +784,13 @@ int main(int argc, char *argv[])
             shared.count[i] = 0;
             shared.sentAt[i] = 0;
         }
+    }
+    SlowShared slow;
+    if (c.scenario == Scenario::Slow) {
+        slow.window = c.window;
+        slow.count.reset(new std::atomic<int>[size_t(c.window)]);
+        for (int i = 0; i < c.window; ++i)
+            slow.count[i] = 0;
     }
     const QByteArray fanoutTail = makeArgs(c.payloadBytes, "\"n\":0,").mid(6) + ']';
 
@@ -561,6 +817,9 @@ int main(int argc, char *argv[])
         case Scenario::Idle:
             w = new IdleWorker(c, first, count);
             break;
+        case Scenario::Slow:
+            w = new SlowWorker(c, t == 0 ? SlowWorker::Role::Flood : SlowWorker::Role::Probe, &slow);
+            break;
         }
         auto thread = std::make_unique<QThread>();
         w->moveToThread(thread.get());
@@ -571,6 +830,10 @@ int main(int argc, char *argv[])
     if (c.scenario == Scenario::Fanout) {
         for (Worker *w : workers)
             static_cast<FanoutWorker *>(w)->senderWorker = static_cast<FanoutWorker *>(workers[0]);
+    }
+    if (c.scenario == Scenario::Slow) {
+        for (Worker *w : workers)
+            static_cast<SlowWorker *>(w)->floodWorker = static_cast<SlowWorker *>(workers[0]);
     }
     for (Worker *w : workers)
         QMetaObject::invokeMethod(w, [w] { w->begin(); }, Qt::QueuedConnection);
@@ -638,6 +901,80 @@ int main(int argc, char *argv[])
         out.insert(u"baseline_rss_kib"_s, baseRss);
         out.insert(u"baseline_connections"_s, warm);
         stopAll();
+    } else if (c.scenario == Scenario::Slow) {
+        if (!waitFor([&] { return g_ready.load() >= total || g_closed.load() > 0; }, 120))
+            error = u"only %1 of %2 sockets connected after 120 s"_s.arg(g_ready.load()).arg(total);
+        else if (g_closed.load() > 0)
+            error = u"a socket closed while connecting"_s;
+        if (error.isEmpty()) {
+            std::vector<int> fds;
+            {
+                std::lock_guard<std::mutex> lock(slow.mutex);
+                fds = slow.stalledFds;
+            }
+            StalledWatch watch(c.port, fds);
+            if (!fds.empty()) {
+                int rcvbuf = 0;
+                socklen_t len = sizeof rcvbuf;
+                ::getsockopt(fds.front(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len);
+                out.insert(u"stalled_rcvbuf_bytes"_s, rcvbuf); // as the kernel set it (doubled)
+            }
+            const qint64 floodRss = rssKiB(c.serverPid);
+            auto *f = static_cast<SlowWorker *>(workers[0]);
+            QMetaObject::invokeMethod(f, [f] { f->startSending(); }, Qt::QueuedConnection);
+            const qint64 floodNs = nowNs();
+            qint64 peak = floodRss;
+            qint64 capNs = 0, firstCloseNs = 0, goneNs = 0;
+            int closed = 0;
+            // Samples every 100 ms until `until`; false once the cap is passed or the server is gone.
+            auto sampleUntil = [&](qint64 until) {
+                while (nowNs() < until) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                    const qint64 rss = rssKiB(c.serverPid);
+                    if (rss < 0) {
+                        goneNs = nowNs();
+                        return false;
+                    }
+                    peak = qMax(peak, rss);
+                    const int now = watch.check();
+                    if (now > 0 && closed == 0)
+                        firstCloseNs = nowNs();
+                    closed = now;
+                    if (rss > c.rssCapKiB) {
+                        capNs = nowNs();
+                        return false;
+                    }
+                }
+                return true;
+            };
+            const bool warm = sampleUntil(floodNs + qint64(c.warmup * 1e9));
+            a = snapshot(c.serverPid);
+            g_phase.store(Measure);
+            if (warm)
+                sampleUntil(a.wallNs + qint64(c.seconds * 1e9));
+            g_phase.store(Done);
+            b = snapshot(c.serverPid);
+            closed = watch.check();
+            if (goneNs)
+                error = u"the server exited during the flood"_s;
+            out.insert(u"slow_clients"_s, c.slowClients);
+            out.insert(u"broadcast_bytes"_s, c.broadcastBytes);
+            out.insert(u"fresh_rss_kib"_s, baselineRss);
+            out.insert(u"flood_start_rss_kib"_s, floodRss);
+            out.insert(u"peak_rss_kib"_s, peak);
+            out.insert(u"rss_cap_kib"_s, c.rssCapKiB);
+            out.insert(u"rss_cap_hit"_s, capNs > 0);
+            if (capNs > 0)
+                out.insert(u"rss_cap_after_s"_s, double(capNs - floodNs) / 1e9);
+            out.insert(u"flood_seconds"_s, double(b.wallNs - floodNs) / 1e9);
+            out.insert(u"broadcasts_sent"_s, slow.sent.load());
+            out.insert(u"broadcasts_completed"_s, slow.completed.load());
+            out.insert(u"probe_broadcasts_received"_s, slow.probeReceived.load());
+            out.insert(u"stalled_closed"_s, closed);
+            if (firstCloseNs > 0)
+                out.insert(u"first_close_after_s"_s, double(firstCloseNs - floodNs) / 1e9);
+        }
+        stopAll();
     } else {
         if (c.scenario != Scenario::ConnRate) {
             if (!waitFor([&] { return g_ready.load() >= total || g_closed.load() > 0; }, 120)) {
@@ -692,7 +1029,7 @@ int main(int argc, char *argv[])
         out.insert(u"ops"_s, qint64(r.ops));
         if (c.acks > 0)
             out.insert(u"acks_answered"_s, g_answered.load());
-        out.insert(u"rate"_s, double(r.ops) / secs);
+        out.insert(u"rate"_s, secs > 0 ? double(r.ops) / secs : 0.0);
         if (c.scenario == Scenario::Fanout) {
             out.insert(u"deliveries"_s, qint64(r.deliveries));
             out.insert(u"deliveries_per_s"_s, double(r.deliveries) / secs);

@@ -76,6 +76,25 @@ qint64 rssKiB(qint64 pid)
     return status.mid(at + 6, end - at - 6).trimmed().split(' ').value(0).toLongLong();
 }
 
+QHash<quint32, int> tcpStatesByPorts()
+{
+    QHash<quint32, int> states;
+    const QList<QByteArray> lines = readProcFile("/proc/net/tcp").split('\n');
+    // "  sl  local_address rem_address   st …", then "0: 0100007F:9C41 0100007F:B2D2 01 …"
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QList<QByteArray> f = lines.at(i).simplified().split(' ');
+        if (f.size() < 4)
+            continue;
+        const qsizetype l = f.at(1).indexOf(':'), r = f.at(2).indexOf(':');
+        if (l < 0 || r < 0)
+            continue;
+        const quint32 localPort = f.at(1).mid(l + 1).toUInt(nullptr, 16);
+        const quint32 remotePort = f.at(2).mid(r + 1).toUInt(nullptr, 16);
+        states.insert(localPort << 16 | remotePort, f.at(3).toInt(nullptr, 16));
+    }
+    return states;
+}
+
 double percent(qint64 usA, qint64 usB, qint64 wallA, qint64 wallB)
 {
     const double wallUs = double(wallB - wallA) / 1000.0;

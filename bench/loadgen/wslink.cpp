@@ -6,8 +6,12 @@
 #include <QUrl>
 #include <QWebSocket>
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace Loadgen {
 
@@ -52,8 +56,14 @@ public:
         m_request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port)
                 + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        if (m_receiveBuffer > 0) {
+            openWithReceiveBuffer(port);
+            return;
+        }
         m_socket->connectToHost(QHostAddress(QHostAddress::LocalHost), port);
     }
+
+    void setReceiveBufferSize(int bytes) override { m_receiveBuffer = bytes; }
 
     void sendText(QByteArrayView utf8) override { sendFrame(0x1, utf8); }
 
@@ -77,6 +87,37 @@ public:
     }
 
 private:
+    // QAbstractSocket applies socket options only once it has a descriptor, after the SYN: a
+    // socket of our own gets SO_RCVBUF first, connects (blocking: 127.0.0.1 answers at once)
+    // and is handed to the QTcpSocket connected.
+    void openWithReceiveBuffer(quint16 port)
+    {
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        QString why;
+        if (fd < 0) {
+            why = QStringLiteral("socket: ") + QString::fromLocal8Bit(std::strerror(errno));
+        } else {
+            ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &m_receiveBuffer, sizeof m_receiveBuffer);
+            sockaddr_in to = {};
+            to.sin_family = AF_INET;
+            to.sin_port = htons(port);
+            to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (::connect(fd, reinterpret_cast<sockaddr *>(&to), sizeof to) != 0)
+                why = QStringLiteral("connect: ") + QString::fromLocal8Bit(std::strerror(errno));
+            else if (!m_socket->setSocketDescriptor(fd, QAbstractSocket::ConnectedState))
+                why = m_socket->errorString();
+        }
+        if (!why.isEmpty()) {
+            if (fd >= 0)
+                ::close(fd);
+            // Reported from the event loop, as a refused connectToHost() would be.
+            QMetaObject::invokeMethod(this, [this, why] { gone(why); }, Qt::QueuedConnection);
+            return;
+        }
+        m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        m_socket->write(m_request);
+    }
+
     void sendFrame(int opcode, QByteArrayView payload)
     {
         if (m_dead)
@@ -222,6 +263,7 @@ private:
     QByteArray m_out;
     QByteArray m_fragment;
     int m_fragmentOpcode = 0;
+    int m_receiveBuffer = 0;
     quint32 m_mask = 0;
     bool m_upgraded = false;
     bool m_dead = false;

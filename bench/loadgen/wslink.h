@@ -35,6 +35,10 @@ public:
     static WsLink *create(Kind kind, WsListener *listener, QObject *parent = nullptr);
     // ws://127.0.0.1:port<target>
     virtual void open(quint16 port, const QByteArray &target) = 0;
+    // SO_RCVBUF for the connection, set on the descriptor before it connects (the window
+    // scale is agreed in the handshake, so later is too late). Call before open(); 0 leaves
+    // the system's default. Only the lean link can: QWebSocket hides its socket.
+    virtual void setReceiveBufferSize(int bytes) { Q_UNUSED(bytes); }
     virtual void sendText(QByteArrayView utf8) = 0;
     // Drops the connection at once with a TCP reset (no close handshake, no TIME_WAIT), and
     // reports nothing more.

@@ -108,8 +108,20 @@ HttpRequest::Status HttpRequest::parse(const QByteArray &bytes, HttpRequest *out
         r.headers.append({ name, value });
     }
 
-    if (r.hasHeader("transfer-encoding"))
-        return Status::Malformed; // chunked bodies are not accepted: a length is required
+    if (r.hasHeader("transfer-encoding")) {
+        // Only the chunked coding, alone, and never beside a Content-Length (which a proxy
+        // might believe instead: the body would be split two ways).
+        int codings = 0;
+        for (const auto &h : std::as_const(r.headers)) {
+            if (h.first.compare("transfer-encoding", Qt::CaseInsensitive) != 0)
+                continue;
+            if (++codings > 1 || h.second.compare("chunked", Qt::CaseInsensitive) != 0)
+                return Status::Malformed;
+        }
+        if (r.hasHeader("content-length"))
+            return Status::Malformed;
+        r.chunked = true;
+    }
     // Every Content-Length line must be plain digits, and all must agree: two different
     // lengths (or an empty one) would let a proxy and us split the body differently.
     qint64 length = -1;
@@ -132,6 +144,73 @@ HttpRequest::Status HttpRequest::parse(const QByteArray &bytes, HttpRequest *out
         r.contentLength = length;
     *out = std::move(r);
     return Status::Complete;
+}
+
+HttpRequest::ChunkedStatus HttpRequest::decodeChunked(QByteArrayView bytes, qint64 maxBody,
+                                                      QByteArray *body, qint64 *consumed)
+{
+    constexpr qint64 CodingAllowance = 64 * 1024;
+    const qint64 maxWire = maxBody + CodingAllowance;
+    QByteArray out;
+    qsizetype pos = 0;
+    // One line (without its CRLF) from pos, or Incomplete / Malformed.
+    const auto line = [&](QByteArrayView *text) -> ChunkedStatus {
+        const qsizetype end = bytes.indexOf("\r\n", pos);
+        if (end < 0) {
+            return bytes.size() - pos > 4096 ? ChunkedStatus::Malformed
+                                             : (bytes.size() > maxWire ? ChunkedStatus::TooLarge
+                                                                       : ChunkedStatus::Incomplete);
+        }
+        *text = bytes.sliced(pos, end - pos);
+        pos = end + 2;
+        return ChunkedStatus::Complete;
+    };
+    for (;;) {
+        QByteArrayView sizeLine;
+        if (const auto st = line(&sizeLine); st != ChunkedStatus::Complete)
+            return st;
+        const qsizetype semi = sizeLine.indexOf(';');
+        const QByteArrayView digits = (semi < 0 ? sizeLine : sizeLine.first(semi)).trimmed();
+        if (digits.isEmpty() || digits.size() > 15)
+            return ChunkedStatus::Malformed;
+        qint64 size = 0;
+        for (char c : digits) {
+            const int v = c >= '0' && c <= '9' ? c - '0'
+                    : c >= 'a' && c <= 'f'     ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F'     ? c - 'A' + 10
+                                               : -1;
+            if (v < 0)
+                return ChunkedStatus::Malformed;
+            size = size * 16 + v;
+        }
+        if (out.size() + size > maxBody)
+            return ChunkedStatus::TooLarge;
+        if (size == 0)
+            break;
+        if (bytes.size() - pos < size + 2)
+            return bytes.size() > maxWire ? ChunkedStatus::TooLarge : ChunkedStatus::Incomplete;
+        if (bytes.sliced(pos + size, 2) != QByteArrayView("\r\n"))
+            return ChunkedStatus::Malformed;
+        out.append(bytes.sliced(pos, size));
+        pos += size + 2;
+        if (pos > maxWire)
+            return ChunkedStatus::TooLarge;
+    }
+    // Trailer fields, ignored, up to the empty line.
+    for (;;) {
+        QByteArrayView trailer;
+        if (const auto st = line(&trailer); st != ChunkedStatus::Complete)
+            return st;
+        if (trailer.isEmpty())
+            break;
+        if (!trailer.contains(':'))
+            return ChunkedStatus::Malformed;
+    }
+    if (body)
+        *body = std::move(out);
+    if (consumed)
+        *consumed = pos;
+    return ChunkedStatus::Complete;
 }
 
 QString HttpRequest::path() const

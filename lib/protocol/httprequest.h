@@ -36,7 +36,23 @@ public:
     HttpHeaders headers;
     int headLength = 0; // bytes of the head, including the final CRLFCRLF
     qint64 contentLength = 0;
+    // Transfer-Encoding: chunked (the only transfer coding accepted; with a Content-Length
+    // too, the request is malformed). The body's length is then known once it is decoded.
+    bool chunked = false;
     QByteArray body; // filled by the front when the whole body has arrived
+    // The body's bytes on the wire (the chunked coding included), set by the front with body.
+    qint64 wireBodyLength = 0;
+
+    enum class ChunkedStatus { Complete, Incomplete, Malformed, TooLarge };
+    /*
+        Decodes a chunked body (RFC 9112, section 7.1) from bytes, which start where the head
+        ends: chunk sizes in hex (extensions after ';' ignored), each chunk's data and CRLF,
+        the last chunk "0", trailer fields (ignored) and the final CRLF. A decoded body over
+        maxBody, or more than maxBody + 64 KiB of coding on the wire (a flood of tiny chunks),
+        is TooLarge. On Complete, *consumed is the coding's length in bytes.
+    */
+    static ChunkedStatus decodeChunked(QByteArrayView bytes, qint64 maxBody, QByteArray *body,
+                                       qint64 *consumed);
 
     QString path() const;
     QUrlQuery query() const;

@@ -150,7 +150,7 @@ void Connection::start(qint64 openBytes)
 {
     const ServerOptions &o = m_server->options();
     m_bytesOut += quint64(openBytes);
-    m_pingTimer.start(o.pingInterval, this);
+    m_pingTimer.start(o.pingInterval, Qt::PreciseTimer, this);
     m_connectTimer.start(o.connectTimeout, this);
 }
 
@@ -228,7 +228,7 @@ void Connection::timerEvent(QTimerEvent *event)
         m_pingTimer.stop();
         sendEngine(EngineIoPacket(EngineIoPacket::Type::Ping));
         m_pingSent.start();
-        m_pongTimer.start(m_server->options().pingTimeout, this);
+        m_pongTimer.start(m_server->options().pingTimeout, Qt::PreciseTimer, this);
         m_pongTimerRefreshed = false;
     } else if (id == m_pongTimer.timerId()) {
         m_pongTimer.stop();
@@ -258,7 +258,7 @@ void Connection::handleEnginePacket(EngineIoPacket &&packet)
     // A peer still sending is alive: its pong may be queued behind a large upload (a polling
     // client sends one POST at a time). Like the Node.js server, give it once more time.
     if (packet.type() != T::Pong && m_pongTimer.isActive() && !m_pongTimerRefreshed) {
-        m_pongTimer.start(m_server->options().pingTimeout, this);
+        m_pongTimer.start(m_server->options().pingTimeout, Qt::PreciseTimer, this);
         m_pongTimerRefreshed = true;
     }
     switch (packet.type()) {
@@ -267,7 +267,7 @@ void Connection::handleEnginePacket(EngineIoPacket &&packet)
             m_pongTimer.stop();
             m_lastRtt = m_pingSent.elapsed();
             Q_EMIT pingRoundTripMeasured(m_lastRtt);
-            m_pingTimer.start(m_server->options().pingInterval, this);
+            m_pingTimer.start(m_server->options().pingInterval, Qt::PreciseTimer, this);
         }
         break;
     case T::Ping:
@@ -289,6 +289,10 @@ void Connection::handleEnginePacket(EngineIoPacket &&packet)
         break;
     }
     case T::Close:
+        // The client's goodbye over polling: a GET it left pending is answered with a noop,
+        // as the Node.js server answers it, not with a close packet of ours.
+        if (auto *polling = qobject_cast<PollingTransport *>(m_transport))
+            polling->releasePendingGet();
         closeConnection(DisconnectReason::TransportClose);
         break;
     case T::Open:

@@ -202,12 +202,16 @@ void HttpFront::route(QTcpSocket *socket, const HttpRequest &request, HandshakeR
                    u"no session %1 to upgrade"_s.arg(sid));
             return;
         }
+        record.connectionId = sid; // an upgrade of this connection
         if (session.transport != TransportType::Polling || session.upgrading) {
-            refuse(socket, record, 400, engineError(3, "Bad request"),
-                   u"session %1 is already on WebSocket or upgrading"_s.arg(sid));
+            // As the Node.js server does: the WebSocket opens (101), then closes at once.
+            // Refused with 400 instead, some clients report an uncaught error, not a close.
+            record.transport = toString(TransportType::WebSocket);
+            record.error = u"session %1 is already on WebSocket or upgrading: this WebSocket "
+                           u"was opened and closed at once"_s.arg(sid);
+            acceptWebSocket(socket, request, record, true);
             return;
         }
-        record.connectionId = sid; // an upgrade of this connection
     }
 
     record.transport = toString(TransportType::WebSocket);
@@ -215,7 +219,7 @@ void HttpFront::route(QTcpSocket *socket, const HttpRequest &request, HandshakeR
 }
 
 void HttpFront::acceptWebSocket(QTcpSocket *socket, const HttpRequest &request,
-                                HandshakeRecord record)
+                                HandshakeRecord record, bool closeAtOnce)
 {
     // RFC 6455, 4.2.1: HTTP/1.1 or later, version 13, and a key of 16 bytes in base64. (The
     // method, Upgrade and Connection were checked by the router.)
@@ -256,6 +260,12 @@ void HttpFront::acceptWebSocket(QTcpSocket *socket, const HttpRequest &request,
     socket->disconnect(socket); // the front's deleteLater-on-disconnect: the transport owns it
 
     auto *transport = new WebSocketTransport(socket, m_handler->options().maxPayload);
+    if (closeAtOnce) {
+        transport->close(); // the socket leaves it and waits for the client's close frame
+        transport->deleteLater();
+        m_handler->reportRefused(record);
+        return;
+    }
     if (!record.connectionId.isEmpty()) {
         // The upgrade probe of a polling connection.
         m_handler->upgradeRequested(transport, record);

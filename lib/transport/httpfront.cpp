@@ -289,14 +289,29 @@ void HttpFront::readHead(QTcpSocket *socket)
     if (status == HttpRequest::Status::Incomplete)
         return;
 
-    if (status == HttpRequest::Status::Complete && request.contentLength > 0
-        && request.contentLength <= options.maxPayload) {
+    HttpRequest::ChunkedStatus chunked = HttpRequest::ChunkedStatus::Complete;
+    if (status == HttpRequest::Status::Complete && request.chunked) {
+        // Wait for the last chunk; the decoded body is capped by maxPayload, the coding too.
+        const qint64 most = request.headLength + options.maxPayload + 64 * 1024 + 1;
+        bytes = socket->peek(qMin(socket->bytesAvailable(), most));
+        qint64 consumed = 0;
+        chunked = HttpRequest::decodeChunked(QByteArrayView(bytes).sliced(request.headLength),
+                                             options.maxPayload, &request.body, &consumed);
+        if (chunked == HttpRequest::ChunkedStatus::Incomplete)
+            return;
+        if (chunked == HttpRequest::ChunkedStatus::Complete) {
+            request.wireBodyLength = consumed;
+            bytes.truncate(request.headLength + consumed);
+        }
+    } else if (status == HttpRequest::Status::Complete && request.contentLength > 0
+               && request.contentLength <= options.maxPayload) {
         // Wait for the whole body; it is capped by maxPayload.
         const qint64 total = request.headLength + request.contentLength;
         if (socket->bytesAvailable() < total)
             return;
         bytes = socket->peek(total);
         request.body = bytes.mid(request.headLength);
+        request.wireBodyLength = request.contentLength;
     }
 
     // The request is settled: stop watching; from here the router owns the socket.
@@ -315,6 +330,15 @@ void HttpFront::readHead(QTcpSocket *socket)
 
     switch (status) {
     case HttpRequest::Status::Complete:
+        if (chunked == HttpRequest::ChunkedStatus::TooLarge) {
+            refuse(socket, record, 413, "Payload too large\n",
+                   u"chunked request body over maxPayload (%1 bytes)"_s.arg(options.maxPayload));
+            return;
+        }
+        if (chunked == HttpRequest::ChunkedStatus::Malformed) {
+            refuse(socket, record, 400, "Bad request\n", u"malformed chunked request body"_s);
+            return;
+        }
         if (request.contentLength > options.maxPayload) {
             refuse(socket, record, 413, "Payload too large\n",
                              u"request body of %1 bytes is over maxPayload (%2)"_s
@@ -343,9 +367,7 @@ QByteArray HttpFront::respond(QTcpSocket *socket, const HttpRequest &request, in
                               const HttpHeaders &extra, bool keepAlive)
 {
     // Consume exactly this request; anything after it is the next one.
-    socket->read(request.headLength + (request.contentLength <= m_handler->options().maxPayload
-                                               ? request.contentLength
-                                               : 0));
+    socket->read(request.headLength + request.wireBodyLength);
     const bool alive = keepAlive && request.keepAlive();
     QByteArray head = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
     if (!contentType.isEmpty())

@@ -203,7 +203,10 @@ private:
     void routePlain(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record);
     // An Engine.IO WebSocket upgrade: checked and answered here, then the socket is the
     // transport's (WebSocketTransport reads and writes the frames itself).
-    void acceptWebSocket(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record);
+    // closeAtOnce: the WebSocket is opened (101) and closed (1000) at once, and the request
+    // reported as refused (record.error says why).
+    void acceptWebSocket(QTcpSocket *socket, const HttpRequest &request, HandshakeRecord record,
+                         bool closeAtOnce = false);
     HttpHeaders corsHeaders(const HttpRequest &request) const;
     EngineIoPacket openPacket(const QString &sid, TransportType transport) const;
 

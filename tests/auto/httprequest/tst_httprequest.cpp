@@ -55,6 +55,9 @@ private Q_SLOTS:
     void incomplete();
     void malformed_data();
     void malformed();
+    void chunkedHead();
+    void chunked_data();
+    void chunked();
     void tooLarge_data();
     void tooLarge();
     void uriTooLong_data();
@@ -331,8 +334,10 @@ void tst_HttpRequest::malformed_data()
     QTest::newRow("escape in value") << "GET / HTTP/1.1\r\nX-A: \x1b[31m\r\n\r\n"_ba;
     QTest::newRow("DEL in value") << "GET / HTTP/1.1\r\nX-A: a\x7fz\r\n\r\n"_ba;
     QTest::newRow("nul in value") << QByteArray("GET / HTTP/1.1\r\nX-A: a\0z\r\n\r\n", 28);
-    QTest::newRow("transfer-encoding chunked")
-            << "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"_ba;
+    QTest::newRow("transfer-encoding gzip, chunked")
+            << "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"_ba;
+    QTest::newRow("transfer-encoding twice")
+            << "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"_ba;
     QTest::newRow("transfer-encoding any case")
             << "POST / HTTP/1.1\r\ntransfer-ENCODING: identity\r\n\r\n"_ba;
     QTest::newRow("transfer-encoding with length")
@@ -354,6 +359,84 @@ void tst_HttpRequest::malformed_data()
             << "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length:\r\n\r\n"_ba;
     QTest::newRow("content-length 16 digits")
             << "POST / HTTP/1.1\r\nContent-Length: 1000000000000000\r\n\r\n"_ba;
+}
+
+void tst_HttpRequest::chunkedHead()
+{
+    HttpRequest r;
+    QCOMPARE(HttpRequest::parse("POST / HTTP/1.1\r\ntransfer-ENCODING: Chunked\r\n\r\n3\r\n"_ba, &r),
+             Status::Complete);
+    QVERIFY(r.chunked);
+    QCOMPARE(r.contentLength, 0);
+    QCOMPARE(HttpRequest::parse("POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\n"_ba, &r),
+             Status::Complete);
+    QVERIFY(!r.chunked);
+}
+
+void tst_HttpRequest::chunked_data()
+{
+    using C = HttpRequest::ChunkedStatus;
+    QTest::addColumn<QByteArray>("wire");
+    QTest::addColumn<qint64>("maxBody");
+    QTest::addColumn<C>("status");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<qint64>("consumed"); // -1: the whole wire
+    QTest::newRow("one chunk") << "5\r\nhello\r\n0\r\n\r\n"_ba << qint64(100) << C::Complete << "hello"_ba << qint64(-1);
+    QTest::newRow("several, hex sizes")
+            << "3\r\n40a\r\nA\r\n0123456789\r\n1\r\n]\r\n0\r\n\r\n"_ba << qint64(100) << C::Complete
+            << "40a0123456789]"_ba << qint64(-1);
+    QTest::newRow("empty body") << "0\r\n\r\n"_ba << qint64(100) << C::Complete << ""_ba << qint64(-1);
+    QTest::newRow("extensions and trailers")
+            << "4;name=value\r\n4:hi\r\n0;x\r\nX-Trailer: 1\r\n\r\n"_ba << qint64(100)
+            << C::Complete << "4:hi"_ba << qint64(-1);
+    QTest::newRow("next request after it")
+            << "2\r\nok\r\n0\r\n\r\nGET / HTTP/1.1\r\n"_ba << qint64(100) << C::Complete << "ok"_ba << qint64(12);
+    QTest::newRow("binary data with CRLF inside")
+            << "4\r\n\r\n\x1e\x00\r\n0\r\n\r\n"_ba << qint64(100) << C::Complete
+            << QByteArray("\r\n\x1e\x00", 4) << qint64(-1);
+    QTest::newRow("size only") << "5\r\n"_ba << qint64(100) << C::Incomplete << ""_ba << qint64(0);
+    QTest::newRow("data cut") << "5\r\nhel"_ba << qint64(100) << C::Incomplete << ""_ba << qint64(0);
+    QTest::newRow("no last chunk") << "5\r\nhello\r\n"_ba << qint64(100) << C::Incomplete << ""_ba << qint64(0);
+    QTest::newRow("no final CRLF") << "5\r\nhello\r\n0\r\n"_ba << qint64(100) << C::Incomplete << ""_ba << qint64(0);
+    QTest::newRow("nothing yet") << ""_ba << qint64(100) << C::Incomplete << ""_ba << qint64(0);
+    QTest::newRow("size not hex") << "5g\r\nhello\r\n0\r\n\r\n"_ba << qint64(100) << C::Malformed << ""_ba << qint64(0);
+    QTest::newRow("negative size") << "-5\r\nhello\r\n0\r\n\r\n"_ba << qint64(100) << C::Malformed << ""_ba << qint64(0);
+    QTest::newRow("empty size") << "\r\nhello\r\n0\r\n\r\n"_ba << qint64(100) << C::Malformed << ""_ba << qint64(0);
+    QTest::newRow("data longer than size") << "3\r\nhello\r\n0\r\n\r\n"_ba << qint64(100) << C::Malformed << ""_ba << qint64(0);
+    QTest::newRow("size of 16 digits") << "1000000000000000\r\n"_ba << qint64(100) << C::Malformed << ""_ba << qint64(0);
+    QTest::newRow("trailer without colon") << "0\r\nbad\r\n\r\n"_ba << qint64(100) << C::Malformed << ""_ba << qint64(0);
+    QTest::newRow("size line too long") << QByteArray(5000, '0') << qint64(100000) << C::Malformed << ""_ba << qint64(0);
+    QTest::newRow("over maxBody in one chunk") << "b\r\n"_ba << qint64(10) << C::TooLarge << ""_ba << qint64(0);
+    QTest::newRow("over maxBody in two") << "6\r\nhello!\r\n6\r\n"_ba << qint64(10) << C::TooLarge << ""_ba << qint64(0);
+    QTest::newRow("exactly maxBody") << "a\r\n0123456789\r\n0\r\n\r\n"_ba << qint64(10) << C::Complete << "0123456789"_ba << qint64(-1);
+    QByteArray tiny;
+    for (int i = 0; i < 20000; ++i)
+        tiny += "1\r\nx\r\n";
+    QTest::newRow("a flood of tiny chunks") << tiny << qint64(20000) << C::TooLarge << ""_ba << qint64(0);
+}
+
+void tst_HttpRequest::chunked()
+{
+    QFETCH(QByteArray, wire);
+    QFETCH(qint64, maxBody);
+    QFETCH(HttpRequest::ChunkedStatus, status);
+    QFETCH(QByteArray, body);
+    QFETCH(qint64, consumed);
+    QByteArray out = "untouched";
+    qint64 used = 0;
+    QCOMPARE(HttpRequest::decodeChunked(wire, maxBody, &out, &used), status);
+    if (status == HttpRequest::ChunkedStatus::Complete) {
+        QCOMPARE(out, body);
+        QCOMPARE(used, consumed < 0 ? wire.size() : consumed);
+        // The same bytes in any two pieces: incomplete until the whole coding is there.
+        for (qsizetype cut = 0; cut < used; ++cut) {
+            QByteArray part;
+            QCOMPARE(HttpRequest::decodeChunked(QByteArrayView(wire).first(cut), maxBody, &part, nullptr),
+                     HttpRequest::ChunkedStatus::Incomplete);
+        }
+    } else {
+        QCOMPARE(out, "untouched"_ba);
+    }
 }
 
 void tst_HttpRequest::malformed()

@@ -96,6 +96,10 @@ private Q_SLOTS:
     void refusals_data();
     void refusals();
     void oversizedPost();
+    void chunkedPost();
+    void chunkedPostRefused_data();
+    void chunkedPostRefused();
+    void clientCloseAnswersPendingGetWithNoop();
     void malformedPayloadClosesSession();
     void duplicateGetClosesSession();
     void stalledRequestTimesOut();
@@ -263,6 +267,90 @@ void tst_Polling::oversizedPost()
     checkOthersStillServed();
 }
 
+void tst_Polling::chunkedPost()
+{
+    // A body sent with Transfer-Encoding: chunked (as Node's http.request sends one without a
+    // length), in pieces that arrive one by one; then a request behind it on the same
+    // connection.
+    QTcpSocket s;
+    const QString sid = openSession(s);
+    QVERIFY(!sid.isEmpty());
+    const QByteArray target = "/socket.io/?EIO=4&transport=polling&sid=" + sid.toLatin1();
+    QCOMPARE(exchange(s, post(QString::fromLatin1(target), "40")).status, 200);
+    QVERIFY(exchange(s, get(QString::fromLatin1(target))).body.startsWith("40{"));
+    const QByteArray event = "42[\"echo\",\"chunked \u00e9\"]\x1e" "42[\"echo\",2]";
+    const QByteArray head = "POST " + target + " HTTP/1.1\r\nHost: localhost\r\n"
+                            "Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const QByteArray coded = QByteArray::number(10, 16) + ";part=1\r\n" + event.left(10) + "\r\n"
+            + QByteArray::number(event.size() - 10, 16) + "\r\n" + event.mid(10) + "\r\n0\r\n\r\n";
+    s.write(head);
+    for (qsizetype i = 0; i < coded.size(); i += 7) {
+        s.write(coded.mid(i, 7));
+        s.flush();
+        QTest::qWait(2);
+    }
+    const Response r = readResponse(s);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body, "ok"_ba);
+    const Response events = exchange(s, get(QString::fromLatin1(target)));
+    QCOMPARE(events.status, 200);
+    QCOMPARE(events.body, "42[\"echo\",\"chunked \u00e9\"]\x1e" "42[\"echo\",2]"_ba);
+    checkOthersStillServed();
+}
+
+void tst_Polling::chunkedPostRefused_data()
+{
+    QTest::addColumn<QByteArray>("coded");
+    QTest::addColumn<int>("status");
+    QTest::newRow("size not hex") << "zz\r\n40\r\n0\r\n\r\n"_ba << 400;
+    QTest::newRow("data overruns its size") << "1\r\n40\r\n0\r\n\r\n"_ba << 400;
+    QTest::newRow("over maxPayload") << "7d1\r\n"_ba << 413; // 2001 bytes; the limit is 1000
+    QByteArray many;
+    for (int i = 0; i < 400; ++i) // 1200 bytes in all
+        many += "3\r\n4xx\r\n";
+    QTest::newRow("over maxPayload in pieces") << many << 413;
+}
+
+void tst_Polling::chunkedPostRefused()
+{
+    QFETCH(QByteArray, coded);
+    QFETCH(int, status);
+    QTcpSocket s;
+    const QString sid = openSession(s);
+    QVERIFY(!sid.isEmpty());
+    const Response r = exchange(s, "POST /socket.io/?EIO=4&transport=polling&sid=" + sid.toLatin1()
+                                           + " HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                           + coded);
+    QCOMPARE(r.status, status);
+    checkOthersStillServed();
+}
+
+void tst_Polling::clientCloseAnswersPendingGetWithNoop()
+{
+    QSignalSpy closed(m_server, &EventServer::connectionClosed);
+    QTcpSocket s;
+    const QString sid = openSession(s);
+    QVERIFY(!sid.isEmpty());
+    const QString target = u"/socket.io/?EIO=4&transport=polling&sid="_s + sid;
+    s.write(get(target)); // pending: nothing to send yet
+    QTest::qWait(50);
+    QVERIFY(s.bytesAvailable() == 0);
+    QTcpSocket s2;
+    s2.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    QVERIFY(s2.waitForConnected(3000));
+    QCOMPARE(exchange(s2, post(target, "1")).status, 200);
+    const Response pending = readResponse(s);
+    QCOMPARE(pending.status, 200);
+    QCOMPARE(pending.body, "6"_ba);
+    QTRY_COMPARE(closed.size(), 1);
+    QCOMPARE(closed.at(0).at(1).toString(), u"transport close"_s);
+    QTcpSocket s3;
+    s3.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    QVERIFY(s3.waitForConnected(3000));
+    QCOMPARE(exchange(s3, get(target)).status, 400);
+    checkOthersStillServed();
+}
+
 void tst_Polling::malformedPayloadClosesSession()
 {
     QSignalSpy closed(m_server, &EventServer::connectionClosed);
@@ -389,12 +477,19 @@ void tst_Polling::upgradeDance()
     ws.sendTextMessage(u"42[\"echo\",\"over ws\"]"_s);
     QTRY_VERIFY(wsText.contains(u"42[\"echo\",\"over ws\"]"_s));
 
-    // A second WebSocket for the same sid is refused.
+    // A second WebSocket for the same sid opens (101) and is closed at once, as the Node.js
+    // server does it: a close, not a failed handshake.
     QWebSocket ws2;
+    QSignalSpy ws2Open(&ws2, &QWebSocket::connected);
     QSignalSpy ws2Gone(&ws2, &QWebSocket::disconnected);
     ws2.open(QUrl(u"ws://127.0.0.1:%1/socket.io/?EIO=4&transport=websocket&sid=%2"_s.arg(m_server->serverPort()).arg(sid)));
     QTRY_COMPARE(ws2Gone.size(), 1);
+    QCOMPARE(ws2Open.size(), 1);
+    QCOMPARE(ws2.closeCode(), QWebSocketProtocol::CloseCodeNormal);
+    QCOMPARE(m_server->stats().requestsRefused, quint64(1));
     QVERIFY(connection->isOpen());
+    ws.sendTextMessage(u"42[\"echo\",\"still\"]"_s);
+    QTRY_VERIFY(wsText.contains(u"42[\"echo\",\"still\"]"_s));
     checkOthersStillServed();
 }
 

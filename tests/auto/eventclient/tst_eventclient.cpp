@@ -37,7 +37,9 @@ public:
                 QObject::connect(peer, &QWebSocket::textMessageReceived, peer,
                                  [this, peer](const QString &t) {
                                      received.append(t);
-                                     if (answerConnect && t.startsWith(u"40"_s))
+                                     if (!connectError.isEmpty() && t.startsWith(u"40"_s))
+                                         peer->sendTextMessage(u"44"_s + connectError);
+                                     else if (answerConnect && t.startsWith(u"40"_s))
                                          peer->sendTextMessage(uR"(40{"sid":"FAKESOCKETID00000000"})"_s);
                                  });
                 if (!openPacket.isEmpty())
@@ -55,6 +57,7 @@ public:
     QString openPacket =
             uR"(0{"sid":"FAKECONNECTIONID0000","upgrades":[],"pingInterval":100,"pingTimeout":100,"maxPayload":1000000})"_s;
     bool answerConnect = true;
+    QString connectError; // the JSON payload of a CONNECT_ERROR answer, when not empty
 };
 
 ServerOptions quietOptions()
@@ -76,6 +79,8 @@ private Q_SLOTS:
     void customPath();
     void namespaceFromUrl();
     void connectErrorFromServer();
+    void connectErrorPayloads_data();
+    void connectErrorPayloads();
     void connectFailures();
     void connectTimeout();
     void bufferingBeforeConnected();
@@ -246,6 +251,36 @@ void tst_EventClient::connectErrorFromServer()
     QTRY_COMPARE(connected.size(), 1);
     QCOMPARE(server.socket(client.id())->auth().value(u"pass"_s).toString(), u"yes"_s);
     QVERIFY(client.errorString().isEmpty());
+}
+
+void tst_EventClient::connectErrorPayloads_data()
+{
+    QTest::addColumn<QString>("payload");
+    QTest::addColumn<QString>("message");
+    QTest::addColumn<QJsonValue>("data");
+    QTest::newRow("object (Socket.IO v5)") << uR"({"message":"Not authorized","data":{"code":7}})"_s
+                                           << u"Not authorized"_s << QJsonValue(QJsonObject { { u"code"_s, 7 } });
+    QTest::newRow("plain string (other servers)") << uR"("Unable to connect")"_s
+                                                  << u"Unable to connect"_s << QJsonValue(QJsonValue::Undefined);
+}
+
+void tst_EventClient::connectErrorPayloads()
+{
+    QFETCH(QString, payload);
+    QFETCH(QString, message);
+    QFETCH(QJsonValue, data);
+    FakeServer fake;
+    fake.connectError = payload;
+    QVERIFY(fake.listen());
+    EventClient client;
+    client.setUrl(fake.url());
+    QSignalSpy errors(&client, &EventClient::connectErrorOccurred);
+    client.open();
+    QTRY_COMPARE(errors.size(), 1);
+    QCOMPARE(errors.at(0).at(0).toString(), message);
+    QCOMPARE(errors.at(0).at(1).toJsonValue(), data);
+    QCOMPARE(client.errorString(), message);
+    QCOMPARE(client.state(), EventClient::State::Disconnected);
 }
 
 void tst_EventClient::connectFailures()

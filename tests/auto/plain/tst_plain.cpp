@@ -58,6 +58,9 @@ void tst_Plain::init()
 {
     ServerOptions o;
     o.plainSubprotocols = { u"chat.v2"_s };
+    // Room for the tests that queue many 1 MiB messages in one pass of the event loop (the
+    // write budget itself is tst_slowconsumer's).
+    o.maxBufferedBytes = 64 * 1024 * 1024;
     m_server = new EventServer(o);
     RuleSet rules;
     QString error;

@@ -185,10 +185,7 @@ qint64 Connection::bufferedBytes() const
 bool Connection::fitsBudget(qint64 bytes)
 {
     const qint64 max = m_server->options().maxBufferedBytes;
-    if (max <= 0)
-        return true;
-    const qint64 queued = m_transport->bufferedBytes();
-    if (queued == 0 || queued + bytes <= max)
+    if (max <= 0 || ServerOptions::fitsWriteBudget(max, m_transport->bufferedBytes(), bytes))
         return true;
     // Nothing more is queued. The transport is dropped with what the client has not taken
     // (a close packet would wait behind it), and the connection closed from the event loop:

@@ -1,5 +1,7 @@
 #include "plainconnection.h"
 
+#include "serveroptions.h"
+
 #include <QWebSocket>
 
 using namespace Qt::StringLiterals;
@@ -105,10 +107,8 @@ qint64 PlainConnection::bufferedBytes() const
 
 bool PlainConnection::fitsBudget(qint64 bytes)
 {
-    if (m_maxBuffered <= 0)
-        return true;
-    const qint64 queued = m_socket->bytesToWrite();
-    if (queued == 0 || queued + bytes <= m_maxBuffered)
+    if (m_maxBuffered <= 0
+        || ServerOptions::fitsWriteBudget(m_maxBuffered, m_socket->bytesToWrite(), bytes))
         return true;
     // Dropped now, with what it has not read; reported from the event loop, so that a sender
     // looping over connections does not see them go in the middle of its loop.

@@ -65,6 +65,12 @@ struct ServerOptions
         still goes to a connection that has nothing waiting. 0: no limit.
     */
     qint64 maxBufferedBytes = 1024 * 1024;
+    // The budget's rule, for every kind of connection: whether bytes more may be queued
+    // behind queued bytes under the budget max.
+    static constexpr bool fitsWriteBudget(qint64 max, qint64 queued, qint64 bytes)
+    {
+        return max <= 0 || queued == 0 || queued + bytes <= max;
+    }
     // A volatile event (Socket::sendVolatile(), Broadcast::setVolatile()) is dropped for a
     // connection with more unsent bytes than this: it could not be written now. Counted in
     // ServerStats::volatileDropped.

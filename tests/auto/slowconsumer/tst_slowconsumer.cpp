@@ -496,6 +496,11 @@ void tst_SlowConsumer::budgetZeroMeansNoLimit()
     QVERIFY(!o.validate().isEmpty());
     o.maxBufferedBytes = 0;
     QVERIFY(o.validate().isEmpty());
+    QVERIFY(ServerOptions::fitsWriteBudget(0, 1 << 30, 1 << 30)); // no limit
+    QVERIFY(ServerOptions::fitsWriteBudget(100, 0, 1000)); // one packet over it, nothing waiting
+    QVERIFY(ServerOptions::fitsWriteBudget(100, 60, 40));
+    QVERIFY(!ServerOptions::fitsWriteBudget(100, 60, 41));
+    QVERIFY(!ServerOptions::fitsWriteBudget(100, 1, 1000));
     EventServer server(o);
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     StalledPeer peer;

@@ -42,6 +42,12 @@ JsonLinesLogger::JsonLinesLogger(EventServer *server, QIODevice *out, QObject *p
     connectSignals();
 }
 
+JsonLinesLogger::JsonLinesLogger(EventServer *server, AsyncLineWriter *writer, QObject *parent)
+    : QObject(parent), m_server(server), m_writer(writer)
+{
+    connectSignals();
+}
+
 JsonLinesLogger::~JsonLinesLogger()
 {
     detach();
@@ -118,7 +124,7 @@ void JsonLinesLogger::connectSignals()
                 if (!f.connection.isEmpty())
                     o.insert(u"connection"_s, f.connection);
                 o.insert(u"reason"_s, reason);
-                write(u"disconnect"_s, o);
+                writeObject(u"disconnect"_s, o);
             });
     connect(server, &EventServer::connectRefused, this,
             [this](const QString &connection, const QString &nsp, const QString &message) {
@@ -126,7 +132,7 @@ void JsonLinesLogger::connectSignals()
                 o.insert(u"connection"_s, connection);
                 o.insert(u"namespace"_s, nsp);
                 o.insert(u"message"_s, message);
-                write(u"connect_error"_s, o);
+                writeObject(u"connect_error"_s, o);
             });
     if (events) {
         // Events and replies through the observer: no signal per event, nothing converted.
@@ -144,7 +150,7 @@ void JsonLinesLogger::connectSignals()
                 if (!connection.isEmpty())
                     o.insert(u"connection"_s, connection);
                 o.insert(u"message"_s, message);
-                write(u"error"_s, o);
+                writeObject(u"error"_s, o);
             });
     connect(server, &EventServer::plainConnectionOpened, this, [this](PlainConnection *c) {
         QJsonObject o;
@@ -153,7 +159,7 @@ void JsonLinesLogger::connectSignals()
         o.insert(u"remote"_s, remoteText(c->remoteAddress(), c->remotePort()));
         if (!c->subprotocol().isEmpty())
             o.insert(u"subprotocol"_s, c->subprotocol());
-        write(u"plain_connect"_s, o);
+        writeObject(u"plain_connect"_s, o);
     });
     if (events) {
         connect(server, &EventServer::plainMessageReceived, this,
@@ -173,25 +179,35 @@ void JsonLinesLogger::connectSignals()
         QJsonObject o;
         o.insert(u"connection"_s, c->id());
         o.insert(u"transport"_s, c->transportName());
-        write(u"upgrade"_s, o);
+        writeObject(u"upgrade"_s, o);
     });
     connect(server, &EventServer::connectionClosed, this,
             [this](Connection *c, const QString &reason) {
                 QJsonObject o;
                 o.insert(u"connection"_s, c->id());
                 o.insert(u"reason"_s, reason);
-                write(u"connection_closed"_s, o);
+                writeObject(u"connection_closed"_s, o);
             });
 }
 
 void JsonLinesLogger::write(const QString &type, const QJsonObject &fields)
 {
-    if (m_out)
+    if (m_out || m_writer)
+        writeLine(JsonLinesFormat::line(type, now(), fields), AsyncLineWriter::WhenFull::Keep);
+}
+
+void JsonLinesLogger::writeObject(const QString &type, const QJsonObject &fields)
+{
+    if (m_out || m_writer)
         writeLine(JsonLinesFormat::line(type, now(), fields));
 }
 
-void JsonLinesLogger::writeLine(const QByteArray &line)
+void JsonLinesLogger::writeLine(const QByteArray &line, AsyncLineWriter::WhenFull whenFull)
 {
+    if (m_writer) {
+        m_writer->write(line, whenFull);
+        return;
+    }
     if (!m_out)
         return;
     m_out->write(line);

@@ -34,6 +34,7 @@ bool AsyncLineWriter::write(QByteArrayView line, WhenFull whenFull)
     resumeIfCaughtUpLocked();
     if (m_dropping > 0 || m_pending.size() + m_inFlight + line.size() > m_capacity) {
         if (whenFull == WhenFull::Drop) {
+            m_isDropping.store(true, std::memory_order_relaxed);
             ++m_dropping;
             ++m_droppedTotal;
             return false;
@@ -49,6 +50,21 @@ bool AsyncLineWriter::write(QByteArrayView line, WhenFull whenFull)
     m_queuedTotal += quint64(line.size());
     if (before == 0 || (before < BatchBytes && m_pending.size() >= BatchBytes))
         m_queued.wakeOne();
+    return true;
+}
+
+bool AsyncLineWriter::skipLine()
+{
+    // The usual case without the lock: only a line dropped by the caller's own write() turns
+    // dropping on, so a caller that writes from one thread never misses it.
+    if (!m_isDropping.load(std::memory_order_relaxed))
+        return false;
+    QMutexLocker lock(&m_mutex);
+    resumeIfCaughtUpLocked();
+    if (m_dropping == 0)
+        return false;
+    ++m_dropping;
+    ++m_droppedTotal;
     return true;
 }
 
@@ -105,6 +121,7 @@ void AsyncLineWriter::queueDroppedLineLocked()
     m_pending.append(line);
     m_queuedTotal += quint64(line.size());
     m_dropping = 0;
+    m_isDropping.store(false, std::memory_order_relaxed);
 }
 
 // Dropping lasts until the queue is half empty again, so that a reader just behind does not
@@ -147,6 +164,7 @@ void AsyncLineWriter::run()
             m_inFlight = 0;
             m_pending.clear();
             m_dropping = 0;
+            m_isDropping.store(false, std::memory_order_relaxed);
         }
         m_written.wakeAll();
     }

@@ -6,6 +6,7 @@
 #include <QMutex>
 #include <QWaitCondition>
 
+#include <atomic>
 #include <memory>
 
 QT_BEGIN_NAMESPACE
@@ -57,6 +58,10 @@ public:
     // Queues a line (with its '\n'). False when it was dropped: the queue is full, or is
     // still draining after lines were dropped, or the writer is closed or has failed.
     bool write(QByteArrayView line, WhenFull whenFull = WhenFull::Drop);
+    // Counts a line as dropped without it being made, when write() would drop any line now
+    // (lines are being dropped until the writer catches up): spares a flooded caller the
+    // formatting of lines that cannot go out. False when a line may be written.
+    bool skipLine();
     // Waits until everything queued before the call has been written (or the writing failed).
     void flush();
     // Writes everything still queued, then stops the thread. Later writes are dropped.
@@ -87,6 +92,7 @@ private:
     quint64 m_queuedTotal = 0; // bytes ever queued
     quint64 m_writtenTotal = 0; // bytes ever written (or discarded after a failure)
     quint64 m_dropping = 0; // lines dropped since the last log_dropped line
+    std::atomic<bool> m_isDropping = false; // m_dropping > 0, read without the lock
     quint64 m_droppedTotal = 0;
     int m_flushRequests = 0;
     int m_error = 0;

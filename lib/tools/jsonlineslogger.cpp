@@ -75,6 +75,8 @@ void JsonLinesLogger::detach()
 void JsonLinesLogger::Observer::eventReceived(Socket *socket, const QString &event,
                                               const EventArguments &args, qint64 ackId)
 {
+    if (m_logger->skipLine())
+        return;
     m_logger->writeLine(JsonLinesFormat::eventLine(now(), socketFields(socket), Format::In, event,
                                                    args, ackId));
 }
@@ -82,12 +84,16 @@ void JsonLinesLogger::Observer::eventReceived(Socket *socket, const QString &eve
 void JsonLinesLogger::Observer::eventSent(Socket *socket, const QString &event,
                                           const Arguments &args, qint64 ackId)
 {
+    if (m_logger->skipLine())
+        return;
     m_logger->writeLine(JsonLinesFormat::eventLine(now(), socketFields(socket), Format::Out, event,
                                                    EventArguments(args), ackId));
 }
 
 void JsonLinesLogger::Observer::ackSent(Socket *socket, qint64 ackId, const EventArguments &args)
 {
+    if (m_logger->skipLine())
+        return;
     m_logger->writeLine(
             JsonLinesFormat::ackLine(now(), socketFields(socket), Format::Out, ackId, args, -1));
 }
@@ -95,6 +101,8 @@ void JsonLinesLogger::Observer::ackSent(Socket *socket, qint64 ackId, const Even
 void JsonLinesLogger::Observer::ackReceived(Socket *socket, qint64 ackId, const Arguments &args,
                                             qint64 roundTripMs)
 {
+    if (m_logger->skipLine())
+        return;
     m_logger->writeLine(JsonLinesFormat::ackLine(now(), socketFields(socket), Format::In, ackId,
                                                  EventArguments(args), roundTripMs));
 }
@@ -164,11 +172,15 @@ void JsonLinesLogger::connectSignals()
     if (events) {
         connect(server, &EventServer::plainMessageReceived, this,
                 [this](PlainConnection *c, const QByteArray &d, bool b) {
-                    writeLine(JsonLinesFormat::plainMessageLine(now(), c->id(), Format::In, d, b));
+                    if (!skipLine())
+                        writeLine(JsonLinesFormat::plainMessageLine(now(), c->id(), Format::In, d,
+                                                                    b));
                 });
         connect(server, &EventServer::plainMessageSent, this,
                 [this](PlainConnection *c, const QByteArray &d, bool b) {
-                    writeLine(JsonLinesFormat::plainMessageLine(now(), c->id(), Format::Out, d, b));
+                    if (!skipLine())
+                        writeLine(JsonLinesFormat::plainMessageLine(now(), c->id(), Format::Out, d,
+                                                                    b));
                 });
     }
     connect(server, &EventServer::plainConnectionClosed, this,
@@ -198,7 +210,7 @@ void JsonLinesLogger::write(const QString &type, const QJsonObject &fields)
 
 void JsonLinesLogger::writeObject(const QString &type, const QJsonObject &fields)
 {
-    if (m_out || m_writer)
+    if ((m_out || m_writer) && !skipLine())
         writeLine(JsonLinesFormat::line(type, now(), fields));
 }
 

@@ -59,6 +59,7 @@ public:
 private:
     void connectSignals();
     void detach();
+    bool skipLine() { return m_writer && m_writer->skipLine(); }
     void writeObject(const QString &type, const QJsonObject &fields);
     void writeLine(const QByteArray &line,
                    AsyncLineWriter::WhenFull whenFull = AsyncLineWriter::WhenFull::Drop);

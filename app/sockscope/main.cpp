@@ -1,11 +1,11 @@
 // sockscope: the Socket.IO monitor; --headless runs the server alone, printing JSON lines.
+#include <asynclinewriter.h>
 #include <eventserver.h>
 #include <jsonlineslogger.h>
 #include <rules.h>
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QSocketNotifier>
@@ -289,8 +289,11 @@ int main(int argc, char *argv[])
         return fail(2, error);
 
     Sockscope::EventServer server(options);
-    QFile out;
-    out.open(stdout, QIODevice::WriteOnly | QIODevice::Unbuffered);
+    // Lines go out from a thread of their own, in batches: a slow reader of standard output
+    // costs dropped (and counted) lines, never a stalled server. Destroyed after the logger
+    // when main returns, the writer writes everything queued first, the lines after a signal
+    // included.
+    Sockscope::AsyncLineWriter out(STDOUT_FILENO);
     Sockscope::JsonLinesLogger logger(&server, &out);
     logger.setRevealSecrets(p.isSet(u"reveal-secrets"_s));
     logger.setLevel(logLevel == u"none"        ? Sockscope::JsonLinesLogger::Level::None

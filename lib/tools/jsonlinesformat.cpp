@@ -239,6 +239,15 @@ QByteArray plainCloseLine(qint64 timeMs, const QString &connection, int code,
     return w.finish();
 }
 
+QByteArray droppedLine(qint64 timeMs, quint64 count)
+{
+    LineWriter w;
+    w.json("count", QByteArray::number(count));
+    w.time(timeMs);
+    w.type(u"log_dropped");
+    return w.finish();
+}
+
 QByteArray connectLine(qint64 timeMs, const SocketFields &socket, const QJsonObject &auth,
                        const QString &remote, bool revealSecrets)
 {

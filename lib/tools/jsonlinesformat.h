@@ -71,6 +71,9 @@ QByteArray connectLine(qint64 timeMs, const SocketFields &socket, const QJsonObj
                        const QString &remote, bool revealSecrets);
 // {"type":"handshake"}: secret headers redacted unless revealed.
 QByteArray handshakeLine(qint64 timeMs, const HandshakeRecord &record, bool revealSecrets);
+// {"type":"log_dropped"}: count lines were dropped here, the output being too slow for them
+// (AsyncLineWriter).
+QByteArray droppedLine(qint64 timeMs, quint64 count);
 // Any other kind: the fields plus "type" and "time".
 QByteArray line(const QString &type, qint64 timeMs, const QJsonObject &fields);
 

@@ -42,6 +42,12 @@ JsonLinesLogger::JsonLinesLogger(EventServer *server, QIODevice *out, QObject *p
     connectSignals();
 }
 
+JsonLinesLogger::JsonLinesLogger(EventServer *server, AsyncLineWriter *writer, QObject *parent)
+    : QObject(parent), m_server(server), m_writer(writer)
+{
+    connectSignals();
+}
+
 JsonLinesLogger::~JsonLinesLogger()
 {
     detach();
@@ -69,6 +75,8 @@ void JsonLinesLogger::detach()
 void JsonLinesLogger::Observer::eventReceived(Socket *socket, const QString &event,
                                               const EventArguments &args, qint64 ackId)
 {
+    if (m_logger->skipLine())
+        return;
     m_logger->writeLine(JsonLinesFormat::eventLine(now(), socketFields(socket), Format::In, event,
                                                    args, ackId));
 }
@@ -76,12 +84,16 @@ void JsonLinesLogger::Observer::eventReceived(Socket *socket, const QString &eve
 void JsonLinesLogger::Observer::eventSent(Socket *socket, const QString &event,
                                           const Arguments &args, qint64 ackId)
 {
+    if (m_logger->skipLine())
+        return;
     m_logger->writeLine(JsonLinesFormat::eventLine(now(), socketFields(socket), Format::Out, event,
                                                    EventArguments(args), ackId));
 }
 
 void JsonLinesLogger::Observer::ackSent(Socket *socket, qint64 ackId, const EventArguments &args)
 {
+    if (m_logger->skipLine())
+        return;
     m_logger->writeLine(
             JsonLinesFormat::ackLine(now(), socketFields(socket), Format::Out, ackId, args, -1));
 }
@@ -89,6 +101,8 @@ void JsonLinesLogger::Observer::ackSent(Socket *socket, qint64 ackId, const Even
 void JsonLinesLogger::Observer::ackReceived(Socket *socket, qint64 ackId, const Arguments &args,
                                             qint64 roundTripMs)
 {
+    if (m_logger->skipLine())
+        return;
     m_logger->writeLine(JsonLinesFormat::ackLine(now(), socketFields(socket), Format::In, ackId,
                                                  EventArguments(args), roundTripMs));
 }
@@ -118,7 +132,7 @@ void JsonLinesLogger::connectSignals()
                 if (!f.connection.isEmpty())
                     o.insert(u"connection"_s, f.connection);
                 o.insert(u"reason"_s, reason);
-                write(u"disconnect"_s, o);
+                writeObject(u"disconnect"_s, o);
             });
     connect(server, &EventServer::connectRefused, this,
             [this](const QString &connection, const QString &nsp, const QString &message) {
@@ -126,7 +140,7 @@ void JsonLinesLogger::connectSignals()
                 o.insert(u"connection"_s, connection);
                 o.insert(u"namespace"_s, nsp);
                 o.insert(u"message"_s, message);
-                write(u"connect_error"_s, o);
+                writeObject(u"connect_error"_s, o);
             });
     if (events) {
         // Events and replies through the observer: no signal per event, nothing converted.
@@ -144,7 +158,7 @@ void JsonLinesLogger::connectSignals()
                 if (!connection.isEmpty())
                     o.insert(u"connection"_s, connection);
                 o.insert(u"message"_s, message);
-                write(u"error"_s, o);
+                writeObject(u"error"_s, o);
             });
     connect(server, &EventServer::plainConnectionOpened, this, [this](PlainConnection *c) {
         QJsonObject o;
@@ -153,16 +167,20 @@ void JsonLinesLogger::connectSignals()
         o.insert(u"remote"_s, remoteText(c->remoteAddress(), c->remotePort()));
         if (!c->subprotocol().isEmpty())
             o.insert(u"subprotocol"_s, c->subprotocol());
-        write(u"plain_connect"_s, o);
+        writeObject(u"plain_connect"_s, o);
     });
     if (events) {
         connect(server, &EventServer::plainMessageReceived, this,
                 [this](PlainConnection *c, const QByteArray &d, bool b) {
-                    writeLine(JsonLinesFormat::plainMessageLine(now(), c->id(), Format::In, d, b));
+                    if (!skipLine())
+                        writeLine(JsonLinesFormat::plainMessageLine(now(), c->id(), Format::In, d,
+                                                                    b));
                 });
         connect(server, &EventServer::plainMessageSent, this,
                 [this](PlainConnection *c, const QByteArray &d, bool b) {
-                    writeLine(JsonLinesFormat::plainMessageLine(now(), c->id(), Format::Out, d, b));
+                    if (!skipLine())
+                        writeLine(JsonLinesFormat::plainMessageLine(now(), c->id(), Format::Out, d,
+                                                                    b));
                 });
     }
     connect(server, &EventServer::plainConnectionClosed, this,
@@ -173,25 +191,35 @@ void JsonLinesLogger::connectSignals()
         QJsonObject o;
         o.insert(u"connection"_s, c->id());
         o.insert(u"transport"_s, c->transportName());
-        write(u"upgrade"_s, o);
+        writeObject(u"upgrade"_s, o);
     });
     connect(server, &EventServer::connectionClosed, this,
             [this](Connection *c, const QString &reason) {
                 QJsonObject o;
                 o.insert(u"connection"_s, c->id());
                 o.insert(u"reason"_s, reason);
-                write(u"connection_closed"_s, o);
+                writeObject(u"connection_closed"_s, o);
             });
 }
 
 void JsonLinesLogger::write(const QString &type, const QJsonObject &fields)
 {
-    if (m_out)
+    if (m_out || m_writer)
+        writeLine(JsonLinesFormat::line(type, now(), fields), AsyncLineWriter::WhenFull::Keep);
+}
+
+void JsonLinesLogger::writeObject(const QString &type, const QJsonObject &fields)
+{
+    if ((m_out || m_writer) && !skipLine())
         writeLine(JsonLinesFormat::line(type, now(), fields));
 }
 
-void JsonLinesLogger::writeLine(const QByteArray &line)
+void JsonLinesLogger::writeLine(const QByteArray &line, AsyncLineWriter::WhenFull whenFull)
 {
+    if (m_writer) {
+        m_writer->write(line, whenFull);
+        return;
+    }
     if (!m_out)
         return;
     m_out->write(line);

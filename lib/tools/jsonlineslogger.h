@@ -1,6 +1,7 @@
 // Sockscope: one JSON line per thing that happens on a server, for logs and scripts.
 #pragma once
 
+#include "asynclinewriter.h"
 #include "eventserver.h"
 
 #include <QObject>
@@ -28,6 +29,12 @@ struct HandshakeRecord;
     The level says which lines are written: everything (the default); connections (handshakes,
     connects, disconnects, upgrades and errors, but no line per event, ack or plain message,
     for a busy server); or none (only the caller's own lines).
+
+    Given a QIODevice, each line is written to it at once (a QFile is flushed after each), for
+    a QBuffer or a file that must be complete at any moment. Given an AsyncLineWriter (the
+    headless server's standard output), lines are queued for its thread and the server never
+    waits for the reader: when the queue is full, the server's lines are dropped and counted
+    (a "log_dropped" line), while the caller's own lines (write()) are always kept.
 */
 class JsonLinesLogger : public QObject
 {
@@ -36,6 +43,8 @@ public:
     enum class Level { Everything, Connections, None };
 
     JsonLinesLogger(EventServer *server, QIODevice *out, QObject *parent = nullptr);
+    // Lines go to writer, which must outlive the logger.
+    JsonLinesLogger(EventServer *server, AsyncLineWriter *writer, QObject *parent = nullptr);
     ~JsonLinesLogger() override;
 
     Level level() const { return m_level; }
@@ -44,13 +53,16 @@ public:
     bool revealSecrets() const { return m_reveal; }
     void setRevealSecrets(bool reveal) { m_reveal = reveal; }
 
-    // Writes a line of the caller's own (type and time are added).
+    // Writes a line of the caller's own (type and time are added); never dropped.
     void write(const QString &type, const QJsonObject &fields);
 
 private:
     void connectSignals();
     void detach();
-    void writeLine(const QByteArray &line);
+    bool skipLine() { return m_writer && m_writer->skipLine(); }
+    void writeObject(const QString &type, const QJsonObject &fields);
+    void writeLine(const QByteArray &line,
+                   AsyncLineWriter::WhenFull whenFull = AsyncLineWriter::WhenFull::Drop);
 
     // Writes the event and ack lines (see EventObserver).
     class Observer final : public EventObserver
@@ -73,6 +85,7 @@ private:
     bool m_observing = false;
     QPointer<EventServer> m_server;
     QPointer<QIODevice> m_out;
+    AsyncLineWriter *m_writer = nullptr;
     Level m_level = Level::Everything;
     bool m_reveal = false;
 };

@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -18,7 +19,9 @@
 #include <memory>
 
 #include <csignal>
+#include <fcntl.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 using namespace Sockscope;
@@ -37,6 +40,13 @@ QStringList contractArgs()
              u"300"_s,             u"--ping-timeout"_s, u"200"_s,
              u"--max-payload"_s,   u"1000000"_s,        u"--connect-timeout"_s,
              u"1000"_s,            u"--cors-origin"_s,  u"*"_s };
+}
+
+// The contract's rules with the default ping times: a client busy with a flood of its own may
+// be late with a pong, which would end the run early under the contract's 300 / 200 ms.
+QStringList floodArgs()
+{
+    return { u"--headless"_s, u"--port"_s, u"0"_s, u"--rules"_s, ContractRules };
 }
 
 /*
@@ -172,6 +182,8 @@ private Q_SLOTS:
     void revealSecrets();
     void sigtermClosesClients_data();
     void sigtermClosesClients();
+    void nothingLostAtSigterm();
+    void slowReaderDropsLines();
     void badOptions_data();
     void badOptions();
     void busyPort();
@@ -475,6 +487,169 @@ void tst_Headless::sigtermClosesClients()
     QCOMPARE(bye.value(u"reason"_s).toString(), u"server shutting down"_s);
     // The shutdown line comes before the disconnects it causes.
     QVERIFY(h.lines.indexOf(shutdown) < h.lines.indexOf(bye));
+}
+
+void tst_Headless::nothingLostAtSigterm()
+{
+    // Events with acks as fast as the client can send them, then SIGTERM as soon as the last
+    // reply is in, while the last lines may still be queued for the log's writer thread: every
+    // event line and ack line comes out, then shutdown, then the disconnect it causes.
+    Headless h;
+    h.start(floodArgs());
+    const quint16 port = h.waitListening();
+    QVERIFY(port != 0);
+    EventClient client;
+    client.setUrl(QUrl(u"http://127.0.0.1:%1/"_s.arg(port)));
+    client.open();
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), 10000);
+    const QString id = client.id();
+
+    const int count = 500;
+    QList<qint64> ackIds;
+    int replies = 0;
+    for (int i = 0; i < count; ++i) {
+        ackIds.append(client.send(u"message-with-ack"_s, { i, u"é\n\"%1"_s.arg(i) },
+                                  [&](const AckResult &r) { replies += r.timedOut ? 0 : 1; },
+                                  10000));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(replies, count, 20000);
+    QCOMPARE(::kill(pid_t(h.proc.processId()), SIGTERM), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(h.proc.state(), QProcess::NotRunning, 10000);
+    QCOMPARE(h.proc.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(h.proc.exitCode(), 0);
+    QVERIFY(!h.waitType(u"disconnect"_s, u"socket"_s, id).isEmpty());
+    QVERIFY(h.badLines.isEmpty());
+    QVERIFY2(h.buffer.isEmpty(), h.buffer.constData()); // no line cut short
+
+    QHash<qint64, int> eventLines, ackLines; // ack id -> argument i
+    qsizetype shutdownAt = -1, disconnectAt = -1;
+    for (qsizetype n = 0; n < h.lines.size(); ++n) {
+        const QJsonObject &o = h.lines.at(n);
+        const QString type = o.value(u"type"_s).toString();
+        if (type == u"event" && o.value(u"event"_s) == u"message-with-ack"_s)
+            eventLines.insert(o.value(u"ackId"_s).toInteger(-1), o.value(u"args"_s)[0].toInt(-1));
+        else if (type == u"ack" && o.value(u"direction"_s) == u"out"_s)
+            ackLines.insert(o.value(u"ackId"_s).toInteger(-1), o.value(u"args"_s)[0].toInt(-1));
+        else if (type == u"shutdown")
+            shutdownAt = n;
+        else if (type == u"disconnect" && o.value(u"socket"_s) == id)
+            disconnectAt = n;
+        QCOMPARE(type == u"log_dropped", false);
+    }
+    QCOMPARE(eventLines.size(), count);
+    QCOMPARE(ackLines.size(), count);
+    for (int i = 0; i < count; ++i) {
+        QCOMPARE(eventLines.value(ackIds.at(i), -1), i);
+        QCOMPARE(ackLines.value(ackIds.at(i), -1), i);
+    }
+    QVERIFY(shutdownAt > 0);
+    QCOMPARE(h.lines.at(shutdownAt).value(u"signal"_s).toString(), u"SIGTERM"_s);
+    QVERIFY(disconnectAt > shutdownAt);
+}
+
+void tst_Headless::slowReaderDropsLines()
+{
+    // Standard output is a pipe of one page that the test does not read while a client sends
+    // events of 64 KiB with acks: 200 round trips make 25 MiB of lines, over three times the
+    // writer's queue. The replies keep coming all the same (the server does not wait for the
+    // reader), and once the test reads, the lines that did not fit are counted in log_dropped
+    // lines: lines written plus lines counted make every event and reply, none twice.
+    int fds[2];
+    QVERIFY(::pipe2(fds, O_CLOEXEC) == 0);
+    const int readEnd = fds[0], writeEnd = fds[1];
+    auto closeFds = qScopeGuard([&] {
+        ::close(readEnd);
+        if (fcntl(writeEnd, F_GETFD) != -1)
+            ::close(writeEnd);
+    });
+    QVERIFY(::fcntl(writeEnd, F_SETPIPE_SZ, 4096) > 0);
+    QVERIFY(::fcntl(readEnd, F_SETFL, O_NONBLOCK) == 0);
+
+    QProcess proc;
+    proc.setProgram(Binary);
+    proc.setArguments(floodArgs());
+    proc.setStandardOutputFile(QProcess::nullDevice());
+    proc.setChildProcessModifier([writeEnd] { ::dup2(writeEnd, STDOUT_FILENO); });
+    proc.start();
+    QVERIFY(proc.waitForStarted());
+    ::close(writeEnd);
+    auto stop = qScopeGuard([&] {
+        if (proc.state() != QProcess::NotRunning) {
+            proc.kill();
+            proc.waitForFinished(5000);
+        }
+    });
+
+    QByteArray out;
+    auto readSome = [&] {
+        char buf[65536];
+        ssize_t n;
+        while ((n = ::read(readEnd, buf, sizeof buf)) > 0)
+            out.append(buf, n);
+        return n == 0; // the end: the process has exited
+    };
+    QVERIFY(QTest::qWaitFor([&] { readSome(); return out.contains('\n'); }, 10000));
+    const QJsonObject listening = QJsonDocument::fromJson(out.left(out.indexOf('\n'))).object();
+    const quint16 port = quint16(listening.value(u"port"_s).toInt());
+    QVERIFY2(port != 0, out.constData());
+
+    EventClient client;
+    client.setUrl(QUrl(u"http://127.0.0.1:%1/"_s.arg(port)));
+    client.open();
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), 10000);
+    // The connect line is out before the flood.
+    QVERIFY(QTest::qWaitFor([&] { readSome(); return out.contains("\"type\":\"connect\""); },
+                            5000));
+
+    // From here on nobody reads until every reply is in.
+    const int count = 200;
+    const QString big(64 * 1024, u'x');
+    int replies = 0;
+    for (int i = 0; i < count; ++i) {
+        client.send(u"message-with-ack"_s, { i, big }, [&](const AckResult &r) {
+            replies += !r.timedOut && r.args.value(1).toString().size() == big.size() ? 1 : 0;
+        }, 20000);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(replies, count, 20000);
+    QCOMPARE(proc.state(), QProcess::Running);
+
+    // Now read: the writer catches up and counts what it dropped; SIGTERM ends the run.
+    QVERIFY(QTest::qWaitFor([&] { readSome(); return out.contains("\"type\":\"log_dropped\""); },
+                            10000));
+    QCOMPARE(::kill(pid_t(proc.processId()), SIGTERM), 0);
+    QVERIFY(QTest::qWaitFor(readSome, 10000));
+    QTRY_COMPARE_WITH_TIMEOUT(proc.state(), QProcess::NotRunning, 5000);
+    QCOMPARE(proc.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(proc.exitCode(), 0);
+
+    QVERIFY(out.endsWith('\n'));
+    qint64 written = 0, dropped = 0;
+    int droppedLines = 0;
+    bool shutdown = false;
+    for (const QByteArray &line : out.split('\n')) {
+        if (line.isEmpty())
+            continue;
+        const QJsonObject o = QJsonDocument::fromJson(line).object();
+        QVERIFY2(!o.isEmpty(), line.left(200).constData());
+        const QString type = o.value(u"type"_s).toString();
+        if ((type == u"event" && o.value(u"event"_s) == u"message-with-ack"_s)
+            || (type == u"ack" && o.value(u"direction"_s) == u"out"_s)) {
+            ++written;
+        } else if (type == u"log_dropped") {
+            ++droppedLines;
+            dropped += o.value(u"count"_s).toInteger();
+            QVERIFY(o.value(u"count"_s).toInteger() > 0);
+        } else if (type == u"shutdown") {
+            shutdown = true;
+        }
+    }
+    qInfo("%lld lines written, %lld dropped and counted in %d log_dropped lines", written,
+          dropped, droppedLines);
+    QVERIFY(droppedLines > 0);
+    QVERIFY2(dropped > 0 && written > 0,
+             qPrintable(u"written %1, dropped %2"_s.arg(written).arg(dropped)));
+    QCOMPARE(written + dropped, qint64(2 * count));
+    QVERIFY(shutdown);
 }
 
 void tst_Headless::badOptions_data()

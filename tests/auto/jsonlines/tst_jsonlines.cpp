@@ -15,6 +15,8 @@
 #include <QTest>
 #include <QWebSocket>
 
+#include <limits>
+
 using namespace Qt::StringLiterals;
 using namespace Sockscope;
 namespace Format = JsonLinesFormat;
@@ -24,6 +26,9 @@ class tst_JsonLines : public QObject
     Q_OBJECT
 private Q_SLOTS:
     void linesAreWhatQJsonDocumentWrites();
+    void eventAndAckLinesOverCorpus_data();
+    void eventAndAckLinesOverCorpus();
+    void droppedLine();
     void fieldsByKind();
     void wireTextWrittenAsItCame();
     void timeText_data();
@@ -84,6 +89,165 @@ void tst_JsonLines::linesAreWhatQJsonDocumentWrites()
         const QJsonObject o = object(line);
         QVERIFY2(!o.isEmpty(), line.constData());
         QCOMPARE(line.chopped(1), QJsonDocument(o).toJson(QJsonDocument::Compact));
+    }
+}
+
+void tst_JsonLines::eventAndAckLinesOverCorpus_data()
+{
+    QTest::addColumn<QString>("event");
+    QTest::addColumn<QString>("socket");
+    QTest::addColumn<QString>("connection");
+    QTest::addColumn<Arguments>("args");
+    QTest::addColumn<qint64>("ackId");
+    // The arguments as a client might type them (spacing, escapes QJsonDocument would not
+    // write), or empty: the line keeps that text as it is, and parses to the same object.
+    QTest::addColumn<QByteArray>("typed");
+
+    const QString controls = []() -> QString {
+        QString s;
+        for (char16_t c = 0; c < 0x20; ++c)
+            s.append(QChar(c));
+        return s + QChar(0x7f);
+    }();
+    // A lone high surrogate, a lone low one, a pair, and a high one at the end.
+    const QString surrogates = QString(QChar(0xd800)) + u"a"_s + QChar(0xdfff) + u"😀"_s
+            + QChar(0xdbff);
+    const QString unicode = u"é € 你好 😀 \u2028\u2029 \ufeff \uffff Ω"_s;
+    const QString escapes = u"q\"\\/\b\f\n\r\t"_s;
+
+    QTest::newRow("empty args") << u"e"_s << u"s"_s << u"c"_s << Arguments {} << qint64(-1)
+                                << QByteArray("[ ]");
+    QTest::newRow("ack id 0, no connection")
+            << u"e"_s << u"s"_s << QString() << Arguments { 1 } << qint64(0) << QByteArray();
+    QTest::newRow("large ack id") << u"e"_s << u"s"_s << u"c"_s << Arguments { 1 }
+                                  << (qint64(1) << 53) + 1 << QByteArray();
+    QTest::newRow("largest ack id") << u"e"_s << u"s"_s << u"c"_s << Arguments {}
+                                    << std::numeric_limits<qint64>::max() << QByteArray();
+    QTest::newRow("escapes") << escapes << u"s\"1"_s << u"c\\"_s << Arguments { escapes }
+                             << qint64(7) << QByteArray(R"(["q\"\\\/\b\f\n\r\t"])");
+    QTest::newRow("control characters")
+            << controls << u"s"_s << u"c"_s << Arguments { controls } << qint64(1)
+            << QByteArray(R"([ "\u0000\u001F\u007f" ])");
+    QTest::newRow("unicode") << unicode << unicode << unicode << Arguments { unicode, unicode }
+                             << qint64(2) << QByteArray(R"(["\u00e9 \u20ac \ud83d\ude00"])");
+    QTest::newRow("lone surrogates") << surrogates << u"s"_s << u"c"_s
+                                     << Arguments { surrogates } << qint64(3) << QByteArray();
+    QTest::newRow("numbers")
+            << u"n"_s << u"s"_s << u"c"_s
+            << Arguments { 0, -1, qint64(1) << 53, -(qint64(1) << 53), 1.5, 0.1, -2.5e-300,
+                           1e300, std::numeric_limits<qint64>::min() }
+            << qint64(4) << QByteArray("[0, -1.0, 1E2, 2.50e+0, -0]");
+    QTest::newRow("null and booleans")
+            << u"b"_s << u"s"_s << u"c"_s
+            << Arguments { QVariant::fromValue(nullptr), true, false } << qint64(-1)
+            << QByteArray("[null,\ttrue ,false]");
+    QTest::newRow("binary") << u"bin"_s << u"s"_s << u"c"_s
+                            << Arguments { QByteArray(), blob(1), blob(1024), blob(1025),
+                                           blob(5000) }
+                            << qint64(5) << QByteArray();
+    QTest::newRow("nested")
+            << u"deep"_s << u"s"_s << u"c"_s
+            << Arguments { QVariantMap { { u"z"_s, 1 },
+                                         { u"a"_s, QVariantList { blob(3), u"x"_s } },
+                                         { u"é"_s, QVariantMap { { u"\n"_s, QVariantList {} } } },
+                                         { u""_s, QVariantMap {} } },
+                           QVariantList { QVariantList { QVariantList { QVariantList { 1 } } } } }
+            << qint64(6)
+            << QByteArray(R"([{"z":1,"a":[1,"x"],"\u00e9":{"\n":[]},"":{}},[[[[1]]]]])");
+}
+
+void tst_JsonLines::eventAndAckLinesOverCorpus()
+{
+    // Event and ack lines are written field by field, with no QJsonDocument in between. Here
+    // they meet what QJsonDocument writes for an object with the same fields, built on its
+    // own: the same JSON, and byte for byte. Arguments known as their wire text are kept as
+    // they came: byte for byte when the text is what QJsonDocument writes, the same JSON
+    // (and the text itself in the line) when a client typed it some other way.
+    QFETCH(QString, event);
+    QFETCH(QString, socket);
+    QFETCH(QString, connection);
+    QFETCH(Arguments, args);
+    QFETCH(qint64, ackId);
+    QFETCH(QByteArray, typed);
+
+    const qint64 t = 1764756000007;
+    const QString time = QDateTime::fromMSecsSinceEpoch(t, Qt::UTC).toString(Qt::ISODateWithMs);
+    const Format::SocketFields fields { u"/nsp é"_s, socket, connection };
+    const QJsonArray displayArgs = Json::toDisplayJson(args, Format::MaxBinaryBytes);
+    const QByteArray compactArgs = QJsonDocument(displayArgs).toJson(QJsonDocument::Compact);
+
+    struct Variant
+    {
+        const char *name;
+        EventArguments args;
+        QJsonArray expected;
+        bool sameBytes;
+    };
+    QList<Variant> variants {
+        { "values", EventArguments(args), displayArgs, true },
+        { "wire text", EventArguments::fromJson(compactArgs), displayArgs, true },
+    };
+    if (!typed.isEmpty()) {
+        const QJsonDocument doc = QJsonDocument::fromJson(typed);
+        QVERIFY2(doc.isArray(), typed.constData());
+        variants.append({ "typed", EventArguments::fromJson(typed), doc.array(), false });
+    }
+
+    int checked = 0;
+    for (const Variant &v : std::as_const(variants)) {
+        for (const auto direction : { Format::Direction::In, Format::Direction::Out }) {
+            QJsonObject common;
+            common.insert(u"args"_s, v.expected);
+            if (!connection.isEmpty())
+                common.insert(u"connection"_s, connection);
+            common.insert(u"direction"_s, direction == Format::Direction::In ? u"in"_s : u"out"_s);
+            common.insert(u"namespace"_s, fields.nsp);
+            common.insert(u"socket"_s, socket);
+            common.insert(u"time"_s, time);
+
+            QJsonObject eventObject = common;
+            if (ackId >= 0)
+                eventObject.insert(u"ackId"_s, ackId);
+            eventObject.insert(u"event"_s, event);
+            eventObject.insert(u"type"_s, u"event"_s);
+            QJsonObject ackObject = common;
+            ackObject.insert(u"ackId"_s, qMax(ackId, qint64(0)));
+            if (direction == Format::Direction::In)
+                ackObject.insert(u"roundTripMs"_s, 12);
+            ackObject.insert(u"type"_s, u"ack"_s);
+
+            const std::pair<QByteArray, QJsonObject> pairs[] = {
+                { Format::eventLine(t, fields, direction, event, v.args, ackId), eventObject },
+                { Format::ackLine(t, fields, direction, qMax(ackId, qint64(0)), v.args, 12),
+                  ackObject },
+            };
+            for (const auto &[line, expected] : pairs) {
+                const QByteArray what = QByteArray(v.name) + ": " + line;
+                QVERIFY2(line.endsWith('\n') && line.count('\n') == 1, what.constData());
+                QCOMPARE(object(line), expected);
+                if (v.sameBytes)
+                    QCOMPARE(line.chopped(1), QJsonDocument(expected).toJson(QJsonDocument::Compact));
+                else
+                    QVERIFY2(line.contains(QByteArray("\"args\":" + typed + ',')),
+                             what.constData());
+                ++checked;
+            }
+        }
+    }
+    QCOMPARE(checked, variants.size() * 4);
+}
+
+void tst_JsonLines::droppedLine()
+{
+    // The line that stands for lines the output could not take (AsyncLineWriter).
+    for (const quint64 count : { quint64(1), quint64(123456789), quint64(1) << 53 }) {
+        const qint64 t = 1764756000123;
+        const QByteArray line = Format::droppedLine(t, count);
+        QJsonObject expected;
+        expected.insert(u"type"_s, u"log_dropped"_s);
+        expected.insert(u"time"_s, u"2025-12-03T10:00:00.123Z"_s);
+        expected.insert(u"count"_s, qint64(count));
+        QCOMPARE(line, QJsonDocument(expected).toJson(QJsonDocument::Compact) + '\n');
     }
 }
 

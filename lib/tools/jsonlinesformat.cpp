@@ -27,6 +27,20 @@ void appendString(QByteArray &out, QStringView s)
     const char16_t *p = s.utf16();
     const char16_t *const end = p + s.size();
     while (p != end) {
+        // A run of characters written as they are (ids, event names, times: most of a line)
+        // goes in at once.
+        const char16_t *run = p;
+        while (p != end && *p >= 0x20 && *p < 0x80 && *p != u'"' && *p != u'\\')
+            ++p;
+        if (p != run) {
+            const qsizetype at = out.size();
+            out.resize(at + (p - run));
+            char *d = out.data() + at;
+            for (const char16_t *c = run; c != p; ++c)
+                *d++ = char(*c);
+            if (p == end)
+                break;
+        }
         const char16_t u = *p++;
         if (u < 0x80) {
             if (u >= 0x20 && u != u'"' && u != u'\\') {

@@ -111,6 +111,10 @@ MonitorWindow::MonitorWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_connections, &QAbstractItemModel::rowsInserted, this, &MonitorWindow::updateStatus);
     connect(m_connections, &QAbstractItemModel::rowsRemoved, this, &MonitorWindow::updateStatus);
     connect(m_rate, &EventRate::sampled, this, &MonitorWindow::updateStatus);
+    // Volatile drops are counted without statsChanged() (they come with events): the
+    // once-a-second sample shows them.
+    connect(m_rate, &EventRate::sampled, this,
+            [this] { m_serverPanel->setStats(m_server->stats()); });
     connect(m_logView, &EventLogView::currentEntryChanged, this, &MonitorWindow::showEntry);
     connect(m_connectionsView, &ConnectionsView::selectionChanged, this,
             &MonitorWindow::onSocketSelection);

@@ -978,6 +978,7 @@ void tst_MonitorWindow::serverSettingsRemembered()
     s.options.pingInterval = 12345;
     s.options.pingTimeout = 6789;
     s.options.maxPayload = 4242;
+    s.options.maxBufferedBytes = 0; // no limit: a value the default is not
     s.options.allowedOrigins = { u"http://a.example"_s, u"http://b.example"_s };
     s.rulesFile = rulesPath;
     m_window->setServerSettings(s);
@@ -1003,12 +1004,15 @@ void tst_MonitorWindow::serverSettingsRemembered()
     QCOMPARE(r.options.pingInterval, 12345);
     QCOMPARE(r.options.pingTimeout, 6789);
     QCOMPARE(r.options.maxPayload, 4242);
+    QCOMPARE(r.options.maxBufferedBytes, 0);
+    QCOMPARE(child<QSpinBox>(u"maxBufferedBytes"_s)->text(), u"no limit"_s);
     QCOMPARE(r.options.allowedOrigins, (QStringList { u"http://a.example"_s, u"http://b.example"_s }));
     QCOMPARE(r.rulesFile, rulesPath);
     QCOMPARE(child<QSpinBox>(u"pingInterval"_s)->value(), 12345);
     QCOMPARE(child<QLineEdit>(u"rulesFile"_s)->text(), rulesPath);
     QVERIFY(clickStart()); // and they work
     QCOMPARE(m_window->server()->options().pingInterval, 12345);
+    QCOMPARE(m_window->server()->options().maxBufferedBytes, 0);
     QCOMPARE(m_window->rulesModel()->filePath(), rulesPath);
     m_window->stopServer();
 
@@ -1016,9 +1020,13 @@ void tst_MonitorWindow::serverSettingsRemembered()
     ServerSettings flags;
     flags.port = 4321;
     flags.options.pingInterval = 999;
+    flags.options.maxBufferedBytes = 2048;
     flags.options.path = u"/custom/"_s;
     ServerSettings merged = rememberedServerSettings(flags, ServerSetting::PingInterval);
     QCOMPARE(merged.options.pingInterval, 999);
+    QCOMPARE(merged.options.maxBufferedBytes, 0); // remembered, not given
+    QCOMPARE(rememberedServerSettings(flags, ServerSetting::MaxBufferedBytes).options.maxBufferedBytes,
+             2048);
     QCOMPARE(merged.port, 0);
     QCOMPARE(merged.options.pingTimeout, 6789);
     QCOMPARE(merged.options.path, u"/custom/"_s);

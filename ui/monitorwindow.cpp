@@ -502,6 +502,9 @@ void MonitorWindow::showEntry(int sourceRow)
     case EventLogEntry::Kind::PlainClose:
         what = tr("plain connection %1").arg(e.event);
         break;
+    case EventLogEntry::Kind::Disconnect:
+        what = e.event;
+        break;
     }
     const QString title = tr("%1 · %2 · %3 · socket %4")
                                   .arg(e.direction == EventLogEntry::Direction::In ? tr("in")

@@ -37,19 +37,7 @@ public:
     QString open(quint16 port, const QString &nsp = QStringLiteral("/"),
                  const QByteArray &path = "/socket.io/")
     {
-        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        if (m_fd < 0)
-            return {};
-        const int small = 4096; // before connect(), so the window is small from the start
-        ::setsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-        sockaddr_in to = {};
-        to.sin_family = AF_INET;
-        to.sin_port = htons(port);
-        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        // Loopback: the kernel completes the handshake from the listen queue, no event loop.
-        if (::connect(m_fd, reinterpret_cast<const sockaddr *>(&to), sizeof to) != 0)
-            return abortWith();
-        if (!write(upgradeRequest(port, path + "?EIO=4&transport=websocket")))
+        if (!connectTo(port) || !write(upgradeRequest(port, path + "?EIO=4&transport=websocket")))
             return abortWith();
         if (!readUntil("\"sid\":\""))
             return abortWith();
@@ -62,6 +50,16 @@ public:
         if (!readUntil("\"sid\":\"", m_read.indexOf("\"sid\":\"") + 1))
             return abortWith();
         return sid;
+    }
+
+    // A plain WebSocket client on path (the server's plainPath): true once upgraded.
+    bool openPlain(quint16 port, const QByteArray &path = "/ws")
+    {
+        if (!connectTo(port) || !write(upgradeRequest(port, path)) || !readUntil("\r\n\r\n")) {
+            abort();
+            return false;
+        }
+        return m_read.startsWith("HTTP/1.1 101");
     }
 
     // Sends an Engine.IO text packet ("42[\"e\"]"); the peer still reads nothing.
@@ -88,6 +86,20 @@ public:
     }
 
 private:
+    bool connectTo(quint16 port)
+    {
+        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        if (m_fd < 0)
+            return false;
+        const int small = 4096; // before connect(), so the window is small from the start
+        ::setsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+        sockaddr_in to = {};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(port);
+        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        // Loopback: the kernel completes the handshake from the listen queue, no event loop.
+        return ::connect(m_fd, reinterpret_cast<const sockaddr *>(&to), sizeof to) == 0;
+    }
     QString abortWith()
     {
         abort();

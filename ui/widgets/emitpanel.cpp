@@ -328,6 +328,7 @@ int EmitPanel::send()
     const AckCallback ignore = [](const AckResult &) { };
     int count = 0;
     const Arguments args = m_args->arguments();
+    const quint64 droppedBefore = m_server->stats().volatileDropped;
     auto broadcast = [&](Namespace *ns, const QStringList &rooms) {
         if (!ns)
             return;
@@ -372,9 +373,18 @@ int EmitPanel::send()
         }
         break;
     }
-    m_result->setText(count == 0 ? tr("No socket matched; nothing sent.")
-                                 : tr("Sent \"%1\" to %2.").arg(event, Text::count(count, tr("socket"), tr("sockets"))));
-    if (count > 0) {
+    // A broadcast counts its targets; those a volatile event was dropped for are not sent to.
+    const int dropped = int(m_server->stats().volatileDropped - droppedBefore);
+    if (target() != Target::SelectedSockets)
+        count -= dropped;
+    QString result = count == 0 && dropped == 0
+            ? tr("No socket matched; nothing sent.")
+            : tr("Sent \"%1\" to %2.").arg(event, Text::count(count, tr("socket"), tr("sockets")));
+    if (dropped > 0)
+        result += u' ' + tr("Volatile: dropped for %1 not reading.")
+                                 .arg(Text::count(dropped, tr("socket"), tr("sockets")));
+    m_result->setText(result);
+    if (count > 0 || dropped > 0) {
         EmitStore::addToHistory(event, m_args->text(), isVolatile);
         reloadReuseList();
     }

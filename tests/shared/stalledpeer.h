@@ -135,4 +135,28 @@ private:
     QByteArray m_read;
 };
 
+/*
+    Calls send() until queued() (a connection's bufferedBytes()) is over bytes and has not
+    moved for an event-loop pass: the kernel has taken all it will by then, whichever write path
+    the server takes (Qt's socket writes only when its notifier fires).
+*/
+template<typename Queued, typename Send>
+bool fillQueue(Queued queued, Send send, qint64 bytes, int timeoutMs = 20000)
+{
+    qint64 last = -1;
+    return QTest::qWaitFor(
+            [&] {
+                const qint64 now = queued();
+                if (now > bytes && now == last)
+                    return true;
+                last = now;
+                if (now <= bytes) {
+                    for (int i = 0; i < 8; ++i)
+                        send();
+                }
+                return false;
+            },
+            timeoutMs);
+}
+
 } // namespace Loopback

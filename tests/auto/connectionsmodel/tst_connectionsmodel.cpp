@@ -238,14 +238,9 @@ void tst_ConnectionsModel::queuedColumn()
 
     // Events it does not read pile up; the refresh shows what the connection says.
     const QString chunk(16 * 1024, u'x');
-    // Measured after the event loop had a pass to write: the kernel has taken all it takes.
-    QVERIFY(QTest::qWaitFor([&] {
-        if (connection->bufferedBytes() >= 256 * 1024)
-            return true;
-        for (int i = 0; i < 8; ++i)
-            socket->send(u"fill"_s, { chunk });
-        return false;
-    }, 20000));
+    QVERIFY(Loopback::fillQueue([&] { return connection->bufferedBytes(); },
+                                [&] { socket->send(u"fill"_s, { chunk }); },
+                                256 * 1024));
     QTRY_COMPARE(model.index(stalledRow, queued).data(SortRole).toLongLong(),
                  connection->bufferedBytes());
     QVERIFY(model.index(stalledRow, queued).data(SortRole).toLongLong() >= 256 * 1024);

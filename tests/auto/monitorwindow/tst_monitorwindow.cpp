@@ -429,15 +429,10 @@ void tst_MonitorWindow::volatileEmitDroppedForAClientNotReading()
     QVERIFY(connection);
     QTRY_COMPARE(connection->sockets().size(), 1);
     Socket *stalledSocket = connection->sockets().first();
-    // Measured after the event loop had a pass to write: the kernel has taken all it takes.
     const QString chunk(16 * 1024, u'x');
-    QVERIFY(QTest::qWaitFor([&] {
-        if (connection->bufferedBytes() > ServerOptions::volatileBufferedBytes)
-            return true;
-        for (int i = 0; i < 8; ++i)
-            stalledSocket->send(u"fill"_s, { chunk });
-        return false;
-    }, 20000));
+    QVERIFY(Loopback::fillQueue([&] { return connection->bufferedBytes(); },
+                                [&] { stalledSocket->send(u"fill"_s, { chunk }); },
+                                ServerOptions::volatileBufferedBytes));
 
     EmitPanel *panel = m_window->emitPanel();
     auto *isVolatile = child<QCheckBox>(u"emitVolatile"_s);

@@ -560,14 +560,9 @@ void tst_Rules::volatileEmitsDroppedForAClientNotReading()
 
     // Fill its queue past the volatile threshold (the kernel takes a few KiB, then nothing).
     const QString chunk(16 * 1024, u'x');
-    // Measured after the event loop had a pass to write: the kernel has taken all it takes.
-    QVERIFY(QTest::qWaitFor([&] {
-        if (connection->bufferedBytes() > ServerOptions::volatileBufferedBytes)
-            return true;
-        for (int i = 0; i < 8; ++i)
-            stalledSocket->send(u"fill"_s, { chunk });
-        return false;
-    }, 20000));
+    QVERIFY(Loopback::fillQueue([&] { return connection->bufferedBytes(); },
+                                [&] { stalledSocket->send(u"fill"_s, { chunk }); },
+                                ServerOptions::volatileBufferedBytes));
     const qint64 queued = connection->bufferedBytes();
 
     // To others, to the namespace, to a room: dropped for it, each counted; the sender,

@@ -140,14 +140,9 @@ void tst_ServerPanel::slowConsumersAndVolatileDropsCounted()
     QPointer<Socket> socket = connection->sockets().first();
 
     const QString chunk(8 * 1024, u'x');
-    // Measured after the event loop had a pass to write: the kernel has taken all it takes.
-    QVERIFY(QTest::qWaitFor([&] {
-        if (connection->bufferedBytes() > ServerOptions::volatileBufferedBytes)
-            return true;
-        for (int i = 0; i < 8; ++i)
-            socket->send(u"fill"_s, { chunk });
-        return false;
-    }, 20000));
+    QVERIFY(Loopback::fillQueue([&] { return connection->bufferedBytes(); },
+                                [&] { socket->send(u"fill"_s, { chunk }); },
+                                ServerOptions::volatileBufferedBytes));
     QVERIFY(!socket->sendVolatile(u"tick"_s, { 1 }));
     QVERIFY(!socket->sendVolatile(u"tick"_s, { 2 }));
     QCOMPARE(server->stats().volatileDropped, 2u);

@@ -225,9 +225,10 @@ bool RuleSet::parse(const QByteArray &json, RuleSet *out, QString *error, const 
                 return failAt(aw, u"one action per object: found %1 (put each in its own object)"_s.arg(named.join(u", "_s)));
             if (named.size() == 1) {
                 const QString &kind = named.first();
-                const QStringList extra = kind == u"emit" ? QStringList { u"args"_s, u"to"_s, u"volatile"_s }
-                        : kind == u"refuse"                ? QStringList { u"unless"_s }
-                                                           : QStringList();
+                const QStringList extra = kind == u"emit"
+                        ? QStringList { u"args"_s, u"to"_s, u"volatile"_s }
+                        : kind == u"refuse" ? QStringList { u"unless"_s }
+                                            : QStringList();
                 for (auto it = a.begin(); it != a.end(); ++it) {
                     if (it.key() != kind && it.key() != u"description" && !extra.contains(it.key())) {
                         const QString expected = extra.isEmpty()
@@ -544,10 +545,9 @@ QList<QMetaObject::Connection> RuleSet::install(EventServer *server) const
                 for (const Action &a : rule.actions) {
                     if (a.kind == Action::Kind::Emit && a.to != u"sender") {
                         const Arguments out = expand(a.args, {}, QString(), socket);
-                        if (a.to.startsWith(u"room:"))
-                            socket->ns()->to(a.to.mid(5)).setVolatile(a.isVolatile).send(a.name, out);
-                        else
-                            Broadcast(socket->ns()).setVolatile(a.isVolatile).send(a.name, out);
+                        Broadcast b = a.to.startsWith(u"room:") ? socket->ns()->to(a.to.mid(5))
+                                                                 : Broadcast(socket->ns());
+                        b.setVolatile(a.isVolatile).send(a.name, out);
                     }
                 }
             }

@@ -27,8 +27,7 @@ class Socket;
     a snapshot of raw values taken from the library's objects; data() formats them, SortRole
     gives them raw. Library signals mark a row dirty; a short timer refreshes dirty rows, and a
     slower one refreshes the byte counters and the bytes queued (which change without a
-    signal). A row whose
-    snapshot changed gets one dataChanged spanning its columns.
+    signal). A row whose snapshot changed gets one dataChanged spanning its columns.
 */
 class ConnectionsModel : public QAbstractTableModel
 {

@@ -87,7 +87,7 @@ EmitPanel::EmitPanel(QWidget *parent) : QWidget(parent)
     m_ackTimeout->setSpecialValueText(tr("no limit"));
     m_ackTimeout->setEnabled(false);
     connect(m_expectAck, &QCheckBox::toggled, m_ackTimeout, &QSpinBox::setEnabled);
-    m_volatile = new QCheckBox(tr("&Volatile"), this);
+    m_volatile = new QCheckBox(tr("Volatile"), this);
     m_volatile->setObjectName(u"emitVolatile"_s);
     m_volatile->setToolTip(tr("May be dropped for a client that is not reading (its unsent "
                               "bytes are over a small threshold), as Node's volatile emit; "

@@ -160,7 +160,7 @@ ServerControlPanel::ServerControlPanel(QWidget *parent) : QWidget(parent)
     form->addRow(tr("Ping &interval"), m_pingInterval);
     form->addRow(tr("Ping &timeout"), m_pingTimeout);
     form->addRow(tr("Max &payload"), m_maxPayload);
-    form->addRow(tr("Max b&uffered"), m_maxBuffered);
+    form->addRow(tr("&Max buffered"), m_maxBuffered);
     form->addRow(tr("Allowed &origins"), m_origins);
     form->addRow(tr("Rules file"), rulesRow);
 

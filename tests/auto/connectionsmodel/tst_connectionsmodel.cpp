@@ -213,7 +213,9 @@ void tst_ConnectionsModel::queuedColumn()
     proxy.setSortRole(SortRole);
     const int queued = int(ConnectionsColumn::Queued);
     QCOMPARE(model.headerData(queued, Qt::Horizontal).toString(), u"Queued"_s);
-    QVERIFY(model.headerData(queued, Qt::Horizontal, Qt::ToolTipRole).toString().contains(u"slow consumer"_s));
+    QVERIFY(model.headerData(queued, Qt::Horizontal, Qt::ToolTipRole)
+                    .toString()
+                    .contains(u"slow consumer"_s));
     // Beside the other byte counters.
     QCOMPARE(queued, int(ConnectionsColumn::BytesOut) + 1);
 

@@ -495,7 +495,8 @@ void tst_EventLogModel::disconnectsLoggedWithTheirReason()
     QCOMPARE(cell(model, row, EventLogColumn::Arguments), u"[\"slow consumer\"]"_s);
     QCOMPARE(model.entry(row).connectionId, sid);
     // Exported as the headless server writes it.
-    const QJsonObject line = QJsonDocument::fromJson(EventLogModel::jsonLine(model.entry(row))).object();
+    const QJsonObject line =
+            QJsonDocument::fromJson(EventLogModel::jsonLine(model.entry(row))).object();
     QCOMPARE(line.value(u"type"_s).toString(), u"disconnect"_s);
     QCOMPARE(line.value(u"reason"_s).toString(), u"slow consumer"_s);
     QCOMPARE(line.value(u"socket"_s).toString(), socketId);

@@ -512,7 +512,8 @@ void tst_Headless::maxBufferedBytes()
             return echoed == n;
         }, 60000));
         for (const QJsonObject &o : std::as_const(h.lines))
-            QVERIFY2(o.value(u"connection"_s) != sid || o.value(u"type"_s) != u"connection_closed"_s,
+            QVERIFY2(o.value(u"connection"_s) != sid
+                             || o.value(u"type"_s) != u"connection_closed"_s,
                      qPrintable(o.value(u"reason"_s).toString()));
         QVERIFY(!stalled.isClosedByServer());
     }
@@ -601,10 +602,12 @@ void tst_Headless::badOptions_data()
                                                u"no-slashes"_s }
                               << u"path"_s;
     QTest::newRow("negative max buffered bytes")
-            << QStringList { u"--headless"_s, u"--port"_s, u"0"_s, u"--max-buffered-bytes"_s, u"-1"_s }
+            << QStringList { u"--headless"_s, u"--port"_s, u"0"_s, u"--max-buffered-bytes"_s,
+                             u"-1"_s }
             << u"--max-buffered-bytes: expected a whole number of at least 0"_s;
     QTest::newRow("max buffered bytes not a number")
-            << QStringList { u"--headless"_s, u"--port"_s, u"0"_s, u"--max-buffered-bytes"_s, u"1MiB"_s }
+            << QStringList { u"--headless"_s, u"--port"_s, u"0"_s, u"--max-buffered-bytes"_s,
+                             u"1MiB"_s }
             << u"\"1MiB\""_s;
     QTest::newRow("stray argument") << QStringList { u"--headless"_s, u"stray"_s } << u"stray"_s;
 }

@@ -534,7 +534,8 @@ void tst_Rules::volatileEmitsDroppedForAClientNotReading()
     auto sender = Loopback::connectClient(server);
     QVERIFY(sender->isConnected());
     QStringList ticks;
-    sender->on(u"tick"_s, [&ticks](const Arguments &args) { ticks.append(args.value(0).toString()); });
+    sender->on(u"tick"_s,
+               [&ticks](const Arguments &args) { ticks.append(args.value(0).toString()); });
     // Sends event and waits for the rule's ack: its emits are done by then.
     auto roundTrip = [&sender](const QString &event, const QString &arg) {
         bool answered = false;

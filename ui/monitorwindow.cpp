@@ -111,6 +111,10 @@ MonitorWindow::MonitorWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_connections, &QAbstractItemModel::rowsInserted, this, &MonitorWindow::updateStatus);
     connect(m_connections, &QAbstractItemModel::rowsRemoved, this, &MonitorWindow::updateStatus);
     connect(m_rate, &EventRate::sampled, this, &MonitorWindow::updateStatus);
+    // Volatile drops are counted without statsChanged() (they come with events): the
+    // once-a-second sample shows them.
+    connect(m_rate, &EventRate::sampled, this,
+            [this] { m_serverPanel->setStats(m_server->stats()); });
     connect(m_logView, &EventLogView::currentEntryChanged, this, &MonitorWindow::showEntry);
     connect(m_connectionsView, &ConnectionsView::selectionChanged, this,
             &MonitorWindow::onSocketSelection);
@@ -497,6 +501,9 @@ void MonitorWindow::showEntry(int sourceRow)
         break;
     case EventLogEntry::Kind::PlainClose:
         what = tr("plain connection %1").arg(e.event);
+        break;
+    case EventLogEntry::Kind::Disconnect:
+        what = e.event;
         break;
     }
     const QString title = tr("%1 · %2 · %3 · socket %4")

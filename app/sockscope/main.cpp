@@ -185,6 +185,7 @@ int main(int argc, char *argv[])
             { u"log"_s, u"Headless JSON lines: all (default), connections (no line per event, ack or plain message), or none."_s, u"level"_s, u"all"_s },
             { u"raw-path"_s, u"Path of the plain WebSocket endpoint (default /ws; \"\" turns it off)."_s, u"path"_s, u"/ws"_s },
             { u"subprotocol"_s, u"Sub-protocol the plain endpoint accepts when offered (repeatable)."_s, u"name"_s },
+            { u"max-buffered-bytes"_s, u"Write budget per connection: bytes queued for a client that is not reading; over it the connection is closed as \"slow consumer\" (default 1048576; 0: no limit)."_s, u"bytes"_s },
             { u"max-connections"_s, u"Refuse new connections beyond N with 503 (default 0: no limit)."_s, u"N"_s },
             { u"cert"_s, u"PEM certificate (chain) file: serve https:// and wss:// (needs --key)."_s, u"file"_s },
             { u"key"_s, u"PEM private key file for --cert (unencrypted RSA or EC)."_s, u"file"_s },
@@ -214,19 +215,21 @@ int main(int argc, char *argv[])
     QString error;
     qint64 pingInterval = options.pingInterval, pingTimeout = options.pingTimeout;
     qint64 maxPayload = options.maxPayload, connectTimeout = options.connectTimeout, port = 8080;
-    qint64 maxConnections = 0;
+    qint64 maxConnections = 0, maxBuffered = options.maxBufferedBytes;
     if (!parseInt(p, u"ping-interval"_s, 1, &pingInterval, &error)
         || !parseInt(p, u"ping-timeout"_s, 1, &pingTimeout, &error)
         || !parseInt(p, u"max-payload"_s, 1, &maxPayload, &error)
         || !parseInt(p, u"connect-timeout"_s, 1, &connectTimeout, &error)
         || !parseInt(p, u"port"_s, 0, &port, &error)
-        || !parseInt(p, u"max-connections"_s, 0, &maxConnections, &error))
+        || !parseInt(p, u"max-connections"_s, 0, &maxConnections, &error)
+        || !parseInt(p, u"max-buffered-bytes"_s, 0, &maxBuffered, &error))
         return fail(2, error);
     if (port > 65535 || pingInterval > INT_MAX || pingTimeout > INT_MAX || connectTimeout > INT_MAX)
         return fail(2, u"a value is out of range (port at most 65535, times at most 2147483647 ms)"_s);
     options.pingInterval = int(pingInterval);
     options.pingTimeout = int(pingTimeout);
     options.maxPayload = maxPayload;
+    options.maxBufferedBytes = maxBuffered;
     options.connectTimeout = int(connectTimeout);
     options.maxConnections = int(qMin<qint64>(maxConnections, INT_MAX));
     options.path = p.value(u"path"_s);
@@ -273,6 +276,7 @@ int main(int argc, char *argv[])
             { u"ping-interval", ServerSetting::PingInterval },
             { u"ping-timeout", ServerSetting::PingTimeout },
             { u"max-payload", ServerSetting::MaxPayload },
+            { u"max-buffered-bytes", ServerSetting::MaxBufferedBytes },
             { u"cors-origin", ServerSetting::Origins },
             { u"rules", ServerSetting::RulesFile },
         };

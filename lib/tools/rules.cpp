@@ -225,9 +225,10 @@ bool RuleSet::parse(const QByteArray &json, RuleSet *out, QString *error, const 
                 return failAt(aw, u"one action per object: found %1 (put each in its own object)"_s.arg(named.join(u", "_s)));
             if (named.size() == 1) {
                 const QString &kind = named.first();
-                const QStringList extra = kind == u"emit" ? QStringList { u"args"_s, u"to"_s }
-                        : kind == u"refuse"                ? QStringList { u"unless"_s }
-                                                           : QStringList();
+                const QStringList extra = kind == u"emit"
+                        ? QStringList { u"args"_s, u"to"_s, u"volatile"_s }
+                        : kind == u"refuse" ? QStringList { u"unless"_s }
+                                            : QStringList();
                 for (auto it = a.begin(); it != a.end(); ++it) {
                     if (it.key() != kind && it.key() != u"description" && !extra.contains(it.key())) {
                         const QString expected = extra.isEmpty()
@@ -250,6 +251,10 @@ bool RuleSet::parse(const QByteArray &json, RuleSet *out, QString *error, const 
                 if (act.to != u"sender" && act.to != u"namespace" && act.to != u"others"
                     && !(act.to.startsWith(u"room:") && act.to.size() > 5))
                     return failAt(aw + u".to"_s, u"\"%1\": expected sender, namespace, others or room:NAME"_s.arg(act.to));
+                const QJsonValue isVolatile = a.value(u"volatile"_s);
+                if (!isVolatile.isUndefined() && !isVolatile.isBool())
+                    return failAt(aw + u".volatile"_s, u"must be true or false"_s);
+                act.isVolatile = isVolatile.toBool();
             } else if (a.contains(u"ack"_s)) {
                 act.kind = Action::Kind::Ack;
                 act.args = a.value(u"ack"_s);
@@ -390,18 +395,21 @@ QList<QMetaObject::Connection> RuleSet::install(EventServer *server) const
             case Action::Kind::Emit: {
                 const Arguments &args = received.values();
                 const Arguments out = expand(a.args, args, event, socket);
-                if (a.to == u"sender")
-                    socket->send(a.name, out);
-                else if (a.to == u"namespace")
-                    socket->ns()->send(a.name, out);
-                else if (a.to == u"others")
-                    socket->ns()->except(socket->id()).send(a.name, out);
-                else {
+                if (a.to == u"sender") {
+                    if (a.isVolatile)
+                        socket->sendVolatile(a.name, out);
+                    else
+                        socket->send(a.name, out);
+                } else if (a.to == u"namespace") {
+                    Broadcast(socket->ns()).setVolatile(a.isVolatile).send(a.name, out);
+                } else if (a.to == u"others") {
+                    socket->ns()->except(socket->id()).setVolatile(a.isVolatile).send(a.name, out);
+                } else {
                     // "room:NAME", where NAME may be a template string such as "$arg0".
                     bool splice = false;
                     const QString room =
                             expandValue(a.to.mid(5), args, event, socket, &splice).toString();
-                    socket->ns()->to(room).send(a.name, out);
+                    socket->ns()->to(room).setVolatile(a.isVolatile).send(a.name, out);
                 }
                 break;
             }
@@ -537,10 +545,9 @@ QList<QMetaObject::Connection> RuleSet::install(EventServer *server) const
                 for (const Action &a : rule.actions) {
                     if (a.kind == Action::Kind::Emit && a.to != u"sender") {
                         const Arguments out = expand(a.args, {}, QString(), socket);
-                        if (a.to.startsWith(u"room:"))
-                            socket->ns()->to(a.to.mid(5)).send(a.name, out);
-                        else
-                            socket->ns()->send(a.name, out);
+                        Broadcast b = a.to.startsWith(u"room:") ? socket->ns()->to(a.to.mid(5))
+                                                                 : Broadcast(socket->ns());
+                        b.setVolatile(a.isVolatile).send(a.name, out);
                     }
                 }
             }

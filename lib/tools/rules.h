@@ -36,7 +36,9 @@ class Ack;
     "namespace": one name, a list, or "*" (the default: every declared namespace).
     "match": optional regular expression over the event's arguments as compact JSON.
     "do": actions, in order:
-        {"emit": NAME, "args": TEMPLATE, "to": "sender" | "namespace" | "others" | "room:NAME"}
+        {"emit": NAME, "args": TEMPLATE, "to": "sender" | "namespace" | "others" | "room:NAME",
+         "volatile": true}                 volatile: may be dropped for a client that is not
+                                            reading (Socket::sendVolatile, Broadcast::setVolatile)
         {"ack": TEMPLATE}                  answer the event's ack request
         {"join": ROOM} / {"leave": ROOM}   ROOM may be a template string
         {"disconnect": true}
@@ -61,6 +63,7 @@ public:
         QJsonValue args; // template
         QString to = QStringLiteral("sender");
         QJsonObject unless; // Refuse: auth values that let the socket in
+        bool isVolatile = false; // Emit: "volatile": true
         bool argsAsReceived = false; // args is "$args" (set by install())
     };
     struct Rule

@@ -35,6 +35,7 @@ enum class ConnectionsColumn {
     EventsOut,
     BytesIn,
     BytesOut,
+    Queued, // bytes written to the connection that the kernel has not taken yet
     PingRoundTrip,
     Count
 };

@@ -254,11 +254,12 @@ bool ConnectionsModel::snapshot(Row &row) const
     if (PlainConnection *p = row.plain) {
         const bool changed = p->messagesReceived() != row.eventsIn
                 || p->messagesSent() != row.eventsOut || p->bytesReceived() != row.bytesIn
-                || p->bytesSent() != row.bytesOut;
+                || p->bytesSent() != row.bytesOut || p->bufferedBytes() != row.queued;
         row.eventsIn = p->messagesReceived();
         row.eventsOut = p->messagesSent();
         row.bytesIn = p->bytesReceived();
         row.bytesOut = p->bytesSent();
+        row.queued = p->bufferedBytes();
         return changed;
     }
     Socket *s = row.socket;
@@ -273,6 +274,7 @@ bool ConnectionsModel::snapshot(Row &row) const
         next.remotePort = c->remotePort();
         next.bytesIn = c->bytesReceived();
         next.bytesOut = c->bytesSent();
+        next.queued = c->bufferedBytes();
         next.pingRoundTrip = c->lastPingRoundTrip();
     }
     QStringList rooms;
@@ -288,7 +290,8 @@ bool ConnectionsModel::snapshot(Row &row) const
     const bool changed = next.connectionId != row.connectionId || next.transport != row.transport
             || next.upgraded != row.upgraded || next.remoteAddress != row.remoteAddress
             || next.remotePort != row.remotePort || next.bytesIn != row.bytesIn
-            || next.bytesOut != row.bytesOut || next.pingRoundTrip != row.pingRoundTrip
+            || next.bytesOut != row.bytesOut || next.queued != row.queued
+            || next.pingRoundTrip != row.pingRoundTrip
             || next.rooms != row.rooms || next.eventsIn != row.eventsIn
             || next.eventsOut != row.eventsOut;
     if (changed)
@@ -319,6 +322,7 @@ QVariant ConnectionsModel::data(const QModelIndex &index, int role) const
         case ConnectionsColumn::EventsOut:
         case ConnectionsColumn::BytesIn:
         case ConnectionsColumn::BytesOut:
+        case ConnectionsColumn::Queued:
         case ConnectionsColumn::PingRoundTrip:
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
         default:
@@ -339,6 +343,7 @@ QVariant ConnectionsModel::data(const QModelIndex &index, int role) const
         case ConnectionsColumn::EventsOut: return r.eventsOut;
         case ConnectionsColumn::BytesIn: return r.bytesIn;
         case ConnectionsColumn::BytesOut: return r.bytesOut;
+        case ConnectionsColumn::Queued: return r.queued;
         case ConnectionsColumn::PingRoundTrip: return r.pingRoundTrip;
         case ConnectionsColumn::Count: break;
         }
@@ -363,6 +368,7 @@ QVariant ConnectionsModel::data(const QModelIndex &index, int role) const
         case ConnectionsColumn::EventsOut: return QString::number(r.eventsOut);
         case ConnectionsColumn::BytesIn: return formatBytes(r.bytesIn);
         case ConnectionsColumn::BytesOut: return formatBytes(r.bytesOut);
+        case ConnectionsColumn::Queued: return formatBytes(quint64(qMax<qint64>(r.queued, 0)));
         case ConnectionsColumn::PingRoundTrip:
             return r.pingRoundTrip < 0 ? u"–"_s : u"%1 ms"_s.arg(r.pingRoundTrip);
         case ConnectionsColumn::Count: break;
@@ -375,6 +381,11 @@ QVariant ConnectionsModel::data(const QModelIndex &index, int role) const
 
 QVariant ConnectionsModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole
+        && ConnectionsColumn(section) == ConnectionsColumn::Queued)
+        return tr("Bytes waiting to be written to the client (the kernel has not taken them "
+                  "yet); over the server's write budget the connection is closed as a slow "
+                  "consumer");
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (ConnectionsColumn(section)) {
@@ -389,6 +400,7 @@ QVariant ConnectionsModel::headerData(int section, Qt::Orientation orientation, 
     case ConnectionsColumn::EventsOut: return tr("Events out");
     case ConnectionsColumn::BytesIn: return tr("Bytes in");
     case ConnectionsColumn::BytesOut: return tr("Bytes out");
+    case ConnectionsColumn::Queued: return tr("Queued");
     case ConnectionsColumn::PingRoundTrip: return tr("Ping RTT");
     case ConnectionsColumn::Count: break;
     }

@@ -26,8 +26,8 @@ class Socket;
     One row per connected socket (a connection carrying two namespaces shows twice). Rows hold
     a snapshot of raw values taken from the library's objects; data() formats them, SortRole
     gives them raw. Library signals mark a row dirty; a short timer refreshes dirty rows, and a
-    slower one refreshes the byte counters (which change without a signal). A row whose
-    snapshot changed gets one dataChanged spanning its columns.
+    slower one refreshes the byte counters and the bytes queued (which change without a
+    signal). A row whose snapshot changed gets one dataChanged spanning its columns.
 */
 class ConnectionsModel : public QAbstractTableModel
 {
@@ -50,6 +50,7 @@ public:
         quint64 eventsOut = 0;
         quint64 bytesIn = 0;
         quint64 bytesOut = 0;
+        qint64 queued = 0; // the connection's bufferedBytes()
         qint64 pingRoundTrip = -1;
     };
 

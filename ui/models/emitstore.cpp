@@ -8,11 +8,12 @@ using namespace Qt::StringLiterals;
 
 namespace Sockscope::EmitStore {
 
-QString entryJson(const QString &event, const QString &argsJson)
+QString entryJson(const QString &event, const QString &argsJson, bool isVolatile)
 {
-    return QString::fromUtf8(
-            QJsonDocument(QJsonObject { { u"event"_s, event }, { u"args"_s, argsJson } })
-                    .toJson(QJsonDocument::Compact));
+    QJsonObject o { { u"event"_s, event }, { u"args"_s, argsJson } };
+    if (isVolatile) // left out otherwise: entries saved before keep their text
+        o.insert(u"volatile"_s, true);
+    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
 }
 
 Entry entry(const QString &entryJson)
@@ -20,12 +21,14 @@ Entry entry(const QString &entryJson)
     const QJsonObject o = QJsonDocument::fromJson(entryJson.toUtf8()).object();
     if (o.isEmpty())
         return {};
-    return { o.value(u"event"_s).toString(), o.value(u"args"_s).toString() };
+    return { o.value(u"event"_s).toString(), o.value(u"args"_s).toString(),
+             o.value(u"volatile"_s).toBool() };
 }
 
 QString entryLabel(const Entry &entry)
 {
-    return entry.event + u' ' + entry.argsJson.simplified().left(60);
+    const QString label = entry.event + u' ' + entry.argsJson.simplified().left(60);
+    return entry.isVolatile ? label + u" (volatile)"_s : label;
 }
 
 QStringList history()
@@ -33,11 +36,11 @@ QStringList history()
     return QSettings().value(QLatin1StringView(HistoryKey)).toStringList();
 }
 
-void addToHistory(const QString &event, const QString &argsJson)
+void addToHistory(const QString &event, const QString &argsJson, bool isVolatile)
 {
     QSettings settings;
     QStringList list = settings.value(QLatin1StringView(HistoryKey)).toStringList();
-    const QString e = entryJson(event, argsJson);
+    const QString e = entryJson(event, argsJson, isVolatile);
     list.removeAll(e);
     list.prepend(e);
     while (list.size() > HistoryLimit)
@@ -50,11 +53,12 @@ QVariantMap templates()
     return QSettings().value(QLatin1StringView(TemplatesKey)).toMap();
 }
 
-void saveTemplate(const QString &name, const QString &event, const QString &argsJson)
+void saveTemplate(const QString &name, const QString &event, const QString &argsJson,
+                  bool isVolatile)
 {
     QSettings settings;
     QVariantMap map = settings.value(QLatin1StringView(TemplatesKey)).toMap();
-    map.insert(name, entryJson(event, argsJson));
+    map.insert(name, entryJson(event, argsJson, isVolatile));
     settings.setValue(QLatin1StringView(TemplatesKey), map);
 }
 

@@ -9,6 +9,7 @@
 
 #include <QDateTime>
 #include <QIODevice>
+#include <QJsonObject>
 
 using namespace Qt::StringLiterals;
 
@@ -43,6 +44,7 @@ QString ackText(const EventLogEntry &e)
         break;
     case EventLogEntry::Kind::PlainMessage:
     case EventLogEntry::Kind::PlainClose:
+    case EventLogEntry::Kind::Disconnect:
         return {};
     }
     switch (e.ackState) {
@@ -72,6 +74,7 @@ QString eventText(const EventLogEntry &e)
         return e.event.isEmpty() ? u"(ack timeout)"_s : u"(ack timeout) "_s + e.event;
     case EventLogEntry::Kind::PlainMessage:
     case EventLogEntry::Kind::PlainClose:
+    case EventLogEntry::Kind::Disconnect:
         return e.event;
     }
     return {};
@@ -147,7 +150,7 @@ void EventLogModel::setServer(EventServer *server)
     m_serverConnections = {
         connect(server, &EventServer::ackTimedOut, this, &EventLogModel::onAckTimedOut),
         connect(server, &EventServer::socketDisconnected, this,
-                [this](Socket *s) { onSocketGone(s); }),
+                [this](Socket *s, const QString &reason) { onSocketGone(s, reason); }),
         connect(server, &EventServer::plainMessageReceived, this,
                 [this](PlainConnection *c, const QByteArray &data, bool binary) {
                     logPlainMessage(c->id(), data, binary, Dir::In);
@@ -443,9 +446,28 @@ void EventLogModel::logAckTimedOut(const QString &nsp, const QString &socketId, 
     }
 }
 
-void EventLogModel::onSocketGone(Socket *socket)
+void EventLogModel::onSocketGone(Socket *socket, const QString &reason)
 {
     logSocketGone(socket->id());
+    const Connection *c = socket->connection();
+    logDisconnect(socket->namespaceName(), socket->id(), reason, c ? c->id() : QString());
+}
+
+void EventLogModel::logDisconnect(const QString &nsp, const QString &socketId,
+                                  const QString &reason, const QString &connectionId)
+{
+    if (m_paused) {
+        ++m_droppedWhilePaused;
+        return;
+    }
+    EventLogEntry e;
+    e.kind = EventLogEntry::Kind::Disconnect;
+    e.nsp = nsp;
+    e.socketId = socketId;
+    e.connectionId = connectionId;
+    e.event = tr("(disconnect \"%1\")").arg(reason);
+    e.args = { reason };
+    append(std::move(e));
 }
 
 void EventLogModel::logSocketGone(const QString &socketId)
@@ -816,6 +838,14 @@ QByteArray EventLogModel::jsonLine(const EventLogEntry &e)
     case EventLogEntry::Kind::PlainClose:
         return Format::plainCloseLine(e.timeMs, e.socketId, e.args.value(0).toInt(),
                                       e.args.value(1).toString());
+    case EventLogEntry::Kind::Disconnect: {
+        // As the headless server writes it.
+        QJsonObject o { { u"socket"_s, e.socketId }, { u"namespace"_s, e.nsp } };
+        if (!e.connectionId.isEmpty())
+            o.insert(u"connection"_s, e.connectionId);
+        o.insert(u"reason"_s, e.args.value(0).toString());
+        return Format::line(u"disconnect"_s, e.timeMs, o);
+    }
     }
     return {};
 }

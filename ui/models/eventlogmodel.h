@@ -37,7 +37,8 @@ struct EventLogEntry
         AckReply, // the answer to an ack request (ackId); pairedSerial is the request
         AckTimeout, // no answer came in time; pairedSerial is the request
         PlainMessage, // a plain WebSocket message: args is [QString] (text) or [QByteArray]
-        PlainClose // a plain WebSocket connection closed: event says code and reason
+        PlainClose, // a plain WebSocket connection closed: event says code and reason
+        Disconnect // a socket left its namespace: event says the reason, args is [reason]
     };
     enum class AckState : quint8 { None, Waiting, Replied, TimedOut, Cancelled };
 
@@ -135,6 +136,9 @@ public:
                         const QString &connectionId = {});
     // The socket is gone: its pending requests are cancelled.
     void logSocketGone(const QString &socketId);
+    // A row for a socket that left, with the reason (Node's, or Sockscope's "slow consumer").
+    void logDisconnect(const QString &nsp, const QString &socketId, const QString &reason,
+                       const QString &connectionId = {});
     // A plain WebSocket client's message (no namespace; socketId is the connection's id).
     void logPlainMessage(const QString &connectionId, const QByteArray &data, bool binary,
                          EventLogEntry::Direction direction);
@@ -208,7 +212,7 @@ private:
     void onAckAnswered(Socket *socket, qint64 ackId, const EventArguments &args, qint64 rtt,
                        EventLogEntry::Direction direction);
     void onAckTimedOut(Socket *socket, qint64 ackId, qint64 waited);
-    void onSocketGone(Socket *socket);
+    void onSocketGone(Socket *socket, const QString &reason);
     // The fast half of logging an event or a reply: counts it and says whether it becomes a
     // row (not when paused or left out by sampling); the slow half makes the row.
     bool admitEvent(const QString &event);

@@ -29,6 +29,8 @@ QString actionsSummary(const QJsonArray &actions)
             QString s = u"emit "_s + o.value(u"emit"_s).toString();
             if (o.contains(u"to"_s))
                 s += u" → "_s + o.value(u"to"_s).toString();
+            if (o.value(u"volatile"_s).toBool())
+                s += u" (volatile)"_s;
             parts.append(s);
         } else if (o.contains(u"ack"_s)) {
             parts.append(u"ack "_s + compact(o.value(u"ack"_s)));

@@ -87,6 +87,17 @@ EmitPanel::EmitPanel(QWidget *parent) : QWidget(parent)
     m_ackTimeout->setSpecialValueText(tr("no limit"));
     m_ackTimeout->setEnabled(false);
     connect(m_expectAck, &QCheckBox::toggled, m_ackTimeout, &QSpinBox::setEnabled);
+    m_volatile = new QCheckBox(tr("Volatile"), this);
+    m_volatile->setObjectName(u"emitVolatile"_s);
+    m_volatile->setToolTip(tr("May be dropped for a client that is not reading (its unsent "
+                              "bytes are over a small threshold), as Node's volatile emit; "
+                              "asks for no ack"));
+    // A volatile send asks for no ack (Socket::sendVolatile has none).
+    connect(m_volatile, &QCheckBox::toggled, this, [this](bool on) {
+        if (on)
+            m_expectAck->setChecked(false);
+        m_expectAck->setEnabled(!on);
+    });
     m_send = new QPushButton(tr("Send"), this);
     m_send->setObjectName(u"emitSend"_s);
     m_send->setDefault(true);
@@ -98,6 +109,7 @@ EmitPanel::EmitPanel(QWidget *parent) : QWidget(parent)
     auto *ackRow = new QHBoxLayout;
     ackRow->addWidget(m_expectAck);
     ackRow->addWidget(m_ackTimeout);
+    ackRow->addWidget(m_volatile);
     ackRow->addStretch(1);
     auto *form = new QFormLayout;
     form->addRow(tr("&To"), m_target);
@@ -234,11 +246,13 @@ void EmitPanel::reuse(int index)
         return;
     m_event->setText(e.event);
     m_args->setText(e.argsJson);
+    m_volatile->setChecked(e.isVolatile);
 }
 
 void EmitPanel::saveTemplate(const QString &name)
 {
-    EmitStore::saveTemplate(name, m_event->text().trimmed(), m_args->text());
+    EmitStore::saveTemplate(name, m_event->text().trimmed(), m_args->text(),
+                            m_volatile->isChecked());
     reloadReuseList();
 }
 
@@ -256,6 +270,16 @@ void EmitPanel::setExpectAck(bool expect, int timeoutMs)
 {
     m_expectAck->setChecked(expect);
     m_ackTimeout->setValue(timeoutMs);
+}
+
+void EmitPanel::setVolatile(bool isVolatile)
+{
+    m_volatile->setChecked(isVolatile);
+}
+
+bool EmitPanel::isVolatile() const
+{
+    return m_volatile->isChecked();
 }
 
 bool EmitPanel::argumentsValid() const
@@ -297,17 +321,19 @@ int EmitPanel::send()
         return -1;
     }
     const QStringList except = splitList(m_except->text());
-    const bool ack = m_expectAck->isChecked();
+    const bool isVolatile = m_volatile->isChecked();
+    const bool ack = m_expectAck->isChecked() && !isVolatile;
     const int timeout = m_ackTimeout->value();
     // Replies and timeouts reach the event log through the server's signals.
     const AckCallback ignore = [](const AckResult &) { };
     int count = 0;
     const Arguments args = m_args->arguments();
+    const quint64 droppedBefore = m_server->stats().volatileDropped;
     auto broadcast = [&](Namespace *ns, const QStringList &rooms) {
         if (!ns)
             return;
         Broadcast b(ns);
-        b.to(rooms).except(except);
+        b.to(rooms).except(except).setVolatile(isVolatile);
         count += ack ? b.send(event, args, ignore, timeout) : b.send(event, args);
     };
     switch (target()) {
@@ -339,15 +365,27 @@ int EmitPanel::send()
                 excluded = excluded || s->rooms().contains(room);
             if (excluded)
                 continue;
-            if (ack ? s->send(event, args, ignore, timeout) >= 0 : s->send(event, args))
+            const bool written = isVolatile ? s->sendVolatile(event, args)
+                    : ack                ? s->send(event, args, ignore, timeout) >= 0
+                                         : s->send(event, args);
+            if (written)
                 ++count;
         }
         break;
     }
-    m_result->setText(count == 0 ? tr("No socket matched; nothing sent.")
-                                 : tr("Sent \"%1\" to %2.").arg(event, Text::count(count, tr("socket"), tr("sockets"))));
-    if (count > 0) {
-        EmitStore::addToHistory(event, m_args->text());
+    // A broadcast counts its targets; those a volatile event was dropped for are not sent to.
+    const int dropped = int(m_server->stats().volatileDropped - droppedBefore);
+    if (target() != Target::SelectedSockets)
+        count -= dropped;
+    QString result = count == 0 && dropped == 0
+            ? tr("No socket matched; nothing sent.")
+            : tr("Sent \"%1\" to %2.").arg(event, Text::count(count, tr("socket"), tr("sockets")));
+    if (dropped > 0)
+        result += u' ' + tr("Volatile: dropped for %1 not reading.")
+                                 .arg(Text::count(dropped, tr("socket"), tr("sockets")));
+    m_result->setText(result);
+    if (count > 0 || dropped > 0) {
+        EmitStore::addToHistory(event, m_args->text(), isVolatile);
         reloadReuseList();
     }
     Q_EMIT sent(count);

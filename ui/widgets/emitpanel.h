@@ -27,7 +27,9 @@ class EventServer;
     sockets selected in the sockets view; minus the exceptions (rooms or socket ids, a socket
     id being a room). The arguments are a JSON array, checked as they are typed: the error and
     the place it points at are shown, and Send does nothing until they parse. With "expect
-    ack", each reply or timeout shows up in the event log beside the event.
+    ack", each reply or timeout shows up in the event log beside the event. A volatile event
+    (Socket::sendVolatile, Broadcast::setVolatile) is dropped for a client that is not reading;
+    it asks for no ack.
 */
 class EmitPanel : public QWidget
 {
@@ -51,6 +53,8 @@ public:
     void setEventName(const QString &event);
     void setArgumentsText(const QString &json);
     void setExpectAck(bool expect, int timeoutMs = 5000);
+    void setVolatile(bool isVolatile);
+    bool isVolatile() const;
 
     // Whether the arguments parse; if not, the error (with line and column) is shown.
     bool argumentsValid() const;
@@ -67,7 +71,7 @@ public:
     void reloadReuseList();
     int reuseCount() const; // entries, not counting the placeholder at index 0
     void reuse(int index); // index into the list, 1 = the first entry
-    // Saves the current event name and arguments as a named template.
+    // Saves the current event name, arguments and volatile flag as a named template.
     void saveTemplate(const QString &name);
 
 Q_SIGNALS:
@@ -90,6 +94,7 @@ private:
     ArgumentsEditor *m_args = nullptr;
     QCheckBox *m_expectAck = nullptr;
     QSpinBox *m_ackTimeout = nullptr;
+    QCheckBox *m_volatile = nullptr;
     QPushButton *m_send = nullptr;
     QLabel *m_result = nullptr;
 };

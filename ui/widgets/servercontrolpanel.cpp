@@ -44,6 +44,7 @@ void rememberServerSettings(const ServerSettings &s)
     settings.setValue(u"pingInterval"_s, s.options.pingInterval);
     settings.setValue(u"pingTimeout"_s, s.options.pingTimeout);
     settings.setValue(u"maxPayload"_s, s.options.maxPayload);
+    settings.setValue(u"maxBufferedBytes"_s, s.options.maxBufferedBytes);
     settings.setValue(u"allowedOrigins"_s, s.options.allowedOrigins);
     settings.endGroup();
     rememberRulesFile(s.rulesFile);
@@ -87,6 +88,12 @@ ServerSettings rememberedServerSettings(const ServerSettings &base, ServerSettin
         if (v.toLongLong() > 0)
             s.options.maxPayload = v.toLongLong();
     });
+    take(ServerSetting::MaxBufferedBytes, u"maxBufferedBytes"_s, [&](const QVariant &v) {
+        bool ok = false;
+        const qint64 bytes = v.toLongLong(&ok);
+        if (ok && bytes >= 0)
+            s.options.maxBufferedBytes = bytes;
+    });
     take(ServerSetting::Origins, u"allowedOrigins"_s, [&](const QVariant &v) {
         const QStringList origins = v.toStringList();
         if (!origins.isEmpty())
@@ -118,6 +125,14 @@ ServerControlPanel::ServerControlPanel(QWidget *parent) : QWidget(parent)
     m_maxPayload->setRange(1, INT_MAX);
     m_maxPayload->setSuffix(u" bytes"_s);
     m_maxPayload->setGroupSeparatorShown(true);
+    m_maxBuffered = new QSpinBox(this);
+    m_maxBuffered->setObjectName(u"maxBufferedBytes"_s);
+    m_maxBuffered->setRange(0, INT_MAX);
+    m_maxBuffered->setSuffix(u" bytes"_s);
+    m_maxBuffered->setSpecialValueText(tr("no limit"));
+    m_maxBuffered->setGroupSeparatorShown(true);
+    m_maxBuffered->setToolTip(tr("Bytes queued for a client that is not reading; over them the "
+                                 "connection is closed as \"slow consumer\" (0: no limit)"));
     m_origins = new QLineEdit(this);
     m_origins->setObjectName(u"origins"_s);
     m_origins->setPlaceholderText(tr("* (any)"));
@@ -145,6 +160,7 @@ ServerControlPanel::ServerControlPanel(QWidget *parent) : QWidget(parent)
     form->addRow(tr("Ping &interval"), m_pingInterval);
     form->addRow(tr("Ping &timeout"), m_pingTimeout);
     form->addRow(tr("Max &payload"), m_maxPayload);
+    form->addRow(tr("&Max buffered"), m_maxBuffered);
     form->addRow(tr("Allowed &origins"), m_origins);
     form->addRow(tr("Rules file"), rulesRow);
 
@@ -214,6 +230,7 @@ ServerSettings ServerControlPanel::settings() const
     s.options.pingInterval = m_pingInterval->value();
     s.options.pingTimeout = m_pingTimeout->value();
     s.options.maxPayload = m_maxPayload->value();
+    s.options.maxBufferedBytes = m_maxBuffered->value();
     s.options.allowedOrigins.clear();
     const QStringList origins = m_origins->text().split(u',', Qt::SkipEmptyParts);
     for (const QString &o : origins) {
@@ -234,6 +251,7 @@ void ServerControlPanel::setSettings(const ServerSettings &settings)
     m_pingInterval->setValue(settings.options.pingInterval);
     m_pingTimeout->setValue(settings.options.pingTimeout);
     m_maxPayload->setValue(int(qMin<qint64>(settings.options.maxPayload, INT_MAX)));
+    m_maxBuffered->setValue(int(qMin<qint64>(settings.options.maxBufferedBytes, INT_MAX)));
     m_origins->setText(settings.options.allowedOrigins.join(u", "_s));
     m_rules->setText(settings.rulesFile);
     updateExposure();
@@ -242,8 +260,8 @@ void ServerControlPanel::setSettings(const ServerSettings &settings)
 void ServerControlPanel::setListening(bool listening, const QString &url)
 {
     for (QWidget *w : std::initializer_list<QWidget *> { m_bind, m_port, m_pingInterval,
-                                                         m_pingTimeout, m_maxPayload, m_origins,
-                                                         m_rules, m_browse })
+                                                         m_pingTimeout, m_maxPayload, m_maxBuffered,
+                                                         m_origins, m_rules, m_browse })
         w->setEnabled(!listening);
     m_start->setEnabled(!listening);
     m_stop->setEnabled(listening);
@@ -299,6 +317,8 @@ void ServerControlPanel::setStats(const ServerStats &s)
     add(s.connectTimeouts, tr("connect timeouts"));
     add(s.transportErrors, tr("transport errors"));
     add(s.namespaceLimitRefusals, tr("namespace limit"));
+    add(s.slowConsumerCloses, tr("slow consumers"));
+    add(s.volatileDropped, tr("volatile dropped"));
     // Every HTTP refusal counts in requestsRefused; those not named above are bad requests.
     const quint64 named = s.refusedAtCapacity + s.oversizedHeads + s.oversizedPayloads + s.originRefusals;
     if (s.requestsRefused > named)

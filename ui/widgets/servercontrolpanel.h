@@ -32,6 +32,7 @@ enum class ServerSetting {
     MaxPayload = 0x10,
     Origins = 0x20,
     RulesFile = 0x40,
+    MaxBufferedBytes = 0x80,
 };
 Q_DECLARE_FLAGS(ServerSettingFields, ServerSetting)
 
@@ -64,7 +65,8 @@ public:
     QString url() const;
     void setError(const QString &message); // empty clears
     QString errorText() const;
-    // The server's refusals and drops so far, in one line ("none" when nothing was refused).
+    // The server's refusals and drops so far, in one line ("none" when nothing was refused),
+    // slow-consumer closes and volatile events dropped among them.
     void setStats(const ServerStats &stats);
     QString statsText() const;
     // Shown whenever the bind address is not loopback: others on the network can connect.
@@ -81,6 +83,7 @@ private:
     QSpinBox *m_pingInterval = nullptr;
     QSpinBox *m_pingTimeout = nullptr;
     QSpinBox *m_maxPayload = nullptr;
+    QSpinBox *m_maxBuffered = nullptr;
     QLineEdit *m_origins = nullptr;
     QLineEdit *m_rules = nullptr;
     QPushButton *m_browse = nullptr;

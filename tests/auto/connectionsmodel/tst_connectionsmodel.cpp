@@ -8,8 +8,10 @@
 #include <socket.h>
 
 #include "loopback.h"
+#include "stalledpeer.h"
 
 #include <QAbstractItemModelTester>
+#include <QLocale>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTest>
@@ -26,6 +28,7 @@ private Q_SLOTS:
     void countersRoomsAndPing();
     void oneDataChangedPerRowChange();
     void sortRoleIsRaw();
+    void queuedColumn();
     void pollingUpgradeShown();
     void existingSocketsAdoptedAndServerDetached();
 
@@ -138,6 +141,9 @@ void tst_ConnectionsModel::oneDataChangedPerRowChange()
     QVERIFY(a->isConnected() && b->isConnected());
     QTRY_COMPARE(model.rowCount(), 2);
     QTRY_VERIFY(server.socket(a->id()) && server.socket(b->id()));
+    // A row's first snapshot is taken while the CONNECT answer is still queued (Queued); the
+    // clients have it now: settle the rows before counting.
+    model.refreshAll();
 
     QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
     const int n = 200;
@@ -187,6 +193,74 @@ void tst_ConnectionsModel::sortRoleIsRaw()
     QCOMPARE(proxy.index(1, 0).data(SocketIdRole).toString(), ten->id());
     proxy.sort(int(ConnectionsColumn::EventsIn), Qt::DescendingOrder);
     QCOMPARE(proxy.index(0, 0).data(SocketIdRole).toString(), ten->id());
+}
+
+// Queued: the bytes a connection has not had taken by the kernel, read by the periodic
+// refresh; 0 for a client that reads, the connection's bufferedBytes() for one that does
+// not, sorted by the number.
+void tst_ConnectionsModel::queuedColumn()
+{
+    ServerOptions options;
+    options.maxBufferedBytes = 0; // no limit: the client that does not read stays
+    EventServer server(options);
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    ConnectionsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setServer(&server);
+    model.setRefreshInterval(100);
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.setSortRole(SortRole);
+    const int queued = int(ConnectionsColumn::Queued);
+    QCOMPARE(model.headerData(queued, Qt::Horizontal).toString(), u"Queued"_s);
+    QVERIFY(model.headerData(queued, Qt::Horizontal, Qt::ToolTipRole)
+                    .toString()
+                    .contains(u"slow consumer"_s));
+    // Beside the other byte counters.
+    QCOMPARE(queued, int(ConnectionsColumn::BytesOut) + 1);
+
+    auto reader = Loopback::connectClient(server);
+    QVERIFY(reader->isConnected());
+    Loopback::StalledPeer stalled;
+    const QString sid = stalled.open(server.serverPort());
+    QVERIFY(!sid.isEmpty());
+    QTRY_COMPARE(model.rowCount(), 2);
+    Connection *connection = server.connection(sid);
+    QVERIFY(connection);
+    QTRY_COMPARE(connection->sockets().size(), 1);
+    Socket *socket = connection->sockets().first();
+    const int readerRow = model.rowOf(reader->id());
+    const int stalledRow = model.rowOf(socket->id());
+    QVERIFY(readerRow >= 0 && stalledRow >= 0);
+    QCOMPARE(model.index(readerRow, queued).data(SortRole).typeId(), QMetaType::LongLong);
+    QCOMPARE(model.index(readerRow, queued).data(SortRole).toLongLong(), 0);
+    QCOMPARE(cell(model, readerRow, ConnectionsColumn::Queued), u"0 B"_s);
+    QCOMPARE(model.index(readerRow, queued).data(Qt::TextAlignmentRole).toInt(),
+             int(Qt::AlignRight | Qt::AlignVCenter));
+
+    // Events it does not read pile up; the refresh shows what the connection says.
+    const QString chunk(16 * 1024, u'x');
+    QVERIFY(Loopback::fillQueue([&] { return connection->bufferedBytes(); },
+                                [&] { socket->send(u"fill"_s, { chunk }); },
+                                256 * 1024));
+    QTRY_COMPARE(model.index(stalledRow, queued).data(SortRole).toLongLong(),
+                 connection->bufferedBytes());
+    QVERIFY(model.index(stalledRow, queued).data(SortRole).toLongLong() >= 256 * 1024);
+    const QString shown = cell(model, stalledRow, ConnectionsColumn::Queued);
+    QCOMPARE(shown, QLocale::system().formattedDataSize(connection->bufferedBytes(), 1,
+                                                        QLocale::DataSizeTraditionalFormat));
+    QCOMPARE(cell(model, readerRow, ConnectionsColumn::Queued), u"0 B"_s);
+
+    proxy.sort(queued, Qt::DescendingOrder);
+    QCOMPARE(proxy.index(0, 0).data(SocketIdRole).toString(), socket->id());
+    QCOMPARE(proxy.index(1, 0).data(SocketIdRole).toString(), reader->id());
+    proxy.sort(queued, Qt::AscendingOrder);
+    QCOMPARE(proxy.index(0, 0).data(SocketIdRole).toString(), reader->id());
+
+    // Gone with its connection: the row goes, the reader's stays at 0.
+    connection->close();
+    QTRY_COMPARE(model.rowCount(), 1);
+    QCOMPARE(model.index(0, queued).data(SortRole).toLongLong(), 0);
 }
 
 void tst_ConnectionsModel::pollingUpgradeShown()

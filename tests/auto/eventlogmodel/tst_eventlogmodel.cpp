@@ -8,12 +8,17 @@
 #include <socket.h>
 
 #include "loopback.h"
+#include "stalledpeer.h"
+
+#include <connection.h>
+#include <plainconnection.h>
 
 #include <QAbstractItemModelTester>
 #include <QBuffer>
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPointer>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -71,6 +76,7 @@ private Q_SLOTS:
     void detachedFromTheServer();
     void acksPairedBothWays();
     void ackTimeoutPaired();
+    void disconnectsLoggedWithTheirReason();
     void exportJsonLines();
     void burstKeepsEventLoopTicking();
     void eventRate();
@@ -434,6 +440,85 @@ void tst_EventLogModel::ackTimeoutPaired()
     QTRY_COMPARE(model.rowCount(), 3);
     client->close();
     QTRY_COMPARE(model.entry(2).ackState, EventLogEntry::AckState::Cancelled);
+}
+
+// A socket that leaves is a row with its reason; a client that stops reading is closed as a
+// slow consumer and the row says so (a plain client's close says 1008 "slow consumer").
+void tst_EventLogModel::disconnectsLoggedWithTheirReason()
+{
+    ServerOptions options;
+    options.maxBufferedBytes = 128 * 1024;
+    EventServer server(options);
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setServer(&server);
+    QSignalSpy gone(&server, &EventServer::socketDisconnected);
+    auto rowOf = [&model](EventLogEntry::Kind kind, const QString &socketId) {
+        for (int r = 0; r < model.rowCount(); ++r) {
+            if (model.entry(r).kind == kind && model.entry(r).socketId == socketId)
+                return r;
+        }
+        return -1;
+    };
+
+    // A client that leaves.
+    auto client = Loopback::connectClient(server);
+    QVERIFY(client->isConnected());
+    const QString clientId = client->id();
+    client->close();
+    QTRY_COMPARE(gone.size(), 1);
+    const QString clientReason = gone.at(0).at(1).toString();
+    int row = -1;
+    QTRY_VERIFY((row = rowOf(EventLogEntry::Kind::Disconnect, clientId)) >= 0);
+    QCOMPARE(cell(model, row, EventLogColumn::Event), u"(disconnect \"%1\")"_s.arg(clientReason));
+    QCOMPARE(cell(model, row, EventLogColumn::Namespace), u"/"_s);
+
+    // A client that stops reading.
+    Loopback::StalledPeer stalled;
+    const QString sid = stalled.open(server.serverPort());
+    QVERIFY(!sid.isEmpty());
+    Connection *connection = server.connection(sid);
+    QVERIFY(connection);
+    QTRY_COMPARE(connection->sockets().size(), 1);
+    QPointer<Socket> socket = connection->sockets().first();
+    const QString socketId = socket->id();
+    const QString chunk(8 * 1024, u'x');
+    QVERIFY(QTest::qWaitFor([&] {
+        for (int i = 0; i < 16 && socket && socket->isConnected(); ++i)
+            socket->send(u"fill"_s, { chunk });
+        return gone.size() == 2;
+    }, 20000));
+    QCOMPARE(gone.at(1).at(1).toString(), u"slow consumer"_s);
+    QTRY_VERIFY((row = rowOf(EventLogEntry::Kind::Disconnect, socketId)) >= 0);
+    QCOMPARE(cell(model, row, EventLogColumn::Event), u"(disconnect \"slow consumer\")"_s);
+    QCOMPARE(cell(model, row, EventLogColumn::Arguments), u"[\"slow consumer\"]"_s);
+    QCOMPARE(model.entry(row).connectionId, sid);
+    // Exported as the headless server writes it.
+    const QJsonObject line =
+            QJsonDocument::fromJson(EventLogModel::jsonLine(model.entry(row))).object();
+    QCOMPARE(line.value(u"type"_s).toString(), u"disconnect"_s);
+    QCOMPARE(line.value(u"reason"_s).toString(), u"slow consumer"_s);
+    QCOMPARE(line.value(u"socket"_s).toString(), socketId);
+    QCOMPARE(line.value(u"namespace"_s).toString(), u"/"_s);
+    QCOMPARE(line.value(u"connection"_s).toString(), sid);
+    QVERIFY(line.contains(u"time"_s));
+
+    // A plain WebSocket client that stops reading.
+    QSignalSpy plainClosed(&server, &EventServer::plainConnectionClosed);
+    Loopback::StalledPeer plain;
+    QVERIFY(plain.openPlain(server.serverPort()));
+    QTRY_COMPARE(server.plainConnections().size(), 1);
+    QPointer<PlainConnection> pc = server.plainConnections().first();
+    const QString plainId = pc->id();
+    QVERIFY(QTest::qWaitFor([&] {
+        for (int i = 0; i < 16 && pc && pc->isOpen(); ++i)
+            pc->sendText(chunk);
+        return !plainClosed.isEmpty();
+    }, 20000));
+    QTRY_VERIFY((row = rowOf(EventLogEntry::Kind::PlainClose, plainId)) >= 0);
+    QCOMPARE(cell(model, row, EventLogColumn::Event), u"(closed 1008 \"slow consumer\")"_s);
+    QCOMPARE(server.stats().slowConsumerCloses, 2u);
 }
 
 void tst_EventLogModel::exportJsonLines()

@@ -3,6 +3,7 @@
 #include <eventclient.h>
 
 #include "loopback.h"
+#include "stalledpeer.h"
 #include "writepath.h"
 
 #include <QJsonArray>
@@ -180,6 +181,7 @@ private Q_SLOTS:
     void rawHandshakeLine();
     void refusalsAndTimeoutsLogged();
     void revealSecrets();
+    void maxBufferedBytes();
     void sigtermClosesClients_data();
     void sigtermClosesClients();
     void nothingLostAtSigterm();
@@ -206,7 +208,8 @@ void tst_Headless::help()
     QVERIFY(o.finished);
     QCOMPARE(o.status, QProcess::NormalExit);
     QCOMPARE(o.code, 0);
-    for (const char *option : { "--headless", "--port", "--rules", "--ping-interval", "--bind" })
+    for (const char *option : { "--headless", "--port", "--rules", "--ping-interval", "--bind",
+                                "--max-buffered-bytes" })
         QVERIFY2(o.out.contains(option), option);
     QVERIFY(o.err.isEmpty());
 }
@@ -447,6 +450,85 @@ void tst_Headless::revealSecrets()
     const QJsonObject quietHs = quiet.waitType(u"handshake"_s, u"connection"_s, other.connectionId());
     QCOMPARE(quietHs.value(u"headers"_s).toObject().value(u"Authorization"_s).toString(),
              u"[redacted]"_s);
+}
+
+// --max-buffered-bytes: a client that stops reading while others broadcast is closed as a slow
+// consumer once its queue passes the budget, and the lines say so; with 0 it is kept, however
+// much waits (the default, 1 MiB, would have closed it by then).
+void tst_Headless::maxBufferedBytes()
+{
+    const QString event = u"broadcast"_s; // the contract's rule: to the whole namespace
+    const QString chunk(32 * 1024, u'b');
+    int sentBeforeClose = 0;
+    {
+        Headless h;
+        h.start({ u"--headless"_s, u"--port"_s, u"0"_s, u"--rules"_s, ContractRules, u"--log"_s,
+                  u"connections"_s, u"--max-buffered-bytes"_s, u"65536"_s });
+        const quint16 port = h.waitListening();
+        QVERIFY2(port != 0, h.proc.readAllStandardError().constData());
+        Loopback::StalledPeer stalled;
+        const QString sid = stalled.open(port);
+        QVERIFY(!sid.isEmpty());
+        EventClient sender;
+        sender.setUrl(QUrl(u"http://127.0.0.1:%1/"_s.arg(port)));
+        int echoed = 0;
+        sender.on(event, [&echoed](const Arguments &) { ++echoed; });
+        sender.open();
+        QTRY_VERIFY_WITH_TIMEOUT(sender.isConnected(), 10000);
+        auto closedLine = [&] {
+            for (const QJsonObject &o : std::as_const(h.lines)) {
+                if (o.value(u"type"_s) == u"connection_closed"_s && o.value(u"connection"_s) == sid)
+                    return o;
+            }
+            return QJsonObject();
+        };
+        // One broadcast at a time: the next when the sender has its own back, so that the
+        // client that reads never has more than one waiting.
+        QVERIFY(QTest::qWaitFor([&] {
+            if (!closedLine().isEmpty())
+                return true;
+            if (echoed == sentBeforeClose && sender.send(event, { chunk }))
+                ++sentBeforeClose;
+            return false;
+        }, 60000));
+        QCOMPARE(closedLine().value(u"reason"_s).toString(), u"slow consumer"_s);
+        const QJsonObject bye = h.waitLine([&](const QJsonObject &o) {
+            return o.value(u"type"_s) == u"disconnect"_s && o.value(u"connection"_s) == sid;
+        });
+        QCOMPARE(bye.value(u"reason"_s).toString(), u"slow consumer"_s);
+        QTRY_VERIFY(stalled.isClosedByServer());
+        QVERIFY(sender.isConnected()); // the client that reads carries on
+        QVERIFY(h.badLines.isEmpty());
+    }
+    {
+        Headless h;
+        h.start({ u"--headless"_s, u"--port"_s, u"0"_s, u"--rules"_s, ContractRules, u"--log"_s,
+                  u"connections"_s, u"--max-buffered-bytes"_s, u"0"_s });
+        const quint16 port = h.waitListening();
+        QVERIFY(port != 0);
+        Loopback::StalledPeer stalled;
+        const QString sid = stalled.open(port);
+        QVERIFY(!sid.isEmpty());
+        EventClient sender;
+        sender.setUrl(QUrl(u"http://127.0.0.1:%1/"_s.arg(port)));
+        int echoed = 0;
+        sender.on(event, [&echoed](const Arguments &) { ++echoed; });
+        sender.open();
+        QTRY_VERIFY_WITH_TIMEOUT(sender.isConnected(), 10000);
+        // Twice what closed it above, and over 1 MiB more than that: what the default allows.
+        const int n = qMax(2 * sentBeforeClose, sentBeforeClose + 40);
+        int sent = 0;
+        QVERIFY(QTest::qWaitFor([&] {
+            if (echoed == sent && sent < n && sender.send(event, { chunk }))
+                ++sent;
+            return echoed == n;
+        }, 60000));
+        for (const QJsonObject &o : std::as_const(h.lines))
+            QVERIFY2(o.value(u"connection"_s) != sid
+                             || o.value(u"type"_s) != u"connection_closed"_s,
+                     qPrintable(o.value(u"reason"_s).toString()));
+        QVERIFY(!stalled.isClosedByServer());
+    }
 }
 
 void tst_Headless::sigtermClosesClients_data()
@@ -694,6 +776,14 @@ void tst_Headless::badOptions_data()
     QTest::newRow("bad path") << QStringList { u"--headless"_s, u"--port"_s, u"0"_s, u"--path"_s,
                                                u"no-slashes"_s }
                               << u"path"_s;
+    QTest::newRow("negative max buffered bytes")
+            << QStringList { u"--headless"_s, u"--port"_s, u"0"_s, u"--max-buffered-bytes"_s,
+                             u"-1"_s }
+            << u"--max-buffered-bytes: expected a whole number of at least 0"_s;
+    QTest::newRow("max buffered bytes not a number")
+            << QStringList { u"--headless"_s, u"--port"_s, u"0"_s, u"--max-buffered-bytes"_s,
+                             u"1MiB"_s }
+            << u"\"1MiB\""_s;
     QTest::newRow("stray argument") << QStringList { u"--headless"_s, u"stray"_s } << u"stray"_s;
 }
 

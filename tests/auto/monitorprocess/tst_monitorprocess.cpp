@@ -95,7 +95,7 @@ void tst_MonitorProcess::sigtermClosesTheWindowAndExitsZero()
 {
     QProcess monitor;
     QVERIFY(start(monitor, { u"--port"_s, QString::number(m_port), u"--ping-interval"_s,
-                             u"4321"_s }));
+                             u"4321"_s, u"--max-buffered-bytes"_s, u"123456"_s }));
     QTRY_VERIFY_WITH_TIMEOUT(accepts(m_port), 10000);
     // A client is told the server is going.
     EventClient client;
@@ -113,6 +113,7 @@ void tst_MonitorProcess::sigtermClosesTheWindowAndExitsZero()
     QSettings saved(settingsFile(), QSettings::IniFormat);
     QCOMPARE(saved.value(u"server/port"_s).toInt(), int(m_port));
     QCOMPARE(saved.value(u"server/pingInterval"_s).toInt(), 4321);
+    QCOMPARE(saved.value(u"server/maxBufferedBytes"_s).toLongLong(), 123456);
     QVERIFY(saved.contains(u"monitor/state"_s));
 }
 
@@ -132,6 +133,9 @@ void tst_MonitorProcess::rememberedSettingsAndSigint()
     QVERIFY(stop(monitor, SIGINT));
     QCOMPARE(monitor.exitStatus(), QProcess::NormalExit);
     QCOMPARE(monitor.exitCode(), 0);
+    // It started with the remembered budget, and remembers it again.
+    QSettings saved(settingsFile(), QSettings::IniFormat);
+    QCOMPARE(saved.value(u"server/maxBufferedBytes"_s).toLongLong(), 123456);
 }
 
 void tst_MonitorProcess::flagWinsOverRemembered()
@@ -139,7 +143,8 @@ void tst_MonitorProcess::flagWinsOverRemembered()
     const quint16 other = freePort();
     QVERIFY(other && other != m_port);
     QProcess monitor;
-    QVERIFY(start(monitor, { u"--port"_s, QString::number(other) }));
+    QVERIFY(start(monitor, { u"--port"_s, QString::number(other), u"--max-buffered-bytes"_s,
+                             u"0"_s }));
     QTRY_VERIFY_WITH_TIMEOUT(accepts(other), 10000);
     QVERIFY(!accepts(m_port));
     QVERIFY(stop(monitor, SIGTERM));
@@ -148,6 +153,7 @@ void tst_MonitorProcess::flagWinsOverRemembered()
     QSettings saved(settingsFile(), QSettings::IniFormat);
     QCOMPARE(saved.value(u"server/port"_s).toInt(), int(other));
     QCOMPARE(saved.value(u"server/pingInterval"_s).toInt(), 4321);
+    QCOMPARE(saved.value(u"server/maxBufferedBytes"_s).toLongLong(), 0); // 0 is a value
 }
 
 QTEST_GUILESS_MAIN(tst_MonitorProcess)

@@ -2,10 +2,12 @@
 // and go, emits reach exactly their targets, acks pair up, the handshake is laid bare, bad
 // input and busy ports are reported in the window, and the log's filter, pause, cap and
 // export work.
+#include <connection.h>
 #include <connectionsmodel.h>
 #include <connectionsview.h>
 #include <detailspane.h>
 #include <emitpanel.h>
+#include <emitstore.h>
 #include <eventclient.h>
 #include <eventlogfilter.h>
 #include <eventlogmodel.h>
@@ -26,6 +28,7 @@
 
 #include "loopback.h"
 #include "screenshotmain.h"
+#include "stalledpeer.h"
 #include "testsettings.h"
 
 #include <QAbstractItemModelTester>
@@ -90,6 +93,7 @@ private Q_SLOTS:
     void startOnPortZeroAndRowsFollowClients();
     void emitReachesExactlyTheTargets();
     void emitWithAckShowsPairedReplyAndTimeout();
+    void volatileEmitDroppedForAClientNotReading();
     void invalidJsonShowsErrorAndSendsNothing();
     void handshakeInspectorShowsAcceptComputation();
     void busyPortAndBadValuesShownInWindow();
@@ -405,6 +409,90 @@ void tst_MonitorWindow::emitWithAckShowsPairedReplyAndTimeout()
     QCOMPARE(log->entry(u).ackState, EventLogEntry::AckState::TimedOut);
     QCOMPARE(log->entry(u).pairedSerial, log->entry(t).serial);
     QVERIFY(log->index(u, int(EventLogColumn::Ack)).data().toString().contains(u"timed out"_s));
+}
+
+// Volatile in the emit panel: a broadcast or a send to selected sockets reaches the client
+// that reads and is dropped for the one that does not; the emit store keeps the flag.
+void tst_MonitorWindow::volatileEmitDroppedForAClientNotReading()
+{
+    ServerSettings settings = m_window->serverSettings();
+    settings.options.maxBufferedBytes = 0; // the client that does not read stays
+    m_window->setServerSettings(settings);
+    QVERIFY(clickStart());
+    EventServer *server = m_window->server();
+    auto reader = connectPeer();
+    QVERIFY(reader->client->isConnected());
+    Loopback::StalledPeer stalled;
+    const QString sid = stalled.open(server->serverPort());
+    QVERIFY(!sid.isEmpty());
+    Connection *connection = server->connection(sid);
+    QVERIFY(connection);
+    QTRY_COMPARE(connection->sockets().size(), 1);
+    Socket *stalledSocket = connection->sockets().first();
+    const QString chunk(16 * 1024, u'x');
+    QVERIFY(Loopback::fillQueue([&] { return connection->bufferedBytes(); },
+                                [&] { stalledSocket->send(u"fill"_s, { chunk }); },
+                                ServerOptions::volatileBufferedBytes));
+
+    EmitPanel *panel = m_window->emitPanel();
+    auto *isVolatile = child<QCheckBox>(u"emitVolatile"_s);
+    auto *expectAck = child<QCheckBox>(u"emitExpectAck"_s);
+    auto *send = child<QPushButton>(u"emitSend"_s);
+    QVERIFY(isVolatile && expectAck && send);
+    QVERIFY(!isVolatile->isChecked()); // off unless asked
+    expectAck->setChecked(true);
+    QTest::mouseClick(isVolatile, Qt::LeftButton);
+    QVERIFY(panel->isVolatile());
+    QVERIFY(!expectAck->isChecked()); // a volatile event asks for no ack
+    QVERIFY(!expectAck->isEnabled());
+
+    panel->setTarget(EmitPanel::Target::Everyone);
+    panel->setEventName(u"vol-all"_s);
+    panel->setArgumentsText(u"[1]"_s);
+    QTest::mouseClick(send, Qt::LeftButton);
+    barrier({ reader.get() });
+    QVERIFY(reader->got(u"vol-all"_s));
+    QCOMPARE(connection->volatileDropped(), 1u);
+    QCOMPARE(server->stats().volatileDropped, 1u);
+    QVERIFY2(panel->resultText().contains(u"to 1 socket."_s)
+                     && panel->resultText().contains(u"dropped for 1 socket"_s),
+             qPrintable(panel->resultText()));
+
+    selectSockets({ reader->client->id(), stalledSocket->id() });
+    panel->setTarget(EmitPanel::Target::SelectedSockets);
+    panel->setEventName(u"vol-picked"_s);
+    QTest::mouseClick(send, Qt::LeftButton);
+    barrier({ reader.get() });
+    QVERIFY(reader->got(u"vol-picked"_s));
+    QCOMPARE(connection->volatileDropped(), 2u);
+    QVERIFY2(panel->resultText().contains(u"dropped for 1 socket"_s),
+             qPrintable(panel->resultText()));
+
+    // Kept in the history with the flag, and given back by Reuse.
+    const EmitStore::Entry last = EmitStore::entry(EmitStore::history().value(0));
+    QCOMPARE(last.event, u"vol-picked"_s);
+    QVERIFY(last.isVolatile);
+    QVERIFY(EmitStore::entryLabel(last).contains(u"volatile"_s));
+    panel->setVolatile(false);
+    QVERIFY(expectAck->isEnabled());
+    panel->reuse(1); // the newest
+    QVERIFY(panel->isVolatile());
+    panel->saveTemplate(u"volatile one"_s);
+    const QString saved = EmitStore::templates().value(u"volatile one"_s).toString();
+    QVERIFY(EmitStore::entry(saved).isVolatile);
+
+    // Without it, the same send is queued for the client that does not read.
+    panel->setVolatile(false);
+    const qint64 queued = connection->bufferedBytes();
+    panel->setEventName(u"kept"_s);
+    QTest::mouseClick(send, Qt::LeftButton);
+    barrier({ reader.get() });
+    QCOMPARE(connection->volatileDropped(), 2u);
+    QVERIFY(connection->bufferedBytes() > queued);
+    QVERIFY2(panel->resultText().contains(u"to 2 sockets."_s), qPrintable(panel->resultText()));
+    QVERIFY(!EmitStore::entry(EmitStore::history().value(0)).isVolatile);
+    // An entry that is not volatile is written as before (the client window's too).
+    QCOMPARE(EmitStore::history().value(0), u"{\"args\":\"[1]\",\"event\":\"kept\"}"_s);
 }
 
 void tst_MonitorWindow::invalidJsonShowsErrorAndSendsNothing()
@@ -978,6 +1066,7 @@ void tst_MonitorWindow::serverSettingsRemembered()
     s.options.pingInterval = 12345;
     s.options.pingTimeout = 6789;
     s.options.maxPayload = 4242;
+    s.options.maxBufferedBytes = 0; // no limit: a value the default is not
     s.options.allowedOrigins = { u"http://a.example"_s, u"http://b.example"_s };
     s.rulesFile = rulesPath;
     m_window->setServerSettings(s);
@@ -1003,12 +1092,15 @@ void tst_MonitorWindow::serverSettingsRemembered()
     QCOMPARE(r.options.pingInterval, 12345);
     QCOMPARE(r.options.pingTimeout, 6789);
     QCOMPARE(r.options.maxPayload, 4242);
+    QCOMPARE(r.options.maxBufferedBytes, 0);
+    QCOMPARE(child<QSpinBox>(u"maxBufferedBytes"_s)->text(), u"no limit"_s);
     QCOMPARE(r.options.allowedOrigins, (QStringList { u"http://a.example"_s, u"http://b.example"_s }));
     QCOMPARE(r.rulesFile, rulesPath);
     QCOMPARE(child<QSpinBox>(u"pingInterval"_s)->value(), 12345);
     QCOMPARE(child<QLineEdit>(u"rulesFile"_s)->text(), rulesPath);
     QVERIFY(clickStart()); // and they work
     QCOMPARE(m_window->server()->options().pingInterval, 12345);
+    QCOMPARE(m_window->server()->options().maxBufferedBytes, 0);
     QCOMPARE(m_window->rulesModel()->filePath(), rulesPath);
     m_window->stopServer();
 
@@ -1016,12 +1108,17 @@ void tst_MonitorWindow::serverSettingsRemembered()
     ServerSettings flags;
     flags.port = 4321;
     flags.options.pingInterval = 999;
+    flags.options.maxBufferedBytes = 2048;
     flags.options.path = u"/custom/"_s;
     ServerSettings merged = rememberedServerSettings(flags, ServerSetting::PingInterval);
     QCOMPARE(merged.options.pingInterval, 999);
+    QCOMPARE(merged.options.maxBufferedBytes, 0); // remembered, not given
     QCOMPARE(merged.port, 0);
     QCOMPARE(merged.options.pingTimeout, 6789);
     QCOMPARE(merged.options.path, u"/custom/"_s);
+    merged = rememberedServerSettings(flags, ServerSetting::MaxBufferedBytes);
+    QCOMPARE(merged.options.maxBufferedBytes, 2048);
+    QCOMPARE(merged.options.pingInterval, 12345);
     merged = rememberedServerSettings(flags, ServerSetting::Port | ServerSetting::RulesFile);
     QCOMPARE(merged.port, 4321);
     QCOMPARE(merged.options.pingInterval, 12345);
@@ -1084,7 +1181,8 @@ void tst_MonitorWindow::shortcutsTooltipsTabOrderAbout()
     // Tab walks the server settings in reading order.
     m_window->stopServer();
     const QStringList order { u"bind"_s, u"port"_s, u"pingInterval"_s, u"pingTimeout"_s,
-                              u"maxPayload"_s, u"origins"_s, u"rulesFile"_s };
+                              u"maxPayload"_s, u"maxBufferedBytes"_s, u"origins"_s,
+                              u"rulesFile"_s };
     child<QWidget>(order.first())->setFocus();
     QTRY_VERIFY(child<QWidget>(order.first())->hasFocus());
     for (qsizetype i = 1; i < order.size(); ++i) {

@@ -1,8 +1,15 @@
 // Unit tests for auto-reply rules: parsing the shipped rules files, errors that name their
-// place, and expanding argument templates.
+// place, and expanding argument templates; volatile emits against a real server on 127.0.0.1.
 #include "rules.h"
 
 #include "describe.h"
+#include "loopback.h"
+#include "stalledpeer.h"
+
+#include <connection.h>
+#include <eventclient.h>
+#include <eventserver.h>
+#include <socket.h>
 
 #include <QDateTime>
 #include <QFile>
@@ -52,6 +59,7 @@ private Q_SLOTS:
     void expand_data();
     void expand();
     void expandNow();
+    void volatileEmitsDroppedForAClientNotReading();
 };
 
 void tst_Rules::protocolContract()
@@ -153,6 +161,8 @@ void tst_Rules::parseValid()
               "do": [ { "join": "room-$arg0" }, { "emit": "hey", "to": "room:lobby" },
                       { "emit": "all", "to": "others", "args": [] }, { "leave": "lobby" },
                       { "ack": ["ok", "$args"] }, { "disconnect": true } ] },
+            { "on": "tick", "do": [ { "emit": "tick", "to": "namespace", "volatile": true },
+                                    { "emit": "tock", "volatile": false } ] },
             { "on": "$connect", "namespace": "/admin",
               "do": [ { "refuse": "not an admin", "unless": { "role": "admin" },
                         "description": "an action may say what it is for" } ] },
@@ -163,7 +173,7 @@ void tst_Rules::parseValid()
     QString error;
     QVERIFY2(RuleSet::parse(json, &rules, &error), qPrintable(error));
     QCOMPARE(rules.namespaces, (QStringList {u"/"_s, u"/chat"_s, u"/admin"_s}));
-    QCOMPARE(rules.rules.size(), 4);
+    QCOMPARE(rules.rules.size(), 5);
 
     QCOMPARE(rules.rules.at(0).on, u"*"_s);
     QVERIFY(rules.rules.at(0).namespaces.isEmpty());
@@ -187,15 +197,23 @@ void tst_Rules::parseValid()
     QCOMPARE(hi.actions.at(4).kind, Kind::Ack);
     QCOMPARE(hi.actions.at(4).args, QJsonValue(QJsonArray {u"ok"_s, u"$args"_s}));
     QCOMPARE(hi.actions.at(5).kind, Kind::Disconnect);
+    QVERIFY(!hi.actions.at(1).isVolatile); // not volatile unless asked
 
-    const RuleSet::Rule &refuse = rules.rules.at(2);
+    const RuleSet::Rule &tick = rules.rules.at(2);
+    QCOMPARE(tick.actions.size(), 2);
+    QCOMPARE(tick.actions.at(0).kind, Kind::Emit);
+    QCOMPARE(tick.actions.at(0).to, u"namespace"_s);
+    QVERIFY(tick.actions.at(0).isVolatile);
+    QVERIFY(!tick.actions.at(1).isVolatile);
+
+    const RuleSet::Rule &refuse = rules.rules.at(3);
     QCOMPARE(refuse.namespaces, QStringList {u"/admin"_s});
     QCOMPARE(refuse.actions.at(0).kind, Kind::Refuse);
     QCOMPARE(refuse.actions.at(0).name, u"not an admin"_s);
     QCOMPARE(refuse.actions.at(0).unless, (QJsonObject {{u"role"_s, u"admin"_s}}));
 
-    QCOMPARE(rules.rules.at(3).on, u"$disconnect"_s);
-    QCOMPARE(rules.rules.at(3).actions.at(0).to, u"namespace"_s);
+    QCOMPARE(rules.rules.at(4).on, u"$disconnect"_s);
+    QCOMPARE(rules.rules.at(4).actions.at(0).to, u"namespace"_s);
 
     // No namespaces declared: a rule may name any namespace. Empty files are fine too.
     QVERIFY2(RuleSet::parse(R"({"rules":[{"on":"a","namespace":"/x","do":[{"disconnect":true}]}]})",
@@ -301,7 +319,7 @@ void tst_Rules::parseInvalid_data()
             << u"rules[0].do[0].refuse"_s << QString();
     QTest::newRow("emit with a typo")
             << R"({"rules":[{"on":"a","do":[{"emit":"b","arg":"$args"}]}]})"_ba
-            << u"rules[0].do[0]"_s << u"unknown key \"arg\" (expected emit, args, to)"_s;
+            << u"rules[0].do[0]"_s << u"unknown key \"arg\" (expected emit, args, to, volatile)"_s;
     QTest::newRow("two actions in one object")
             << R"({"rules":[{"on":"a","do":[{"emit":"b","join":"r"}]}]})"_ba
             << u"rules[0].do[0]"_s << u"found emit, join"_s;
@@ -326,6 +344,16 @@ void tst_Rules::parseInvalid_data()
     QTest::newRow("unless array")
             << R"({"rules":[{"on":"$connect","do":[{"refuse":"no","unless":[{"t":1}]}]}]})"_ba
             << u"rules[0].do[0].unless"_s << u"object"_s;
+    QTest::newRow("volatile not a boolean")
+            << R"({"rules":[{"on":"a","do":[{"emit":"b","volatile":"yes"}]}]})"_ba
+            << u"rules[0].do[0].volatile"_s << u"must be true or false"_s;
+    QTest::newRow("volatile number, second rule")
+            << R"({"rules":[{"on":"a","do":[{"emit":"b"}]},
+                            {"on":"c","do":[{"emit":"d","to":"others","volatile":1}]}]})"_ba
+            << u"rules[1].do[0].volatile"_s << u"true or false"_s;
+    QTest::newRow("volatile on an ack")
+            << R"({"rules":[{"on":"a","do":[{"ack":"$args","volatile":true}]}]})"_ba
+            << u"rules[0].do[0]"_s << u"ack takes no other key"_s;
     QTest::newRow("second rule, third action")
             << R"({"rules":[{"on":"a","do":[{"disconnect":true}]},
                             {"on":"b","do":[{"emit":"x"},{"join":"r"},{"emit":"y","args":"bad"}]}]})"_ba
@@ -480,6 +508,85 @@ void tst_Rules::expandNow()
     const QVariant nested = out.at(1).toMap().value(u"at"_s);
     QCOMPARE(nested.typeId(), QMetaType::LongLong);
     QVERIFY(nested.toLongLong() >= before && nested.toLongLong() <= after);
+}
+
+// A volatile emit goes through Socket::sendVolatile / Broadcast::setVolatile: it reaches a
+// client that reads, and is dropped (and counted) for one whose connection has more unsent
+// bytes than ServerOptions::volatileBufferedBytes; the same emit without the key is queued.
+void tst_Rules::volatileEmitsDroppedForAClientNotReading()
+{
+    using namespace Sockscope;
+    RuleSet rules;
+    QString error;
+    QVERIFY2(RuleSet::parse(R"({"rules":[
+        {"on":"tick","do":[{"emit":"tick","to":"others","args":"$args","volatile":true},{"ack":[]}]},
+        {"on":"tick-all","do":[{"emit":"tick","to":"namespace","args":"$args","volatile":true},{"ack":[]}]},
+        {"on":"tick-room","do":[{"emit":"tick","to":"room:stalled","args":"$args","volatile":true},{"ack":[]}]},
+        {"on":"tick-me","do":[{"emit":"tick","args":"$args","volatile":true},{"ack":[]}]},
+        {"on":"tock","do":[{"emit":"tock","to":"others","args":"$args"},{"ack":[]}]}
+    ]})", &rules, &error), qPrintable(error));
+    ServerOptions options;
+    options.maxBufferedBytes = 0; // the client that does not read stays connected
+    EventServer server(options);
+    rules.install(&server);
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+
+    auto sender = Loopback::connectClient(server);
+    QVERIFY(sender->isConnected());
+    QStringList ticks;
+    sender->on(u"tick"_s,
+               [&ticks](const Arguments &args) { ticks.append(args.value(0).toString()); });
+    // Sends event and waits for the rule's ack: its emits are done by then.
+    auto roundTrip = [&sender](const QString &event, const QString &arg) {
+        bool answered = false;
+        sender->send(event, { arg }, [&answered](const AckResult &) { answered = true; });
+        return QTest::qWaitFor([&answered] { return answered; }, 5000);
+    };
+
+    Loopback::StalledPeer stalled;
+    const QString sid = stalled.open(server.serverPort());
+    QVERIFY(!sid.isEmpty());
+    Connection *connection = server.connection(sid);
+    QVERIFY(connection);
+    QTRY_COMPARE(connection->sockets().size(), 1);
+    Socket *stalledSocket = connection->sockets().first();
+    stalledSocket->join(u"stalled"_s);
+
+    // Nothing waits for it yet: volatile events are written like any other.
+    const quint64 sentBefore = connection->bytesSent();
+    QVERIFY(roundTrip(u"tick"_s, u"written"_s));
+    QVERIFY(connection->bytesSent() > sentBefore);
+    QCOMPARE(connection->volatileDropped(), 0u);
+    QCOMPARE(server.stats().volatileDropped, 0u);
+
+    // Fill its queue past the volatile threshold (the kernel takes a few KiB, then nothing).
+    const QString chunk(16 * 1024, u'x');
+    QVERIFY(Loopback::fillQueue([&] { return connection->bufferedBytes(); },
+                                [&] { stalledSocket->send(u"fill"_s, { chunk }); },
+                                ServerOptions::volatileBufferedBytes));
+    const qint64 queued = connection->bufferedBytes();
+
+    // To others, to the namespace, to a room: dropped for it, each counted; the sender,
+    // reading, gets the namespace's.
+    QVERIFY(roundTrip(u"tick"_s, u"others"_s));
+    QCOMPARE(connection->volatileDropped(), 1u);
+    QVERIFY(roundTrip(u"tick-all"_s, u"namespace"_s));
+    QCOMPARE(connection->volatileDropped(), 2u);
+    QVERIFY(roundTrip(u"tick-room"_s, u"room"_s));
+    QCOMPARE(connection->volatileDropped(), 3u);
+    QCOMPARE(server.stats().volatileDropped, 3u);
+    QVERIFY(connection->bufferedBytes() <= queued);
+    // To the sender itself through sendVolatile: it reads, so it gets it.
+    QVERIFY(roundTrip(u"tick-me"_s, u"me"_s));
+    QTRY_COMPARE(ticks, (QStringList { u"namespace"_s, u"me"_s }));
+    QCOMPARE(server.stats().volatileDropped, 3u);
+
+    // The same emit without "volatile" is queued for it, not dropped.
+    QVERIFY(roundTrip(u"tock"_s, QString(1024, u'y')));
+    QVERIFY2(connection->bufferedBytes() > queued,
+             qPrintable(u"%1 then %2"_s.arg(queued).arg(connection->bufferedBytes())));
+    QCOMPARE(connection->volatileDropped(), 3u);
+    QVERIFY(stalledSocket->isConnected());
 }
 
 QTEST_GUILESS_MAIN(tst_Rules)

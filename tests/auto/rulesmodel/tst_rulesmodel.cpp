@@ -20,7 +20,7 @@ const QByteArray Rules = R"({
   "description": "kept as it is",
   "namespaces": ["/", "/chat"],
   "rules": [
-    { "on": "$connect", "do": [ { "emit": "time", "args": ["$now"] } ] },
+    { "on": "$connect", "do": [ { "emit": "time", "args": ["$now"], "volatile": true } ] },
     { "namespace": "/chat", "on": "message", "match": "hello",
       "do": [ { "emit": "message-back", "to": "namespace", "args": "$args" } ] },
     { "on": "ask", "do": [ { "ack": ["$arg0"] } ] }
@@ -60,6 +60,7 @@ void tst_RulesModel::loadShowsRules()
     QCOMPARE(cell(0, RulesColumn::Namespace), u"*"_s);
     QCOMPARE(cell(1, RulesColumn::Namespace), u"/chat"_s);
     QCOMPARE(cell(1, RulesColumn::Match), u"hello"_s);
+    QCOMPARE(cell(0, RulesColumn::Actions), u"emit time (volatile)"_s);
     QCOMPARE(cell(1, RulesColumn::Actions), u"emit message-back → namespace"_s);
     QCOMPARE(cell(2, RulesColumn::Actions), u"ack [\"$arg0\"]"_s);
     QCOMPARE(model.index(0, int(RulesColumn::Enabled)).data(Qt::CheckStateRole).value<Qt::CheckState>(),

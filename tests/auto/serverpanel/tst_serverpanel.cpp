@@ -1,13 +1,19 @@
 // The server panel of the monitor: listening beyond loopback is shown as a deliberate choice,
-// and the server's refusals and drops are counted in the window.
+// the write budget is edited there, and the server's refusals and drops are counted in the
+// window (slow consumers and volatile events dropped among them).
+#include <connection.h>
 #include <eventclient.h>
 #include <eventserver.h>
 #include <monitorwindow.h>
+#include <socket.h>
 
+#include "stalledpeer.h"
 #include "testsettings.h"
 
 #include <QLabel>
 #include <QLineEdit>
+#include <QPointer>
+#include <QSpinBox>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -24,6 +30,8 @@ private Q_SLOTS:
     void initTestCase();
     void exposureWarning();
     void refusalsCountedInTheWindow();
+    void maxBufferedBytesEdited();
+    void slowConsumersAndVolatileDropsCounted();
 
 private:
     QTemporaryDir m_settingsDir;
@@ -82,6 +90,79 @@ void tst_ServerPanel::refusalsCountedInTheWindow()
     QTRY_VERIFY2(window.serverPanel()->statsText().contains(u"1 at capacity"_s),
                  qPrintable(window.serverPanel()->statsText()));
     QVERIFY(first.isConnected()); // the admitted client carries on
+}
+
+void tst_ServerPanel::maxBufferedBytesEdited()
+{
+    ServerControlPanel panel;
+    ServerSettings s;
+    QCOMPARE(s.options.maxBufferedBytes, 1024 * 1024); // the library's default
+    panel.setSettings(s);
+    auto *spin = panel.findChild<QSpinBox *>(u"maxBufferedBytes"_s);
+    QVERIFY(spin);
+    QCOMPARE(spin->value(), 1024 * 1024);
+    QCOMPARE(panel.settings().options.maxBufferedBytes, 1024 * 1024);
+    spin->setValue(65536);
+    QCOMPARE(panel.settings().options.maxBufferedBytes, 65536);
+    spin->setValue(0);
+    QCOMPARE(spin->text(), u"no limit"_s);
+    QCOMPARE(panel.settings().options.maxBufferedBytes, 0);
+    // Locked while the server runs, like the other fields.
+    panel.setListening(true, u"http://127.0.0.1:1"_s);
+    QVERIFY(!spin->isEnabled());
+    panel.setListening(false);
+    QVERIFY(spin->isEnabled());
+}
+
+// A client that stops reading: first its volatile events are dropped (counted without
+// statsChanged(): the window's once-a-second sample shows them), then, over the budget, it is
+// closed as a slow consumer.
+void tst_ServerPanel::slowConsumersAndVolatileDropsCounted()
+{
+    MonitorWindow window;
+    ServerSettings s = window.serverSettings();
+    s.port = 0;
+    s.rulesFile.clear();
+    s.options.maxBufferedBytes = 256 * 1024;
+    window.setServerSettings(s);
+    QVERIFY(window.startServer());
+    window.show();
+    EventServer *server = window.server();
+    QCOMPARE(server->options().maxBufferedBytes, 256 * 1024);
+    QCOMPARE(window.serverPanel()->statsText(), u"Refused or dropped: none"_s);
+
+    Loopback::StalledPeer stalled;
+    const QString sid = stalled.open(server->serverPort());
+    QVERIFY(!sid.isEmpty());
+    Connection *connection = server->connection(sid);
+    QVERIFY(connection);
+    QTRY_COMPARE(connection->sockets().size(), 1);
+    QPointer<Socket> socket = connection->sockets().first();
+
+    const QString chunk(8 * 1024, u'x');
+    QVERIFY(Loopback::fillQueue([&] { return connection->bufferedBytes(); },
+                                [&] { socket->send(u"fill"_s, { chunk }); },
+                                ServerOptions::volatileBufferedBytes));
+    QVERIFY(!socket->sendVolatile(u"tick"_s, { 1 }));
+    QVERIFY(!socket->sendVolatile(u"tick"_s, { 2 }));
+    QCOMPARE(server->stats().volatileDropped, 2u);
+    QTRY_VERIFY2(window.serverPanel()->statsText().contains(u"2 volatile dropped"_s),
+                 qPrintable(window.serverPanel()->statsText()));
+    QVERIFY(!window.serverPanel()->statsText().contains(u"slow consumer"_s));
+
+    QSignalSpy closed(server, &EventServer::connectionClosed);
+    QVERIFY(QTest::qWaitFor([&] {
+        for (int i = 0; i < 16 && socket && socket->isConnected(); ++i)
+            socket->send(u"fill"_s, { chunk });
+        return !closed.isEmpty();
+    }, 20000));
+    QCOMPARE(closed.size(), 1);
+    QCOMPARE(closed.at(0).at(1).toString(), u"slow consumer"_s);
+    QCOMPARE(server->stats().slowConsumerCloses, 1u);
+    QTRY_VERIFY2(window.serverPanel()->statsText().contains(u"1 slow consumers"_s),
+                 qPrintable(window.serverPanel()->statsText()));
+    QVERIFY(window.serverPanel()->statsText().contains(u"2 volatile dropped"_s));
+    QTRY_VERIFY(stalled.isClosedByServer());
 }
 
 QTEST_MAIN(tst_ServerPanel)

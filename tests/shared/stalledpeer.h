@@ -78,6 +78,22 @@ public:
         }
     }
 
+    // Reads everything that has arrived (the peer reading again); false once the server has
+    // ended the connection. What was read is in received().
+    bool readSome()
+    {
+        char buf[65536];
+        for (;;) {
+            const ssize_t n = ::recv(m_fd, buf, sizeof buf, MSG_DONTWAIT);
+            if (n > 0) {
+                m_read.append(buf, n);
+                continue;
+            }
+            return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
+        }
+    }
+    QByteArray received() const { return m_read; }
+
     void abort()
     {
         if (m_fd >= 0)

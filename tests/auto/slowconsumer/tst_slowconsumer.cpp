@@ -3,6 +3,7 @@
 // served; a broadcast's bytes wait once for all its slow recipients; volatile events are
 // dropped for a client that is not reading.
 #include "loopback.h"
+#include "stalledpeer.h"
 
 #include <connection.h>
 #include <eventserver.h>
@@ -14,11 +15,6 @@
 #include <QSignalSpy>
 #include <QTest>
 
-#include <arpa/inet.h>
-#include <cerrno>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -36,104 +32,9 @@ extern "C" const char *__asan_default_options() { return "quarantine_size_mb=4";
 
 using namespace Qt::StringLiterals;
 using namespace Sockscope;
+using Loopback::StalledPeer;
 
 namespace {
-
-/*
-    A client that reads what the test asks for and then nothing more: a raw TCP socket with a
-    small receive buffer, so the server's bytes pile up on the server's side (a Qt socket
-    would go on draining into its own buffer).
-*/
-class StalledPeer
-{
-public:
-    ~StalledPeer()
-    {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-
-    bool connectTo(quint16 port, int receiveBuffer = 4096)
-    {
-        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        if (m_fd < 0)
-            return false;
-        ::setsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
-        sockaddr_in a {};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(m_fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 && errno != EINPROGRESS)
-            return false;
-        return true;
-    }
-
-    bool sendAll(const QByteArray &bytes)
-    {
-        qsizetype done = 0;
-        return QTest::qWaitFor([&] {
-            const ssize_t n = ::send(m_fd, bytes.constData() + done, size_t(bytes.size() - done),
-                                     MSG_NOSIGNAL);
-            if (n > 0)
-                done += n;
-            return done == bytes.size();
-        });
-    }
-
-    // A masked client text frame (the mask is all zero: the payload goes as it is).
-    bool sendText(const QByteArray &payload)
-    {
-        Q_ASSERT(payload.size() < 126);
-        QByteArray frame;
-        frame.append(char(0x81));
-        frame.append(char(0x80 | payload.size()));
-        frame.append(4, '\0');
-        frame.append(payload);
-        return sendAll(frame);
-    }
-
-    // Reads until needle has arrived (everything read stays in received()).
-    bool readUntil(const QByteArray &needle, int timeoutMs = 5000)
-    {
-        return QTest::qWaitFor([&] { return readSome(), m_received.contains(needle); },
-                               timeoutMs);
-    }
-
-    // Reads whatever has arrived; false once the server has ended the connection.
-    bool readSome()
-    {
-        char buf[65536];
-        for (;;) {
-            const ssize_t n = ::recv(m_fd, buf, sizeof buf, 0);
-            if (n > 0) {
-                m_received.append(buf, n);
-                continue;
-            }
-            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-                m_ended = true;
-            return !m_ended;
-        }
-    }
-
-    // The Engine.IO WebSocket handshake and CONNECT to "/"; returns the socket's id.
-    QString openSocketIo(quint16 port)
-    {
-        if (!connectTo(port)
-            || !sendAll(Loopback::upgradeRequest(port, "/socket.io/?EIO=4&transport=websocket"))
-            || !readUntil("\"maxPayload\"") || !sendText("40") || !readUntil("40{\"sid\":\""))
-            return {};
-        const qsizetype at = m_received.indexOf("40{\"sid\":\"") + 10;
-        return QString::fromLatin1(m_received.mid(at, 20));
-    }
-
-    QByteArray received() const { return m_received; }
-    bool ended() const { return m_ended; }
-
-private:
-    int m_fd = -1;
-    QByteArray m_received;
-    bool m_ended = false;
-};
 
 // The Engine.IO messages of a stream of unmasked server frames (text frames as they are,
 // binary ones marked "#"), stopping at an incomplete frame.
@@ -165,6 +66,13 @@ QList<QByteArray> serverMessages(const QByteArray &bytes)
         pos += head + qsizetype(len);
     }
     return out;
+}
+
+// The socket a stalled peer's connection carries (it joined one namespace).
+Socket *socketOf(const EventServer &server, const QString &sid)
+{
+    Connection *c = server.connection(sid);
+    return c && !c->sockets().isEmpty() ? c->sockets().constFirst() : nullptr;
 }
 
 qint64 residentBytes()
@@ -232,9 +140,10 @@ void tst_SlowConsumer::stalledWebSocketReadersAreClosed()
     StalledPeer peers[Stalled];
     QStringList stalledIds;
     for (StalledPeer &p : peers) {
-        const QString id = p.openSocketIo(port);
-        QVERIFY2(!id.isEmpty(), p.received().constData());
-        stalledIds.append(id);
+        const QString sid = p.open(port);
+        QVERIFY2(!sid.isEmpty(), p.received().constData());
+        QTRY_VERIFY(socketOf(server, sid));
+        stalledIds.append(socketOf(server, sid)->id());
     }
     auto good = Loopback::connectClient(server);
     QVERIFY(good->isConnected());
@@ -270,7 +179,7 @@ void tst_SlowConsumer::stalledWebSocketReadersAreClosed()
     QCOMPARE(server.of(u"/"_s)->sockets().size(), 1);
     // The dropped peers see their connections end.
     for (StalledPeer &p : peers)
-        QTRY_VERIFY(!p.readSome());
+        QTRY_VERIFY(p.isClosedByServer());
     // An ack round trip still works for the one left.
     bool answered = false;
     goodSocket->send(u"ping?"_s, {}, [&](const AckResult &) { answered = true; }, 5000);
@@ -291,10 +200,10 @@ void tst_SlowConsumer::slowReaderGetsEveryFrameInOrder()
     EventServer server(o);
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     StalledPeer peer;
-    const QString id = peer.openSocketIo(server.serverPort());
-    QVERIFY(!id.isEmpty());
-    QTRY_VERIFY(server.socket(id));
-    Socket *socket = server.socket(id);
+    const QString sid = peer.open(server.serverPort());
+    QVERIFY(!sid.isEmpty());
+    QTRY_VERIFY(socketOf(server, sid));
+    Socket *socket = socketOf(server, sid);
     const qsizetype before = peer.received().size();
 
     constexpr int Events = 120;
@@ -304,7 +213,7 @@ void tst_SlowConsumer::slowReaderGetsEveryFrameInOrder()
             QTest::qWait(1);
     }
     QTRY_VERIFY(socket->bufferedBytes() > 1024 * 1024); // it piled up
-    QVERIFY(peer.sendText("41")); // goes out; the server's answer waits behind the frames
+    QVERIFY(peer.send("41")); // goes out; the server's answer waits behind the frames
     QByteArray all;
     QTRY_VERIFY_WITH_TIMEOUT(
             (peer.readSome(), serverMessages(peer.received().mid(before)).size() >= Events),
@@ -330,7 +239,7 @@ void tst_SlowConsumer::broadcastBytesAreHeldOnce()
     constexpr int Stalled = 4;
     StalledPeer peers[Stalled];
     for (StalledPeer &p : peers)
-        QVERIFY(!p.openSocketIo(server.serverPort()).isEmpty());
+        QVERIFY(!p.open(server.serverPort()).isEmpty());
     QTRY_COMPARE(server.of(u"/"_s)->sockets().size(), Stalled);
 
     const qint64 rssBefore = residentBytes();
@@ -401,10 +310,7 @@ void tst_SlowConsumer::plainClientThatNeverReads()
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     QSignalSpy closed(&server, &EventServer::plainConnectionClosed);
     StalledPeer peer;
-    QVERIFY(peer.connectTo(server.serverPort()));
-    QVERIFY(peer.sendAll(Loopback::upgradeRequest(server.serverPort(), "/ws")));
-    QVERIFY(peer.readUntil("\r\n\r\n"));
-    QVERIFY(peer.received().startsWith("HTTP/1.1 101"));
+    QVERIFY(peer.openPlain(server.serverPort()));
     QTRY_COMPARE(server.plainConnections().size(), 1);
     PlainConnection *plain = server.plainConnections().constFirst();
 
@@ -435,7 +341,7 @@ void tst_SlowConsumer::plainClientThatNeverReads()
     QCOMPARE(server.stats().slowConsumerCloses, quint64(1));
     QTRY_COMPARE(got.size(), goodSent);
     QVERIFY(sent > 0);
-    QTRY_VERIFY(!peer.readSome());
+    QTRY_VERIFY(peer.isClosedByServer());
 }
 
 void tst_SlowConsumer::volatileEventsAreDropped()
@@ -445,8 +351,8 @@ void tst_SlowConsumer::volatileEventsAreDropped()
     EventServer server(o);
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     StalledPeer peer;
-    const QString id = peer.openSocketIo(server.serverPort());
-    QVERIFY(!id.isEmpty());
+    const QString sid = peer.open(server.serverPort());
+    QVERIFY(!sid.isEmpty());
     auto good = Loopback::connectClient(server);
     QVERIFY(good->isConnected());
     int goodEvents = 0;
@@ -455,7 +361,7 @@ void tst_SlowConsumer::volatileEventsAreDropped()
             ++goodEvents;
     });
     QTRY_COMPARE(server.of(u"/"_s)->sockets().size(), 2);
-    Socket *stalled = server.socket(id);
+    Socket *stalled = socketOf(server, sid);
     QVERIFY(stalled);
 
     // To the one socket: sent while little is waiting, dropped beyond (the kernel takes a
@@ -504,10 +410,10 @@ void tst_SlowConsumer::budgetZeroMeansNoLimit()
     EventServer server(o);
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     StalledPeer peer;
-    const QString id = peer.openSocketIo(server.serverPort());
-    QVERIFY(!id.isEmpty());
-    QTRY_VERIFY(server.socket(id));
-    Socket *s = server.socket(id);
+    const QString sid = peer.open(server.serverPort());
+    QVERIFY(!sid.isEmpty());
+    QTRY_VERIFY(socketOf(server, sid));
+    Socket *s = socketOf(server, sid);
     for (int i = 0; i < 120; ++i) { // the kernel takes a few MiB, then they wait
         QVERIFY(s->send(u"big"_s, { payload(i, 64 * 1024) }));
         QCoreApplication::processEvents();

@@ -259,7 +259,8 @@ void HttpFront::acceptWebSocket(QTcpSocket *socket, const HttpRequest &request,
     record.rawResponse = head;
     socket->disconnect(socket); // the front's deleteLater-on-disconnect: the transport owns it
 
-    auto *transport = new WebSocketTransport(socket, m_handler->options().maxPayload);
+    auto *transport = new WebSocketTransport(socket, m_handler->options().maxPayload,
+                                             m_handler->options().maxBufferedBytes);
     if (closeAtOnce) {
         transport->close(); // the socket leaves it and waits for the client's close frame
         transport->deleteLater();

@@ -5,6 +5,7 @@
 
 #include <QLoggingCategory>
 #include <QTimer>
+#include <QTimerEvent>
 
 #include <memory>
 #include <utility>
@@ -55,13 +56,15 @@ constexpr int CloseWaitMs = 2000;
 
 } // namespace
 
-WebSocketTransport::WebSocketTransport(QTcpSocket *socket, qint64 maxPayload, QObject *parent)
+WebSocketTransport::WebSocketTransport(QTcpSocket *socket, qint64 maxPayload,
+                                       qint64 maxBufferedBytes, QObject *parent)
     : Transport(parent)
     , m_wire(socket)
     , m_home(socket->parent())
     , m_recording(dynamic_cast<RecordingSocket *>(socket))
     , m_reader(maxPayload)
     , m_maxPayload(maxPayload)
+    , m_pauseAbove(maxBufferedBytes > 0 ? maxBufferedBytes / 2 : 0)
 {
     socket->setParent(this);
     connect(socket, &QIODevice::readyRead, this, &WebSocketTransport::onReadyRead);
@@ -155,6 +158,7 @@ void WebSocketTransport::retire(bool waitForClient)
         return;
     m_wire = nullptr;
     wire->disconnect(this);
+    wire->setReadBufferSize(0); // reading may have been paused
     wire->setParent(m_home);
     QObject::connect(wire, &QAbstractSocket::disconnected, wire, &QObject::deleteLater);
     if (wire->state() != QAbstractSocket::ConnectedState) {
@@ -219,6 +223,10 @@ void WebSocketTransport::onReadyRead()
     QPointer<WebSocketTransport> alive(this);
     m_reading = true;
     while (!m_closed && m_wire && m_wire->bytesAvailable() > 0) {
+        if (isWriteBacklogged()) {
+            pauseReading();
+            break;
+        }
         const qint64 want = qMin(m_wire->bytesAvailable(), Chunk);
         m_buffer = std::exchange(m_held.isEmpty() ? spare : m_held, QByteArray());
         const qsizetype old = m_buffer.size();
@@ -269,6 +277,54 @@ void WebSocketTransport::onReadyRead()
         m_buffer = QByteArray();
     }
     m_reading = false;
+}
+
+bool WebSocketTransport::isWriteBacklogged() const
+{
+    return m_pauseAbove > 0 && m_wire->bytesToWrite() > m_pauseAbove;
+}
+
+void WebSocketTransport::pauseReading()
+{
+    if (m_paused)
+        return;
+    m_paused = true;
+    // Qt stops reading from the kernel (its buffer holds a byte or more): the client's bytes
+    // wait in the kernel, and TCP holds the client back.
+    m_wire->setReadBufferSize(1);
+    connect(m_wire, &QIODevice::bytesWritten, this, &WebSocketTransport::resumeReadingWhenDrained,
+            Qt::UniqueConnection);
+    m_resumeTimer.start(0, this);
+}
+
+void WebSocketTransport::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() == m_resumeTimer.timerId()) {
+        m_resumeTimer.stop();
+        resumeReadingWhenDrained();
+    } else {
+        Transport::timerEvent(event);
+    }
+}
+
+void WebSocketTransport::resumeReadingWhenDrained()
+{
+    if (!m_paused || m_closed || !m_wire)
+        return;
+    if (m_wire->bytesToWrite() > m_pauseAbove / 2) {
+        // Qt's buffer says when it writes (bytesWritten); bytes sent straight to the kernel
+        // do not, so look again a little later too.
+        if (!m_resumeTimer.isActive())
+            m_resumeTimer.start(10, this);
+        return;
+    }
+    m_paused = false;
+    m_resumeTimer.stop();
+    disconnect(m_wire, &QIODevice::bytesWritten, this,
+               &WebSocketTransport::resumeReadingWhenDrained);
+    m_wire->setReadBufferSize(0);
+    if (m_wire->bytesAvailable() > 0)
+        onReadyRead();
 }
 
 bool WebSocketTransport::handle(ClientFrameReader::Message &&message)

@@ -6,6 +6,7 @@
 #include "transportlistener.h"
 #include "websocketframing.h"
 
+#include <QBasicTimer>
 #include <QObject>
 #include <QPointer>
 #include <QTcpSocket>
@@ -70,8 +71,12 @@ class WebSocketTransport : public Transport
     Q_OBJECT
 public:
     // Takes the socket (it becomes a child of the transport). Bytes already read past the
-    // request head are the client's first frames.
-    WebSocketTransport(QTcpSocket *socket, qint64 maxPayload, QObject *parent = nullptr);
+    // request head are the client's first frames. With a write budget (maxBufferedBytes > 0),
+    // reading pauses while more than half of it waits to be written to the client: a client
+    // that sends requests faster than it reads the answers is slowed down (TCP's own flow
+    // control holds it back), not dropped as a slow consumer.
+    WebSocketTransport(QTcpSocket *socket, qint64 maxPayload, qint64 maxBufferedBytes = 0,
+                       QObject *parent = nullptr);
     ~WebSocketTransport() override;
     TransportType type() const override { return TransportType::WebSocket; }
     void send(const EngineIoPacket &packet) override;
@@ -81,6 +86,9 @@ public:
     // frame before it ends the TCP connection; it outlives the transport for that.
     void close() override;
 
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
 private:
     void onReadyRead();
     void onDisconnected();
@@ -89,6 +97,9 @@ private:
     void sendFrame(WebSocketFraming::Opcode opcode, QByteArrayView payload);
     void closeWith(quint16 code, const QByteArray &reason);
     void retire(bool waitForClient);
+    bool isWriteBacklogged() const;
+    void pauseReading();
+    void resumeReadingWhenDrained();
 
     QPointer<QTcpSocket> m_wire;
     QPointer<QObject> m_home; // the socket's parent before the transport took it
@@ -99,6 +110,9 @@ private:
     qsizetype m_pos = 0;
     bool m_reading = false;
     qint64 m_maxPayload;
+    qint64 m_pauseAbove = 0; // bytes waiting to be written; 0: reading never pauses
+    bool m_paused = false;
+    QBasicTimer m_resumeTimer;
     bool m_closed = false;
 };
 

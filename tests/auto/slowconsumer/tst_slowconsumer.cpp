@@ -12,6 +12,8 @@
 #include <socket.h>
 
 #include <QFile>
+#include <QScopeGuard>
+#include <QThread>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -121,6 +123,7 @@ private Q_SLOTS:
     void plainClientThatNeverReads();
     void volatileEventsAreDropped();
     void budgetZeroMeansNoLimit();
+    void pipeliningClientIsSlowedNotDropped();
 };
 
 void tst_SlowConsumer::stalledWebSocketReadersAreClosed()
@@ -422,6 +425,62 @@ void tst_SlowConsumer::budgetZeroMeansNoLimit()
     QTest::qWait(50);
     QVERIFY(s->isConnected());
     QCOMPARE(server.stats().slowConsumerCloses, quint64(0));
+}
+
+void tst_SlowConsumer::pipeliningClientIsSlowedNotDropped()
+{
+    // A client that sends 12.5 MiB of requests at once, each answered with as much, to a
+    // server in a thread of its own: the server answers faster than the client reads, so its
+    // answers pile up. Reading from the client pauses while half the budget waits; the client
+    // is held back by TCP and gets every answer, instead of being dropped as a slow consumer.
+    ServerOptions o = Loopback::fastOptions();
+    o.maxBufferedBytes = 1024 * 1024;
+    QThread thread;
+    thread.start();
+    QObject home;
+    home.moveToThread(&thread);
+    EventServer *server = nullptr;
+    quint16 port = 0;
+    QMetaObject::invokeMethod(&home, [&] {
+        server = new EventServer(o);
+        connect(server, &EventServer::socketConnected, server, [](Socket *s) {
+            s->on(u"echo"_s, [](const Arguments &args, const Ack &ack) { ack.reply(args); });
+        });
+        if (server->listen(QHostAddress::LocalHost, 0))
+            port = server->serverPort();
+    }, Qt::BlockingQueuedConnection);
+    ServerStats stats;
+    bool stopped = false;
+    const auto stopServer = [&] {
+        if (std::exchange(stopped, true))
+            return;
+        QMetaObject::invokeMethod(&home, [&] {
+            stats = server->stats();
+            delete server;
+        }, Qt::BlockingQueuedConnection);
+        thread.quit();
+        thread.wait();
+    };
+    auto stop = qScopeGuard(stopServer);
+    QVERIFY(port != 0);
+
+    EventClient client;
+    client.setUrl(QUrl(u"http://127.0.0.1:%1/"_s.arg(port)));
+    client.open();
+    QTRY_VERIFY(client.isConnected());
+    constexpr int Count = 200;
+    const QString big = payload(0, 64 * 1024);
+    int replies = 0;
+    for (int i = 0; i < Count; ++i) {
+        client.send(u"echo"_s, { i, big }, [&replies, &big, i](const AckResult &r) {
+            if (!r.timedOut && r.args.value(0).toInt() == i && r.args.value(1).toString() == big)
+                ++replies;
+        }, 30000);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(replies, Count, 30000);
+    QVERIFY(client.isConnected());
+    stopServer();
+    QCOMPARE(stats.slowConsumerCloses, quint64(0));
 }
 
 QTEST_MAIN(tst_SlowConsumer)

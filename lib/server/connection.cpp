@@ -215,6 +215,10 @@ bool Connection::sendEncoded(const SocketIoPacket::Encoded &encoded, bool isVola
         bytes += a.size();
     if (!fitsBudget(bytes))
         return false;
+    if (Q_UNLIKELY(encoded.binary)) { // the msgpack format: one binary message
+        m_transport->send(EngineIoPacket::binaryMessage(encoded.text));
+        return true;
+    }
     m_transport->send(EngineIoPacket::message(encoded.text));
     for (const QByteArray &a : encoded.attachments)
         m_transport->send(EngineIoPacket::binaryMessage(a));

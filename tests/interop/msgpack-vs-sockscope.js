@@ -12,7 +12,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const {
-    assert, fatal, requireOfficial, once, collect, JsonLinesProcess, startSockscope, runCases,
+    ROOT, assert, fatal, requireOfficial, once, collect, JsonLinesProcess, startSockscope, runCases,
     assertSameArgs,
 } = require('./common.js');
 
@@ -264,6 +264,41 @@ const cases = {
             assert.deepEqual([...frames[k].in], ['binary'], `${k} got msgpack only`);
         for (const k of ['j1', 'j2'])
             assert.ok(frames[k].in.has('text'), `${k} got JSON text`);
+    },
+
+    // --parser json and --parser msgpack serve their format only: a client of the other one
+    // is dropped at its first packet ("parse error" on the server).
+    async forced(ctx) {
+        const start = async (parser) => {
+            const srv = new JsonLinesProcess(`sockscope --parser ${parser}`, binary, [
+                '--headless', '--port', '0', '--parser', parser,
+                '--rules', path.join(ROOT, 'resources', 'rules', 'protocol-contract.json')]);
+            ctx.defer(() => srv.stop());
+            ctx.processes.push(srv);
+            await srv.listening();
+            return { srv, url: `http://127.0.0.1:${srv.port}` };
+        };
+        const refused = async (srv, s, label) => {
+            const closed = once(s.io, 'close', WAIT, label);
+            await closed;
+            assert.equal(s.connected, false, `${label} never connects`);
+            const error = await srv.waitLine((l) => l.type === 'error', WAIT, `${label}: the server's error line`);
+            assert.ok(error.message.length > 0, 'the server says why');
+            const line = await srv.waitLine((l) => l.type === 'connection_closed' && l.connection === error.connection,
+                                            WAIT, `${label}: the server drops it`);
+            assert.equal(line.reason, 'parse error');
+        };
+        for (const parser of ['msgpack', 'json']) {
+            const { srv, url } = await start(parser);
+            const ok = client(ctx, url, parser === 'json' ? { parser: undefined } : {});
+            const back = once(ok, 'message-back', WAIT, `${parser} client`);
+            await connected(ok, `${parser} client on --parser ${parser}`);
+            ok.emit('message', 'served', Buffer.from([1]));
+            assertSameArgs(await back, ['served', Buffer.from([1])]);
+            const other = client(ctx, url, parser === 'json' ? {} : { parser: undefined });
+            await refused(srv, other, `the other client on --parser ${parser}`);
+            assert.ok(ok.connected, 'the client of the right format stays');
+        }
     },
 };
 

@@ -131,7 +131,7 @@ private:
     QDateTime m_openedAt;
     // One per namespace joined: a short list (a QHash costs over 1 KiB even with one entry).
     QList<Socket *> m_sockets;
-    // Socket.IO packets to Engine.IO messages and back (JsonSocketIoParser by default).
+    // Socket.IO packets to Engine.IO messages and back (see ServerOptions::parser).
     std::unique_ptr<SocketIoParser> m_parser;
     bool m_parserDecided = true; // false under Parser::Auto until the first message
     bool m_usesMsgpack = false;

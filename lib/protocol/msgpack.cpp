@@ -99,10 +99,7 @@ void appendStringUtf8(QByteArray *out, QByteArrayView utf8)
     out->append(utf8.data(), utf8.size());
 }
 
-void appendString(QByteArray *out, const QString &s)
-{
-    appendStringUtf8(out, s.toUtf8());
-}
+void appendString(QByteArray *out, const QString &s) { appendStringUtf8(out, s.toUtf8()); }
 
 void appendBinary(QByteArray *out, QByteArrayView bytes)
 {
@@ -276,7 +273,11 @@ void appendVariant(QByteArray *out, const QVariant &value)
 class Reader
 {
 public:
-    Reader(QByteArrayView bytes, int maxDepth) : m_bytes(bytes), m_maxDepth(maxDepth) { }
+    Reader(QByteArrayView bytes, int maxDepth)
+        : m_bytes(bytes)
+        , m_maxDepth(maxDepth)
+    {
+    }
 
     bool value(QVariant *out, int depth);
     bool atEnd() const { return m_pos == m_bytes.size(); }
@@ -306,10 +307,7 @@ private:
     QString m_error;
 };
 
-QString hexByte(uchar b)
-{
-    return u"0x%1"_s.arg(uint(b), 2, 16, QLatin1Char('0'));
-}
+QString hexByte(uchar b) { return u"0x%1"_s.arg(uint(b), 2, 16, QLatin1Char('0')); }
 
 bool Reader::readUInt(int n, quint64 *v, uchar head)
 {
@@ -385,10 +383,11 @@ bool Reader::container(uchar head, quint64 n, QVariant *out, int depth)
 bool Reader::readExt(qsizetype length, QVariant *out, uchar head, qsizetype headAt)
 {
     if (left() < 1 + length)
-        return fail(u"truncated: ext %1 at offset %2 declares %3 bytes, %4 left"_s.arg(hexByte(head))
-                            .arg(headAt)
-                            .arg(length + 1)
-                            .arg(left()));
+        return fail(
+                u"truncated: ext %1 at offset %2 declares %3 bytes, %4 left"_s.arg(hexByte(head))
+                        .arg(headAt)
+                        .arg(length + 1)
+                        .arg(left()));
     const qint8 type = qint8(at()[0]);
     const QByteArrayView data = m_bytes.sliced(m_pos + 1, length);
     m_pos += 1 + length;
@@ -415,7 +414,7 @@ bool Reader::readExt(qsizetype length, QVariant *out, uchar head, qsizetype head
     } else if (type == -1 && length == 12) {
         *out = date(qint64(be(4, 8)) * 1000 + qint64(be(0, 4)) / 1000000);
     } else {
-        *out = QVariantList{ qint64(type), data.toByteArray() };
+        *out = QVariantList {qint64(type), data.toByteArray()};
     }
     return true;
 }
@@ -541,10 +540,7 @@ bool Reader::value(QVariant *out, int depth)
 
 } // namespace
 
-void append(QByteArray *out, const QVariant &value)
-{
-    appendVariant(out, value);
-}
+void append(QByteArray *out, const QVariant &value) { appendVariant(out, value); }
 
 void append(QByteArray *out, const QJsonValue &value, const QList<QByteArray> *attachments)
 {
@@ -564,7 +560,8 @@ bool decode(QByteArrayView bytes, QVariant *out, QString *errorString, int maxDe
     QVariant v;
     bool ok = r.value(&v, 0);
     if (ok && !r.atEnd())
-        ok = r.fail(u"%1 bytes after the value (offset %2)"_s.arg(bytes.size() - r.pos()).arg(r.pos()));
+        ok = r.fail(
+                u"%1 bytes after the value (offset %2)"_s.arg(bytes.size() - r.pos()).arg(r.pos()));
     if (!ok) {
         if (errorString)
             *errorString = r.error();

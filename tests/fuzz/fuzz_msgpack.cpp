@@ -24,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const QByteArray once = Sockscope::Msgpack::encode(value);
         QVariant again;
         // An ext of another type comes back as [type, bytes]: one level deeper.
-        if (!Sockscope::Msgpack::decode(once, &again, &error, Sockscope::Msgpack::DefaultMaxDepth + 1))
+        if (!Sockscope::Msgpack::decode(once, &again, &error,
+                                        Sockscope::Msgpack::DefaultMaxDepth + 1))
             __builtin_trap();
         if (Sockscope::Msgpack::encode(again) != once)
             __builtin_trap();
@@ -44,9 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         Sockscope::SocketIoPacket back;
         if (parser.decode(Sockscope::EngineIoPacket::binaryMessage(encoded.text), &back)
                     != Sockscope::SocketIoParser::Status::Packet
-            || plain(back.type()) != plain(packet.type())
-            || back.nsp() != packet.nsp() || back.ackId() != packet.ackId()
-            || back.eventName() != packet.eventName())
+            || plain(back.type()) != plain(packet.type()) || back.nsp() != packet.nsp()
+            || back.ackId() != packet.ackId() || back.eventName() != packet.eventName())
             __builtin_trap();
     } else if (parser.errorString().isEmpty()) {
         __builtin_trap();

@@ -16,7 +16,7 @@ flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefin
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
     -DSOCKSCOPE_FUZZ=ON -DSOCKSCOPE_BUILD_TESTS=OFF -DSOCKSCOPE_BUILD_UI=OFF \
     -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
-cmake --build "$build" --target fuzz_engineio fuzz_socketio fuzz_httprequest fuzz_rules fuzz_websocket
+cmake --build "$build" --target fuzz_engineio fuzz_socketio fuzz_msgpack fuzz_httprequest fuzz_rules fuzz_websocket
 run_target() {
     local target=$1 corpus="$build/corpus/$1" crashes="$build/crashes/$1"
     mkdir -p "$corpus" "$crashes"
@@ -39,7 +39,7 @@ report() {
         "peak RSS $(grep -E "stat::peak_rss_mb" "$build/fuzz_$target.log" | awk '{print $2}') MB"
 }
 status=0
-targets="engineio socketio httprequest rules websocket"
+targets="engineio socketio msgpack httprequest rules websocket"
 if [ "$parallel" = 1 ]; then
     pids=()
     for target in $targets; do run_target "$target" & pids+=($!); done

@@ -186,6 +186,7 @@ int main(int argc, char *argv[])
             { u"raw-path"_s, u"Path of the plain WebSocket endpoint (default /ws; \"\" turns it off)."_s, u"path"_s, u"/ws"_s },
             { u"subprotocol"_s, u"Sub-protocol the plain endpoint accepts when offered (repeatable)."_s, u"name"_s },
             { u"max-buffered-bytes"_s, u"Write budget per connection: bytes queued for a client that is not reading; over it the connection is closed as \"slow consumer\" (default 1048576; 0: no limit)."_s, u"bytes"_s },
+            { u"parser"_s, u"Socket.IO wire format: auto (default: each connection's first message says), json or msgpack (socket.io-msgpack-parser's)."_s, u"format"_s, u"auto"_s },
             { u"max-connections"_s, u"Refuse new connections beyond N with 503 (default 0: no limit)."_s, u"N"_s },
             { u"cert"_s, u"PEM certificate (chain) file: serve https:// and wss:// (needs --key)."_s, u"file"_s },
             { u"key"_s, u"PEM private key file for --cert (unencrypted RSA or EC)."_s, u"file"_s },
@@ -241,6 +242,8 @@ int main(int argc, char *argv[])
         && (options.plainPath == options.path || options.plainPath + u'/' == options.path))
         return fail(2, u"--raw-path must differ from --path"_s);
     options.plainSubprotocols = p.values(u"subprotocol"_s);
+    if (!Sockscope::ServerOptions::fromString(p.value(u"parser"_s), &options.parser))
+        return fail(2, u"--parser: expected auto, json or msgpack, got \"%1\""_s.arg(p.value(u"parser"_s)));
     if (p.isSet(u"cert"_s) != p.isSet(u"key"_s))
         return fail(2, u"--cert and --key go together"_s);
     if (p.isSet(u"cert"_s) && !options.loadTls(p.value(u"cert"_s), p.value(u"key"_s), &error))

@@ -66,8 +66,11 @@ public:
 
     struct Encoded
     {
-        QByteArray text; // UTF-8, the Engine.IO message's data
+        QByteArray text; // UTF-8, the Engine.IO message's data (binary: see below)
         QList<QByteArray> attachments;
+        // The msgpack format: text holds the whole packet as ONE binary message (no
+        // attachments), to be sent as a binary Engine.IO message.
+        bool binary = false;
     };
 
     SocketIoPacket() = default;

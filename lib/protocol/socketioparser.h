@@ -56,4 +56,44 @@ private:
     int m_maxAttachments;
 };
 
+/*
+    The msgpack format (the wire format of the Node.js socket.io-msgpack-parser package): every
+    packet is ONE msgpack map sent as one binary Engine.IO message (over polling, a "b" +
+    base64 record); binary arguments are msgpack bin inside the data, so there are no
+    attachments and no BINARY_EVENT / BINARY_ACK types.
+
+        { "type": 0-4, "nsp": "/chat", "data"?: payload, "id"?: ack id }
+
+    Keys come in any order; others (the Node.js client sends "options") are ignored, and a key
+    whose value is undefined (fixext d4 00 00) counts as absent. The payload is the JSON
+    format's: CONNECT the auth object (or none), EVENT [name, args…], ACK [args…],
+    CONNECT_ERROR {message, data?} or a string, DISCONNECT none. Engine.IO's own packets (open,
+    ping, pong) stay text.
+
+    Decoded packets have the JSON format's shape (binary as placeholders and attachments), so
+    a connection handles both alike.
+*/
+class MsgpackSocketIoParser final : public SocketIoParser
+{
+public:
+    QString formatName() const override { return QStringLiteral("msgpack"); }
+    SocketIoPacket::Encoded encode(const SocketIoPacket &packet) const override;
+    Status decode(EngineIoPacket &&message, SocketIoPacket *out) override;
+    QString errorString() const override { return m_error; }
+    void reset() override { }
+
+    // Whether data can start a msgpack packet: a map (fixmap, map 16, map 32).
+    static bool startsWithMap(QByteArrayView data)
+    {
+        if (data.isEmpty())
+            return false;
+        const uchar b = uchar(data.front());
+        return (b >= 0x80 && b <= 0x8f) || b == 0xde || b == 0xdf;
+    }
+
+private:
+    Status fail(const QString &why);
+    QString m_error;
+};
+
 } // namespace Sockscope

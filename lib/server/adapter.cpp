@@ -1,13 +1,46 @@
 #include "adapter.h"
 
+#include "connection.h"
 #include "namespace.h"
 #include "socket.h"
+#include "socketioparser.h"
 
 #include <QPointer>
 
 #include <memory>
+#include <optional>
 
 namespace Sockscope {
+
+namespace {
+
+// A broadcast's packet, encoded once per wire format among its targets and only when a target
+// speaks it: a JSON-only broadcast encodes once, as before, and never the msgpack form.
+class EncodedPerFormat
+{
+public:
+    explicit EncodedPerFormat(SocketIoPacket &&packet) : m_packet(std::move(packet)) { }
+
+    const SocketIoPacket::Encoded &forSocket(const Socket *socket)
+    {
+        const Connection *c = socket->connection();
+        if (Q_UNLIKELY(c && c->usesMsgpack())) {
+            if (!m_msgpack)
+                m_msgpack = MsgpackSocketIoParser().encode(m_packet);
+            return *m_msgpack;
+        }
+        if (!m_json)
+            m_json = m_packet.encode();
+        return *m_json;
+    }
+
+private:
+    SocketIoPacket m_packet;
+    std::optional<SocketIoPacket::Encoded> m_json;
+    std::optional<SocketIoPacket::Encoded> m_msgpack;
+};
+
+} // namespace
 
 Adapter::Adapter(Namespace *ns) : QObject(ns), m_namespace(ns) { }
 
@@ -170,11 +203,10 @@ int InMemoryAdapter::broadcast(const OutgoingEvent &event, const BroadcastOption
     const QList<Socket *> targets = sockets(opts);
     if (targets.isEmpty())
         return 0;
-    const SocketIoPacket::Encoded encoded =
-            SocketIoPacket::event(ns()->name(), event.event, event.args, event.ackId, event.rawJson)
-                    .encode();
+    EncodedPerFormat encoded(
+            SocketIoPacket::event(ns()->name(), event.event, event.args, event.ackId, event.rawJson));
     for (Socket *s : targets)
-        deliver(s, encoded, event, opts.flags.isVolatile);
+        deliver(s, encoded.forSocket(s), event, opts.flags.isVolatile);
     return int(targets.size());
 }
 
@@ -213,12 +245,11 @@ int InMemoryAdapter::broadcastWithAck(const OutgoingEvent &event, const Broadcas
                 waiting->finished(waiting->timedOut);
         };
     }
-    const SocketIoPacket::Encoded encoded =
-            SocketIoPacket::event(ns()->name(), event.event, event.args, event.ackId, event.rawJson)
-                    .encode();
+    EncodedPerFormat encoded(
+            SocketIoPacket::event(ns()->name(), event.event, event.args, event.ackId, event.rawJson));
     for (Socket *s : targets) {
         expectAck(s, event.ackId, perSocket, opts.flags.timeoutMs);
-        deliver(s, encoded, event, opts.flags.isVolatile);
+        deliver(s, encoded.forSocket(s), event, opts.flags.isVolatile);
     }
     return count;
 }

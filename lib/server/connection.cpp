@@ -25,7 +25,9 @@ Connection::Connection(const QString &id, Transport *transport, const HandshakeR
     , m_handshake(handshake.compact())
     , m_server(server)
     , m_openedAt(QDateTime::currentDateTimeUtc())
-    , m_parser(server->createParser())
+    , m_parser(server->createParser(server->options().parser))
+    , m_parserDecided(server->options().parser != ServerOptions::Parser::Auto)
+    , m_usesMsgpack(server->options().parser == ServerOptions::Parser::Msgpack)
 {
     bindTransport(transport);
 }
@@ -212,6 +214,10 @@ bool Connection::sendEncoded(const SocketIoPacket::Encoded &encoded, bool isVola
         bytes += a.size();
     if (!fitsBudget(bytes))
         return false;
+    if (Q_UNLIKELY(encoded.binary)) { // the msgpack format: one binary message
+        m_transport->send(EngineIoPacket::binaryMessage(encoded.text));
+        return true;
+    }
     m_transport->send(EngineIoPacket::message(encoded.text));
     for (const QByteArray &a : encoded.attachments)
         m_transport->send(EngineIoPacket::binaryMessage(a));
@@ -272,6 +278,8 @@ void Connection::handleEnginePacket(EngineIoPacket &&packet)
         sendEngine(EngineIoPacket(T::Pong, packet.data()));
         break;
     case T::Message: {
+        if (Q_UNLIKELY(!m_parserDecided))
+            decideParser(packet);
         SocketIoPacket p;
         switch (m_parser->decode(std::move(packet), &p)) {
         case SocketIoParser::Status::Packet:
@@ -297,6 +305,23 @@ void Connection::handleEnginePacket(EngineIoPacket &&packet)
     case T::Noop:
         break;
     }
+}
+
+QString Connection::parserName() const
+{
+    return m_parser->formatName();
+}
+
+void Connection::decideParser(const EngineIoPacket &firstMessage)
+{
+    m_parserDecided = true;
+    // A text message keeps the JSON parser; so does binary that is no msgpack map (the JSON
+    // parser then refuses it as a binary message with no packet awaiting it).
+    if (firstMessage.isBinary() && MsgpackSocketIoParser::startsWithMap(firstMessage.data())) {
+        m_parser = m_server->createParser(ServerOptions::Parser::Msgpack);
+        m_usesMsgpack = true;
+    }
+    qCDebug(lcEngine) << m_id << "speaks" << m_parser->formatName();
 }
 
 void Connection::handleSocketIoPacket(SocketIoPacket packet)

@@ -49,6 +49,11 @@ public:
     QDateTime upgradedAt() const { return m_upgradedAt; }
     QList<Socket *> sockets() const { return m_sockets; }
     bool isOpen() const { return !m_closed; }
+    // The Socket.IO wire format the connection speaks: "json" or "msgpack". With
+    // ServerOptions::Parser::Auto, "json" until the first Socket.IO message says otherwise.
+    QString parserName() const;
+    // Whether it speaks the msgpack format (a broadcast picks the bytes by it).
+    bool usesMsgpack() const { return m_usesMsgpack; }
     // A WebSocket probe is under way (the connection is on polling).
     bool isUpgrading() const { return m_probe != nullptr; }
 
@@ -107,6 +112,8 @@ private:
     // Whether bytes more may be queued; if not, closes the connection as a slow consumer.
     bool fitsBudget(qint64 bytes);
     void handleEnginePacket(EngineIoPacket &&packet);
+    // Parser::Auto: the first Socket.IO message picks the connection's parser.
+    void decideParser(const EngineIoPacket &firstMessage);
     void handleSocketIoPacket(SocketIoPacket packet);
     void handleConnect(const SocketIoPacket &packet);
     void fail(DisconnectReason reason, const QString &message);
@@ -124,8 +131,10 @@ private:
     QDateTime m_openedAt;
     // One per namespace joined: a short list (a QHash costs over 1 KiB even with one entry).
     QList<Socket *> m_sockets;
-    // Socket.IO packets to Engine.IO messages and back (JsonSocketIoParser by default).
+    // Socket.IO packets to Engine.IO messages and back (see ServerOptions::parser).
     std::unique_ptr<SocketIoParser> m_parser;
+    bool m_parserDecided = true; // false under Parser::Auto until the first message
+    bool m_usesMsgpack = false;
     QBasicTimer m_pingTimer;
     QBasicTimer m_pongTimer;
     bool m_pongTimerRefreshed = false; // once per ping, by any other packet (as Node.js does)

@@ -31,9 +31,12 @@ public:
     static EventServerPrivate *get(EventServer *server) { return server->d.get(); }
 
     EventServer *server() const { return q; }
-    // The parser of a new connection: the wire format it speaks (JSON, the default).
-    std::unique_ptr<SocketIoParser> createParser() const
+    // The parser of a new connection: the wire format it speaks (ServerOptions::parser; with
+    // Auto, JSON until the connection's first message says otherwise).
+    std::unique_ptr<SocketIoParser> createParser(ServerOptions::Parser format) const
     {
+        if (format == ServerOptions::Parser::Msgpack)
+            return std::make_unique<MsgpackSocketIoParser>();
         return std::make_unique<JsonSocketIoParser>(q->m_options.maxAttachments);
     }
     const ServerOptions &options() const override { return q->m_options; }

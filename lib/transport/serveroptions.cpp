@@ -9,6 +9,30 @@ using namespace Qt::StringLiterals;
 
 namespace Sockscope {
 
+QString ServerOptions::toString(Parser parser)
+{
+    switch (parser) {
+    case Parser::Auto:
+        return u"auto"_s;
+    case Parser::Json:
+        return u"json"_s;
+    case Parser::Msgpack:
+        return u"msgpack"_s;
+    }
+    return {};
+}
+
+bool ServerOptions::fromString(const QString &text, Parser *parser)
+{
+    for (Parser p : { Parser::Auto, Parser::Json, Parser::Msgpack }) {
+        if (text == toString(p)) {
+            *parser = p;
+            return true;
+        }
+    }
+    return false;
+}
+
 QString ServerOptions::validate() const
 {
     if (!path.startsWith(u'/') || !path.endsWith(u'/'))

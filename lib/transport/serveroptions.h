@@ -34,6 +34,16 @@ struct ServerStats
 
 struct ServerOptions
 {
+    // The Socket.IO wire format of the connections (see SocketIoParser).
+    enum class Parser {
+        Auto, // each connection's first Socket.IO message says: text JSON, a binary msgpack map msgpack
+        Json, // the Socket.IO v5 specification's (socket.io-parser)
+        Msgpack, // socket.io-msgpack-parser's
+    };
+    // "auto", "json", "msgpack"; fromString() returns false for any other text.
+    static QString toString(Parser parser);
+    static bool fromString(const QString &text, Parser *parser);
+
     QString path = QStringLiteral("/socket.io/"); // where Engine.IO is served
     int pingInterval = 25000; // ms between the server's pings
     int pingTimeout = 20000; // ms to wait for the pong
@@ -51,6 +61,7 @@ struct ServerOptions
     QSslConfiguration tls;
     bool serveClient = true; // GET <path>socket.io.js: our browser client
     bool serveDemoPage = false; // GET /: the demo page
+    Parser parser = Parser::Auto; // both formats served at once by default
     int maxAttachments = 64; // binary attachments in one packet
     int maxConnections = 0; // Engine.IO + plain connections at once; 0: no limit (503 beyond)
     int maxNamespacesPerConnection = 64; // CONNECT beyond gets CONNECT_ERROR

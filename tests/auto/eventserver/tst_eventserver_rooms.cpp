@@ -5,6 +5,7 @@
 #include <eventserver.h>
 #include <namespace.h>
 #include <socket.h>
+#include <socketioparser.h>
 
 #include "loopback.h"
 
@@ -26,6 +27,7 @@ private Q_SLOTS:
     void serverWideSend();
     void broadcastAckCancelledWhenTargetLeaves();
     void connectHookJoinsRooms();
+    void broadcastPerFormat();
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -287,6 +289,68 @@ void tst_EventServerRooms::connectHookJoinsRooms()
     QCOMPARE(root->socketsInRoom(u"vip"_s), QList<Socket *> { sa });
     QCOMPARE(root->socketsInRoom(u"lobby"_s), QList<Socket *> { sa });
     QCOMPARE(root->to(u"vip"_s).send(u"x"_s), 1);
+}
+
+// One server (parser auto), a JSON peer and a msgpack peer by hand: each connection speaks the
+// format of its first message, and a broadcast (with an ack) reaches each in its own format.
+void tst_EventServerRooms::broadcastPerFormat()
+{
+    EventServer server(fastOptions());
+    QCOMPARE(server.options().parser, ServerOptions::Parser::Auto);
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    Loopback::RawPeer json, msgpack;
+    json.autoPong = msgpack.autoPong = true;
+    json.open(server.serverPort());
+    msgpack.open(server.serverPort());
+    QVERIFY(!json.waitOpen().isEmpty());
+    QVERIFY(!msgpack.waitOpen().isEmpty());
+    json.send(u"40"_s);
+    QVERIFY(!json.waitText(u"40{"_s, true).isNull());
+    // {type: 0, nsp: "/"} as socket.io-msgpack-parser writes it.
+    msgpack.ws.sendBinaryMessage(QByteArray::fromHex("82a47479706500a36e7370a12f"));
+    QTRY_COMPARE(msgpack.binaries.size(), 1);
+    MsgpackSocketIoParser parser;
+    SocketIoPacket p;
+    QCOMPARE(parser.decode(EngineIoPacket::binaryMessage(msgpack.binaries.at(0)), &p),
+             SocketIoParser::Status::Packet);
+    QCOMPARE(p.type(), SocketIoPacket::Type::Connect);
+    QVERIFY(!p.payload().toObject().value(u"sid"_s).toString().isEmpty());
+    QCOMPARE(msgpack.texts.size(), 1); // the open packet only: Engine.IO stays text
+    QStringList formats;
+    for (Connection *c : server.connections())
+        formats.append(c->parserName());
+    formats.sort();
+    QCOMPARE(formats, (QStringList { u"json"_s, u"msgpack"_s }));
+
+    // A broadcast with binary and an ack: BINARY_EVENT + attachment for one, one map for the other.
+    QList<AckResult> results;
+    Namespace *root = server.findNamespace(u"/"_s);
+    QCOMPARE(root->send(u"news"_s, { 1, QByteArray("\x01\x02"_ba) },
+                        [&](const AckResult &r) { results.append(r); }, 3000),
+             2);
+    const QString header = json.waitText(u"451-"_s, true);
+    QCOMPARE(header, uR"(451-0["news",1,{"_placeholder":true,"num":0}])"_s);
+    QTRY_COMPARE(json.binaries.size(), 1);
+    QCOMPARE(json.binaries.at(0), "\x01\x02"_ba);
+    QTRY_COMPARE(msgpack.binaries.size(), 2);
+    QCOMPARE(parser.decode(EngineIoPacket::binaryMessage(msgpack.binaries.at(1)), &p),
+             SocketIoParser::Status::Packet);
+    QCOMPARE(p.eventName(), u"news"_s);
+    QCOMPARE(p.ackId(), qint64(0));
+    QCOMPARE(p.arguments().value(1).toByteArray(), "\x01\x02"_ba);
+    // {type:3, nsp:"/", data:["ok", <09>], id:0} from the msgpack peer; 430["ok"] from the other.
+    msgpack.ws.sendBinaryMessage(QByteArray::fromHex("84a47479706503a36e7370a12fa46461746192a26f6bc40109a2696400"));
+    json.send(uR"(430["ok"])"_s);
+    QTRY_COMPARE(results.size(), 2);
+    for (const AckResult &r : std::as_const(results)) {
+        QVERIFY(!r.timedOut);
+        QCOMPARE(r.args.value(0).toString(), u"ok"_s);
+    }
+    // A text message on the msgpack connection is a parse error for it alone.
+    msgpack.send(u"42[\"x\"]"_s);
+    QVERIFY(msgpack.waitClosed());
+    QTRY_COMPARE(server.connections().size(), 1);
+    QCOMPARE(server.connections().at(0)->parserName(), u"json"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_EventServerRooms)

@@ -209,7 +209,7 @@ void tst_Headless::help()
     QCOMPARE(o.status, QProcess::NormalExit);
     QCOMPARE(o.code, 0);
     for (const char *option : { "--headless", "--port", "--rules", "--ping-interval", "--bind",
-                                "--max-buffered-bytes" })
+                                "--max-buffered-bytes", "--parser" })
         QVERIFY2(o.out.contains(option), option);
     QVERIFY(o.err.isEmpty());
 }
@@ -785,6 +785,9 @@ void tst_Headless::badOptions_data()
                              u"1MiB"_s }
             << u"\"1MiB\""_s;
     QTest::newRow("stray argument") << QStringList { u"--headless"_s, u"stray"_s } << u"stray"_s;
+    QTest::newRow("unknown parser")
+            << QStringList { u"--headless"_s, u"--port"_s, u"0"_s, u"--parser"_s, u"cbor"_s }
+            << u"--parser: expected auto, json or msgpack"_s;
 }
 
 void tst_Headless::badOptions()

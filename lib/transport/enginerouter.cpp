@@ -289,7 +289,7 @@ void HttpFront::handlePolling(QTcpSocket *socket, const HttpRequest &request,
                    cors);
             return;
         }
-        auto *transport = new PollingTransport(this);
+        auto *transport = new PollingTransport(this, m_handler->options().maxBufferedBytes);
         record.transport = toString(TransportType::Polling);
         record.connectionId = m_handler->newSessionId();
         const EngineIoPacket open = openPacket(record.connectionId, TransportType::Polling);

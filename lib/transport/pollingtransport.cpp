@@ -6,8 +6,10 @@ using namespace Qt::StringLiterals;
 
 namespace Sockscope {
 
-PollingTransport::PollingTransport(HttpFront *front, QObject *parent)
-    : Transport(parent), m_front(front)
+PollingTransport::PollingTransport(HttpFront *front, qint64 maxBufferedBytes, QObject *parent)
+    : Transport(parent)
+    , m_front(front)
+    , m_holdPostsAbove(maxBufferedBytes > 0 ? maxBufferedBytes / 2 : 0)
 {
 }
 
@@ -15,6 +17,7 @@ PollingTransport::~PollingTransport()
 {
     if (m_get)
         m_get->disconnect(this);
+    dropHeldPost();
 }
 
 void PollingTransport::send(const EngineIoPacket &packet)
@@ -29,6 +32,7 @@ void PollingTransport::send(const EngineIoPacket &packet)
 
 void PollingTransport::abort()
 {
+    dropHeldPost();
     m_closed = true;
     m_queue.clear();
     m_queuedBytes = 0;
@@ -52,7 +56,28 @@ QByteArray PollingTransport::flush()
     const QByteArray head =
             m_front->respond(socket, m_getRequest, 200, "text/plain; charset=UTF-8", body, m_getCors);
     reportBytesWritten(body.size());
+    if (m_heldPost) // from the event loop: flush() may be called from inside a handler
+        QMetaObject::invokeMethod(this, &PollingTransport::releaseHeldPost, Qt::QueuedConnection);
     return head;
+}
+
+void PollingTransport::releaseHeldPost()
+{
+    if (!m_heldPost || m_closed || m_queuedBytes > m_holdPostsAbove)
+        return;
+    QTcpSocket *socket = m_heldPost;
+    m_heldPost = nullptr;
+    socket->disconnect(this);
+    readPost(socket, std::exchange(m_heldRequest, {}), std::exchange(m_heldCors, {}));
+}
+
+void PollingTransport::dropHeldPost()
+{
+    if (QTcpSocket *socket = m_heldPost) {
+        m_heldPost = nullptr;
+        socket->disconnect(this);
+        socket->abort();
+    }
 }
 
 QByteArray PollingTransport::handleGet(QTcpSocket *socket, const HttpRequest &request,
@@ -90,6 +115,28 @@ void PollingTransport::handlePost(QTcpSocket *socket, const HttpRequest &request
                          R"({"code":1,"message":"Session ID unknown"})", cors, false);
         return;
     }
+    if (m_heldPost) {
+        // A client sends one POST at a time: a second while one waits is broken or hostile.
+        m_front->respond(socket, request, 400, "application/json",
+                         R"({"code":3,"message":"Bad request"})", cors, false);
+        fail(TransportCloseCause::Error, u"a second POST while one was held"_s);
+        return;
+    }
+    if (m_holdPostsAbove > 0 && m_queuedBytes > m_holdPostsAbove) {
+        m_heldPost = socket;
+        m_heldRequest = request;
+        m_heldCors = cors;
+        connect(socket, &QTcpSocket::disconnected, this, [this] {
+            m_heldPost = nullptr; // its packets are lost with it, as a POST cut short
+        });
+        return;
+    }
+    readPost(socket, request, cors);
+}
+
+void PollingTransport::readPost(QTcpSocket *socket, const HttpRequest &request,
+                                const HttpHeaders &cors)
+{
     QList<EngineIoPacket> packets;
     const EngineIoPacket::Error e = EngineIoPacket::decodePayload(request.body, &packets);
     if (e != EngineIoPacket::Error::None) {
@@ -111,6 +158,8 @@ void PollingTransport::handlePost(QTcpSocket *socket, const HttpRequest &request
 QList<EngineIoPacket> PollingTransport::takeQueue()
 {
     m_queuedBytes = 0;
+    if (m_heldPost)
+        QMetaObject::invokeMethod(this, &PollingTransport::releaseHeldPost, Qt::QueuedConnection);
     return std::exchange(m_queue, {});
 }
 
@@ -131,6 +180,7 @@ void PollingTransport::close()
         flush();
     }
     m_closed = true;
+    dropHeldPost();
 }
 
 void PollingTransport::fail(TransportCloseCause cause, const QString &detail)
@@ -138,6 +188,7 @@ void PollingTransport::fail(TransportCloseCause cause, const QString &detail)
     if (m_closed)
         return;
     m_closed = true;
+    dropHeldPost();
     if (m_get) {
         m_get->disconnect(this);
         m_get->abort();

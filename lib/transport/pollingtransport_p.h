@@ -20,7 +20,11 @@ class PollingTransport : public Transport
 {
     Q_OBJECT
 public:
-    PollingTransport(HttpFront *front, QObject *parent = nullptr);
+    // With a write budget (maxBufferedBytes > 0), a POST that comes while more than half of
+    // it waits for a GET is held, unanswered and unread, until a GET takes the packets: the
+    // polling client, which sends one POST at a time, is slowed down rather than dropped as a
+    // slow consumer for answers it has not fetched yet.
+    PollingTransport(HttpFront *front, qint64 maxBufferedBytes = 0, QObject *parent = nullptr);
     ~PollingTransport() override;
     TransportType type() const override { return TransportType::Polling; }
     void send(const EngineIoPacket &packet) override;
@@ -43,6 +47,9 @@ public:
 
 private:
     QByteArray flush();
+    void readPost(QTcpSocket *socket, const HttpRequest &request, const HttpHeaders &cors);
+    void releaseHeldPost();
+    void dropHeldPost();
     void fail(TransportCloseCause cause, const QString &detail);
 
     HttpFront *m_front;
@@ -51,6 +58,10 @@ private:
     HttpHeaders m_getCors;
     QList<EngineIoPacket> m_queue;
     qint64 m_queuedBytes = 0;
+    qint64 m_holdPostsAbove = 0; // 0: POSTs are never held
+    QPointer<QTcpSocket> m_heldPost;
+    HttpRequest m_heldRequest;
+    HttpHeaders m_heldCors;
     bool m_closed = false;
     bool m_upgrading = false;
 };

@@ -124,6 +124,7 @@ private Q_SLOTS:
     void volatileEventsAreDropped();
     void budgetZeroMeansNoLimit();
     void pipeliningClientIsSlowedNotDropped();
+    void pollingPostIsHeldNotDropped();
 };
 
 void tst_SlowConsumer::stalledWebSocketReadersAreClosed()
@@ -481,6 +482,64 @@ void tst_SlowConsumer::pipeliningClientIsSlowedNotDropped()
     QVERIFY(client.isConnected());
     stopServer();
     QCOMPARE(stats.slowConsumerCloses, quint64(0));
+}
+
+void tst_SlowConsumer::pollingPostIsHeldNotDropped()
+{
+    // A polling client POSTs requests whose answers wait for its next GET: once more than
+    // half the budget waits, its next POST is held (not answered, not read) until a GET has
+    // taken the answers; then it is read. Nothing is dropped, nobody is closed.
+    ServerOptions o = Loopback::fastOptions();
+    o.maxBufferedBytes = 256 * 1024;
+    EventServer server(o);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    connect(&server, &EventServer::socketConnected, &server, [](Socket *s) {
+        s->on(u"echo"_s, [s](const Arguments &args) { s->send(u"echo"_s, args); });
+    });
+    const quint16 port = server.serverPort();
+    const QByteArray open = Loopback::rawHttp(port, "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\n"
+                                                    "Host: 127.0.0.1\r\nConnection: close\r\n\r\n").body;
+    const QByteArray sid =
+            QJsonDocument::fromJson(open.mid(1)).object().value(u"sid"_s).toString().toLatin1();
+    QVERIFY(!sid.isEmpty());
+    const QByteArray target = "/socket.io/?EIO=4&transport=polling&sid=" + sid;
+    const auto post = [&](const QByteArray &body) -> QByteArray {
+        return "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+               "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+    };
+    const QByteArray get = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    QCOMPARE(Loopback::rawHttp(port, post("40")).status, 200);
+    QVERIFY(Loopback::rawHttp(port, get).body.startsWith("40{"));
+
+    // Three events of 60 KB: 180 KB of answers, over half the budget.
+    const auto events = [](int from) -> QByteArray {
+        QByteArray body;
+        for (int i = from; i < from + 3; ++i) {
+            if (!body.isEmpty())
+                body += '\x1e';
+            body += "42[\"echo\",\"" + payload(i, 60000).toUtf8() + "\"]";
+        }
+        return body;
+    };
+    QCOMPARE(Loopback::rawHttp(port, post(events(0))).status, 200);
+    QTcpSocket held;
+    held.connectToHost(Loopback::LocalHost, port);
+    QVERIFY(held.waitForConnected(3000));
+    held.write(post(events(3)));
+    QTest::qWait(200);
+    QCOMPARE(held.bytesAvailable(), 0); // not answered while the answers wait
+
+    QByteArray answers = Loopback::rawHttp(port, get).body; // the first three
+    QTRY_VERIFY(held.bytesAvailable() > 0 || held.state() != QAbstractSocket::ConnectedState);
+    QVERIFY(held.readAll().startsWith("HTTP/1.1 200"));
+    QTRY_VERIFY(server.of(u"/"_s)->sockets().constFirst()->bufferedBytes() > 0);
+    answers += '\x1e' + Loopback::rawHttp(port, get).body; // the next three
+    const QList<QByteArray> packets = answers.split('\x1e');
+    QCOMPARE(packets.size(), 6);
+    for (int i = 0; i < 6; ++i)
+        QCOMPARE(packets.at(i), "42[\"echo\",\"" + payload(i, 60000).toUtf8() + "\"]");
+    QCOMPARE(server.stats().slowConsumerCloses, quint64(0));
+    QCOMPARE(server.of(u"/"_s)->sockets().size(), 1);
 }
 
 QTEST_MAIN(tst_SlowConsumer)

@@ -10,7 +10,8 @@
 const path = require('node:path');
 const crypto = require('node:crypto');
 const {
-    assert, fatal, requireOfficial, once, collect, startSockscope, runCases, assertSameArgs,
+    assert, fatal, requireOfficial, once, collect, startSockscope, runCases, assertSameArgs, WAIT,
+    connected, emitWithAckArgs,
 } = require('./common.js');
 
 const { io, Manager } = requireOfficial('socket.io-client');
@@ -25,7 +26,6 @@ const binary = process.argv[2] && path.resolve(process.argv[2]);
 if (!binary)
     fatal('usage: node client-vs-sockscope.js <path to the sockscope binary> [case ...]');
 
-const WAIT = 5000; // ms for any single expected thing to happen
 
 // Every JSON type, including edge values that must survive a round trip exactly.
 const JSON_VALUES = [
@@ -39,30 +39,6 @@ function client(ctx, url, opts = {}) {
     ctx.defer(() => { s.disconnect(); s.io.disconnect(); });
     ctx.clients = (ctx.clients || 0) + 1;
     return ctx.watch(s, `client #${ctx.clients} (${url})`);
-}
-
-function connected(socket, label) {
-    return new Promise((resolve, reject) => {
-        if (socket.connected) {
-            resolve();
-            return;
-        }
-        const timer = setTimeout(() => reject(new Error(`${label}: not connected within ${WAIT} ms`)), WAIT);
-        socket.once('connect', () => { clearTimeout(timer); resolve(); });
-        socket.once('connect_error', (e) => { clearTimeout(timer); reject(new Error(`${label}: connect_error "${e.message}"`)); });
-    });
-}
-
-// Emits with an ack request; resolves with every argument of the reply.
-function emitWithAckArgs(socket, event, args) {
-    return new Promise((resolve, reject) => {
-        socket.timeout(WAIT).emit(event, ...args, (err, ...reply) => {
-            if (err)
-                reject(new Error(`no ack for "${event}" within ${WAIT} ms (${err.message})`));
-            else
-                resolve(reply);
-        });
-    });
 }
 
 async function server(ctx, rules, heartbeat) {

@@ -287,7 +287,35 @@ function assertSameArgs(actual, expected, message) {
     assert.deepEqual(normalizeBinary(actual), normalizeBinary(expected), message);
 }
 
+// How long a test waits for any single expected thing to happen, in ms.
+const WAIT = 5000;
+
+// Resolves once the socket is connected; rejects on connect_error or after WAIT.
+function connected(socket, label) {
+    return new Promise((resolve, reject) => {
+        if (socket.connected) {
+            resolve();
+            return;
+        }
+        const timer = setTimeout(() => reject(new Error(`${label}: not connected within ${WAIT} ms`)), WAIT);
+        socket.once('connect', () => { clearTimeout(timer); resolve(); });
+        socket.once('connect_error', (e) => { clearTimeout(timer); reject(new Error(`${label}: connect_error "${e.message}"`)); });
+    });
+}
+
+// Emits with an ack request; resolves with every argument of the reply.
+function emitWithAckArgs(socket, event, args) {
+    return new Promise((resolve, reject) => {
+        socket.timeout(WAIT).emit(event, ...args, (err, ...reply) => {
+            if (err)
+                reject(new Error(`no ack for "${event}" within ${WAIT} ms (${err.message})`));
+            else
+                resolve(reply);
+        });
+    });
+}
+
 module.exports = {
     ROOT, assert, fatal, requireOfficial, once, collect, JsonLinesProcess, startSockscope,
-    runCases, toBuffer, normalizeBinary, assertSameArgs,
+    runCases, toBuffer, normalizeBinary, assertSameArgs, WAIT, connected, emitWithAckArgs,
 };

@@ -13,7 +13,7 @@ const path = require('node:path');
 const crypto = require('node:crypto');
 const {
     ROOT, assert, fatal, requireOfficial, once, collect, JsonLinesProcess, startSockscope, runCases,
-    assertSameArgs,
+    assertSameArgs, WAIT, connected, emitWithAckArgs,
 } = require('./common.js');
 
 const { io, Manager } = requireOfficial('socket.io-client');
@@ -24,7 +24,6 @@ const tutorialServer = process.argv[3] && path.resolve(process.argv[3]);
 if (!binary || !tutorialServer)
     fatal('usage: node msgpack-vs-sockscope.js <path to sockscope> <path to tutorial_server> [case ...]');
 
-const WAIT = 5000;
 
 // Values that survive msgpack both ways. Whole numbers beyond 2^64 are left out: the msgpack
 // encoder of the Node.js package writes them wrongly whatever the server.
@@ -58,29 +57,6 @@ function watchFrames(socket) {
         attach(socket.io.engine);
     socket.io.on('open', () => attach(socket.io.engine));
     return kinds;
-}
-
-function connected(socket, label) {
-    return new Promise((resolve, reject) => {
-        if (socket.connected) {
-            resolve();
-            return;
-        }
-        const timer = setTimeout(() => reject(new Error(`${label}: not connected within ${WAIT} ms`)), WAIT);
-        socket.once('connect', () => { clearTimeout(timer); resolve(); });
-        socket.once('connect_error', (e) => { clearTimeout(timer); reject(new Error(`${label}: connect_error "${e.message}"`)); });
-    });
-}
-
-function emitWithAckArgs(socket, event, args) {
-    return new Promise((resolve, reject) => {
-        socket.timeout(WAIT).emit(event, ...args, (err, ...reply) => {
-            if (err)
-                reject(new Error(`no ack for "${event}" within ${WAIT} ms (${err.message})`));
-            else
-                resolve(reply);
-        });
-    });
 }
 
 async function server(ctx) {

@@ -205,9 +205,10 @@ int InMemoryAdapter::broadcast(const OutgoingEvent &event, const BroadcastOption
         return 0;
     EncodedPerFormat encoded(
             SocketIoPacket::event(ns()->name(), event.event, event.args, event.ackId, event.rawJson));
+    int written = 0;
     for (Socket *s : targets)
-        deliver(s, encoded.forSocket(s), event, opts.flags.isVolatile);
-    return int(targets.size());
+        written += deliver(s, encoded.forSocket(s), event, opts.flags.isVolatile) ? 1 : 0;
+    return written;
 }
 
 int InMemoryAdapter::broadcastWithAck(const OutgoingEvent &event, const BroadcastOptions &opts,

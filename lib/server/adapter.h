@@ -145,8 +145,9 @@ public:
     // The sockets of this server that opts selects, each once.
     virtual QList<Socket *> sockets(const BroadcastOptions &opts) const = 0;
 
-    // Encodes the event once and writes it to every socket opts selects; returns how many
-    // sockets of this server it was written to.
+    // Encodes the event once (per wire format) and writes it to every socket opts selects;
+    // returns how many sockets of this server it was written to (not those a volatile event
+    // was dropped for, or whose connection it would have taken over the write budget).
     virtual int broadcast(const OutgoingEvent &event, const BroadcastOptions &opts) = 0;
     // The same with an ack request (event.ackId set); returns the count of this server.
     virtual int broadcastWithAck(const OutgoingEvent &event, const BroadcastOptions &opts,

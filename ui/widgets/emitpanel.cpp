@@ -373,10 +373,8 @@ int EmitPanel::send()
         }
         break;
     }
-    // A broadcast counts its targets; those a volatile event was dropped for are not sent to.
+    // Sends count the sockets written to; the drops are the server's count.
     const int dropped = int(m_server->stats().volatileDropped - droppedBefore);
-    if (target() != Target::SelectedSockets)
-        count -= dropped;
     QString result = count == 0 && dropped == 0
             ? tr("No socket matched; nothing sent.")
             : tr("Sent \"%1\" to %2.").arg(event, Text::count(count, tr("socket"), tr("sockets")));

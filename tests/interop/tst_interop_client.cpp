@@ -30,6 +30,17 @@ namespace {
 
 constexpr int Wait = 5000; // ms for any single expected thing to happen
 
+// SOCKSCOPE_INTEROP_PARSER=msgpack runs every test with the official server and our client
+// both on the msgpack parser (socket.io-msgpack-parser); json, the default, otherwise.
+ClientOptions::Parser interopParser()
+{
+    ClientOptions::Parser p = ClientOptions::Parser::Json;
+    const QString name = qEnvironmentVariable("SOCKSCOPE_INTEROP_PARSER", u"json"_s);
+    if (!ClientOptions::fromString(name, &p))
+        qFatal("SOCKSCOPE_INTEROP_PARSER: json or msgpack, not %s", qPrintable(name));
+    return p;
+}
+
 QVariant null() { return QVariant::fromValue(nullptr); }
 
 // Every JSON type, with edge values that must survive the round trip exactly.
@@ -197,6 +208,7 @@ std::unique_ptr<EventClient> tst_InteropClient::makeClient(const QString &nsp,
     auto client = std::make_unique<EventClient>();
     client->setUrl(QUrl(u"http://127.0.0.1:%1%2"_s.arg(m_port).arg(nsp)));
     options.timeout = qMin(options.timeout, Wait);
+    options.parser = interopParser();
     client->setOptions(options);
     return client;
 }
@@ -246,7 +258,8 @@ void tst_InteropClient::initTestCase()
     connect(&m_node, &QProcess::readyReadStandardError, this,
             [this] { m_stderr += m_node.readAllStandardError(); });
     m_node.setWorkingDirectory(root);
-    m_node.start(node, {root + u"/tests/interop/node-server.js"_s});
+    const QString parser = ClientOptions::toString(interopParser());
+    m_node.start(node, {root + u"/tests/interop/node-server.js"_s, u"--parser"_s, parser});
     QVERIFY2(m_node.waitForStarted(Wait), qPrintable(m_node.errorString()));
     QJsonObject listening;
     QVERIFY2(waitLine([](const QJsonObject &l) { return l.value(u"type"_s) == u"listening"_s; },
@@ -254,7 +267,8 @@ void tst_InteropClient::initTestCase()
              failure("its listening port"));
     m_port = quint16(listening.value(u"port"_s).toInt());
     QVERIFY(m_port > 0);
-    qInfo("official socket.io %s server on 127.0.0.1:%d", qPrintable(version), m_port);
+    qInfo("official socket.io %s server on 127.0.0.1:%d, parser %s", qPrintable(version), m_port,
+          qPrintable(parser));
 }
 
 void tst_InteropClient::cleanupTestCase()

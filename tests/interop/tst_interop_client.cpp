@@ -30,6 +30,8 @@ namespace {
 
 constexpr int Wait = 5000; // ms for any single expected thing to happen
 
+QVariant null() { return QVariant::fromValue(nullptr); }
+
 // SOCKSCOPE_INTEROP_PARSER=msgpack runs every test with the official server and our client
 // both on the msgpack parser (socket.io-msgpack-parser); json, the default, otherwise.
 ClientOptions::Parser interopParser()
@@ -40,8 +42,6 @@ ClientOptions::Parser interopParser()
         qFatal("SOCKSCOPE_INTEROP_PARSER: json or msgpack, not %s", qPrintable(name));
     return p;
 }
-
-QVariant null() { return QVariant::fromValue(nullptr); }
 
 // Every JSON type, with edge values that must survive the round trip exactly.
 Arguments jsonValues()
@@ -56,7 +56,10 @@ Arguments jsonValues()
             3.25,
             -1e-9,
             qint64(9007199254740991LL),
-            1.7976931348623157e308,
+            // The official msgpack encoder (notepack.io) writes a whole number of 2^64 or more
+            // as a wrong uint64 (1.7976931348623157e308 comes back 0): not one to echo there.
+            interopParser() == ClientOptions::Parser::Msgpack ? 1.5e-300
+                                                              : 1.7976931348623157e308,
             u""_s,
             u"text with \"quotes\", \\ backslash, \n newline, ✓ 漢字 😀"_s,
             QVariantList {},
@@ -348,7 +351,7 @@ void tst_InteropClient::eventsBothWays()
     QCOMPARE(back.at(6).metaType(), QMetaType::fromType<double>());
     QCOMPARE(back.at(6).toDouble(), 3.25);
     QCOMPARE(back.at(8).toLongLong(), 9007199254740991LL);
-    QCOMPARE(back.at(9).toDouble(), 1.7976931348623157e308);
+    QCOMPARE(back.at(9).toDouble(), args.at(9).toDouble());
     QCOMPARE(back.at(11).toString(), args.at(11).toString());
     QCOMPARE(back.at(15).toMap().value(u"b"_s).toMap().value(u"c"_s).toList().size(), 3);
     QVERIFY(got.events.at(1).second.isEmpty());

@@ -180,6 +180,9 @@ void tst_ServerPanel::parserReachesTheServer()
     QTRY_VERIFY(client.isConnected());
     QCOMPARE(server->socket(client.id())->connection()->parserName(), u"msgpack"_s);
     window.stopServer();
+    // The start remembered msgpack: the next tests' windows start from the default again.
+    QCOMPARE(QSettings().value(u"server/parser"_s).toString(), u"msgpack"_s);
+    QSettings().remove(u"server/parser"_s);
 }
 
 // A client that stops reading: first its volatile events are dropped (counted without

@@ -1,8 +1,8 @@
 // The client window offscreen: real widgets against an in-process EventServer on 127.0.0.1.
 #include <clienttab.h>
-#include <connection.h>
 #include <clientwindow.h>
 #include <columns.h>
+#include <connection.h>
 #include <emitpanel.h>
 #include <emitstore.h>
 #include <eventclient.h>

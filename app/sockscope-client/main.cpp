@@ -66,6 +66,7 @@ int main(int argc, char *argv[])
             { u"query"_s, u"Query parameter for the handshake (repeatable)."_s, u"k=v"_s },
             { { u"H"_s, u"header"_s }, u"Extra request header (repeatable)."_s, u"Name: value"_s },
             { u"transport"_s, u"websocket, polling, or auto (polling then upgrade; the default)."_s, u"name"_s, u"auto"_s },
+            { u"parser"_s, u"Socket.IO wire format: json (the default) or msgpack (socket.io-msgpack-parser's; the server must use it too)."_s, u"format"_s, u"json"_s },
             { u"ack"_s, u"Ask an ack for each --emit, wait for it and print it."_s },
             { u"listen"_s, u"Print this event (repeatable; * for all)."_s, u"event"_s },
             { u"count"_s, u"Exit after N listened events (raw mode: N messages)."_s, u"N"_s },
@@ -135,6 +136,8 @@ int main(int argc, char *argv[])
         o.transport = Sockscope::ClientOptions::Transport::Auto;
     else
         return usage(u"--transport must be websocket, polling or auto"_s);
+    if (!Sockscope::ClientOptions::fromString(p.value(u"parser"_s), &o.parser))
+        return usage(u"--parser must be json or msgpack"_s);
     o.reconnection = p.isSet(u"reconnect"_s);
     o.ignoreTlsErrors = p.isSet(u"insecure"_s);
     if (p.isSet(u"ca"_s)) {

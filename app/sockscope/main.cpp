@@ -280,6 +280,7 @@ int main(int argc, char *argv[])
             { u"ping-timeout", ServerSetting::PingTimeout },
             { u"max-payload", ServerSetting::MaxPayload },
             { u"max-buffered-bytes", ServerSetting::MaxBufferedBytes },
+            { u"parser", ServerSetting::Parser },
             { u"cors-origin", ServerSetting::Origins },
             { u"rules", ServerSetting::RulesFile },
         };

@@ -1,6 +1,7 @@
 #include "eventclient.h"
 
 #include "acktracker_p.h"
+#include "socketioparser.h"
 
 #include <QJsonObject>
 #include <QJsonDocument>
@@ -14,6 +15,28 @@
 using namespace Qt::StringLiterals;
 
 namespace Sockscope {
+
+QString ClientOptions::toString(Parser parser)
+{
+    switch (parser) {
+    case Parser::Json:
+        return u"json"_s;
+    case Parser::Msgpack:
+        return u"msgpack"_s;
+    }
+    return u"json"_s;
+}
+
+bool ClientOptions::fromString(const QString &text, Parser *parser)
+{
+    for (Parser p : { Parser::Json, Parser::Msgpack }) {
+        if (text == toString(p)) {
+            *parser = p;
+            return true;
+        }
+    }
+    return false;
+}
 
 EventClient::EventClient(QObject *parent) : QObject(parent)
 {
@@ -132,7 +155,10 @@ void EventClient::startSocket()
 {
     teardown();
     m_errorString.clear();
-    m_decoder.reset();
+    if (m_options.parser == ClientOptions::Parser::Msgpack)
+        m_parser = std::make_unique<MsgpackSocketIoParser>();
+    else
+        m_parser = std::make_unique<JsonSocketIoParser>();
     m_id.clear();
     const QString scheme = m_url.scheme();
     if (scheme != u"http" && scheme != u"https" && scheme != u"ws" && scheme != u"wss") {
@@ -352,8 +378,12 @@ void EventClient::close()
     m_connectTimer.stop();
     m_heartbeatTimer.stop();
     const bool wasConnected = m_state == State::Connected;
-    if (wasConnected)
+    if (wasConnected && m_polling && !m_ws) {
+        // Goes in the farewell POST below: a POST started now would be aborted by teardown().
+        m_postQueue.append(engineMessages(SocketIoPacket::disconnect(namespaceName())));
+    } else if (wasConnected) {
         sendPacket(SocketIoPacket::disconnect(namespaceName()));
+    }
     if (m_ws) {
         m_ws->disconnect(this);
         m_ws->close();
@@ -426,12 +456,22 @@ void EventClient::onAny(AnyEventHandler handler)
     m_handlers.onAny(std::move(handler));
 }
 
+QList<EngineIoPacket> EventClient::engineMessages(const SocketIoPacket &packet) const
+{
+    const SocketIoPacket::Encoded e = m_parser->encode(packet);
+    if (e.binary) // msgpack: the whole packet is one binary message
+        return { EngineIoPacket::binaryMessage(e.text) };
+    QList<EngineIoPacket> messages { EngineIoPacket::message(e.text) };
+    for (const QByteArray &a : e.attachments)
+        messages.append(EngineIoPacket::binaryMessage(a));
+    return messages;
+}
+
 void EventClient::sendPacket(const SocketIoPacket &packet)
 {
-    const SocketIoPacket::Encoded e = packet.encode();
-    sendEngine(EngineIoPacket::message(e.text));
-    for (const QByteArray &a : e.attachments)
-        sendEngine(EngineIoPacket::binaryMessage(a));
+    const QList<EngineIoPacket> messages = engineMessages(packet);
+    for (const EngineIoPacket &m : messages)
+        sendEngine(m);
 }
 
 void EventClient::onWsConnected()
@@ -489,12 +529,12 @@ void EventClient::handleEngine(const EngineIoPacket &packet)
         drop(DisconnectReason::TransportClose, true);
         break;
     case T::Message: {
-        const SocketIoDecoder::Status s = packet.isBinary() ? m_decoder.decodeBinary(packet.data())
-                                                            : m_decoder.decodeText(packet.data());
-        if (s == SocketIoDecoder::Status::Packet) {
-            handleSocketIo(m_decoder.takePacket());
-        } else if (s == SocketIoDecoder::Status::Failed) {
-            Q_EMIT errorOccurred(m_decoder.errorString());
+        SocketIoPacket decoded;
+        const SocketIoParser::Status s = m_parser->decode(EngineIoPacket(packet), &decoded);
+        if (s == SocketIoParser::Status::Packet) {
+            handleSocketIo(decoded);
+        } else if (s == SocketIoParser::Status::Failed) {
+            Q_EMIT errorOccurred(m_parser->errorString());
             drop(DisconnectReason::ParseError, true);
         }
         break;

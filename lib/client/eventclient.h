@@ -19,6 +19,8 @@
 #include <QUrl>
 #include <QUrlQuery>
 
+#include <memory>
+
 QT_BEGIN_NAMESPACE
 class QNetworkAccessManager;
 class QNetworkReply;
@@ -28,6 +30,7 @@ QT_END_NAMESPACE
 namespace Sockscope {
 
 class AckTracker;
+class SocketIoParser;
 
 struct ClientOptions
 {
@@ -37,6 +40,15 @@ struct ClientOptions
         Auto // polling first, then upgrade to WebSocket, as the official clients do
     };
     Transport transport = Transport::WebSocket;
+    // The Socket.IO wire format; the server must speak it too (a Sockscope server under
+    // --parser auto speaks both).
+    enum class Parser {
+        Json, // the Socket.IO v5 specification's (socket.io-parser), the default
+        Msgpack, // socket.io-msgpack-parser's
+    };
+    Parser parser = Parser::Json;
+    static QString toString(Parser parser); // "json", "msgpack"
+    static bool fromString(const QString &text, Parser *parser);
     QString path = QStringLiteral("/socket.io/");
     QJsonObject auth; // sent with CONNECT
     QUrlQuery query; // added to the handshake URL
@@ -156,6 +168,7 @@ private:
     void handleEngine(const EngineIoPacket &packet);
     void handleSocketIo(const SocketIoPacket &packet);
     void handleEvent(const SocketIoPacket &packet);
+    QList<EngineIoPacket> engineMessages(const SocketIoPacket &packet) const;
     void sendPacket(const SocketIoPacket &packet);
     void drop(DisconnectReason reason, bool mayReconnect);
     void connectFailed(const QString &message, const QJsonValue &data, bool mayReconnect);
@@ -180,7 +193,8 @@ private:
     QList<EngineIoPacket> m_postQueue;
     bool m_polling = false; // the active transport is polling
     bool m_upgradeReady = false; // probe answered; waiting for the poll to return
-    SocketIoDecoder m_decoder;
+    // Made by startSocket() for ClientOptions::parser; it reassembles what comes in.
+    std::unique_ptr<SocketIoParser> m_parser;
     AckTracker *m_acks = nullptr;
     ClientHandshake m_handshake;
     QString m_id;

@@ -1,6 +1,9 @@
 // The official Node.js socket.io server, for tst_interop_client (our EventClient against it).
 //
-//   node node-server.js
+//   node node-server.js [--parser msgpack]
+//
+// With --parser msgpack the server uses the official msgpack parser (socket.io-msgpack-parser)
+// instead of the default JSON one.
 //
 // Listens on 127.0.0.1 with a free port, pingInterval 300 ms and pingTimeout 200 ms, and
 // prints one JSON object a line on stdout (binary shown as {"_binary":true,"size":N,"base64":…}):
@@ -58,9 +61,26 @@ function display(v) {
     return v;
 }
 
+let parser;
+if (process.argv.includes('--parser')) {
+    const name = process.argv[process.argv.indexOf('--parser') + 1];
+    if (name === 'msgpack') {
+        try {
+            parser = require('socket.io-msgpack-parser');
+        } catch (e) {
+            process.stderr.write(`node-server.js: the npm package "socket.io-msgpack-parser" is not installed: run \`npm ci\` in ${path.resolve(__dirname, '..', '..')}\n`);
+            process.exit(2);
+        }
+    } else if (name !== 'json') {
+        process.stderr.write(`node-server.js: --parser json or msgpack, not ${name}\n`);
+        process.exit(2);
+    }
+}
+
 let refuseNext = 0;
 const httpServer = http.createServer();
 const io = new Server(httpServer, {
+    ...(parser ? { parser } : {}),
     pingInterval: 300,
     pingTimeout: 200,
     allowRequest: (req, callback) => {

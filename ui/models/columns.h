@@ -28,6 +28,7 @@ enum class ConnectionsColumn {
     Connection,
     Namespace,
     Transport,
+    Parser, // the connection's Socket.IO wire format: json or msgpack
     RemoteAddress,
     ConnectedSince,
     Rooms,

@@ -270,6 +270,7 @@ bool ConnectionsModel::snapshot(Row &row) const
         next.connectionId = c->id();
         next.transport = c->transportName();
         next.upgraded = c->upgradedAt().isValid();
+        next.parser = c->parserName();
         next.remoteAddress = c->remoteAddress();
         next.remotePort = c->remotePort();
         next.bytesIn = c->bytesReceived();
@@ -288,7 +289,8 @@ bool ConnectionsModel::snapshot(Row &row) const
     next.eventsIn = s->eventsReceived();
     next.eventsOut = s->eventsSent();
     const bool changed = next.connectionId != row.connectionId || next.transport != row.transport
-            || next.upgraded != row.upgraded || next.remoteAddress != row.remoteAddress
+            || next.upgraded != row.upgraded || next.parser != row.parser
+            || next.remoteAddress != row.remoteAddress
             || next.remotePort != row.remotePort || next.bytesIn != row.bytesIn
             || next.bytesOut != row.bytesOut || next.queued != row.queued
             || next.pingRoundTrip != row.pingRoundTrip
@@ -334,6 +336,7 @@ QVariant ConnectionsModel::data(const QModelIndex &index, int role) const
         case ConnectionsColumn::Connection: return r.connectionId;
         case ConnectionsColumn::Namespace: return r.nsp;
         case ConnectionsColumn::Transport: return r.transport;
+        case ConnectionsColumn::Parser: return r.parser;
         case ConnectionsColumn::RemoteAddress:
             return QString(r.remoteAddress.toString() + u':'
                            + QString::number(r.remotePort).rightJustified(5, u'0'));
@@ -355,6 +358,7 @@ QVariant ConnectionsModel::data(const QModelIndex &index, int role) const
         case ConnectionsColumn::Namespace: return r.plain ? u"—"_s : r.nsp;
         case ConnectionsColumn::Transport:
             return r.upgraded ? r.transport + u" (upgraded)"_s : r.transport;
+        case ConnectionsColumn::Parser: return r.plain ? u"—"_s : r.parser;
         case ConnectionsColumn::RemoteAddress: {
             QString host = r.remoteAddress.toString();
             if (r.remoteAddress.protocol() == QAbstractSocket::IPv6Protocol)
@@ -386,6 +390,10 @@ QVariant ConnectionsModel::headerData(int section, Qt::Orientation orientation, 
         return tr("Bytes waiting to be written to the client (the kernel has not taken them "
                   "yet); over the server's write budget the connection is closed as a slow "
                   "consumer");
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole
+        && ConnectionsColumn(section) == ConnectionsColumn::Parser)
+        return tr("The connection's Socket.IO wire format (json or msgpack); under --parser "
+                  "auto, json until its first Socket.IO message");
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (ConnectionsColumn(section)) {
@@ -393,6 +401,7 @@ QVariant ConnectionsModel::headerData(int section, Qt::Orientation orientation, 
     case ConnectionsColumn::Connection: return tr("Connection");
     case ConnectionsColumn::Namespace: return tr("Namespace");
     case ConnectionsColumn::Transport: return tr("Transport");
+    case ConnectionsColumn::Parser: return tr("Parser");
     case ConnectionsColumn::RemoteAddress: return tr("Remote address");
     case ConnectionsColumn::ConnectedSince: return tr("Connected since");
     case ConnectionsColumn::Rooms: return tr("Rooms");

@@ -42,6 +42,9 @@ public:
         QString nsp;
         QString transport;
         bool upgraded = false;
+        // "json" or "msgpack" (empty for a plain WebSocket client); under --parser auto,
+        // "json" until the connection's first Socket.IO message.
+        QString parser;
         QHostAddress remoteAddress;
         quint16 remotePort = 0;
         QDateTime connectedAt;

@@ -33,6 +33,8 @@ namespace Sockscope {
 
 namespace {
 
+const QString ParserKey = QStringLiteral("client/parser");
+
 QString stateName(EventClient::State state)
 {
     switch (state) {
@@ -138,6 +140,15 @@ ClientTab::ClientTab(QWidget *parent) : QWidget(parent)
     m_transport->addItem(tr("WebSocket only"), int(ClientOptions::Transport::WebSocket));
     m_transport->addItem(tr("Polling, then upgrade"), int(ClientOptions::Transport::Auto));
     m_transport->addItem(tr("Polling only"), int(ClientOptions::Transport::Polling));
+    m_parser = new QComboBox(this);
+    m_parser->setObjectName(u"parser"_s);
+    for (ClientOptions::Parser p : { ClientOptions::Parser::Json, ClientOptions::Parser::Msgpack })
+        m_parser->addItem(ClientOptions::toString(p), int(p));
+    m_parser->setToolTip(tr("Socket.IO wire format: json (the specification's) or msgpack "
+                            "(socket.io-msgpack-parser's); the server must use the same"));
+    ClientOptions::Parser remembered = ClientOptions::Parser::Json;
+    if (ClientOptions::fromString(QSettings().value(ParserKey).toString(), &remembered))
+        setParser(remembered);
     m_attempts = new QSpinBox(this);
     m_attempts->setObjectName(u"reconnectAttempts"_s);
     m_attempts->setRange(-1, 1000);
@@ -175,6 +186,7 @@ ClientTab::ClientTab(QWidget *parent) : QWidget(parent)
     form->addRow(tr("Query"), m_query);
     form->addRow(tr("Headers"), m_headers);
     form->addRow(tr("Transport"), m_transport);
+    form->addRow(tr("Parser"), m_parser);
     auto *reconnect = new QHBoxLayout;
     reconnect->addWidget(m_attempts);
     reconnect->addWidget(new QLabel(tr("delay"), this));
@@ -385,6 +397,16 @@ void ClientTab::setTransport(ClientOptions::Transport transport)
     m_transport->setCurrentIndex(m_transport->findData(int(transport)));
 }
 
+void ClientTab::setParser(ClientOptions::Parser parser)
+{
+    m_parser->setCurrentIndex(qMax(0, m_parser->findData(int(parser))));
+}
+
+ClientOptions::Parser ClientTab::parser() const
+{
+    return ClientOptions::Parser(m_parser->currentData().toInt());
+}
+
 QUrl ClientTab::composedUrl() const
 {
     QUrl u(m_url->text().trimmed());
@@ -407,6 +429,7 @@ bool ClientTab::connectToServer()
     }
     ClientOptions o;
     o.transport = ClientOptions::Transport(m_transport->currentData().toInt());
+    o.parser = parser();
     o.path = m_path->text().trimmed().isEmpty() ? u"/socket.io/"_s : m_path->text().trimmed();
     if (!m_auth->text().trimmed().isEmpty()) {
         QJsonParseError err;
@@ -442,6 +465,7 @@ bool ClientTab::connectToServer()
     m_client->close();
     m_client->setUrl(u);
     m_client->setOptions(o);
+    QSettings().setValue(ParserKey, ClientOptions::toString(o.parser));
     m_client->open();
     Q_EMIT titleChanged(u.host() + u':' + QString::number(u.port()) + m_client->namespaceName());
     updateState();
@@ -504,8 +528,10 @@ void ClientTab::updateHandshake()
         t += tr("  ping timeout: %1 ms\n").arg(h.open.pingTimeout);
         t += tr("  max payload: %1 bytes\n").arg(h.open.maxPayload);
     }
-    if (!h.transport.isEmpty())
+    if (!h.transport.isEmpty()) {
+        t += tr("\nParser: %1").arg(ClientOptions::toString(m_client->options().parser));
         t += tr("\nTransport: %1").arg(h.transport);
+    }
     if (h.upgradedAt.isValid())
         t += tr(" (upgraded from polling at %1)")
                      .arg(h.upgradedAt.toLocalTime().toString(u"HH:mm:ss.zzz"_s));

@@ -42,6 +42,10 @@ public:
     void setNamespace(const QString &nsp);
     void setAuthText(const QString &json);
     void setTransport(ClientOptions::Transport transport);
+    // The wire format; the last one connected with is remembered (QSettings "client/parser")
+    // and is where a new tab starts.
+    void setParser(ClientOptions::Parser parser);
+    ClientOptions::Parser parser() const;
 
     // Applies the settings and connects. Returns false (message shown) for a mistake in them.
     bool connectToServer();
@@ -92,6 +96,7 @@ private:
     QLineEdit *m_query = nullptr;
     QPlainTextEdit *m_headers = nullptr;
     QComboBox *m_transport = nullptr;
+    QComboBox *m_parser = nullptr; // data: ClientOptions::Parser as int
     QSpinBox *m_attempts = nullptr;
     QSpinBox *m_delay = nullptr;
     QSpinBox *m_timeout = nullptr;

@@ -5,6 +5,7 @@
 
 #include <QApplication>
 #include <QClipboard>
+#include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QSettings>
@@ -45,6 +46,7 @@ void rememberServerSettings(const ServerSettings &s)
     settings.setValue(u"pingTimeout"_s, s.options.pingTimeout);
     settings.setValue(u"maxPayload"_s, s.options.maxPayload);
     settings.setValue(u"maxBufferedBytes"_s, s.options.maxBufferedBytes);
+    settings.setValue(u"parser"_s, ServerOptions::toString(s.options.parser));
     settings.setValue(u"allowedOrigins"_s, s.options.allowedOrigins);
     settings.endGroup();
     rememberRulesFile(s.rulesFile);
@@ -94,6 +96,11 @@ ServerSettings rememberedServerSettings(const ServerSettings &base, ServerSettin
         if (ok && bytes >= 0)
             s.options.maxBufferedBytes = bytes;
     });
+    take(ServerSetting::Parser, u"parser"_s, [&](const QVariant &v) {
+        ServerOptions::Parser parser;
+        if (ServerOptions::fromString(v.toString(), &parser))
+            s.options.parser = parser;
+    });
     take(ServerSetting::Origins, u"allowedOrigins"_s, [&](const QVariant &v) {
         const QStringList origins = v.toStringList();
         if (!origins.isEmpty())
@@ -133,6 +140,13 @@ ServerControlPanel::ServerControlPanel(QWidget *parent) : QWidget(parent)
     m_maxBuffered->setGroupSeparatorShown(true);
     m_maxBuffered->setToolTip(tr("Bytes queued for a client that is not reading; over them the "
                                  "connection is closed as \"slow consumer\" (0: no limit)"));
+    m_parser = new QComboBox(this);
+    m_parser->setObjectName(u"parser"_s);
+    for (ServerOptions::Parser p : { ServerOptions::Parser::Auto, ServerOptions::Parser::Json,
+                                     ServerOptions::Parser::Msgpack })
+        m_parser->addItem(ServerOptions::toString(p), int(p));
+    m_parser->setToolTip(tr("Socket.IO wire format: auto (each connection's first message "
+                            "says), json, or msgpack (socket.io-msgpack-parser's)"));
     m_origins = new QLineEdit(this);
     m_origins->setObjectName(u"origins"_s);
     m_origins->setPlaceholderText(tr("* (any)"));
@@ -161,6 +175,7 @@ ServerControlPanel::ServerControlPanel(QWidget *parent) : QWidget(parent)
     form->addRow(tr("Ping &timeout"), m_pingTimeout);
     form->addRow(tr("Max &payload"), m_maxPayload);
     form->addRow(tr("&Max buffered"), m_maxBuffered);
+    form->addRow(tr("Pa&rser"), m_parser);
     form->addRow(tr("Allowed &origins"), m_origins);
     form->addRow(tr("Rules file"), rulesRow);
 
@@ -231,6 +246,7 @@ ServerSettings ServerControlPanel::settings() const
     s.options.pingTimeout = m_pingTimeout->value();
     s.options.maxPayload = m_maxPayload->value();
     s.options.maxBufferedBytes = m_maxBuffered->value();
+    s.options.parser = ServerOptions::Parser(m_parser->currentData().toInt());
     s.options.allowedOrigins.clear();
     const QStringList origins = m_origins->text().split(u',', Qt::SkipEmptyParts);
     for (const QString &o : origins) {
@@ -252,6 +268,7 @@ void ServerControlPanel::setSettings(const ServerSettings &settings)
     m_pingTimeout->setValue(settings.options.pingTimeout);
     m_maxPayload->setValue(int(qMin<qint64>(settings.options.maxPayload, INT_MAX)));
     m_maxBuffered->setValue(int(qMin<qint64>(settings.options.maxBufferedBytes, INT_MAX)));
+    m_parser->setCurrentIndex(qMax(0, m_parser->findData(int(settings.options.parser))));
     m_origins->setText(settings.options.allowedOrigins.join(u", "_s));
     m_rules->setText(settings.rulesFile);
     updateExposure();
@@ -261,7 +278,7 @@ void ServerControlPanel::setListening(bool listening, const QString &url)
 {
     for (QWidget *w : std::initializer_list<QWidget *> { m_bind, m_port, m_pingInterval,
                                                          m_pingTimeout, m_maxPayload, m_maxBuffered,
-                                                         m_origins, m_rules, m_browse })
+                                                         m_parser, m_origins, m_rules, m_browse })
         w->setEnabled(!listening);
     m_start->setEnabled(!listening);
     m_stop->setEnabled(listening);

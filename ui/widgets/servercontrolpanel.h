@@ -6,6 +6,7 @@
 #include <QWidget>
 
 QT_BEGIN_NAMESPACE
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -33,6 +34,7 @@ enum class ServerSetting {
     Origins = 0x20,
     RulesFile = 0x40,
     MaxBufferedBytes = 0x80,
+    Parser = 0x100,
 };
 Q_DECLARE_FLAGS(ServerSettingFields, ServerSetting)
 
@@ -84,6 +86,7 @@ private:
     QSpinBox *m_pingTimeout = nullptr;
     QSpinBox *m_maxPayload = nullptr;
     QSpinBox *m_maxBuffered = nullptr;
+    QComboBox *m_parser = nullptr; // data: ServerOptions::Parser as int
     QLineEdit *m_origins = nullptr;
     QLineEdit *m_rules = nullptr;
     QPushButton *m_browse = nullptr;

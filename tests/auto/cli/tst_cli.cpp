@@ -93,6 +93,9 @@ private Q_SLOTS:
     void usageErrors();
     void acceptGenerator();
     void rawMode();
+    void msgpackContract_data();
+    void msgpackContract();
+    void parserUsage();
 
 private:
     QString ourUrl(const QString &nsp = u"/"_s) const
@@ -105,8 +108,17 @@ private:
     }
 
     EventServer *m_server = nullptr;
+    QString msgpackNodeUrl(const QString &nsp = u"/"_s) const
+    {
+        return u"http://127.0.0.1:%1%2"_s.arg(m_msgpackNodePort).arg(nsp);
+    }
+    // Starts contract_server.js with these arguments; the port it listens on, 0 on failure.
+    static int startNode(QProcess &node, const QStringList &arguments);
+
     QProcess m_node;
     int m_nodePort = 0;
+    QProcess m_msgpackNode; // the same server on socket.io-msgpack-parser
+    int m_msgpackNodePort = 0;
     HandshakeRecord m_lastHandshake;
 };
 
@@ -126,24 +138,40 @@ void tst_Cli::initTestCase()
             [this](const HandshakeRecord &r) { m_lastHandshake = r; });
     QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
 
-    m_node.setProgram(u"node"_s);
-    m_node.setArguments({ QStringLiteral(NODE_SERVER_JS) });
+    m_nodePort = startNode(m_node, {});
+    QVERIFY(m_nodePort > 0);
+    m_msgpackNodePort = startNode(m_msgpackNode, { u"--parser"_s, u"msgpack"_s });
+    QVERIFY(m_msgpackNodePort > 0);
+}
+
+int tst_Cli::startNode(QProcess &node, const QStringList &arguments)
+{
+    node.setProgram(u"node"_s);
+    node.setArguments(QStringList { QStringLiteral(NODE_SERVER_JS) } + arguments);
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(u"SOCKSCOPE_SOURCE_DIR"_s, QStringLiteral(SOCKSCOPE_SOURCE_DIR));
-    m_node.setProcessEnvironment(env);
-    m_node.start();
-    QVERIFY2(m_node.waitForStarted(10000), "node is required for this test (apt-get install nodejs)");
-    QTRY_VERIFY_WITH_TIMEOUT(m_node.canReadLine() || m_node.state() == QProcess::NotRunning, 20000);
-    QVERIFY2(m_node.state() == QProcess::Running, m_node.readAllStandardError().constData());
-    m_nodePort = QJsonDocument::fromJson(m_node.readLine()).object().value(u"port"_s).toInt();
-    QVERIFY(m_nodePort > 0);
+    node.setProcessEnvironment(env);
+    node.start();
+    if (!node.waitForStarted(10000)) {
+        qWarning("node is required for this test (apt-get install nodejs)");
+        return 0;
+    }
+    QTest::qWaitFor([&] { return node.canReadLine() || node.state() == QProcess::NotRunning; },
+                    20000);
+    if (node.state() != QProcess::Running) {
+        qWarning("%s", node.readAllStandardError().constData());
+        return 0;
+    }
+    return QJsonDocument::fromJson(node.readLine()).object().value(u"port"_s).toInt();
 }
 
 void tst_Cli::cleanupTestCase()
 {
-    m_node.closeWriteChannel();
-    if (!m_node.waitForFinished(3000))
-        m_node.kill();
+    for (QProcess *node : { &m_node, &m_msgpackNode }) {
+        node->closeWriteChannel();
+        if (!node->waitForFinished(3000))
+            node->kill();
+    }
     delete m_server;
 }
 
@@ -335,6 +363,81 @@ void tst_Cli::rawMode()
     QCOMPARE(messages.at(1).value(u"data"_s).toString(), u"AAEC"_s);
     QCOMPARE(messages.at(1).value(u"size"_s).toInt(), 3);
     QCOMPARE(messages.at(2).value(u"data"_s).toString(), u"echo: 你好"_s);
+}
+
+void tst_Cli::msgpackContract_data()
+{
+    QTest::addColumn<bool>("node");
+    QTest::addColumn<QString>("transport");
+    for (bool node : { false, true }) {
+        for (const char *t : { "websocket", "polling", "auto" })
+            QTest::addRow("%s-%s", node ? "node" : "sockscope", t) << node << QString::fromLatin1(t);
+    }
+}
+
+// --parser msgpack against the official server on socket.io-msgpack-parser and against ours
+// (--parser auto): auth, acks, binary anywhere, a connect error; the JSON lines show the
+// arguments exactly as a JSON client's do.
+void tst_Cli::msgpackContract()
+{
+    QFETCH(bool, node);
+    QFETCH(QString, transport);
+    const QString url = node ? msgpackNodeUrl() : ourUrl();
+    Run r = runClient({ url, u"--parser"_s, u"msgpack"_s, u"--transport"_s, transport,
+                        u"--auth"_s, u"{\"token\":\"abc\"}"_s,
+                        u"--emit"_s, u"message-with-ack"_s, u"[\"hello\",42]"_s, u"--ack"_s,
+                        u"--listen"_s, u"auth"_s, u"--count"_s, u"1"_s, u"--timeout"_s, u"10"_s });
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(r.first(u"connected"_s).value(u"id"_s).toString().size(), 20);
+    QCOMPARE(r.first(u"ack"_s).value(u"args"_s).toArray(), (QJsonArray { u"hello"_s, 42 }));
+    QCOMPARE(r.first(u"event"_s).value(u"args"_s).toArray().at(0).toObject().value(u"token"_s),
+             QJsonValue(u"abc"_s));
+    QCOMPARE(r.countOf(u"error"_s), 0);
+
+    // Binary at the top level and nested, echoed back: the same lines as with --parser json.
+    const QString binaryArgs =
+            u"[1,{\"_binary\":true,\"base64\":\"AP8Q\"},{\"k\":{\"_binary\":true,\"base64\":\"aGk=\"},"
+            "\"n\":[null,true,1.5]},\"α\"]"_s;
+    const auto echoed = [&](const QString &parser, const QString &to) {
+        const Run run = runClient({ to, u"--parser"_s, parser, u"--transport"_s, transport,
+                                    u"--emit"_s, u"message"_s, binaryArgs, u"--listen"_s,
+                                    u"message-back"_s, u"--count"_s, u"1"_s, u"--timeout"_s,
+                                    u"10"_s });
+        [&] { QVERIFY2(run.exitCode == 0, run.err.constData()); }();
+        return std::pair { run.first(u"sent"_s).value(u"args"_s).toArray(),
+                           run.first(u"event"_s).value(u"args"_s).toArray() };
+    };
+    const auto [sentMsgpack, backMsgpack] = echoed(u"msgpack"_s, url);
+    const auto [sentJson, backJson] = echoed(u"json"_s, node ? nodeUrl() : ourUrl());
+    QVERIFY(!backMsgpack.isEmpty());
+    QCOMPARE(backMsgpack.size(), 4);
+    QCOMPARE(backMsgpack.at(1).toObject().value(u"_binary"_s), QJsonValue(true));
+    QCOMPARE(backMsgpack.at(1).toObject().value(u"base64"_s), QJsonValue(u"AP8Q"_s));
+    QCOMPARE(backMsgpack.at(2).toObject().value(u"k"_s).toObject().value(u"base64"_s),
+             QJsonValue(u"aGk="_s));
+    QCOMPARE(sentMsgpack, sentJson);
+    QCOMPARE(backMsgpack, backJson);
+    QCOMPARE(backMsgpack, sentMsgpack);
+
+    // A refused namespace: the CONNECT_ERROR's message, over msgpack.
+    r = runClient({ node ? msgpackNodeUrl(u"/nope"_s) : ourUrl(u"/nope"_s), u"--parser"_s,
+                    u"msgpack"_s, u"--transport"_s, transport, u"--timeout"_s, u"10"_s });
+    QCOMPARE(r.exitCode, 1);
+    QCOMPARE(r.first(u"connect_error"_s).value(u"message"_s).toString(), u"Invalid namespace"_s);
+}
+
+void tst_Cli::parserUsage()
+{
+    QProcess p;
+    p.start(QStringLiteral(SOCKSCOPE_CLIENT_BIN), { u"--help"_s });
+    QVERIFY(p.waitForFinished(10000));
+    const QByteArray help = p.readAllStandardOutput();
+    QVERIFY2(help.contains("--parser <format>"), help.constData());
+    QVERIFY(help.contains("msgpack"));
+    const Run r = runClient({ ourUrl(), u"--parser"_s, u"yaml"_s });
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("--parser must be json or msgpack"), r.err.constData());
+    QVERIFY(r.lines.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_Cli)

@@ -2,6 +2,7 @@
 #include <clienttab.h>
 #include <clientwindow.h>
 #include <columns.h>
+#include <connection.h>
 #include <emitpanel.h>
 #include <emitstore.h>
 #include <eventclient.h>
@@ -52,6 +53,7 @@ private Q_SLOTS:
     void historySharedInSettings();
     void monitorEmitPanelReusesHistoryAndTemplates();
     void handshakeShown();
+    void parserChoiceRemembered();
     void monitorOpensClientWindow();
 
 protected: // for ClientWindowScreenshots
@@ -361,6 +363,49 @@ void tst_ClientWindow::handshakeShown()
     QVERIFY(text.contains(u"max payload: 1000000 bytes"_s));
     QVERIFY(text.contains(u"HTTP 200"_s));
     QVERIFY(text.contains(u"upgrades: websocket"_s));
+}
+
+// The parser is a connection setting: the client speaks msgpack to the (auto) server, the
+// handshake pane says so, and the next tab starts with the choice.
+void tst_ClientWindow::parserChoiceRemembered()
+{
+    ClientTab *tab = m_window->addClient();
+    auto *combo = tab->findChild<QComboBox *>(u"parser"_s);
+    QVERIFY(combo);
+    QCOMPARE(combo->currentText(), u"json"_s); // nothing remembered yet
+    QCOMPARE(tab->parser(), ClientOptions::Parser::Json);
+    combo->setCurrentIndex(combo->findText(u"msgpack"_s));
+    QCOMPARE(tab->parser(), ClientOptions::Parser::Msgpack);
+    tab->setTransport(ClientOptions::Transport::Polling);
+    QVERIFY(tab->connectToServer());
+    QTRY_VERIFY(tab->client()->isConnected());
+    Socket *s = m_server->socket(tab->client()->id());
+    QVERIFY(s);
+    QCOMPARE(s->connection()->parserName(), u"msgpack"_s);
+    QTRY_VERIFY(tab->handshakeText().contains(u"Parser: msgpack"_s));
+
+    // An ack with binary comes back over msgpack and is logged.
+    tab->setEventName(u"ping"_s);
+    tab->setArgumentsText(u"[1]"_s);
+    tab->setBinaryArgument(u"hex: 00 ff"_s);
+    tab->setExpectAck(true, 5000);
+    QVERIFY(tab->send());
+    using K = EventLogEntry::Kind;
+    using D = EventLogEntry::Direction;
+    QTRY_VERIFY(findRow(tab->logModel(), K::AckReply, u"ping"_s, D::In) >= 0);
+
+    QCOMPARE(QSettings().value(u"client/parser"_s).toString(), u"msgpack"_s);
+    ClientTab *next = m_window->addClient();
+    QCOMPARE(next->parser(), ClientOptions::Parser::Msgpack);
+    QCOMPARE(next->findChild<QComboBox *>(u"parser"_s)->currentText(), u"msgpack"_s);
+
+    // Back to json: remembered too.
+    next->setParser(ClientOptions::Parser::Json);
+    QVERIFY(next->connectToServer());
+    QTRY_VERIFY(next->client()->isConnected());
+    QCOMPARE(m_server->socket(next->client()->id())->connection()->parserName(), u"json"_s);
+    QCOMPARE(QSettings().value(u"client/parser"_s).toString(), u"json"_s);
+    QSettings().remove(u"client/parser"_s);
 }
 
 void tst_ClientWindow::monitorOpensClientWindow()

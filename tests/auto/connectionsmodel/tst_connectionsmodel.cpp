@@ -31,6 +31,7 @@ private Q_SLOTS:
     void queuedColumn();
     void pollingUpgradeShown();
     void existingSocketsAdoptedAndServerDetached();
+    void parserColumn();
 
 private:
     static QString cell(const ConnectionsModel &m, int row, ConnectionsColumn c,
@@ -308,3 +309,48 @@ void tst_ConnectionsModel::existingSocketsAdoptedAndServerDetached()
 
 QTEST_GUILESS_MAIN(tst_ConnectionsModel)
 #include "tst_connectionsmodel.moc"
+
+// One server under --parser auto, a JSON client and a msgpack client: each row says its
+// connection's format.
+void tst_ConnectionsModel::parserColumn()
+{
+    ServerOptions options;
+    options.parser = ServerOptions::Parser::Auto;
+    EventServer server(options);
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    ConnectionsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setServer(&server);
+
+    QCOMPARE(int(ConnectionsColumn::Parser), int(ConnectionsColumn::Transport) + 1);
+    QCOMPARE(model.headerData(int(ConnectionsColumn::Parser), Qt::Horizontal).toString(),
+             u"Parser"_s);
+    QVERIFY(!model.headerData(int(ConnectionsColumn::Parser), Qt::Horizontal, Qt::ToolTipRole)
+                     .toString()
+                     .isEmpty());
+
+    auto json = Loopback::connectClient(server);
+    QVERIFY(json->isConnected());
+    ClientOptions co;
+    co.parser = ClientOptions::Parser::Msgpack;
+    co.transport = ClientOptions::Transport::Polling;
+    auto msgpack = Loopback::connectClient(server, u"/"_s, co);
+    QVERIFY2(msgpack->isConnected(), qPrintable(msgpack->errorString()));
+    QTRY_COMPARE(model.rowCount(), 2);
+
+    const int rj = model.rowOf(json->id());
+    const int rm = model.rowOf(msgpack->id());
+    QVERIFY(rj >= 0 && rm >= 0);
+    QCOMPARE(cell(model, rj, ConnectionsColumn::Parser), u"json"_s);
+    QCOMPARE(cell(model, rm, ConnectionsColumn::Parser), u"msgpack"_s);
+    QCOMPARE(cell(model, rm, ConnectionsColumn::Parser, SortRole), u"msgpack"_s);
+    QCOMPARE(cell(model, rm, ConnectionsColumn::Transport), u"polling"_s);
+    QCOMPARE(model.row(rm).parser, server.socket(msgpack->id())->connection()->parserName());
+
+    // The sort role is the raw name: descending puts msgpack first.
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.setSortRole(SortRole);
+    proxy.sort(int(ConnectionsColumn::Parser), Qt::DescendingOrder);
+    QCOMPARE(proxy.index(0, int(ConnectionsColumn::Socket)).data().toString(), msgpack->id());
+}

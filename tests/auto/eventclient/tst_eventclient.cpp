@@ -101,6 +101,12 @@ private Q_SLOTS:
     void invalidOpenPacket();
     void connectNeverAnswered();
     void burstKeepsOrder();
+    void msgpackEndToEnd_data();
+    void msgpackEndToEnd();
+    void msgpackConnectError_data();
+    void msgpackConnectError();
+    void msgpackAgainstJsonServer();
+    void parserNames();
 };
 
 void tst_EventClient::connectLifecycle()
@@ -900,3 +906,182 @@ void tst_EventClient::burstKeepsOrder()
 
 QTEST_GUILESS_MAIN(tst_EventClient)
 #include "tst_eventclient.moc"
+
+void tst_EventClient::msgpackEndToEnd_data()
+{
+    QTest::addColumn<ServerOptions::Parser>("serverParser");
+    QTest::addColumn<ClientOptions::Transport>("transport");
+    QTest::addColumn<QString>("finalTransport");
+    using P = ServerOptions::Parser;
+    using T = ClientOptions::Transport;
+    QTest::newRow("msgpack server, websocket") << P::Msgpack << T::WebSocket << u"websocket"_s;
+    QTest::newRow("msgpack server, polling") << P::Msgpack << T::Polling << u"polling"_s;
+    QTest::newRow("msgpack server, upgrade") << P::Msgpack << T::Auto << u"websocket"_s;
+    QTest::newRow("auto server, websocket") << P::Auto << T::WebSocket << u"websocket"_s;
+    QTest::newRow("auto server, polling") << P::Auto << T::Polling << u"polling"_s;
+}
+
+// Events with binary in any position, acks both ways (with binary), over msgpack.
+void tst_EventClient::msgpackEndToEnd()
+{
+    QFETCH(ServerOptions::Parser, serverParser);
+    QFETCH(ClientOptions::Transport, transport);
+    QFETCH(QString, finalTransport);
+    ServerOptions so = quietOptions();
+    so.parser = serverParser;
+    EventServer server(so);
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    ClientOptions co;
+    co.parser = ClientOptions::Parser::Msgpack;
+    co.transport = transport;
+    auto client = Loopback::connectClient(server, u"/"_s, co);
+    QVERIFY2(client->isConnected(), qPrintable(client->errorString()));
+    Socket *s = server.socket(client->id());
+    QVERIFY(s);
+    // The server decoded our CONNECT as msgpack (under auto, that picked the format).
+    QCOMPARE(s->connection()->parserName(), u"msgpack"_s);
+    if (transport == ClientOptions::Transport::Auto)
+        QTRY_COMPARE(client->handshake().transport, finalTransport);
+
+    const QByteArray blob("\x00\xff\x10" "bin\x1e", 8);
+    const Arguments mixed = { u"α"_s, blob, QVariantMap { { u"k"_s, blob }, { u"n"_s, 7 } },
+                              QVariantList { 1, blob }, QVariant() };
+
+    // Server to client: an event with binary anywhere.
+    QSignalSpy received(client.get(), &EventClient::eventReceived);
+    s->send(u"mixed"_s, mixed);
+    QTRY_COMPARE(received.size(), 1);
+    QCOMPARE(received.at(0).at(0).toString(), u"mixed"_s);
+    const Arguments got = received.at(0).at(1).value<Arguments>();
+    QCOMPARE(Loopback::display(got), Loopback::display(mixed));
+    QCOMPARE(got.at(1).typeId(), QMetaType::QByteArray);
+    QCOMPARE(got.at(1).toByteArray(), blob);
+    QCOMPARE(got.at(2).toMap().value(u"k"_s).toByteArray(), blob);
+
+    // Client to server, asking an ack that the server answers with binary.
+    Arguments serverGot;
+    s->on(u"echo"_s, [&](const Arguments &a, const Ack &ack) {
+        serverGot = a;
+        ack({ blob, u"ok"_s });
+    });
+    AckResult result;
+    const qint64 id = client->send(u"echo"_s, mixed, [&](const AckResult &r) { result = r; }, 3000);
+    QVERIFY(id >= 0);
+    QTRY_COMPARE(result.ackId, id);
+    QVERIFY(!result.timedOut);
+    QCOMPARE(Loopback::display(serverGot), Loopback::display(mixed));
+    QCOMPARE(serverGot.at(1).toByteArray(), blob);
+    QCOMPARE(result.args.size(), 2);
+    QCOMPARE(result.args.at(0).toByteArray(), blob);
+    QCOMPARE(result.args.at(1).toString(), u"ok"_s);
+
+    // The server asking, the client answering with binary.
+    client->on(u"give"_s, [&](const Arguments &a, const Ack &ack) { ack({ a.value(0), blob }); });
+    AckResult fromClient;
+    s->send(u"give"_s, { 42 }, [&](const AckResult &r) { fromClient = r; }, 3000);
+    QTRY_VERIFY(fromClient.ackId >= 0);
+    QVERIFY(!fromClient.timedOut);
+    QCOMPARE(fromClient.args.size(), 2);
+    QCOMPARE(fromClient.args.at(0).toLongLong(), 42);
+    QCOMPARE(fromClient.args.at(1).typeId(), QMetaType::QByteArray);
+    QCOMPARE(fromClient.args.at(1).toByteArray(), blob);
+    QCOMPARE(client->handshake().transport, finalTransport);
+
+    // A clean close reaches the server as the client's DISCONNECT. (Over polling the server
+    // sees the aborted GET first and says "transport close", with either parser.)
+    QSignalSpy gone(&server, &EventServer::socketDisconnected);
+    client->close();
+    QTRY_COMPARE(gone.size(), 1);
+    if (finalTransport == u"websocket")
+        QCOMPARE(gone.at(0).at(1).toString(), u"client namespace disconnect"_s);
+}
+
+void tst_EventClient::msgpackConnectError_data()
+{
+    QTest::addColumn<ServerOptions::Parser>("serverParser");
+    QTest::addColumn<ClientOptions::Transport>("transport");
+    using P = ServerOptions::Parser;
+    using T = ClientOptions::Transport;
+    QTest::newRow("msgpack server, websocket") << P::Msgpack << T::WebSocket;
+    QTest::newRow("msgpack server, polling") << P::Msgpack << T::Polling;
+    QTest::newRow("auto server, websocket") << P::Auto << T::WebSocket;
+    QTest::newRow("auto server, polling") << P::Auto << T::Polling;
+}
+
+// CONNECT with auth and CONNECT_ERROR {message, data} over msgpack.
+void tst_EventClient::msgpackConnectError()
+{
+    QFETCH(ServerOptions::Parser, serverParser);
+    QFETCH(ClientOptions::Transport, transport);
+    ServerOptions so = quietOptions();
+    so.parser = serverParser;
+    EventServer server(so);
+    Namespace *vip = server.of(u"/vip"_s);
+    vip->addConnectHook([](Socket *s) {
+        if (s->auth().value(u"pass"_s).toString() == u"yes"_s)
+            return ConnectDecision::accept();
+        return ConnectDecision::refuse(u"members only"_s,
+                                       QJsonObject { { u"desk"_s, 3 } });
+    });
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+
+    ClientOptions co;
+    co.parser = ClientOptions::Parser::Msgpack;
+    co.transport = transport;
+    co.auth.insert(u"pass"_s, u"no"_s);
+    EventClient client;
+    client.setOptions(co);
+    client.setUrl(Loopback::serverUrl(server, u"/vip"_s));
+    QSignalSpy errors(&client, &EventClient::connectErrorOccurred);
+    QSignalSpy connected(&client, &EventClient::connected);
+    client.open();
+    QTRY_COMPARE(errors.size(), 1);
+    QCOMPARE(errors.at(0).at(0).toString(), u"members only"_s);
+    QCOMPARE(errors.at(0).at(1).toJsonValue(), QJsonValue(QJsonObject { { u"desk"_s, 3 } }));
+    QCOMPARE(connected.size(), 0);
+
+    co.auth.insert(u"pass"_s, u"yes"_s);
+    client.setOptions(co);
+    client.open();
+    QTRY_COMPARE(connected.size(), 1);
+    Socket *s = server.socket(client.id());
+    QVERIFY(s);
+    QCOMPARE(s->auth().value(u"pass"_s).toString(), u"yes"_s);
+    QCOMPARE(s->connection()->parserName(), u"msgpack"_s);
+}
+
+// A msgpack client and a server that speaks JSON only cannot agree: a parse error, not a hang.
+void tst_EventClient::msgpackAgainstJsonServer()
+{
+    ServerOptions so = quietOptions();
+    so.parser = ServerOptions::Parser::Json;
+    EventServer server(so);
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    ClientOptions co;
+    co.parser = ClientOptions::Parser::Msgpack;
+    co.timeout = 3000;
+    EventClient client;
+    client.setOptions(co);
+    client.setUrl(Loopback::serverUrl(server));
+    QSignalSpy errors(&client, &EventClient::connectErrorOccurred);
+    QSignalSpy connected(&client, &EventClient::connected);
+    client.open();
+    QTRY_COMPARE(errors.size(), 1);
+    QCOMPARE(connected.size(), 0);
+    QCOMPARE(client.state(), EventClient::State::Disconnected);
+}
+
+void tst_EventClient::parserNames()
+{
+    using P = ClientOptions::Parser;
+    QCOMPARE(ClientOptions::toString(P::Json), u"json"_s);
+    QCOMPARE(ClientOptions::toString(P::Msgpack), u"msgpack"_s);
+    P p = P::Json;
+    QVERIFY(ClientOptions::fromString(u"msgpack"_s, &p));
+    QCOMPARE(p, P::Msgpack);
+    QVERIFY(ClientOptions::fromString(u"json"_s, &p));
+    QCOMPARE(p, P::Json);
+    QVERIFY(!ClientOptions::fromString(u"auto"_s, &p));
+    QVERIFY(!ClientOptions::fromString(u"MSGPACK"_s, &p));
+    QCOMPARE(ClientOptions().parser, P::Json);
+}

@@ -7,6 +7,7 @@
 
 #include <QProcess>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -27,6 +28,14 @@ quint16 freePort()
     if (!s.listen(Loopback::LocalHost, 0))
         return 0;
     return s.serverPort();
+}
+
+ClientOptions withParser(ClientOptions::Parser parser)
+{
+    ClientOptions o;
+    o.parser = parser;
+    o.timeout = 5000;
+    return o;
 }
 
 bool accepts(quint16 port)
@@ -95,10 +104,12 @@ void tst_MonitorProcess::sigtermClosesTheWindowAndExitsZero()
 {
     QProcess monitor;
     QVERIFY(start(monitor, { u"--port"_s, QString::number(m_port), u"--ping-interval"_s,
-                             u"4321"_s, u"--max-buffered-bytes"_s, u"123456"_s }));
+                             u"4321"_s, u"--max-buffered-bytes"_s, u"123456"_s,
+                             u"--parser"_s, u"msgpack"_s }));
     QTRY_VERIFY_WITH_TIMEOUT(accepts(m_port), 10000);
-    // A client is told the server is going.
+    // A client is told the server is going (a msgpack one: the server speaks nothing else).
     EventClient client;
+    client.setOptions(withParser(ClientOptions::Parser::Msgpack));
     client.setUrl(QUrl(u"http://127.0.0.1:%1/"_s.arg(m_port)));
     client.open();
     QTRY_VERIFY(client.isConnected());
@@ -114,6 +125,7 @@ void tst_MonitorProcess::sigtermClosesTheWindowAndExitsZero()
     QCOMPARE(saved.value(u"server/port"_s).toInt(), int(m_port));
     QCOMPARE(saved.value(u"server/pingInterval"_s).toInt(), 4321);
     QCOMPARE(saved.value(u"server/maxBufferedBytes"_s).toLongLong(), 123456);
+    QCOMPARE(saved.value(u"server/parser"_s).toString(), u"msgpack"_s);
     QVERIFY(saved.contains(u"monitor/state"_s));
 }
 
@@ -125,17 +137,27 @@ void tst_MonitorProcess::rememberedSettingsAndSigint()
     QVERIFY(start(monitor, {}));
     QTRY_VERIFY_WITH_TIMEOUT(accepts(m_port), 10000);
     EventClient client;
+    client.setOptions(withParser(ClientOptions::Parser::Msgpack));
     client.setUrl(QUrl(u"http://127.0.0.1:%1/"_s.arg(m_port)));
     client.open();
     QTRY_VERIFY(client.isConnected());
     // The remembered ping interval is in force: the open packet says so.
     QCOMPARE(client.handshake().open.pingInterval, 4321);
+    // So is the remembered parser: a JSON client is not understood.
+    EventClient json;
+    json.setOptions(withParser(ClientOptions::Parser::Json));
+    json.setUrl(client.url());
+    QSignalSpy refused(&json, &EventClient::connectErrorOccurred);
+    json.open();
+    QTRY_COMPARE_WITH_TIMEOUT(refused.size(), 1, 10000);
+    QVERIFY(!json.isConnected());
     QVERIFY(stop(monitor, SIGINT));
     QCOMPARE(monitor.exitStatus(), QProcess::NormalExit);
     QCOMPARE(monitor.exitCode(), 0);
     // It started with the remembered budget, and remembers it again.
     QSettings saved(settingsFile(), QSettings::IniFormat);
     QCOMPARE(saved.value(u"server/maxBufferedBytes"_s).toLongLong(), 123456);
+    QCOMPARE(saved.value(u"server/parser"_s).toString(), u"msgpack"_s);
 }
 
 void tst_MonitorProcess::flagWinsOverRemembered()
@@ -144,9 +166,15 @@ void tst_MonitorProcess::flagWinsOverRemembered()
     QVERIFY(other && other != m_port);
     QProcess monitor;
     QVERIFY(start(monitor, { u"--port"_s, QString::number(other), u"--max-buffered-bytes"_s,
-                             u"0"_s }));
+                             u"0"_s, u"--parser"_s, u"json"_s }));
     QTRY_VERIFY_WITH_TIMEOUT(accepts(other), 10000);
     QVERIFY(!accepts(m_port));
+    // --parser json wins over the remembered msgpack.
+    EventClient client;
+    client.setUrl(QUrl(u"http://127.0.0.1:%1/"_s.arg(other)));
+    client.open();
+    QTRY_VERIFY(client.isConnected());
+    client.close();
     QVERIFY(stop(monitor, SIGTERM));
     QCOMPARE(monitor.exitCode(), 0);
     // And now that port is the remembered one.
@@ -154,6 +182,7 @@ void tst_MonitorProcess::flagWinsOverRemembered()
     QCOMPARE(saved.value(u"server/port"_s).toInt(), int(other));
     QCOMPARE(saved.value(u"server/pingInterval"_s).toInt(), 4321);
     QCOMPARE(saved.value(u"server/maxBufferedBytes"_s).toLongLong(), 0); // 0 is a value
+    QCOMPARE(saved.value(u"server/parser"_s).toString(), u"json"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_MonitorProcess)

@@ -1181,7 +1181,7 @@ void tst_MonitorWindow::shortcutsTooltipsTabOrderAbout()
     // Tab walks the server settings in reading order.
     m_window->stopServer();
     const QStringList order { u"bind"_s, u"port"_s, u"pingInterval"_s, u"pingTimeout"_s,
-                              u"maxPayload"_s, u"maxBufferedBytes"_s, u"origins"_s,
+                              u"maxPayload"_s, u"maxBufferedBytes"_s, u"parser"_s, u"origins"_s,
                               u"rulesFile"_s };
     child<QWidget>(order.first())->setFocus();
     QTRY_VERIFY(child<QWidget>(order.first())->hasFocus());

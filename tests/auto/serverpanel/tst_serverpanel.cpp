@@ -10,6 +10,7 @@
 #include "stalledpeer.h"
 #include "testsettings.h"
 
+#include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPointer>
@@ -31,6 +32,8 @@ private Q_SLOTS:
     void exposureWarning();
     void refusalsCountedInTheWindow();
     void maxBufferedBytesEdited();
+    void parserEditedAndRemembered();
+    void parserReachesTheServer();
     void slowConsumersAndVolatileDropsCounted();
 
 private:
@@ -112,6 +115,74 @@ void tst_ServerPanel::maxBufferedBytesEdited()
     QVERIFY(!spin->isEnabled());
     panel.setListening(false);
     QVERIFY(spin->isEnabled());
+}
+
+void tst_ServerPanel::parserEditedAndRemembered()
+{
+    ServerControlPanel panel;
+    ServerSettings s;
+    QCOMPARE(s.options.parser, ServerOptions::Parser::Auto); // the library's default
+    panel.setSettings(s);
+    auto *combo = panel.findChild<QComboBox *>(u"parser"_s);
+    QVERIFY(combo);
+    QCOMPARE(combo->count(), 3);
+    QCOMPARE(combo->currentText(), u"auto"_s);
+    QCOMPARE(panel.settings().options.parser, ServerOptions::Parser::Auto);
+    combo->setCurrentIndex(combo->findText(u"msgpack"_s));
+    QCOMPARE(panel.settings().options.parser, ServerOptions::Parser::Msgpack);
+    combo->setCurrentIndex(combo->findText(u"json"_s));
+    QCOMPARE(panel.settings().options.parser, ServerOptions::Parser::Json);
+    s.options.parser = ServerOptions::Parser::Msgpack;
+    panel.setSettings(s);
+    QCOMPARE(combo->currentText(), u"msgpack"_s);
+    // Locked while the server runs, like the other fields.
+    panel.setListening(true, u"http://127.0.0.1:1"_s);
+    QVERIFY(!combo->isEnabled());
+    panel.setListening(false);
+    QVERIFY(combo->isEnabled());
+
+    // Remembered by name; the command line (keep) wins; a name not known is ignored.
+    rememberServerSettings(panel.settings());
+    QCOMPARE(QSettings().value(u"server/parser"_s).toString(), u"msgpack"_s);
+    ServerSettings base;
+    base.options.parser = ServerOptions::Parser::Json;
+    QCOMPARE(rememberedServerSettings(base).options.parser, ServerOptions::Parser::Msgpack);
+    QCOMPARE(rememberedServerSettings(base, ServerSetting::Parser).options.parser,
+             ServerOptions::Parser::Json);
+    QSettings().setValue(u"server/parser"_s, u"yaml"_s);
+    QCOMPARE(rememberedServerSettings(base).options.parser, ServerOptions::Parser::Json);
+    QSettings().remove(u"server/parser"_s);
+}
+
+// The window's server takes the panel's parser: under msgpack a msgpack client gets in.
+void tst_ServerPanel::parserReachesTheServer()
+{
+    MonitorWindow window;
+    ServerSettings s = window.serverSettings();
+    s.port = 0;
+    s.rulesFile.clear();
+    s.options.parser = ServerOptions::Parser::Msgpack;
+    window.setServerSettings(s);
+    QVERIFY(window.startServer());
+    EventServer *server = window.server();
+    QCOMPARE(server->options().parser, ServerOptions::Parser::Msgpack);
+    auto *combo = window.serverPanel()->findChild<QComboBox *>(u"parser"_s);
+    QVERIFY(combo);
+    QCOMPARE(combo->currentText(), u"msgpack"_s);
+    QVERIFY(!combo->isEnabled());
+
+    EventClient client;
+    ClientOptions co;
+    co.parser = ClientOptions::Parser::Msgpack;
+    client.setOptions(co);
+    client.setUrl(QUrl(u"http://127.0.0.1:%1/"_s.arg(server->serverPort())));
+    client.open();
+    QTRY_VERIFY(client.isConnected());
+    QCOMPARE(server->socket(client.id())->connection()->parserName(), u"msgpack"_s);
+    window.stopServer();
+    // The start remembered msgpack: the next tests' windows start from the default again.
+    QCOMPARE(QSettings().value(u"server/parser"_s).toString(), u"msgpack"_s);
+    QSettings().remove(u"server/parser"_s);
 }
 
 // A client that stops reading: first its volatile events are dropped (counted without

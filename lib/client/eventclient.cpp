@@ -391,11 +391,24 @@ void EventClient::close()
         m_ws = nullptr;
     }
     if (m_polling && wasConnected && m_nam) {
-        // Tell the server over polling too; the reply is not awaited.
+        // Tell the server over polling too, with the close packet; the reply is not awaited.
+        // The pending GET is left open until the POST is answered: ended first, it would tell
+        // the server "transport close" before the DISCONNECT arrives (the server answers it
+        // with a noop once it has the close packet).
+        m_postQueue.append(EngineIoPacket(EngineIoPacket::Type::Close));
         QNetworkRequest request = httpRequest(engineUrl(u"polling"_s, true));
         request.setRawHeader("Content-Type", "text/plain;charset=UTF-8");
         QNetworkReply *bye = m_nam->post(request, EngineIoPacket::encodePayload(m_postQueue));
-        connect(bye, &QNetworkReply::finished, bye, &QObject::deleteLater);
+        QNetworkReply *get = std::exchange(m_pollReply, nullptr);
+        if (get)
+            get->disconnect(this);
+        connect(bye, &QNetworkReply::finished, bye, [bye, get] {
+            bye->deleteLater();
+            if (get) {
+                get->abort();
+                get->deleteLater();
+            }
+        });
     }
     teardown();
     m_queue.clear();

@@ -390,15 +390,13 @@ void Connection::handleConnect(const SocketIoPacket &packet)
     if (m_restoring.contains(nsp))
         return; // a second CONNECT while the first one's session is looked up
     const QJsonObject auth = packet.payload().toObject();
-    const QJsonValue pid = auth.value(u"pid"_s);
-    const QJsonValue offset = auth.value(u"offset"_s);
-    if (Q_UNLIKELY(m_server->options().maxDisconnectionDuration > 0) && pid.isString()
-        && offset.isString()) {
+    if (Q_UNLIKELY(m_server->options().maxDisconnectionDuration > 0)
+        && auth.value(u"pid"_s).isString() && auth.value(u"offset"_s).isString()) {
         // Connection state recovery: the adapter may answer later (a cluster asks the others).
         m_restoring.append(nsp);
         QPointer<Namespace> target(ns);
         ns->adapter()->restoreSession(
-                pid.toString(), offset.toString(), this,
+                auth.value(u"pid"_s).toString(), auth.value(u"offset"_s).toString(), this,
                 [this, target, nsp, auth](bool found, const PersistedSession &session) {
                     m_restoring.removeOne(nsp);
                     if (m_closed || !target || socketFor(nsp))

@@ -355,7 +355,9 @@ void InMemoryAdapter::restoreSession(const QString &pid, const QString &offset, 
 {
     if (!callback)
         return;
-    const auto notFound = [&] { post(context, [callback] { callback(false, PersistedSession()); }); };
+    const auto notFound = [&] {
+        post(context, [callback] { callback(false, PersistedSession()); });
+    };
     const int keepMs = maxDisconnectionDuration();
     if (keepMs <= 0)
         return notFound();

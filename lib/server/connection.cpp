@@ -403,7 +403,8 @@ void Connection::handleConnect(const SocketIoPacket &packet)
                         return;
                     // A session whose id is back already (another connection took it) is not
                     // handed out twice.
-                    const bool usable = found && !session.sid.isEmpty() && !target->socket(session.sid);
+                    const bool usable =
+                            found && !session.sid.isEmpty() && !target->socket(session.sid);
                     connectSocket(target, auth, usable ? &session : nullptr);
                 });
         return;

@@ -20,6 +20,12 @@ using Loopback::RawPeer;
 
 namespace {
 
+template<typename Json>
+QString compact(const Json &json)
+{
+    return QString::fromUtf8(QJsonDocument(json).toJson(QJsonDocument::Compact));
+}
+
 // The JSON of the first text starting with prefix, parsed after it.
 QJsonValue jsonAfter(const QStringList &texts, const QString &prefix)
 {
@@ -39,8 +45,7 @@ QJsonObject connectPeer(RawPeer &peer, quint16 port, const QJsonObject &auth = {
     peer.open(port);
     if (peer.waitOpen().isEmpty())
         return {};
-    peer.send(auth.isEmpty() ? u"40"_s
-                             : u"40"_s + QString::fromUtf8(QJsonDocument(auth).toJson(QJsonDocument::Compact)));
+    peer.send(u"40"_s + (auth.isEmpty() ? QString() : compact(auth)));
     if (peer.waitText(u"40{"_s, true).isNull())
         return {};
     return jsonAfter(peer.texts, u"40"_s).toObject();
@@ -220,7 +225,7 @@ void tst_Recovery::restoresIdRoomsDataAndMissedEvents()
         QCOMPARE(missed.at(i).at(0).toString(), u"missed"_s);
         QCOMPARE(missed.at(i).at(1).toInt(), i == 0 ? 1 : i == 1 ? 3 : 5);
         QVERIFY(!missed.at(i).at(2).toString().isEmpty());
-        QVERIFY(second.texts.indexOf(u"42"_s + QString::fromUtf8(QJsonDocument(missed.at(i)).toJson(QJsonDocument::Compact))) < connectAt);
+        QVERIFY(second.texts.indexOf(u"42"_s + compact(missed.at(i))) < connectAt);
     }
     // It goes on as before: events to its room reach it.
     root->to(u"room"_s).send(u"after"_s);

@@ -72,7 +72,10 @@ public:
 
     // Sends an event to this socket. Returns false if the socket is gone, or if the event
     // would take its connection over the write budget (ServerOptions::maxBufferedBytes: the
-    // connection is then closed as a slow consumer).
+    // connection is then closed as a slow consumer). With connection state recovery on
+    // (ServerOptions::maxDisconnectionDuration) it is a broadcast to the room of the socket's
+    // id, as Node's socket.emit() then is, so that the event gets an offset and is kept: a
+    // socket that left that room gets nothing (false).
     bool send(const QString &event, const Arguments &args = {});
     // Sends an event asking for an ack; callback gets the reply, or a timeout after timeoutMs
     // (0 waits forever). Returns the ack id, -1 if the socket is gone.

@@ -4,6 +4,7 @@
 #include "loopback.h"
 #include "stalledpeer.h"
 
+#include <adapter.h>
 #include <eventserver.h>
 #include <namespace.h>
 #include <socket.h>
@@ -119,6 +120,7 @@ private Q_SLOTS:
     void unknownSessionGivesFreshSocket();
     void slowConsumerIsNotRecoverable();
     void offAddsNothing();
+    void adapterHandsASessionOutOnceFromTheEventLoop();
 };
 
 void tst_Recovery::connectReplyCarriesPid()
@@ -349,6 +351,51 @@ void tst_Recovery::offAddsNothing()
     QTRY_VERIFY(server.socket(newSid));
     QVERIFY(!server.socket(newSid)->isRecovered());
     QVERIFY(eventsOf(second).isEmpty());
+}
+
+void tst_Recovery::adapterHandsASessionOutOnceFromTheEventLoop()
+{
+    EventServer server(recoveryOptions());
+    Adapter *adapter = server.of(u"/"_s)->adapter();
+    PersistedSession session;
+    session.sid = u"AAAAAAAAAAAAAAAAAAAA"_s;
+    session.pid = u"BBBBBBBBBBBBBBBBBBBB"_s;
+    session.rooms = { session.sid, u"r"_s };
+    session.data = { { u"k"_s, 1 } };
+    adapter->persistSession(session);
+    // An offset to start from, then one event for the session's room and one for another.
+    server.of(u"/"_s)->send(u"before"_s);
+    server.of(u"/"_s)->to(u"r"_s).send(u"mine"_s, { 1 });
+    server.of(u"/"_s)->to(u"x"_s).send(u"other"_s, { 2 });
+
+    int calls = 0;
+    PersistedSession got;
+    bool found = false;
+    // Offsets are the adapter's own: "1" is the first event kept.
+    adapter->restoreSession(session.pid, u"1"_s, &server,
+                            [&](bool f, const PersistedSession &s) {
+                                ++calls;
+                                found = f;
+                                got = s;
+                            });
+    QCOMPARE(calls, 0); // never before the call returns
+    QTRY_COMPARE(calls, 1);
+    QVERIFY(found);
+    QCOMPARE(got.sid, session.sid);
+    QCOMPARE(got.rooms, session.rooms);
+    QCOMPARE(got.data, session.data);
+    QCOMPARE(got.missedEvents.size(), 1);
+    QCOMPARE(got.missedEvents.at(0).at(0).toString(), u"mine"_s);
+    QCOMPARE(got.missedEvents.at(0).at(1).toInt(), 1);
+    QCOMPARE(got.missedEvents.at(0).at(2).toString(), u"2"_s); // its offset, last
+
+    adapter->restoreSession(session.pid, u"1"_s, &server,
+                            [&](bool f, const PersistedSession &) {
+                                ++calls;
+                                found = f;
+                            });
+    QTRY_COMPARE(calls, 2);
+    QVERIFY(!found); // handed out once
 }
 
 QTEST_GUILESS_MAIN(tst_Recovery)

@@ -488,7 +488,8 @@ void MonitorWindow::showEntry(int sourceRow)
     QString what;
     switch (e.kind) {
     case EventLogEntry::Kind::Event:
-        what = tr("event \"%1\"").arg(e.event);
+        what = e.offset.isEmpty() ? tr("event \"%1\"").arg(e.event)
+                                  : tr("event \"%1\" · offset %2").arg(e.event, e.offset);
         break;
     case EventLogEntry::Kind::AckReply:
         what = tr("ack #%1 reply to \"%2\"").arg(e.ackId).arg(e.event);

@@ -186,6 +186,7 @@ int main(int argc, char *argv[])
             { u"raw-path"_s, u"Path of the plain WebSocket endpoint (default /ws; \"\" turns it off)."_s, u"path"_s, u"/ws"_s },
             { u"subprotocol"_s, u"Sub-protocol the plain endpoint accepts when offered (repeatable)."_s, u"name"_s },
             { u"max-buffered-bytes"_s, u"Write budget per connection: bytes queued for a client that is not reading; over it the connection is closed as \"slow consumer\" (default 1048576; 0: no limit)."_s, u"bytes"_s },
+            { u"recovery"_s, u"Connection state recovery: keep a socket's session (id, rooms, data, missed events) this many milliseconds after its transport drops, for the client to take back (default 0: off; 120000 is the Node.js server's when on)."_s, u"ms"_s },
             { u"parser"_s, u"Socket.IO wire format: auto (default: each connection's first message says), json or msgpack (socket.io-msgpack-parser's)."_s, u"format"_s, u"auto"_s },
             { u"max-connections"_s, u"Refuse new connections beyond N with 503 (default 0: no limit)."_s, u"N"_s },
             { u"cert"_s, u"PEM certificate (chain) file: serve https:// and wss:// (needs --key)."_s, u"file"_s },
@@ -217,21 +218,25 @@ int main(int argc, char *argv[])
     qint64 pingInterval = options.pingInterval, pingTimeout = options.pingTimeout;
     qint64 maxPayload = options.maxPayload, connectTimeout = options.connectTimeout, port = 8080;
     qint64 maxConnections = 0, maxBuffered = options.maxBufferedBytes;
+    qint64 recovery = options.maxDisconnectionDuration;
     if (!parseInt(p, u"ping-interval"_s, 1, &pingInterval, &error)
         || !parseInt(p, u"ping-timeout"_s, 1, &pingTimeout, &error)
         || !parseInt(p, u"max-payload"_s, 1, &maxPayload, &error)
         || !parseInt(p, u"connect-timeout"_s, 1, &connectTimeout, &error)
         || !parseInt(p, u"port"_s, 0, &port, &error)
         || !parseInt(p, u"max-connections"_s, 0, &maxConnections, &error)
-        || !parseInt(p, u"max-buffered-bytes"_s, 0, &maxBuffered, &error))
+        || !parseInt(p, u"max-buffered-bytes"_s, 0, &maxBuffered, &error)
+        || !parseInt(p, u"recovery"_s, 0, &recovery, &error))
         return fail(2, error);
-    if (port > 65535 || pingInterval > INT_MAX || pingTimeout > INT_MAX || connectTimeout > INT_MAX)
+    if (port > 65535 || pingInterval > INT_MAX || pingTimeout > INT_MAX || connectTimeout > INT_MAX
+        || recovery > INT_MAX)
         return fail(2, u"a value is out of range (port at most 65535, times at most 2147483647 ms)"_s);
     options.pingInterval = int(pingInterval);
     options.pingTimeout = int(pingTimeout);
     options.maxPayload = maxPayload;
     options.maxBufferedBytes = maxBuffered;
     options.connectTimeout = int(connectTimeout);
+    options.maxDisconnectionDuration = int(recovery);
     options.maxConnections = int(qMin<qint64>(maxConnections, INT_MAX));
     options.path = p.value(u"path"_s);
     options.serveDemoPage = true;

@@ -1,11 +1,13 @@
 #include "adapter.h"
 
 #include "connection.h"
+#include "eventserver_p.h"
 #include "namespace.h"
 #include "socket.h"
 #include "socketioparser.h"
 
 #include <QPointer>
+#include <QTimerEvent>
 
 #include <memory>
 #include <optional>
@@ -56,12 +58,17 @@ void Adapter::restoreSession(const QString &, const QString &, QObject *context,
 }
 
 bool Adapter::deliver(Socket *socket, const SocketIoPacket::Encoded &encoded,
-                      const OutgoingEvent &event, bool isVolatile)
+                      const OutgoingEvent &event, bool isVolatile, const QString &offset)
 {
     if (!socket->writeEncoded(encoded, isVolatile))
         return false;
-    socket->noteEventSent(event.event, event.args, event.ackId);
+    socket->noteEventSent(event.event, event.args, event.ackId, offset);
     return true;
+}
+
+int Adapter::maxDisconnectionDuration() const
+{
+    return EventServerPrivate::get(m_namespace->server())->options().maxDisconnectionDuration;
 }
 
 void Adapter::expectAck(Socket *socket, qint64 ackId, AckCallback callback, int timeoutMs)
@@ -80,7 +87,10 @@ void Adapter::post(QObject *context, std::function<void()> callback)
     QMetaObject::invokeMethod(context ? context : this, std::move(callback), Qt::QueuedConnection);
 }
 
-InMemoryAdapter::InMemoryAdapter(Namespace *ns) : Adapter(ns) { }
+InMemoryAdapter::InMemoryAdapter(Namespace *ns) : Adapter(ns)
+{
+    m_clock.start();
+}
 
 Socket *InMemoryAdapter::ownRoomMember(const QString &room) const
 {
@@ -200,6 +210,11 @@ QList<Socket *> InMemoryAdapter::sockets(const BroadcastOptions &opts) const
 
 int InMemoryAdapter::broadcast(const OutgoingEvent &event, const BroadcastOptions &opts)
 {
+    // As Node's SessionAwareAdapter: an event with an ack is not kept (its callback could not
+    // be restored), nor one that may be lost.
+    if (const int keepMs = maxDisconnectionDuration();
+        Q_UNLIKELY(keepMs > 0) && event.ackId < 0 && !opts.flags.isVolatile)
+        return broadcastKept(event, opts, keepMs);
     const QList<Socket *> targets = sockets(opts);
     if (targets.isEmpty())
         return 0;
@@ -253,6 +268,131 @@ int InMemoryAdapter::broadcastWithAck(const OutgoingEvent &event, const Broadcas
         deliver(s, encoded.forSocket(s), event, opts.flags.isVolatile);
     }
     return count;
+}
+
+QString InMemoryAdapter::offsetText(quint64 sequence)
+{
+    return QString::number(sequence, 36);
+}
+
+int InMemoryAdapter::broadcastKept(const OutgoingEvent &event, const BroadcastOptions &opts,
+                                   int keepMs)
+{
+    dropExpired(keepMs);
+    if (!m_expiryTimer.isActive())
+        m_expiryTimer.start(qMin(keepMs, 60000), this);
+    KeptEvent kept;
+    kept.sequence = m_nextSequence++;
+    kept.sentAt = m_clock.elapsed();
+    kept.rooms = opts.rooms;
+    kept.except = opts.except;
+    const QString offset = offsetText(kept.sequence);
+    Arguments args = event.args;
+    args.append(offset);
+    kept.event.reserve(args.size() + 1);
+    kept.event.append(event.event);
+    kept.event.append(args);
+    m_kept.append(std::move(kept));
+
+    const QList<Socket *> targets = sockets(opts);
+    if (targets.isEmpty())
+        return 0;
+    // The arguments' JSON text, if any, lacks the offset: they are encoded from the values.
+    EncodedPerFormat encoded(SocketIoPacket::event(ns()->name(), event.event, args, -1));
+    for (Socket *s : targets)
+        deliver(s, encoded.forSocket(s), event, false, offset);
+    return int(targets.size());
+}
+
+void InMemoryAdapter::dropExpired(int keepMs)
+{
+    const qint64 threshold = m_clock.elapsed() - keepMs;
+    qsizetype expired = 0;
+    while (expired < m_kept.size() && m_kept.at(expired).sentAt < threshold)
+        ++expired;
+    if (expired)
+        m_kept.remove(0, expired);
+    for (auto it = m_sessions.begin(); it != m_sessions.end();) {
+        if (it->disconnectedAt < threshold)
+            it = m_sessions.erase(it);
+        else
+            ++it;
+    }
+}
+
+void InMemoryAdapter::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_expiryTimer.timerId()) {
+        Adapter::timerEvent(event);
+        return;
+    }
+    const int keepMs = maxDisconnectionDuration();
+    if (keepMs <= 0) { // turned off since: nothing more is kept, nothing kept is given back
+        m_kept.clear();
+        m_sessions.clear();
+    } else {
+        dropExpired(keepMs);
+    }
+    if (m_kept.isEmpty() && m_sessions.isEmpty())
+        m_expiryTimer.stop();
+}
+
+void InMemoryAdapter::persistSession(const PersistedSession &session)
+{
+    const int keepMs = maxDisconnectionDuration();
+    if (keepMs <= 0 || session.pid.isEmpty())
+        return;
+    KeptSession kept;
+    kept.session = session;
+    kept.session.missedEvents.clear();
+    kept.disconnectedAt = m_clock.elapsed();
+    m_sessions.insert(session.pid, std::move(kept));
+    if (!m_expiryTimer.isActive())
+        m_expiryTimer.start(qMin(keepMs, 60000), this);
+}
+
+void InMemoryAdapter::restoreSession(const QString &pid, const QString &offset, QObject *context,
+                                     RestoreSessionCallback callback)
+{
+    if (!callback)
+        return;
+    const auto notFound = [&] {
+        post(context, [callback] { callback(false, PersistedSession()); });
+    };
+    const int keepMs = maxDisconnectionDuration();
+    if (keepMs <= 0)
+        return notFound();
+    dropExpired(keepMs);
+    const auto it = m_sessions.constFind(pid);
+    if (it == m_sessions.cend()) // unknown, or expired
+        return notFound();
+    // The offset is the sequence number of an event still kept; an older one (or one this
+    // adapter never gave) cannot say what was missed.
+    bool ok = false;
+    const quint64 sequence = offset.toULongLong(&ok, 36);
+    if (!ok || m_kept.isEmpty() || sequence < m_kept.constFirst().sequence
+        || sequence > m_kept.constLast().sequence)
+        return notFound();
+    PersistedSession session = it->session;
+    // Handed back once: a second client presenting the same pid gets a fresh socket.
+    m_sessions.erase(it);
+    const QSet<QString> &rooms = session.rooms;
+    const auto included = [&rooms](const KeptEvent &e) {
+        bool in = e.rooms.isEmpty();
+        for (qsizetype i = 0; !in && i < e.rooms.size(); ++i)
+            in = rooms.contains(e.rooms.at(i));
+        for (const QString &room : e.except) {
+            if (rooms.contains(room))
+                return false;
+        }
+        return in;
+    };
+    const qsizetype first = qsizetype(sequence - m_kept.constFirst().sequence) + 1;
+    for (qsizetype i = first; i < m_kept.size(); ++i) {
+        if (included(m_kept.at(i)))
+            session.missedEvents.append(m_kept.at(i).event);
+    }
+    post(context, [callback, session = std::move(session)] { callback(true, session); });
 }
 
 void InMemoryAdapter::addSockets(const BroadcastOptions &opts, const QStringList &rooms)

@@ -6,6 +6,8 @@
 #include "handshakerecord.h"
 #include "socketiopacket.h"
 
+#include <QBasicTimer>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QJsonObject>
 #include <QList>
@@ -172,9 +174,11 @@ public:
     // How many servers share the namespace, this one included.
     virtual void serverCount(QObject *context, ServerCountCallback callback) = 0;
 
-    // Connection state recovery: a session kept when its socket went away, and handed back
-    // (with the events it missed since offset) to a client presenting its pid. This adapter
-    // keeps none: restoreSession answers "not found".
+    // Connection state recovery (ServerOptions::maxDisconnectionDuration): a session kept
+    // when its socket went away, and handed back (with the events it missed since offset) to a
+    // client presenting its pid. This adapter keeps none: restoreSession answers "not found".
+    // An adapter that keeps them also gives every broadcast without an ack that is not
+    // volatile an offset (its last argument on the wire) while recovery is on.
     virtual void persistSession(const PersistedSession &session);
     virtual void restoreSession(const QString &pid, const QString &offset, QObject *context,
                                 RestoreSessionCallback callback);
@@ -191,9 +195,13 @@ protected:
     // For subclasses: a local socket's part of a broadcast. Writes the encoded packet to the
     // socket and counts it as sent (statistics, observers, eventSent). Returns false if it
     // was not written: a volatile event dropped, a connection over its write budget (closed
-    // then as a slow consumer), or a socket going away.
+    // then as a slow consumer), or a socket going away. offset: the recovery offset the
+    // encoded packet carries after event.args (reported apart from them), if any.
     static bool deliver(Socket *socket, const SocketIoPacket::Encoded &encoded,
-                        const OutgoingEvent &event, bool isVolatile = false);
+                        const OutgoingEvent &event, bool isVolatile = false,
+                        const QString &offset = {});
+    // The server's ServerOptions::maxDisconnectionDuration (0: recovery off).
+    int maxDisconnectionDuration() const;
     // Registers an ack callback on a local socket (it replies, times out, or goes away).
     static void expectAck(Socket *socket, qint64 ackId, AckCallback callback, int timeoutMs);
     // An event another server sent with serverSideEmit: passed to the namespace's handlers;
@@ -211,6 +219,11 @@ private:
     The default adapter: one server. Rooms are an index from a room name to its sockets; a
     socket's own room is not in it (the socket keeps a flag; the namespace finds it by id),
     so a connection that joins nothing costs the index nothing.
+
+    With connection state recovery on (ServerOptions::maxDisconnectionDuration > 0) it keeps,
+    as Node's SessionAwareAdapter does, the sessions of sockets that went away and every
+    event broadcast without an ack and not volatile, each with its offset and its targets, for
+    that long. With it off, a broadcast costs one test more and nothing is kept.
 */
 class InMemoryAdapter : public Adapter
 {
@@ -239,16 +252,47 @@ public:
                         QObject *context, ServerSideAckCallback callback) override;
     void serverCount(QObject *context, ServerCountCallback callback) override;
 
+    void persistSession(const PersistedSession &session) override;
+    void restoreSession(const QString &pid, const QString &offset, QObject *context,
+                        RestoreSessionCallback callback) override;
+
     // A snapshot of a local socket as fetchSockets() reports it.
     static RemoteSocket snapshot(const Socket *socket);
 
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
 private:
+    // An event kept for the sockets that may come back: its offset is its sequence number.
+    struct KeptEvent
+    {
+        quint64 sequence = 0;
+        qint64 sentAt = 0; // m_clock's ms
+        QStringList rooms;
+        QStringList except;
+        Arguments event; // the name first, then the arguments, the offset last
+    };
+    struct KeptSession
+    {
+        PersistedSession session;
+        qint64 disconnectedAt = 0; // m_clock's ms
+    };
+    int broadcastKept(const OutgoingEvent &event, const BroadcastOptions &opts, int keepMs);
+    void dropExpired(int keepMs);
+    static QString offsetText(quint64 sequence);
+
     // The socket whose own room this is, if it is in it.
     Socket *ownRoomMember(const QString &room) const;
     void insert(const QString &room, Socket *socket);
     void remove(const QString &room, Socket *socket);
 
     QHash<QString, QSet<Socket *>> m_rooms; // joined rooms; own-id rooms: ownRoomMember()
+    // Connection state recovery: sessions by pid, events in the order they were sent.
+    QHash<QString, KeptSession> m_sessions;
+    QList<KeptEvent> m_kept;
+    quint64 m_nextSequence = 1;
+    QElapsedTimer m_clock;
+    QBasicTimer m_expiryTimer;
 };
 
 // Makes the adapter of a namespace (parented to it). The server's default makes an

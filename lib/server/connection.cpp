@@ -1,5 +1,7 @@
 #include "connection.h"
 
+#include <QPointer>
+
 #include "eventserver_p.h"
 #include "namespace.h"
 #include "socket.h"
@@ -8,6 +10,7 @@
 #include "transport_p.h"
 
 #include <QJsonObject>
+#include <QPointer>
 #include <QLoggingCategory>
 #include <QTimerEvent>
 
@@ -384,8 +387,40 @@ void Connection::handleConnect(const SocketIoPacket &packet)
         sendPacket(SocketIoPacket::connect(nsp, answer));
         return;
     }
-    auto *socket = new Socket(this, ns, packet.payload().toObject());
-    for (const ConnectHook &hook : std::as_const(ns->m_hooks)) {
+    if (m_restoring.contains(nsp))
+        return; // a second CONNECT while the first one's session is looked up
+    const QJsonObject auth = packet.payload().toObject();
+    if (Q_UNLIKELY(m_server->options().maxDisconnectionDuration > 0)
+        && auth.value(u"pid"_s).isString() && auth.value(u"offset"_s).isString()) {
+        // Connection state recovery: the adapter may answer later (a cluster asks the others).
+        m_restoring.append(nsp);
+        QPointer<Namespace> target(ns);
+        ns->adapter()->restoreSession(
+                auth.value(u"pid"_s).toString(), auth.value(u"offset"_s).toString(), this,
+                [this, target, nsp, auth](bool found, const PersistedSession &session) {
+                    m_restoring.removeOne(nsp);
+                    if (m_closed || !target || socketFor(nsp))
+                        return;
+                    // A session whose id is back already (another connection took it) is not
+                    // handed out twice.
+                    const bool usable =
+                            found && !session.sid.isEmpty() && !target->socket(session.sid);
+                    connectSocket(target, auth, usable ? &session : nullptr);
+                });
+        return;
+    }
+    connectSocket(ns, auth, nullptr);
+}
+
+void Connection::connectSocket(Namespace *ns, const QJsonObject &auth,
+                               const PersistedSession *session)
+{
+    const QString nsp = ns->name();
+    auto *socket = new Socket(this, ns, auth);
+    if (session)
+        socket->restore(*session);
+    // As Node's default (skipMiddlewares), a recovered socket is not asked about again.
+    for (const ConnectHook &hook : session ? QList<ConnectHook>() : ns->m_hooks) {
         const ConnectDecision decision = hook(socket);
         if (!decision.accepted) {
             delete socket;

@@ -12,13 +12,16 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
+#include <QStringList>
 
 #include <memory>
 
 namespace Sockscope {
 
 class EventServer;
+class Namespace;
 class Socket;
+struct PersistedSession;
 class EventServerPrivate;
 class SocketIoParser;
 
@@ -116,6 +119,9 @@ private:
     void decideParser(const EngineIoPacket &firstMessage);
     void handleSocketIoPacket(SocketIoPacket packet);
     void handleConnect(const SocketIoPacket &packet);
+    // Makes the socket for a CONNECT (with a persisted session: the restored one), asks the
+    // connect hooks and answers.
+    void connectSocket(Namespace *ns, const QJsonObject &auth, const PersistedSession *session);
     void fail(DisconnectReason reason, const QString &message);
     void closeConnection(DisconnectReason reason, bool closeTransport = true);
     void removeSocket(Socket *socket);
@@ -131,6 +137,7 @@ private:
     QDateTime m_openedAt;
     // One per namespace joined: a short list (a QHash costs over 1 KiB even with one entry).
     QList<Socket *> m_sockets;
+    QStringList m_restoring; // namespaces whose CONNECT waits for Adapter::restoreSession
     // Socket.IO packets to Engine.IO messages and back (see ServerOptions::parser).
     std::unique_ptr<SocketIoParser> m_parser;
     bool m_parserDecided = true; // false under Parser::Auto until the first message

@@ -64,6 +64,14 @@ public:
                                qint64 ackId) = 0;
     virtual void eventSent(Socket *socket, const QString &event, const Arguments &args,
                            qint64 ackId) = 0;
+    // An event that carries a connection state recovery offset on the wire, after args (which
+    // are the application's): ServerOptions::maxDisconnectionDuration. By default, eventSent().
+    virtual void eventSentWithOffset(Socket *socket, const QString &event, const Arguments &args,
+                                     qint64 ackId, const QString &offset)
+    {
+        Q_UNUSED(offset);
+        eventSent(socket, event, args, ackId);
+    }
     virtual void ackSent(Socket *socket, qint64 ackId, const EventArguments &args) = 0;
     virtual void ackReceived(Socket *socket, qint64 ackId, const Arguments &args,
                              qint64 roundTripMs) = 0;

@@ -45,11 +45,17 @@ public:
 
     // --- events and acks, per event: inline, gated by the listener cache ---
 
+    // offset: the connection state recovery offset sent after args, if any.
     void reportEventSent(Socket *socket, const QString &event, const Arguments &args,
-                         qint64 ackId)
+                         qint64 ackId, const QString &offset = {})
     {
         ++q->m_stats.eventsSent;
-        q->notifyObservers([&](EventObserver *o) { o->eventSent(socket, event, args, ackId); });
+        if (Q_UNLIKELY(!offset.isEmpty()))
+            q->notifyObservers([&](EventObserver *o) {
+                o->eventSentWithOffset(socket, event, args, ackId, offset);
+            });
+        else
+            q->notifyObservers([&](EventObserver *o) { o->eventSent(socket, event, args, ackId); });
         if (q->listens(EventServer::EventSentSignal))
             Q_EMIT q->eventSent(socket, event, args, ackId);
     }

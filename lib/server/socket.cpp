@@ -14,10 +14,45 @@ using namespace Qt::StringLiterals;
 
 namespace Sockscope {
 
+namespace {
+
+// The reasons the Node.js server keeps a session for (RECOVERABLE_DISCONNECT_REASONS): the
+// client did not choose to leave and may come back. Not "slow consumer": a client that cannot
+// keep up would get its backlog again.
+bool isRecoverable(DisconnectReason reason)
+{
+    switch (reason) {
+    case DisconnectReason::TransportError:
+    case DisconnectReason::TransportClose:
+    case DisconnectReason::ForcedClose:
+    case DisconnectReason::PingTimeout:
+    case DisconnectReason::ServerShuttingDown:
+    case DisconnectReason::ForcedServerClose:
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
 Socket::Socket(Connection *connection, Namespace *ns, const QJsonObject &auth)
     : QObject(connection), m_connection(connection), m_namespace(ns), m_auth(auth)
 {
     m_id = connection->m_server->generateId();
+    if (connection->m_server->options().maxDisconnectionDuration > 0)
+        m_pid = connection->m_server->generateId();
+}
+
+void Socket::restore(const PersistedSession &session)
+{
+    m_id = session.sid;
+    m_pid = session.pid;
+    m_data = session.data;
+    m_missedEvents = session.missedEvents;
+    m_recovered = true;
+    for (const QString &room : session.rooms)
+        join(room);
 }
 
 Socket::~Socket()
@@ -109,16 +144,28 @@ qint64 Socket::bufferedBytes() const
     return m_connection ? m_connection->bufferedBytes() : 0;
 }
 
-void Socket::noteEventSent(const QString &event, const Arguments &args, qint64 ackId)
+void Socket::noteEventSent(const QString &event, const Arguments &args, qint64 ackId,
+                           const QString &offset)
 {
     ++m_eventsOut;
-    EventServerPrivate::get(server())->reportEventSent(this, event, args, ackId); // per recipient
+    EventServerPrivate::get(server())->reportEventSent(this, event, args, ackId,
+                                                       offset); // per recipient
 }
 
 bool Socket::send(const QString &event, const Arguments &args)
 {
     if (!m_connected || SocketIoPacket::isReservedEventName(event))
         return false; // a reserved name would make the client drop the connection
+    if (Q_UNLIKELY(!m_pid.isEmpty())) {
+        // Recovery on: through the adapter, to this socket's room, as Node's socket.emit()
+        // then does, so that the event gets its offset and is kept.
+        BroadcastOptions opts;
+        opts.rooms.append(m_id);
+        const quint64 before = m_eventsOut;
+        m_namespace->adapter()->broadcast(
+                { event, args, -1, EventServerPrivate::get(server())->rawJsonOf(args) }, opts);
+        return m_eventsOut != before;
+    }
     if (!sendPacket(SocketIoPacket::event(namespaceName(), event, args, -1,
                                           EventServerPrivate::get(server())->rawJsonOf(args))))
         return false;
@@ -218,8 +265,23 @@ void Socket::markConnected()
     m_namespace->m_sockets.insert(m_id, this);
     if (!std::exchange(m_inOwnRoom, true)) // the namespace finds it by id
         m_namespace->adapter()->addAll(this, { m_id });
+    // A restored session's missed events go first, as the Node.js server writes them (the
+    // client holds them until the CONNECT reply, then hands them to the application).
+    const QList<Arguments> missed = std::exchange(m_missedEvents, {});
+    for (const Arguments &e : missed) {
+        if (e.isEmpty())
+            continue;
+        const QString name = e.constFirst().toString();
+        const Arguments args = e.mid(1); // the offset last
+        if (!sendPacket(SocketIoPacket::event(namespaceName(), name, args)))
+            break;
+        const QString offset = args.isEmpty() ? QString() : args.constLast().toString();
+        noteEventSent(name, args.mid(0, args.size() - 1), -1, offset);
+    }
     QJsonObject answer;
     answer.insert(u"sid"_s, m_id);
+    if (!m_pid.isEmpty())
+        answer.insert(u"pid"_s, m_pid);
     sendPacket(SocketIoPacket::connect(namespaceName(), answer));
     EventServerPrivate::get(server())->reportSocketConnected(this);
 }
@@ -321,6 +383,14 @@ void Socket::finish(DisconnectReason reason)
     m_finished = true;
     const bool wasConnected = m_connected;
     m_connected = false;
+    if (Q_UNLIKELY(!m_pid.isEmpty()) && wasConnected && isRecoverable(reason)) {
+        PersistedSession session;
+        session.sid = m_id;
+        session.pid = m_pid;
+        session.rooms = rooms();
+        session.data = m_data;
+        m_namespace->adapter()->persistSession(session);
+    }
     m_namespace->adapter()->delAll(this);
     if (m_namespace->m_sockets.value(m_id) == this)
         m_namespace->m_sockets.remove(m_id);

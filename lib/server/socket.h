@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ack.h"
+#include "adapter.h"
 #include "arguments.h"
 #include "handshakerecord.h"
 #include "socketiopacket.h"
@@ -50,6 +51,10 @@ public:
     QJsonObject auth() const { return m_auth; }
     QDateTime connectedAt() const { return m_connectedAt; }
     bool isConnected() const { return m_connected; }
+    // Connection state recovery (ServerOptions::maxDisconnectionDuration): whether this socket
+    // took back the id, rooms, data and missed events of one that went away. Its connect
+    // hooks were not asked then, as Node's default skipMiddlewares.
+    bool isRecovered() const { return m_recovered; }
 
     QSet<QString> rooms() const;
     bool isInRoom(const QString &room) const
@@ -67,7 +72,10 @@ public:
 
     // Sends an event to this socket. Returns false if the socket is gone, or if the event
     // would take its connection over the write budget (ServerOptions::maxBufferedBytes: the
-    // connection is then closed as a slow consumer).
+    // connection is then closed as a slow consumer). With connection state recovery on
+    // (ServerOptions::maxDisconnectionDuration) it is a broadcast to the room of the socket's
+    // id, as Node's socket.emit() then is, so that the event gets an offset and is kept: a
+    // socket that left that room gets nothing (false).
     bool send(const QString &event, const Arguments &args = {});
     // Sends an event asking for an ack; callback gets the reply, or a timeout after timeoutMs
     // (0 waits forever). Returns the ack id, -1 if the socket is gone.
@@ -117,6 +125,9 @@ private:
     friend class EventServer;
 
     Socket(Connection *connection, Namespace *ns, const QJsonObject &auth);
+    // Takes back a persisted session (before markConnected): id, pid, rooms, data; its
+    // missed events are written by markConnected(), ahead of the CONNECT reply, as Node does.
+    void restore(const PersistedSession &session);
     bool sendPacket(const SocketIoPacket &packet);
     bool writeEncoded(const SocketIoPacket::Encoded &encoded, bool isVolatile = false);
     void registerAck(qint64 id, AckCallback callback, int timeoutMs);
@@ -127,12 +138,18 @@ private:
     void markConnected();
     // Ends the socket: leaves rooms, cancels acks, emits disconnected once.
     void finish(DisconnectReason reason);
-    void noteEventSent(const QString &event, const Arguments &args, qint64 ackId);
+    void noteEventSent(const QString &event, const Arguments &args, qint64 ackId,
+                       const QString &offset = {});
     // The replies to the peer's ack requests (Ack::Sender).
     static void sendAckReply(QObject *socket, qint64 id, const Arguments &reply);
     static void sendAckReplyJson(QObject *socket, qint64 id, const QByteArray &json);
 
     QString m_id;
+    // The private id a client presents to recover this socket's session; empty while
+    // recovery is off (which Socket::send() tests instead of the options).
+    QString m_pid;
+    QList<Arguments> m_missedEvents; // of a restored session, until markConnected()
+    bool m_recovered = false;
     Connection *m_connection = nullptr;
     Namespace *m_namespace = nullptr;
     QJsonObject m_auth;

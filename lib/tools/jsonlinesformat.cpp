@@ -173,7 +173,8 @@ QString timeText(qint64 ms)
 }
 
 QByteArray eventLine(qint64 timeMs, const SocketFields &socket, Direction direction,
-                     const QString &event, const EventArguments &args, qint64 ackId)
+                     const QString &event, const EventArguments &args, qint64 ackId,
+                     const QString &offset)
 {
     LineWriter w;
     if (ackId >= 0)
@@ -183,6 +184,8 @@ QByteArray eventLine(qint64 timeMs, const SocketFields &socket, Direction direct
     w.direction(direction);
     w.string("event", event);
     w.string("namespace", socket.nsp);
+    if (!offset.isEmpty())
+        w.string("offset", offset);
     w.string("socket", socket.socket);
     w.time(timeMs);
     w.type(u"event");
@@ -263,10 +266,12 @@ QByteArray droppedLine(qint64 timeMs, quint64 count)
 }
 
 QByteArray connectLine(qint64 timeMs, const SocketFields &socket, const QJsonObject &auth,
-                       const QString &remote, bool revealSecrets)
+                       const QString &remote, bool revealSecrets, bool recovered)
 {
     QJsonObject o;
     o.insert(u"socket"_s, socket.socket);
+    if (recovered)
+        o.insert(u"recovered"_s, true);
     o.insert(u"namespace"_s, socket.nsp);
     if (!socket.connection.isEmpty())
         o.insert(u"connection"_s, socket.connection);

@@ -49,9 +49,11 @@ struct SocketFields
 // "2026-11-26T10:00:00.123Z"
 QString timeText(qint64 msSinceEpoch);
 
-// {"type":"event"}: ackId when the event asked for one (ackId >= 0).
+// {"type":"event"}: ackId when the event asked for one (ackId >= 0); offset, when not empty,
+// the connection state recovery offset the event carried after args on the wire.
 QByteArray eventLine(qint64 timeMs, const SocketFields &socket, Direction direction,
-                     const QString &event, const EventArguments &args, qint64 ackId);
+                     const QString &event, const EventArguments &args, qint64 ackId,
+                     const QString &offset = {});
 // {"type":"ack"}: a reply; roundTripMs (when >= 0) only for a reply that came in, the round
 // trip of the server's own request.
 QByteArray ackLine(qint64 timeMs, const SocketFields &socket, Direction direction, qint64 ackId,
@@ -66,9 +68,10 @@ QByteArray plainMessageLine(qint64 timeMs, const QString &connection, Direction 
 // {"type":"plain_close"}: the close code and reason.
 QByteArray plainCloseLine(qint64 timeMs, const QString &connection, int code,
                           const QString &reason);
-// {"type":"connect"}: auth values redacted unless revealed; remote is "address:port".
+// {"type":"connect"}: auth values redacted unless revealed; remote is "address:port";
+// "recovered":true for a socket that took back its session (Socket::isRecovered()).
 QByteArray connectLine(qint64 timeMs, const SocketFields &socket, const QJsonObject &auth,
-                       const QString &remote, bool revealSecrets);
+                       const QString &remote, bool revealSecrets, bool recovered = false);
 // {"type":"handshake"}: secret headers redacted unless revealed.
 QByteArray handshakeLine(qint64 timeMs, const HandshakeRecord &record, bool revealSecrets);
 // {"type":"log_dropped"}: count lines were dropped here, the output being too slow for them

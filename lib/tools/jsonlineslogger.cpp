@@ -90,6 +90,16 @@ void JsonLinesLogger::Observer::eventSent(Socket *socket, const QString &event,
                                                    EventArguments(args), ackId));
 }
 
+void JsonLinesLogger::Observer::eventSentWithOffset(Socket *socket, const QString &event,
+                                                    const Arguments &args, qint64 ackId,
+                                                    const QString &offset)
+{
+    if (m_logger->skipLine())
+        return;
+    m_logger->writeLine(JsonLinesFormat::eventLine(now(), socketFields(socket), Format::Out, event,
+                                                   EventArguments(args), ackId, offset));
+}
+
 void JsonLinesLogger::Observer::ackSent(Socket *socket, qint64 ackId, const EventArguments &args)
 {
     if (m_logger->skipLine())
@@ -121,7 +131,8 @@ void JsonLinesLogger::connectSignals()
         const Connection *c = s->connection();
         writeLine(JsonLinesFormat::connectLine(
                 now(), socketFields(s), s->auth(),
-                c ? remoteText(c->remoteAddress(), c->remotePort()) : QString(), m_reveal));
+                c ? remoteText(c->remoteAddress(), c->remotePort()) : QString(), m_reveal,
+                s->isRecovered()));
     });
     connect(server, &EventServer::socketDisconnected, this,
             [this](Socket *s, const QString &reason) {

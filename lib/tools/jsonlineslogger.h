@@ -73,6 +73,8 @@ private:
                            qint64 ackId) override;
         void eventSent(Socket *socket, const QString &event, const Arguments &args,
                        qint64 ackId) override;
+        void eventSentWithOffset(Socket *socket, const QString &event, const Arguments &args,
+                                 qint64 ackId, const QString &offset) override;
         void ackSent(Socket *socket, qint64 ackId, const EventArguments &args) override;
         void ackReceived(Socket *socket, qint64 ackId, const Arguments &args,
                          qint64 roundTripMs) override;

@@ -49,6 +49,8 @@ QString ServerOptions::validate() const
         return u"max attachments must not be negative"_s;
     if (maxBufferedBytes < 0)
         return u"max buffered bytes must not be negative (0: no limit)"_s;
+    if (maxDisconnectionDuration < 0)
+        return u"max disconnection duration must not be negative (0: no recovery)"_s;
     return {};
 }
 

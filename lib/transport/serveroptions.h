@@ -66,6 +66,18 @@ struct ServerOptions
     int maxConnections = 0; // Engine.IO + plain connections at once; 0: no limit (503 beyond)
     int maxNamespacesPerConnection = 64; // CONNECT beyond gets CONNECT_ERROR
     int handshakeTimeout = 10000; // ms for a client to send its whole request head
+    /*
+        Connection state recovery, as the Node.js server's connectionStateRecovery: how long
+        (ms) a socket's session is kept after it went away for a reason a client may come back
+        from (transport close or error, ping timeout, forced close, server shutting down; not
+        "slow consumer", nor a namespace disconnect either side asked for). A client that
+        reconnects within it, presenting its private id (pid) and the offset of the last event
+        it got, gets its id, rooms and data back and the events it missed. The CONNECT reply
+        then carries the pid, and every event sent without an ack that is not volatile carries
+        its offset as its last argument. 0: off, the default (nothing kept, nothing added);
+        Node's own default, when it is on, is 120000.
+    */
+    int maxDisconnectionDuration = 0;
     int maxRequestHeadBytes = 16384; // request line and headers
     /*
         The write budget of one connection (Engine.IO over WebSocket or polling, or a plain

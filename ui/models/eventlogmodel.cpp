@@ -118,6 +118,15 @@ void EventLogModel::ServerObserver::eventSent(Socket *socket, const QString &eve
                              ackId, EventLogEntry::Direction::Out, connectionOf(socket));
 }
 
+void EventLogModel::ServerObserver::eventSentWithOffset(Socket *socket, const QString &event,
+                                                        const Arguments &args, qint64 ackId,
+                                                        const QString &offset)
+{
+    if (m_model->admitEvent(event))
+        m_model->recordEvent(socket->namespaceName(), socket->id(), event, EventArguments(args),
+                             ackId, EventLogEntry::Direction::Out, connectionOf(socket), offset);
+}
+
 void EventLogModel::ServerObserver::ackSent(Socket *socket, qint64 ackId,
                                             const EventArguments &args)
 {
@@ -275,7 +284,8 @@ bool EventLogModel::admitEvent(const QString &event)
 
 void EventLogModel::recordEvent(const QString &nsp, const QString &socketId, const QString &event,
                                 const EventArguments &args, qint64 ackId,
-                                EventLogEntry::Direction direction, const QString &connectionId)
+                                EventLogEntry::Direction direction, const QString &connectionId,
+                                const QString &offset)
 {
     EventLogEntry e;
     e.direction = direction;
@@ -288,6 +298,7 @@ void EventLogModel::recordEvent(const QString &nsp, const QString &socketId, con
     else
         e.json = args.json();
     e.ackId = ackId;
+    e.offset = offset;
     e.ackState = ackId >= 0 ? EventLogEntry::AckState::Waiting : EventLogEntry::AckState::None;
     const qint64 serial = append(std::move(e));
     if (ackId >= 0)
@@ -823,7 +834,7 @@ QByteArray EventLogModel::jsonLine(const EventLogEntry &e)
                                                  : EventArguments(e.args);
     switch (e.kind) {
     case EventLogEntry::Kind::Event:
-        return Format::eventLine(e.timeMs, socket, direction, e.event, args, e.ackId);
+        return Format::eventLine(e.timeMs, socket, direction, e.event, args, e.ackId, e.offset);
     case EventLogEntry::Kind::AckReply:
         return Format::ackLine(e.timeMs, socket, direction, e.ackId, args, e.roundTripMs);
     case EventLogEntry::Kind::AckTimeout:

@@ -60,6 +60,9 @@ struct EventLogEntry
     // sort asks (EventLogModel::payloadOf()), not for every event that passes.
     mutable QString payload;
     qint64 ackId = -1;
+    // The connection state recovery offset an event sent carried after its arguments (empty
+    // when none): shown and exported apart from args, which are the application's.
+    QString offset;
     qint64 pairedSerial = -1;
     qint64 roundTripMs = -1; // reply round trip, or how long we waited before the timeout
 };
@@ -218,7 +221,7 @@ private:
     bool admitEvent(const QString &event);
     void recordEvent(const QString &nsp, const QString &socketId, const QString &event,
                      const EventArguments &args, qint64 ackId, EventLogEntry::Direction direction,
-                     const QString &connectionId);
+                     const QString &connectionId, const QString &offset = {});
     bool admitReply(qint64 ackId);
     void recordReply(const QString &nsp, const QString &socketId, qint64 ackId,
                      const EventArguments &args, qint64 rtt, EventLogEntry::Direction direction,
@@ -261,6 +264,8 @@ private:
                            qint64 ackId) override;
         void eventSent(Socket *socket, const QString &event, const Arguments &args,
                        qint64 ackId) override;
+        void eventSentWithOffset(Socket *socket, const QString &event, const Arguments &args,
+                                 qint64 ackId, const QString &offset) override;
         void ackSent(Socket *socket, qint64 ackId, const EventArguments &args) override;
         void ackReceived(Socket *socket, qint64 ackId, const Arguments &args,
                          qint64 roundTripMs) override;

@@ -16,6 +16,7 @@
 #include <QAbstractItemModelTester>
 #include <QBuffer>
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPointer>
@@ -73,6 +74,7 @@ private Q_SLOTS:
     void pauseAndClear();
     void formatsAndRoles();
     void eventsFromServer();
+    void recoveryOffsetApartFromArguments();
     void detachedFromTheServer();
     void acksPairedBothWays();
     void ackTimeoutPaired();
@@ -332,6 +334,29 @@ void tst_EventLogModel::eventsFromServer()
     QCOMPARE(cell(model, 1, EventLogColumn::Event), u"time"_s);
     QCOMPARE(model.eventNames(), (QStringList { u"aaa"_s, u"time"_s }));
     QCOMPARE(names.size(), 2);
+}
+
+// With connection state recovery on, an event sent carries an offset after its arguments: the
+// row shows the application's arguments, and the offset is a field of its own, exported so.
+void tst_EventLogModel::recoveryOffsetApartFromArguments()
+{
+    ServerOptions options;
+    options.maxDisconnectionDuration = 60000;
+    EventServer server(options);
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setServer(&server);
+    auto client = Loopback::connectClient(server);
+    QVERIFY(client->isConnected());
+    server.of(u"/"_s)->send(u"news"_s, { 7 });
+    QTRY_COMPARE(model.rowCount(), 1);
+    QCOMPARE(cell(model, 0, EventLogColumn::Arguments), u"[7]"_s);
+    const EventLogEntry &e = model.entry(0);
+    QVERIFY(!e.offset.isEmpty());
+    const QJsonObject line = QJsonDocument::fromJson(EventLogModel::jsonLine(e)).object();
+    QCOMPARE(line.value(u"offset"_s).toString(), e.offset);
+    QCOMPARE(line.value(u"args"_s).toArray(), QJsonArray({ 7 }));
 }
 
 // A model that leaves the server (for another server, a client, or by being destroyed) hears

@@ -209,7 +209,7 @@ void tst_Headless::help()
     QCOMPARE(o.status, QProcess::NormalExit);
     QCOMPARE(o.code, 0);
     for (const char *option : { "--headless", "--port", "--rules", "--ping-interval", "--bind",
-                                "--max-buffered-bytes", "--parser" })
+                                "--max-buffered-bytes", "--parser", "--recovery" })
         QVERIFY2(o.out.contains(option), option);
     QVERIFY(o.err.isEmpty());
 }
@@ -788,6 +788,16 @@ void tst_Headless::badOptions_data()
     QTest::newRow("unknown parser")
             << QStringList { u"--headless"_s, u"--port"_s, u"0"_s, u"--parser"_s, u"cbor"_s }
             << u"--parser: expected auto, json or msgpack"_s;
+    QTest::newRow("recovery without a value")
+            << QStringList { u"--headless"_s, u"--port"_s, u"0"_s, u"--recovery"_s }
+            << u"recovery"_s;
+    QTest::newRow("negative recovery")
+            << QStringList { u"--headless"_s, u"--port"_s, u"0"_s, u"--recovery"_s, u"-5"_s }
+            << u"--recovery: expected a whole number of at least 0"_s;
+    QTest::newRow("recovery out of range")
+            << QStringList { u"--headless"_s, u"--port"_s, u"0"_s, u"--recovery"_s,
+                             u"9999999999"_s }
+            << u"out of range"_s;
 }
 
 void tst_Headless::badOptions()

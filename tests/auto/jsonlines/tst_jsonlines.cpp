@@ -75,6 +75,8 @@ void tst_JsonLines::linesAreWhatQJsonDocumentWrites()
         Format::eventLine(t, socket, Format::Direction::In, tricky(), EventArguments(args), 7),
         Format::eventLine(t, { u"/"_s, u"s"_s, {} }, Format::Direction::Out, u"e"_s,
                           EventArguments(Arguments {}), -1),
+        Format::eventLine(t, socket, Format::Direction::Out, u"e"_s, EventArguments(args), -1,
+                          u"ln2"_s),
         Format::ackLine(t, socket, Format::Direction::In, 3, EventArguments(args), 4),
         Format::ackLine(t, socket, Format::Direction::Out, 3, EventArguments(args), 4),
         Format::ackTimeoutLine(t, socket, Format::Direction::In, 9, 500),
@@ -276,6 +278,12 @@ void tst_JsonLines::fieldsByKind()
     QVERIFY(!o.contains(u"connection"_s));
     QVERIFY(!o.contains(u"ackId"_s));
     QCOMPARE(o.value(u"direction"_s).toString(), u"out"_s);
+    QVERIFY(!o.contains(u"offset"_s));
+    // A connection state recovery offset: a field of its own, not one more argument.
+    o = object(Format::eventLine(t, socket, Format::Direction::Out, u"a"_s,
+                                 EventArguments(Arguments { 1 }), -1, u"k3"_s));
+    QCOMPARE(o.value(u"offset"_s).toString(), u"k3"_s);
+    QCOMPARE(o.value(u"args"_s).toArray(), QJsonArray({ 1 }));
 
     // A reply's round trip is the server's own request's: only for replies that came in.
     o = object(Format::ackLine(t, socket, Format::Direction::In, 5, EventArguments(args), 12));
@@ -305,8 +313,11 @@ void tst_JsonLines::fieldsByKind()
     const QJsonObject auth { { u"token"_s, u"abc"_s } };
     o = object(Format::connectLine(t, socket, auth, u"127.0.0.1:5"_s, false));
     QCOMPARE(o.value(u"auth"_s).toObject().value(u"token"_s).toString(), u"[redacted]"_s);
+    QVERIFY(!o.contains(u"recovered"_s));
     o = object(Format::connectLine(t, socket, auth, u"127.0.0.1:5"_s, true));
     QCOMPARE(o.value(u"auth"_s).toObject().value(u"token"_s).toString(), u"abc"_s);
+    o = object(Format::connectLine(t, socket, auth, u"127.0.0.1:5"_s, false, true));
+    QCOMPARE(o.value(u"recovered"_s).toBool(), true);
     HandshakeRecord record;
     record.method = "GET";
     record.target = "/socket.io/?EIO=4";

@@ -1,5 +1,7 @@
 #include "eioclient.h"
 
+#include "msgpackwire.h"
+
 namespace Loadgen {
 
 EioClient::EioClient(WsLink::Kind kind, quint16 port, EioHandler *handler, QObject *parent)
@@ -39,7 +41,13 @@ void EioClient::wsText(QByteArrayView text)
         return;
     switch (text.front()) {
     case '0': // open: join "/"
-        m_link->sendText("40");
+        if (m_msgpack) {
+            // {"type":0,"nsp":"/"} (sized: the literal holds a NUL)
+            static const char packet[] = "\x82\xa4type\x00\xa3nsp\xa1/";
+            m_link->sendBinary(QByteArrayView(packet, sizeof packet - 1));
+        } else {
+            m_link->sendText("40");
+        }
         m_state = State::WaitConnect;
         return;
     case '2': // ping
@@ -67,6 +75,29 @@ void EioClient::wsText(QByteArrayView text)
     default:
         return;
     }
+}
+
+void EioClient::wsBinary(QByteArrayView bytes)
+{
+    if (m_state == State::Closed)
+        return;
+    if (m_state == State::WaitConnect) {
+        MsgpackWire::Packet p;
+        if (!MsgpackWire::readPacket(bytes, &p)) {
+            wsClosed(QStringLiteral("connect: not a msgpack packet"));
+            return;
+        }
+        if (p.type == 0) {
+            m_state = State::Ready;
+            m_handler->clientReady(this);
+            return;
+        }
+        if (p.type == 4) {
+            wsClosed(QStringLiteral("connect error (msgpack)"));
+            return;
+        }
+    }
+    m_handler->clientBinary(this, bytes);
 }
 
 void EioClient::wsClosed(const QString &why)

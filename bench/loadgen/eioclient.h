@@ -1,6 +1,8 @@
 // sockscope-loadgen: a minimal Engine.IO v4 / Socket.IO v5 client over a WsLink. It speaks the
 // wire text itself (40, 42<id>[…], 43<id>[…], 2/3 heartbeat) and never parses JSON, so that
-// the generator costs far less per message than the servers it measures.
+// the generator costs far less per message than the servers it measures. With the msgpack
+// parser (setMsgpack()) the Socket.IO packets are msgpack maps in binary frames instead
+// (msgpackwire.h); the Engine.IO open and heartbeat stay text.
 #pragma once
 
 #include "wslink.h"
@@ -20,6 +22,12 @@ public:
     virtual void clientReady(Peer *client) = 0;
     // A Socket.IO packet for this socket (the Engine.IO "4" stripped): "2[…]", "3<id>[…]", …
     virtual void clientPacket(Peer *client, QByteArrayView packet) = 0;
+    // msgpack parser: one Socket.IO packet, a whole binary message (a msgpack map).
+    virtual void clientBinary(Peer *client, QByteArrayView packet)
+    {
+        Q_UNUSED(client);
+        Q_UNUSED(packet);
+    }
     // Closed or refused before or after ready; the client deletes itself later.
     virtual void clientClosed(Peer *client, const QString &why) = 0;
 };
@@ -32,6 +40,9 @@ public:
     virtual void start() = 0;
     // Sends a whole Engine.IO text packet, e.g. "42[\"x\"]" (message + EVENT).
     virtual void sendRaw(QByteArrayView packet) = 0;
+    // Sends one Socket.IO packet of the msgpack parser (a binary message). Only the
+    // WebSocket client can; the long-polling one sends nothing.
+    virtual void sendBinary(QByteArrayView packet) { Q_UNUSED(packet); }
     // Drops the connection(s) with a reset; no callback follows. Deletes itself later.
     virtual void abort() = 0;
     // See WsLink::detach(); the peer deletes itself later.
@@ -49,7 +60,10 @@ public:
     void start() override;
     // See WsLink::setReceiveBufferSize(); before start().
     void setReceiveBufferSize(int bytes) { m_link->setReceiveBufferSize(bytes); }
+    // CONNECT and the packets after it as msgpack maps in binary frames. Before start().
+    void setMsgpack(bool on) { m_msgpack = on; }
     void sendRaw(QByteArrayView packet) override { m_link->sendText(packet); }
+    void sendBinary(QByteArrayView packet) override { m_link->sendBinary(packet); }
     void abort() override;
     int park() override;
 
@@ -57,12 +71,14 @@ private:
     enum class State { Connecting, WaitConnect, Ready, Closed };
     void wsOpened() override { }
     void wsText(QByteArrayView text) override;
+    void wsBinary(QByteArrayView bytes) override;
     void wsClosed(const QString &why) override;
 
     WsLink *m_link;
     EioHandler *m_handler;
     quint16 m_port;
     State m_state = State::Connecting;
+    bool m_msgpack = false;
 };
 
 } // namespace Loadgen

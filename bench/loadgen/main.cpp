@@ -22,10 +22,16 @@
 //             server's peak RSS (read every 100 ms from the flood's start), the probe's acks/s
 //             and round trip, the broadcasts sent, and the stalled connections the server
 //             closed; the run stops early once the server's RSS passes --rss-cap-mib.
+// With --parser msgpack (echo over WebSocket only) the Socket.IO packets are msgpack maps in
+// binary frames, as the msgpack parser sends them: CONNECT {type:0,nsp:"/"}, each event
+// {type:2,nsp:"/",id:N,data:["message-with-ack",{bin:<--payload bytes>,from:"loadgen",n:42}]}
+// (binary-heavy: the blob is bin 8/16/32 by its size), and the ack {type:3,nsp:"/",id:N,
+// data:[…]} read for its type and id, its data compared byte for byte with the arguments sent.
 // With --acks N (echo, polling) the sockets send N events in all and the run ends when the
 // last one is answered, instead of after --warmup and --seconds: a fixed amount of work, for
 // counting the server's instructions (bench/callgrind.sh).
 #include "eioclient.h"
+#include "msgpackwire.h"
 #include "pollclient.h"
 #include "procstats.h"
 
@@ -75,6 +81,7 @@ struct Config
     qint64 serverPid = 0;
     QList<int> idleTargets { 2000, 10000 };
     WsLink::Kind link = WsLink::Kind::Lean;
+    bool msgpack = false; // --parser msgpack
     qint64 acks = 0; // echo, polling: events to send in all (0: as many as time allows)
     // slow
     int slowClients = 5;
@@ -118,6 +125,24 @@ QByteArray makeArgs(int bytes, const QByteArray &head)
     return a;
 }
 
+// msgpack: the argument {bin: <bytes> blob, from: "loadgen", n: 42} (keys in alphabetical
+// order, as for JSON).
+QByteArray makeMsgpackArgs(int bytes)
+{
+    QByteArray blob(bytes, Qt::Uninitialized);
+    for (int i = 0; i < bytes; ++i)
+        blob[i] = char((i * 131 + 7) & 0xff);
+    QByteArray a;
+    MsgpackWire::appendFixMap(&a, 3);
+    MsgpackWire::appendStr(&a, "bin");
+    MsgpackWire::appendBin(&a, blob);
+    MsgpackWire::appendStr(&a, "from");
+    MsgpackWire::appendStr(&a, "loadgen");
+    MsgpackWire::appendStr(&a, "n");
+    MsgpackWire::appendUint(&a, 42);
+    return a;
+}
+
 qint64 parseDigits(QByteArrayView v, qsizetype *pos)
 {
     qint64 n = 0;
@@ -148,8 +173,14 @@ public:
 protected:
     Peer *makePeer(int index, bool polling = false)
     {
-        Peer *p = polling ? static_cast<Peer *>(new PollClient(m_config.port, this, this))
-                          : new EioClient(m_config.link, m_config.port, this, this);
+        Peer *p = nullptr;
+        if (polling) {
+            p = new PollClient(m_config.port, this, this);
+        } else {
+            auto *ws = new EioClient(m_config.link, m_config.port, this, this);
+            ws->setMsgpack(m_config.msgpack);
+            p = ws;
+        }
         p->index = index;
         p->startedAtNs = nowNs();
         return p;
@@ -184,8 +215,14 @@ public:
     EchoWorker(const Config &c, int first, int count, bool polling)
         : Worker(c, first, count), m_polling(polling)
     {
-        m_args = makeArgs(c.payloadBytes, "\"from\":\"loadgen\",\"n\":42,");
-        m_expected = '[' + m_args + ']';
+        if (c.msgpack) {
+            m_args = makeMsgpackArgs(c.payloadBytes);
+            MsgpackWire::appendFixArray(&m_expected, 1);
+            m_expected.append(m_args);
+        } else {
+            m_args = makeArgs(c.payloadBytes, "\"from\":\"loadgen\",\"n\":42,");
+            m_expected = '[' + m_args + ']';
+        }
         m_ring = 1;
         while (m_ring < 2 * c.inflight)
             m_ring <<= 1;
@@ -207,6 +244,22 @@ private:
         const qint64 id = m_nextId[size_t(p->index)]++;
         m_sentAt[size_t(p->index) * size_t(m_ring) + size_t(id & (m_ring - 1))] = nowNs();
         m_frame.resize(0);
+        if (m_config.msgpack) {
+            // {type:2, nsp:"/", id:N, data:["message-with-ack", args]}
+            MsgpackWire::appendFixMap(&m_frame, 4);
+            MsgpackWire::appendStr(&m_frame, "type");
+            MsgpackWire::appendUint(&m_frame, 2);
+            MsgpackWire::appendStr(&m_frame, "nsp");
+            MsgpackWire::appendStr(&m_frame, "/");
+            MsgpackWire::appendStr(&m_frame, "id");
+            MsgpackWire::appendUint(&m_frame, quint64(id));
+            MsgpackWire::appendStr(&m_frame, "data");
+            MsgpackWire::appendFixArray(&m_frame, 2);
+            MsgpackWire::appendStr(&m_frame, "message-with-ack");
+            m_frame.append(m_args);
+            p->sendBinary(m_frame);
+            return;
+        }
         m_frame.append("42").append(QByteArray::number(id)).append("[\"message-with-ack\",");
         m_frame.append(m_args).append(']');
         p->sendRaw(m_frame);
@@ -225,7 +278,23 @@ private:
         const qint64 id = parseDigits(packet, &pos);
         if (id < 0)
             return;
-        if (packet.sliced(pos) != QByteArrayView(m_expected))
+        answered(p, id, packet.sliced(pos) == QByteArrayView(m_expected));
+    }
+    void clientBinary(Peer *p, QByteArrayView packet) override
+    {
+        MsgpackWire::Packet ack;
+        if (!MsgpackWire::readPacket(packet, &ack)) {
+            // Not a packet we can read: counted, though no ack can be matched to it.
+            ++results.bad;
+            return;
+        }
+        if (ack.type != 3 || ack.id < 0)
+            return; // "auth" on connect, …
+        answered(p, ack.id, ack.data == QByteArrayView(m_expected));
+    }
+    void answered(Peer *p, qint64 id, bool good)
+    {
+        if (!good)
             ++results.bad;
         if (m_config.acks > 0)
             g_answered.fetch_add(1);
@@ -358,8 +427,14 @@ public:
         for (int i = 0; i < c.broadcastBytes; ++i)
             m_filler[i] = alphabet[i % 36];
         m_filler[0] = '-';
-        m_args = makeArgs(c.payloadBytes, "\"from\":\"loadgen\",\"n\":42,");
-        m_expected = '[' + m_args + ']';
+        if (c.msgpack) {
+            m_args = makeMsgpackArgs(c.payloadBytes);
+            MsgpackWire::appendFixArray(&m_expected, 1);
+            m_expected.append(m_args);
+        } else {
+            m_args = makeArgs(c.payloadBytes, "\"from\":\"loadgen\",\"n\":42,");
+            m_expected = '[' + m_args + ']';
+        }
         m_ring = 1;
         while (m_ring < 2 * c.inflight)
             m_ring <<= 1;
@@ -711,7 +786,8 @@ int main(int argc, char *argv[])
             { u"rss-cap-mib"_s, u"slow: stop the flood once the server's RSS passes this (default 4096)."_s, u"MiB"_s, u"4096"_s },
             { u"concurrency"_s, u"Handshakes at a time (connrate, idle; default 32)."_s, u"n"_s, u"32"_s },
             { u"idle"_s, u"Connection counts to hold in turn (default 2000,10000)."_s, u"list"_s, u"2000,10000"_s },
-            { u"payload"_s, u"Bytes of the JSON argument (default 100)."_s, u"bytes"_s, u"100"_s },
+            { u"payload"_s, u"Bytes of the JSON argument; with --parser msgpack, of its binary blob (default 100)."_s, u"bytes"_s, u"100"_s },
+            { u"parser"_s, u"Socket.IO parser: json (text, default) or msgpack (msgpack maps in binary frames; echo only)."_s, u"name"_s, u"json"_s },
             { u"seconds"_s, u"Measuring time (default 3)."_s, u"s"_s, u"3"_s },
             { u"warmup"_s, u"Time before measuring (default 1)."_s, u"s"_s, u"1"_s },
             { u"settle"_s, u"idle: wait before reading the RSS (default 1)."_s, u"s"_s, u"1"_s },
@@ -756,6 +832,12 @@ int main(int argc, char *argv[])
     c.threads = qBound(1, p.value(u"threads"_s).toInt(), 16);
     c.serverPid = p.value(u"server-pid"_s).toLongLong();
     c.link = p.value(u"link"_s) == u"qt" ? WsLink::Kind::Qt : WsLink::Kind::Lean;
+    const QString parser = p.value(u"parser"_s);
+    if (parser != u"json"_s && parser != u"msgpack"_s)
+        return fail(u"--parser is json or msgpack"_s);
+    c.msgpack = parser == u"msgpack"_s;
+    if (c.msgpack && c.scenario != Scenario::Echo)
+        return fail(u"--parser msgpack is for the echo scenario (over WebSocket)"_s);
     c.idleTargets.clear();
     for (const QString &s : p.value(u"idle"_s).split(u',', Qt::SkipEmptyParts))
         c.idleTargets.append(s.toInt());
@@ -844,6 +926,9 @@ int main(int argc, char *argv[])
         out.insert(u"label"_s, p.value(u"label"_s));
     out.insert(u"threads"_s, threads);
     out.insert(u"link"_s, c.link == WsLink::Kind::Qt ? u"qt"_s : u"lean"_s);
+    out.insert(u"parser"_s, parser);
+    if (c.msgpack)
+        out.insert(u"payload_bytes"_s, c.payloadBytes);
     QString error;
     const qint64 baselineRss = c.serverPid > 0 ? rssKiB(c.serverPid) : -1;
 

@@ -29,8 +29,8 @@ void resetOnClose(QTcpSocket *socket)
 }
 
 /*
-    RFC 6455 client on a QTcpSocket: the upgrade request, then frames. Text messages are
-    handed over as UTF-8 bytes without a copy; pings are answered; frames we send are masked
+    RFC 6455 client on a QTcpSocket: the upgrade request, then frames. Text and binary
+    messages are handed over without a copy (unless fragmented); pings are answered; frames we send are masked
     (a random key per connection) as the RFC requires of a client.
 */
 class LeanLink final : public WsLink
@@ -66,6 +66,7 @@ public:
     void setReceiveBufferSize(int bytes) override { m_receiveBuffer = bytes; }
 
     void sendText(QByteArrayView utf8) override { sendFrame(0x1, utf8); }
+    void sendBinary(QByteArrayView bytes) override { sendFrame(0x2, bytes); }
 
     void abort() override
     {
@@ -219,6 +220,8 @@ private:
                 const QByteArray whole = std::exchange(m_fragment, {});
                 if (op == 0x1)
                     m_listener->wsText(whole);
+                else
+                    m_listener->wsBinary(whole);
             }
             return;
         case 0x1:
@@ -232,8 +235,10 @@ private:
         case 0x2:
             if (!fin) {
                 m_fragmentOpcode = 0x2;
-                m_fragment.clear();
+                m_fragment = payload.toByteArray();
+                return;
             }
+            m_listener->wsBinary(payload);
             return;
         case 0x8:
             sendFrame(0x8, payload.first(qMin<qsizetype>(payload.size(), 2)));
@@ -287,6 +292,10 @@ public:
             const QByteArray utf8 = text.toUtf8();
             m_listener->wsText(utf8);
         });
+        connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &bytes) {
+            if (!m_dead)
+                m_listener->wsBinary(bytes);
+        });
         connect(m_socket, &QWebSocket::disconnected, this, [this] {
             if (m_dead)
                 return;
@@ -304,6 +313,12 @@ public:
     {
         if (!m_dead)
             m_socket->sendTextMessage(QString::fromUtf8(utf8));
+    }
+
+    void sendBinary(QByteArrayView bytes) override
+    {
+        if (!m_dead)
+            m_socket->sendBinaryMessage(bytes.toByteArray());
     }
 
     void abort() override

@@ -1,6 +1,6 @@
 // sockscope-loadgen: a WebSocket client link, either a lean one written on QTcpSocket (the
-// default: it frames and parses text messages itself, so the generator stays cheaper than the
-// servers it drives) or QWebSocket (the Qt stack, to cross-check the lean one).
+// default: it frames and parses text and binary messages itself, so the generator stays cheaper
+// than the servers it drives) or QWebSocket (the Qt stack, to cross-check the lean one).
 #pragma once
 
 #include <QByteArray>
@@ -22,6 +22,8 @@ public:
     virtual void wsOpened() = 0;
     // One whole text message. The view is valid during the call only.
     virtual void wsText(QByteArrayView text) = 0;
+    // One whole binary message (msgpack parser). The view is valid during the call only.
+    virtual void wsBinary(QByteArrayView bytes) { Q_UNUSED(bytes); }
     // The link is gone (closed by the peer, refused, reset). Called at most once.
     virtual void wsClosed(const QString &why) = 0;
 };
@@ -40,6 +42,7 @@ public:
     // the system's default. Only the lean link can: QWebSocket hides its socket.
     virtual void setReceiveBufferSize(int bytes) { Q_UNUSED(bytes); }
     virtual void sendText(QByteArrayView utf8) = 0;
+    virtual void sendBinary(QByteArrayView bytes) = 0;
     // Drops the connection at once with a TCP reset (no close handshake, no TIME_WAIT), and
     // reports nothing more.
     virtual void abort() = 0;

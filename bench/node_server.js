@@ -3,9 +3,12 @@
 //   $connect: emit "auth" with the CONNECT auth payload; namespaces "/" and "/custom"
 //   "/": "message" -> "message-back" to the sender; "message-with-ack" -> ack with the same args
 //   "broadcast" -> "broadcast" to the whole namespace, sender included
-// Usage: node bench/node_server.js PORT [PING_INTERVAL_MS] [PING_TIMEOUT_MS]
+// Usage: node bench/node_server.js [--parser json|msgpack] PORT [PING_INTERVAL_MS] [PING_TIMEOUT_MS]
 //        node bench/node_server.js --check
-// Prints {"listening":PORT,"anchor":{…}} once ready. Nothing is logged per event.
+// Prints {"listening":PORT,"anchor":{…},"parser":…} once ready. Nothing is logged per event.
+// --parser msgpack starts the server with parser: require('socket.io-msgpack-parser') (pinned in
+// package.json): each packet one msgpack map in one binary frame, binary arguments arriving as
+// Buffers, which the "message-with-ack" rule's ack(...args) sends back as msgpack bin.
 //
 // The anchor is socket.io tuned as ws's documentation says: with the native addons bufferutil
 // (masking and unmasking frames) and utf-8-validate (text frame validation) beside ws. ws
@@ -95,9 +98,20 @@ if (!tuning.tuned) process.exit(3);
 process.stderr.write(`node_server.js: anchor ${tuning.text} (ws ${tuning.ws}; UTF-8 checked by ${tuning.ws_utf8_validation}; ` +
   `native bufferutil ${tuning.bufferutil_native ? 'loaded' : 'missing'})\n`);
 
-const port = Number(process.argv[2] || 3000);
-const pingInterval = Number(process.argv[3] || 25000);
-const pingTimeout = Number(process.argv[4] || 20000);
+const argv = process.argv.slice(2);
+let parserName = 'json';
+const parserAt = argv.indexOf('--parser');
+if (parserAt >= 0) {
+  parserName = argv[parserAt + 1];
+  argv.splice(parserAt, 2);
+}
+if (parserName !== 'json' && parserName !== 'msgpack') {
+  process.stderr.write(`node_server.js: --parser is json or msgpack, not ${parserName}\n`);
+  process.exit(2);
+}
+const port = Number(argv[0] || 3000);
+const pingInterval = Number(argv[1] || 25000);
+const pingTimeout = Number(argv[2] || 20000);
 
 const httpServer = http.createServer();
 const io = new Server(httpServer, {
@@ -106,6 +120,7 @@ const io = new Server(httpServer, {
   maxHttpBufferSize: 1e6,
   connectTimeout: 45000,
   cors: { origin: '*' },
+  ...(parserName === 'msgpack' ? { parser: require('socket.io-msgpack-parser') } : {}),
 });
 
 for (const name of ['/', '/custom']) {
@@ -127,7 +142,7 @@ for (const name of ['/', '/custom']) {
 }
 
 httpServer.listen(port, '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ listening: port, anchor: tuning.text }) + '\n');
+  process.stdout.write(JSON.stringify({ listening: port, anchor: tuning.text, parser: parserName }) + '\n');
 });
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => { io.close(); process.exit(0); });

@@ -5,7 +5,8 @@
 // and the paired ratio Sockscope / baseline with the range of the rounds' ratios, so that a
 // change can be told from the run-to-run noise. The server "sockscope-logall" (Sockscope with
 // `--log all` to a file) gets rows of its own, paired with Node and with "sockscope" (`--log
-// none`) in each round; the scenarios slow and slow0 (stalled readers and a broadcast flood,
+// none`) in each round; echo-msgpack (the echo over the msgpack parser, binary arguments) gets
+// rows of its own against Node with the msgpack parser; the scenarios slow and slow0 (stalled readers and a broadcast flood,
 // and the same without the stalled readers) get goal rows and a table of their own.
 // Usage: node bench/report.js results.jsonl [--elapsed S] [--load-before L] [--load-after L]
 //        [--command C] [--sockscope-log L] [--link K] [--threads N] [--anchor TEXT]
@@ -46,6 +47,10 @@ const metrics = [
   { scenario: 'idle', name: 'idle 2,000: KiB per connection', f: idleStep(2000), goal: '< Node, ≤ bare + 2 KiB', ok: (x) => x < 1, idle: true, fmt: 'kib' },
   { scenario: 'idle', name: 'idle 10,000: KiB per connection', f: idleStep(10000), goal: '< Node, ≤ bare + 2 KiB', ok: (x) => x < 1, idle: true, fmt: 'kib' },
   { scenario: 'polling', name: 'long-polling echo: acks/s', f: (r) => r.rate, goal: '≥ 2× Node', ok: (x) => x >= 2, fmt: 'rate' },
+  // The echo over the msgpack parser, a 1 KiB binary blob in the argument (Node with
+  // socket.io-msgpack-parser; the bare echo speaks JSON only).
+  { scenario: 'echo-msgpack', name: 'echo with ack, msgpack (binary args): acks/s', f: (r) => r.rate, goal: '≥ 4× Node', ok: (x) => x >= 4, fmt: 'rate' },
+  { scenario: 'echo-msgpack', name: 'echo with ack, msgpack (binary args): p99 ms', f: (r) => r.p99_ms, goal: '', fmt: 'ms' },
   // Rows for sockscope-logall (in the Sockscope column), printed when it ran.
   { scenario: 'echo', a: 'sockscope-logall', name: 'echo with ack, `--log all` to a file: acks/s', f: (r) => r.rate, goal: '≥ 4× Node', ok: (x) => x >= 4, fmt: 'rate' },
   { scenario: 'echo', a: 'sockscope-logall', name: 'echo with ack, `--log all` to a file: p99 ms', f: (r) => r.p99_ms, goal: '', fmt: 'ms' },

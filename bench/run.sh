@@ -7,7 +7,7 @@
 # paired within each round. It reports; it does not pass or fail.
 #
 #   bash bench/run.sh [--rounds 5] [--seconds 2] [--warmup 0.5]
-#                     [--scenarios echo,fanout200,fanout1000,connrate,idle,polling]
+#                     [--scenarios echo,echo-msgpack,fanout200,fanout1000,connrate,idle,polling]
 #                     [--servers sockscope,node,bare,monitor] [--sockscope-log none|connections|all]
 #                     [--threads 1] [--link lean|qt] [--no-build] [--out FILE]
 #                     [--baseline-bin PATH] [--slow-seconds 10] [--rss-cap-mib 4096] [--keep-logs]
@@ -27,6 +27,11 @@
 # parent commit by bench/build-baseline.sh) run like sockscope in the same rotating rounds, and
 # "baseline-monitor" (its monitor window) when monitor is among the servers; the table gets a
 # baseline column and the paired ratio Sockscope / baseline.
+# Scenario echo-msgpack: the echo over the msgpack parser (each packet one msgpack map in one
+# binary frame; the generator writes and reads the maps by hand), the argument an object with a
+# 1 KiB bin 16 blob; sockscope, baseline and node only. Sockscope runs with its usual options
+# (--parser auto picks msgpack from the first packet); node is started with
+# socket.io-msgpack-parser (bench/node_server.js --parser msgpack) for this scenario alone.
 # Scenario slow (not in the default list: one round takes about 50 s; --scenarios slow): 5
 # stalled readers (4 KiB SO_RCVBUF, never read after CONNECT), a flood of 64 KiB broadcasts
 # for --slow-seconds (default 10) after --warmup, and a well-behaved client's acks; sockscope,
@@ -43,7 +48,7 @@ JOBS=${JOBS:-1}
 ROUNDS=5
 SECS=2
 WARMUP=0.5
-SCENARIOS=echo,fanout200,fanout1000,connrate,idle,polling
+SCENARIOS=echo,echo-msgpack,fanout200,fanout1000,connrate,idle,polling
 SERVERS=sockscope,node,bare,monitor
 SOCKSCOPE_LOG=none
 THREADS=1
@@ -144,8 +149,10 @@ SERVER_PID=
 
 SERVER_LOG=
 
-start_server() { # name
+start_server() { # name [scenario]
     PORT=$((PORT + 1))
+    local node_parser=json
+    [ "${2:-}" = echo-msgpack ] && node_parser=msgpack
     local log=$WORK/$1-$PORT.out
     SERVER_LOG=$log
     case "$1" in
@@ -155,7 +162,7 @@ start_server() { # name
             SERVER_LOG=$WORK/$1-$PORT.jsonl
             "$BIN/sockscope" --headless --bind 127.0.0.1 --port "$PORT" --log all \
                 --rules "$ROOT/resources/rules/protocol-contract.json" > "$SERVER_LOG" 2> "$log" & ;;
-        node) node "$ROOT/bench/node_server.js" "$PORT" > "$log" 2>&1 & ;;
+        node) node "$ROOT/bench/node_server.js" --parser "$node_parser" "$PORT" > "$log" 2>&1 & ;;
         bare) "$BIN/sockscope-bare-echo" "$PORT" > "$log" 2>&1 & ;;
         monitor) QT_QPA_PLATFORM=offscreen XDG_CONFIG_HOME="$WORK/monitor-config" \
                      "$BIN/sockscope" --bind 127.0.0.1 --port "$PORT" \
@@ -197,6 +204,7 @@ loadgen_args() { # scenario
     local common=(--seconds "$SECS" --warmup "$WARMUP" --threads "$THREADS" --link "$LINK")
     case "$1" in
         echo) echo --scenario echo --clients 50 --inflight 10 "${common[@]}" ;;
+        echo-msgpack) echo --scenario echo --parser msgpack --payload 1024 --clients 50 --inflight 10 "${common[@]}" ;;
         polling) echo --scenario polling --clients 50 --inflight 10 "${common[@]}" ;;
         fanout200) echo --scenario fanout --clients 200 "${common[@]}" ;;
         fanout1000) echo --scenario fanout --clients 1000 "${common[@]}" ;;
@@ -211,7 +219,7 @@ loadgen_args() { # scenario
 
 supports() { # server scenario
     case "$1" in
-        bare) case "$2" in polling|slow|slow0) false ;; *) true ;; esac ;;
+        bare) case "$2" in polling|slow|slow0|echo-msgpack) false ;; *) true ;; esac ;;
         monitor|baseline-monitor) [ "$2" = echo ] ;;
         sockscope-logall) case "$2" in echo|fanout200|fanout1000) true ;; *) false ;; esac ;;
         *) true ;;
@@ -231,7 +239,7 @@ for round in $(seq 1 "$ROUNDS"); do
         for i in $(seq 0 $((n - 1))); do
             server=${SERVER_LIST[$(((i + round - 1) % n))]}
             supports "$server" "$scenario" || continue
-            start_server "$server" || continue
+            start_server "$server" "$scenario" || continue
             # shellcheck disable=SC2046
             line=$("$BIN/sockscope-loadgen" --port "$PORT" --server-pid "$SERVER_PID" --label "$server" \
                        $(loadgen_args "$scenario") 2>>"$WORK/loadgen.err") || true

@@ -32,6 +32,7 @@
 # 1 KiB bin 16 blob; sockscope, baseline and node only. Sockscope runs with its usual options
 # (--parser auto picks msgpack from the first packet); node is started with
 # socket.io-msgpack-parser (bench/node_server.js --parser msgpack) for this scenario alone.
+# In the default list: about 7 s a round against sockscope and node.
 # Scenario slow (not in the default list: one round takes about 50 s; --scenarios slow): 5
 # stalled readers (4 KiB SO_RCVBUF, never read after CONNECT), a flood of 64 KiB broadcasts
 # for --slow-seconds (default 10) after --warmup, and a well-behaved client's acks; sockscope,

@@ -115,28 +115,95 @@ inline bool skipValue(QByteArrayView v, qsizetype *pos, int depth = 32)
         n = h & 0x1f;
     } else {
         switch (h) {
-        case 0xc4: case 0xd9: if (!readBe(v, pos, 1, &n)) return false; break; // bin 8, str 8
-        case 0xc5: case 0xda: if (!readBe(v, pos, 2, &n)) return false; break; // bin 16, str 16
-        case 0xc6: case 0xdb: if (!readBe(v, pos, 4, &n)) return false; break; // bin 32, str 32
-        case 0xc7: if (!readBe(v, pos, 1, &n)) return false; ++n; break; // ext 8: type + data
-        case 0xc8: if (!readBe(v, pos, 2, &n)) return false; ++n; break;
-        case 0xc9: if (!readBe(v, pos, 4, &n)) return false; ++n; break;
-        case 0xca: n = 4; break; // float 32
-        case 0xcb: n = 8; break; // float 64
-        case 0xcc: case 0xd0: n = 1; break;
-        case 0xcd: case 0xd1: n = 2; break;
-        case 0xce: case 0xd2: n = 4; break;
-        case 0xcf: case 0xd3: n = 8; break;
-        case 0xd4: n = 2; break; // fixext 1, 2, 4, 8, 16: type + data
-        case 0xd5: n = 3; break;
-        case 0xd6: n = 5; break;
-        case 0xd7: n = 9; break;
-        case 0xd8: n = 17; break;
-        case 0xdc: if (!readBe(v, pos, 2, &n)) return false; kind = 1; break;
-        case 0xdd: if (!readBe(v, pos, 4, &n)) return false; kind = 1; break;
-        case 0xde: if (!readBe(v, pos, 2, &n)) return false; kind = 2; break;
-        case 0xdf: if (!readBe(v, pos, 4, &n)) return false; kind = 2; break;
-        default: return false; // 0xc1: never used
+        case 0xc4:
+        case 0xd9:
+            if (!readBe(v, pos, 1, &n))
+                return false;
+            break; // bin 8, str 8
+        case 0xc5:
+        case 0xda:
+            if (!readBe(v, pos, 2, &n))
+                return false;
+            break; // bin 16, str 16
+        case 0xc6:
+        case 0xdb:
+            if (!readBe(v, pos, 4, &n))
+                return false;
+            break; // bin 32, str 32
+        case 0xc7:
+            if (!readBe(v, pos, 1, &n))
+                return false;
+            ++n;
+            break; // ext 8: type + data
+        case 0xc8:
+            if (!readBe(v, pos, 2, &n))
+                return false;
+            ++n;
+            break;
+        case 0xc9:
+            if (!readBe(v, pos, 4, &n))
+                return false;
+            ++n;
+            break;
+        case 0xca:
+            n = 4;
+            break; // float 32
+        case 0xcb:
+            n = 8;
+            break; // float 64
+        case 0xcc:
+        case 0xd0:
+            n = 1;
+            break;
+        case 0xcd:
+        case 0xd1:
+            n = 2;
+            break;
+        case 0xce:
+        case 0xd2:
+            n = 4;
+            break;
+        case 0xcf:
+        case 0xd3:
+            n = 8;
+            break;
+        case 0xd4:
+            n = 2;
+            break; // fixext 1, 2, 4, 8, 16: type + data
+        case 0xd5:
+            n = 3;
+            break;
+        case 0xd6:
+            n = 5;
+            break;
+        case 0xd7:
+            n = 9;
+            break;
+        case 0xd8:
+            n = 17;
+            break;
+        case 0xdc:
+            if (!readBe(v, pos, 2, &n))
+                return false;
+            kind = 1;
+            break;
+        case 0xdd:
+            if (!readBe(v, pos, 4, &n))
+                return false;
+            kind = 1;
+            break;
+        case 0xde:
+            if (!readBe(v, pos, 2, &n))
+                return false;
+            kind = 2;
+            break;
+        case 0xdf:
+            if (!readBe(v, pos, 4, &n))
+                return false;
+            kind = 2;
+            break;
+        default:
+            return false; // 0xc1: never used
         }
     }
     if (kind == 0) {
@@ -205,7 +272,8 @@ inline bool readPacket(QByteArrayView v, Packet *p)
     quint64 entries = 0;
     if (h >= 0x80 && h <= 0x8f)
         entries = h & 0x0f;
-    else if (!(h == 0xde && readBe(v, &pos, 2, &entries)) && !(h == 0xdf && readBe(v, &pos, 4, &entries)))
+    else if (!(h == 0xde && readBe(v, &pos, 2, &entries))
+             && !(h == 0xdf && readBe(v, &pos, 4, &entries)))
         return false;
     for (quint64 i = 0; i < entries; ++i) {
         QByteArrayView key;

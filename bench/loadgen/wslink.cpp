@@ -30,8 +30,8 @@ void resetOnClose(QTcpSocket *socket)
 
 /*
     RFC 6455 client on a QTcpSocket: the upgrade request, then frames. Text and binary
-    messages are handed over without a copy (unless fragmented); pings are answered; frames we send are masked
-    (a random key per connection) as the RFC requires of a client.
+    messages are handed over without a copy (unless fragmented); pings are answered; frames we
+    send are masked (a random key per connection) as the RFC requires of a client.
 */
 class LeanLink final : public WsLink
 {
@@ -292,10 +292,11 @@ public:
             const QByteArray utf8 = text.toUtf8();
             m_listener->wsText(utf8);
         });
-        connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &bytes) {
-            if (!m_dead)
-                m_listener->wsBinary(bytes);
-        });
+        connect(m_socket, &QWebSocket::binaryMessageReceived, this,
+                [this](const QByteArray &bytes) {
+                    if (!m_dead)
+                        m_listener->wsBinary(bytes);
+                });
         connect(m_socket, &QWebSocket::disconnected, this, [this] {
             if (m_dead)
                 return;

@@ -164,7 +164,6 @@ void ConnectionsModel::addPlain(PlainConnection *connection)
     row.remotePort = connection->remotePort();
     row.connectedAt = connection->openedAt().isValid() ? connection->openedAt()
                                                        : QDateTime::currentDateTimeUtc();
-    row.recovered = socket->isRecovered();
     snapshot(row);
     const int at = int(m_rows.size());
     beginInsertRows({}, at, at);

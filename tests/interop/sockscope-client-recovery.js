@@ -16,9 +16,14 @@
 const http = require('node:http');
 const path = require('node:path');
 const fs = require('node:fs');
-const { assert, fatal, requireOfficial, JsonLinesProcess, runCases } = require('./common.js');
+const { assert, fatal, JsonLinesProcess, runCases } = require('./common.js');
 
-const { Server } = requireOfficial('socket.io');
+let Server;
+try {
+    ({ Server } = require('socket.io'));
+} catch (e) {
+    fatal(`the npm package "socket.io" is not installed: run \`npm ci\` in ${path.resolve(__dirname, '..', '..')}`);
+}
 
 const binary = process.argv[2] && path.resolve(process.argv[2]);
 if (!binary || !fs.existsSync(binary))

@@ -308,7 +308,6 @@ void tst_ConnectionsModel::existingSocketsAdoptedAndServerDetached()
     QCOMPARE(model.rowCount(), 0);
 }
 
-
 // One server under --parser auto, a JSON client and a msgpack client: each row says its
 // connection's format.
 void tst_ConnectionsModel::parserColumn()
@@ -367,8 +366,7 @@ void tst_ConnectionsModel::recoveredColumn()
     model.setServer(&server);
     QCOMPARE(model.headerData(int(ConnectionsColumn::Recovered), Qt::Horizontal).toString(),
              u"Recovered"_s);
-    QVERIFY(!model.headerData(int(ConnectionsColumn::Recovered), Qt::Horizontal,
-                              Qt::ToolTipRole)
+    QVERIFY(!model.headerData(int(ConnectionsColumn::Recovered), Qt::Horizontal, Qt::ToolTipRole)
                      .toString()
                      .isEmpty());
 

@@ -160,6 +160,8 @@ void EventClient::startSocket()
     else
         m_parser = std::make_unique<JsonSocketIoParser>();
     m_id.clear();
+    m_recovered = false;
+    m_received.clear();
     const QString scheme = m_url.scheme();
     if (scheme != u"http" && scheme != u"https" && scheme != u"ws" && scheme != u"wss") {
         connectFailed(u"unsupported URL scheme \"%1\" (use http, https, ws or wss)"_s.arg(scheme),
@@ -412,6 +414,9 @@ void EventClient::close()
     }
     teardown();
     m_queue.clear();
+    m_received.clear();
+    m_pid.clear(); // the server drops a session its client closed
+    m_lastOffset.clear();
     setState(State::Disconnected);
     m_acks->cancelAll(m_id);
     if (wasConnected)
@@ -528,10 +533,17 @@ void EventClient::handleEngine(const EngineIoPacket &packet)
         if (m_polling && m_options.transport == ClientOptions::Transport::Auto
             && m_handshake.open.upgrades.contains(u"websocket"_s))
             startProbe();
-        sendPacket(SocketIoPacket::connect(
-                namespaceName(),
-                m_options.auth.isEmpty() ? QJsonValue(QJsonValue::Undefined)
-                                         : QJsonValue(m_options.auth)));
+        QJsonObject auth = m_options.auth;
+        if (!m_pid.isEmpty()) {
+            // Recovery: the session to take back, and the last event seen of it.
+            if (!auth.contains(u"pid"_s))
+                auth.insert(u"pid"_s, m_pid);
+            if (!auth.contains(u"offset"_s) && !m_lastOffset.isEmpty())
+                auth.insert(u"offset"_s, m_lastOffset);
+        }
+        sendPacket(SocketIoPacket::connect(namespaceName(),
+                                           auth.isEmpty() ? QJsonValue(QJsonValue::Undefined)
+                                                          : QJsonValue(auth)));
         break;
     }
     case T::Ping:
@@ -566,12 +578,32 @@ void EventClient::handleSocketIo(const SocketIoPacket &packet)
     using T = SocketIoPacket::Type;
     switch (packet.type()) {
     case T::Connect: {
-        m_id = packet.payload().toObject().value(u"sid"_s).toString();
+        const QJsonObject reply = packet.payload().toObject();
+        m_id = reply.value(u"sid"_s).toString();
+        // As the official client decides it: the reply names the session we asked for.
+        const QString pid = reply.value(u"pid"_s).toString();
+        m_recovered = !pid.isEmpty() && pid == m_pid;
+        m_pid = pid; // empty when the server has recovery off
+        if (!m_recovered)
+            m_lastOffset.clear();
         m_acks->setPeerId(m_id);
         m_connectTimer.stop();
         m_attempt = 0;
         setState(State::Connected);
-        Q_EMIT connected();
+        // The events replayed ahead of the reply first, then connected(), as the official
+        // client orders them.
+        QPointer<EventClient> self(this);
+        const auto received = std::exchange(m_received, {});
+        for (const SocketIoPacket &e : received) {
+            if (!self || m_state != State::Connected)
+                return;
+            deliverEvent(e);
+        }
+        if (!self || m_state != State::Connected)
+            return;
+        Q_EMIT connected(m_recovered);
+        if (!self)
+            return;
         const auto queue = std::exchange(m_queue, {});
         for (const Queued &q : queue) {
             if (m_state != State::Connected)
@@ -608,8 +640,24 @@ void EventClient::handleSocketIo(const SocketIoPacket &packet)
 
 void EventClient::handleEvent(const SocketIoPacket &packet)
 {
+    if (m_state != State::Connected) {
+        m_received.append(packet); // a replay ahead of the CONNECT reply
+        return;
+    }
+    deliverEvent(packet);
+}
+
+void EventClient::deliverEvent(const SocketIoPacket &packet)
+{
     const QString name = packet.eventName();
-    const Arguments args = packet.arguments();
+    Arguments args = packet.arguments();
+    QString offset;
+    // With recovery on, the server ends each event it sends without an ack id with its offset.
+    if (!m_pid.isEmpty() && !packet.hasAckId() && !args.isEmpty()
+        && args.constLast().typeId() == QMetaType::QString) {
+        offset = args.takeLast().toString();
+        m_lastOffset = offset;
+    }
     QPointer<EventClient> self(this);
     Ack ack;
     if (packet.hasAckId()) {
@@ -620,8 +668,11 @@ void EventClient::handleEvent(const SocketIoPacket &packet)
             Q_EMIT self->ackSent(id, reply);
         });
     }
+    m_eventOffset = offset;
     if (m_handlers.dispatch(name, ReceivedArguments(args), ack, [&] { return bool(self); }))
         Q_EMIT eventReceived(name, args, ack);
+    if (self)
+        m_eventOffset.clear();
 }
 
 void EventClient::onWsDisconnected()

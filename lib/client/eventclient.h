@@ -87,6 +87,19 @@ struct ClientHandshake
 
     Disconnect reasons, as the official client names them: "io server disconnect",
     "io client disconnect", "ping timeout", "transport close", "transport error", "parse error".
+
+    Connection state recovery (a server with Node's connectionStateRecovery, or Sockscope's
+    --recovery): the CONNECT reply then carries a private id (recoveryId()), and every event
+    the server sends without an ack id ends with its offset. The client takes that offset off
+    the arguments the program sees (eventOffset() tells it while the event is delivered) and
+    remembers the last one (lastOffset()). When it connects again after a transport loss (its
+    own reconnection, or open() after a drop), it sends {pid, offset} merged into the CONNECT
+    auth (ClientOptions::auth wins on a clash); if the reply carries the same pid, the session
+    was restored: the socket keeps its id and rooms, isRecovered() is true, and the events
+    missed meanwhile (sent ahead of the reply) are delivered in order, before connected(true).
+    close() forgets the session. A volatile event carries no offset on the wire, so one that
+    ends with a string loses that string as if it were an offset (the official client keeps it
+    among the arguments and takes it as the offset).
 */
 class EventClient : public QObject
 {
@@ -114,6 +127,13 @@ public:
     ClientHandshake handshake() const { return m_handshake; }
     QString errorString() const { return m_errorString; }
     int reconnectAttempt() const { return m_attempt; }
+    // Connection state recovery (see the class comment).
+    bool isRecovered() const { return m_recovered; } // the last CONNECT restored the session
+    QString recoveryId() const { return m_pid; } // the server's pid; empty with recovery off
+    QString lastOffset() const { return m_lastOffset; } // sent with the pid on reconnection
+    // The offset of the event being delivered to handlers and eventReceived(); empty otherwise
+    // and for an event without one.
+    QString eventOffset() const { return m_eventOffset; }
 
     // Sends now when connected, else buffers until connected. Returns false if closed.
     bool send(const QString &event, const Arguments &args = {});
@@ -130,7 +150,8 @@ Q_SIGNALS:
     void stateChanged(Sockscope::EventClient::State state);
     void opened(const Sockscope::ClientHandshake &handshake); // Engine.IO open received
     void upgraded(const QString &transport); // polling -> websocket
-    void connected();
+    // recovered: the server restored the session (isRecovered()); the missed events came first.
+    void connected(bool recovered);
     void disconnected(const QString &reason);
     // The server refused the namespace (CONNECT_ERROR), or the connection could not be made.
     void connectErrorOccurred(const QString &message, const QJsonValue &data);
@@ -168,6 +189,7 @@ private:
     void handleEngine(const EngineIoPacket &packet);
     void handleSocketIo(const SocketIoPacket &packet);
     void handleEvent(const SocketIoPacket &packet);
+    void deliverEvent(const SocketIoPacket &packet);
     QList<EngineIoPacket> engineMessages(const SocketIoPacket &packet) const;
     void sendPacket(const SocketIoPacket &packet);
     void drop(DisconnectReason reason, bool mayReconnect);
@@ -200,6 +222,11 @@ private:
     QString m_id;
     QString m_errorString;
     QList<Queued> m_queue;
+    QList<SocketIoPacket> m_received; // events that came ahead of the CONNECT reply
+    QString m_pid; // recovery: the private id of the session, from the CONNECT reply
+    QString m_lastOffset; // recovery: the offset of the last event that carried one
+    QString m_eventOffset; // recovery: the offset of the event being delivered
+    bool m_recovered = false;
     EventHandlers m_handlers;
     QBasicTimer m_heartbeatTimer;
     QBasicTimer m_connectTimer;

@@ -78,14 +78,19 @@ void ClientRunner::start()
         o.insert(u"args"_s, Json::toDisplayJson(args));
         if (ack.isRequested())
             o.insert(u"ackId"_s, ack.id());
+        const QString offset = m_client->eventOffset(); // recovery: apart from the arguments
+        if (!offset.isEmpty())
+            o.insert(u"offset"_s, offset);
         line(u"event"_s, o);
         ++m_listened;
         checkDone();
     });
-    connect(m_client, &EventClient::connected, this, [this] {
+    connect(m_client, &EventClient::connected, this, [this](bool recovered) {
         m_connected = true;
         QJsonObject o;
         o.insert(u"id"_s, m_client->id());
+        if (recovered)
+            o.insert(u"recovered"_s, true);
         o.insert(u"connection"_s, m_client->connectionId());
         o.insert(u"namespace"_s, m_client->namespaceName());
         o.insert(u"transport"_s, m_client->handshake().transport);

@@ -31,6 +31,7 @@ enum class ConnectionsColumn {
     Parser, // the connection's Socket.IO wire format: json or msgpack
     RemoteAddress,
     ConnectedSince,
+    Recovered, // "yes" for a socket that took back its session (connection state recovery)
     Rooms,
     EventsIn,
     EventsOut,

@@ -131,6 +131,7 @@ void ConnectionsModel::addSocket(Socket *socket)
     row.nsp = socket->namespaceName();
     row.connectedAt = socket->connectedAt().isValid() ? socket->connectedAt()
                                                       : QDateTime::currentDateTimeUtc();
+    row.recovered = socket->isRecovered();
     snapshot(row);
     const int at = int(m_rows.size());
     beginInsertRows({}, at, at);
@@ -341,6 +342,7 @@ QVariant ConnectionsModel::data(const QModelIndex &index, int role) const
             return QString(r.remoteAddress.toString() + u':'
                            + QString::number(r.remotePort).rightJustified(5, u'0'));
         case ConnectionsColumn::ConnectedSince: return r.connectedAt.toMSecsSinceEpoch();
+        case ConnectionsColumn::Recovered: return r.recovered;
         case ConnectionsColumn::Rooms: return r.rooms.join(u", "_s);
         case ConnectionsColumn::EventsIn: return r.eventsIn;
         case ConnectionsColumn::EventsOut: return r.eventsOut;
@@ -367,6 +369,7 @@ QVariant ConnectionsModel::data(const QModelIndex &index, int role) const
         }
         case ConnectionsColumn::ConnectedSince:
             return r.connectedAt.toLocalTime().toString(u"HH:mm:ss"_s);
+        case ConnectionsColumn::Recovered: return r.recovered ? tr("yes") : QString();
         case ConnectionsColumn::Rooms: return r.rooms.join(u", "_s);
         case ConnectionsColumn::EventsIn: return QString::number(r.eventsIn);
         case ConnectionsColumn::EventsOut: return QString::number(r.eventsOut);
@@ -394,6 +397,11 @@ QVariant ConnectionsModel::headerData(int section, Qt::Orientation orientation, 
         && ConnectionsColumn(section) == ConnectionsColumn::Parser)
         return tr("The connection's Socket.IO wire format (json or msgpack); under --parser "
                   "auto, json until its first Socket.IO message");
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole
+        && ConnectionsColumn(section) == ConnectionsColumn::Recovered)
+        return tr("\"yes\" for a socket that took back its session after a short disconnection "
+                  "(connection state recovery, --recovery): same id, rooms and data, and the "
+                  "events it missed were replayed");
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (ConnectionsColumn(section)) {
@@ -404,6 +412,7 @@ QVariant ConnectionsModel::headerData(int section, Qt::Orientation orientation, 
     case ConnectionsColumn::Parser: return tr("Parser");
     case ConnectionsColumn::RemoteAddress: return tr("Remote address");
     case ConnectionsColumn::ConnectedSince: return tr("Connected since");
+    case ConnectionsColumn::Recovered: return tr("Recovered");
     case ConnectionsColumn::Rooms: return tr("Rooms");
     case ConnectionsColumn::EventsIn: return tr("Events in");
     case ConnectionsColumn::EventsOut: return tr("Events out");

@@ -48,6 +48,7 @@ public:
         QHostAddress remoteAddress;
         quint16 remotePort = 0;
         QDateTime connectedAt;
+        bool recovered = false; // Socket::isRecovered(): fixed when the socket connects
         QStringList rooms; // sorted, the socket's own-id room left out
         quint64 eventsIn = 0;
         quint64 eventsOut = 0;

@@ -499,6 +499,8 @@ void ClientTab::updateState()
     QString text = stateName(state);
     if (state == EventClient::State::Connected && !m_client->id().isEmpty())
         text += tr(" as %1 (%2)").arg(m_client->id(), m_client->handshake().transport);
+    if (state == EventClient::State::Connected && m_client->isRecovered())
+        text += tr(", recovered"); // the server gave the session back (connection state recovery)
     m_state->setText(text);
     m_state->setStyleSheet(u"font-weight: bold; color: %1;"_s.arg(stateColor(state, m_state->palette())));
     m_connect->setEnabled(state == EventClient::State::Disconnected);

@@ -10,6 +10,7 @@
 #include <eventlogview.h>
 #include <eventserver.h>
 #include <monitorwindow.h>
+#include <namespace.h>
 #include <socket.h>
 
 #include "screenshotmain.h"
@@ -25,6 +26,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -55,6 +57,7 @@ private Q_SLOTS:
     void handshakeShown();
     void parserChoiceRemembered();
     void monitorOpensClientWindow();
+    void recoveredShownInState();
 
 protected: // for ClientWindowScreenshots
     QString url() const { return u"http://127.0.0.1:%1"_s.arg(m_server->serverPort()); }
@@ -436,6 +439,41 @@ void tst_ClientWindow::monitorOpensClientWindow()
     QTRY_VERIFY(findRow(cw->client(0)->logModel(), EventLogEntry::Kind::Event, u"from-monitor"_s,
                         EventLogEntry::Direction::In)
                 >= 0);
+}
+
+// Against a server with connection state recovery, a reconnection that takes the session back
+// says "recovered" in the state line; the event missed meanwhile is in the log without its
+// offset. A first connection does not say it.
+void tst_ClientWindow::recoveredShownInState()
+{
+    ServerOptions options;
+    options.maxDisconnectionDuration = 5000;
+    EventServer server(options);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    ClientTab *tab = m_window->addClient(u"http://127.0.0.1:%1"_s.arg(server.serverPort()));
+    tab->findChild<QSpinBox *>(u"reconnectAttempts"_s)->setValue(5);
+    tab->findChild<QSpinBox *>(u"reconnectDelay"_s)->setValue(200);
+    tab->findChild<QPushButton *>(u"connect"_s)->click();
+    QTRY_VERIFY(tab->client()->isConnected());
+    QVERIFY2(!tab->stateText().contains(u"recovered"_s), qPrintable(tab->stateText()));
+    const QString id = tab->client()->id();
+    QSignalSpy got(tab->client(), &EventClient::eventReceived);
+    server.of(u"/"_s)->send(u"seen"_s, { 0 });
+    QTRY_COMPARE(got.size(), 1);
+
+    server.connection(tab->client()->connectionId())->close();
+    QTRY_VERIFY(!tab->client()->isConnected());
+    server.of(u"/"_s)->to(id).send(u"missed"_s, { 1 });
+    QTRY_VERIFY(tab->client()->isConnected());
+    QCOMPARE(tab->client()->id(), id);
+    QVERIFY2(tab->stateText().contains(u"recovered"_s), qPrintable(tab->stateText()));
+    EventLogModel *log = tab->logModel();
+    int row = -1;
+    QTRY_VERIFY((row = findRow(log, EventLogEntry::Kind::Event, u"missed"_s,
+                               EventLogEntry::Direction::In))
+                >= 0);
+    QCOMPARE(QString::fromUtf8(Json::toCompactJson(Json::toDisplayJson(log->entry(row).args))),
+             u"[1]"_s);
 }
 
 // Not a test of the suite: the README's screenshots, made only when "screenshots" is named on

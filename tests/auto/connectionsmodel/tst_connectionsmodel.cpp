@@ -32,6 +32,7 @@ private Q_SLOTS:
     void pollingUpgradeShown();
     void existingSocketsAdoptedAndServerDetached();
     void parserColumn();
+    void recoveredColumn();
 
 private:
     static QString cell(const ConnectionsModel &m, int row, ConnectionsColumn c,
@@ -307,9 +308,6 @@ void tst_ConnectionsModel::existingSocketsAdoptedAndServerDetached()
     QCOMPARE(model.rowCount(), 0);
 }
 
-QTEST_GUILESS_MAIN(tst_ConnectionsModel)
-#include "tst_connectionsmodel.moc"
-
 // One server under --parser auto, a JSON client and a msgpack client: each row says its
 // connection's format.
 void tst_ConnectionsModel::parserColumn()
@@ -354,3 +352,63 @@ void tst_ConnectionsModel::parserColumn()
     proxy.sort(int(ConnectionsColumn::Parser), Qt::DescendingOrder);
     QCOMPARE(proxy.index(0, int(ConnectionsColumn::Socket)).data().toString(), msgpack->id());
 }
+
+// A socket that took back its session after its transport dropped shows "yes"; one that
+// connected afresh shows nothing; the sort role is the flag.
+void tst_ConnectionsModel::recoveredColumn()
+{
+    ServerOptions options;
+    options.maxDisconnectionDuration = 5000;
+    EventServer server(options);
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    ConnectionsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setServer(&server);
+    QCOMPARE(model.headerData(int(ConnectionsColumn::Recovered), Qt::Horizontal).toString(),
+             u"Recovered"_s);
+    QVERIFY(!model.headerData(int(ConnectionsColumn::Recovered), Qt::Horizontal, Qt::ToolTipRole)
+                     .toString()
+                     .isEmpty());
+
+    ClientOptions co;
+    co.reconnection = true;
+    co.reconnectionDelay = 50;
+    co.randomizationFactor = 0;
+    auto back = Loopback::connectClient(server, u"/"_s, co);
+    QVERIFY(back->isConnected());
+    auto fresh = Loopback::connectClient(server);
+    QVERIFY(fresh->isConnected());
+    QTRY_COMPARE(model.rowCount(), 2);
+    QCOMPARE(cell(model, model.rowOf(back->id()), ConnectionsColumn::Recovered), QString());
+
+    // An event with an offset, which the client presents when it comes back.
+    QSignalSpy got(back.get(), &EventClient::eventReceived);
+    server.of(u"/"_s)->send(u"tick"_s);
+    QTRY_COMPARE(got.size(), 1);
+    QSignalSpy connected(back.get(), &EventClient::connected);
+    const QString id = back->id();
+    server.connection(back->connectionId())->close();
+    QTRY_COMPARE(connected.size(), 1);
+    QVERIFY(back->isRecovered());
+    QCOMPARE(back->id(), id);
+    QTRY_COMPARE(model.rowCount(), 2);
+    QTRY_VERIFY(model.rowOf(id) >= 0);
+
+    const int rb = model.rowOf(id);
+    const int rf = model.rowOf(fresh->id());
+    QVERIFY(model.row(rb).recovered);
+    QCOMPARE(cell(model, rb, ConnectionsColumn::Recovered), u"yes"_s);
+    QCOMPARE(cell(model, rf, ConnectionsColumn::Recovered), QString());
+    QCOMPARE(model.index(rb, int(ConnectionsColumn::Recovered)).data(SortRole).toBool(), true);
+
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.setSortRole(SortRole);
+    proxy.sort(int(ConnectionsColumn::Recovered), Qt::DescendingOrder);
+    QCOMPARE(proxy.index(0, int(ConnectionsColumn::Socket)).data().toString(), id);
+    proxy.sort(int(ConnectionsColumn::Recovered), Qt::AscendingOrder);
+    QCOMPARE(proxy.index(0, int(ConnectionsColumn::Socket)).data().toString(), fresh->id());
+}
+
+QTEST_GUILESS_MAIN(tst_ConnectionsModel)
+#include "tst_connectionsmodel.moc"

@@ -107,6 +107,9 @@ private Q_SLOTS:
     void msgpackConnectError();
     void msgpackAgainstJsonServer();
     void parserNames();
+    void recoveryRestoresSession();
+    void recoveryExpiredGivesFreshSocket();
+    void recoveryOffChangesNothing();
 };
 
 void tst_EventClient::connectLifecycle()
@@ -1083,4 +1086,171 @@ void tst_EventClient::parserNames()
     QVERIFY(!ClientOptions::fromString(u"auto"_s, &p));
     QVERIFY(!ClientOptions::fromString(u"MSGPACK"_s, &p));
     QCOMPARE(ClientOptions().parser, P::Json);
+}
+
+namespace {
+
+struct Received
+{
+    QString event;
+    Arguments args;
+    QString offset;
+    bool connectedYet;
+};
+
+// A client that records what it receives, with the offset EventClient took off each event.
+std::unique_ptr<EventClient> recordingClient(const EventServer &server, QList<Received> *received,
+                                             int reconnectionDelay)
+{
+    ClientOptions co;
+    co.reconnection = true;
+    co.reconnectionDelay = reconnectionDelay;
+    co.reconnectionDelayMax = reconnectionDelay;
+    co.randomizationFactor = 0;
+    auto client = std::make_unique<EventClient>();
+    EventClient *c = client.get();
+    client->onAny([c, received](const QString &event, const Arguments &args, const Ack &) {
+        received->append({ event, args, c->eventOffset(), c->isConnected() });
+    });
+    client->setUrl(Loopback::serverUrl(server, u"/"_s));
+    client->setOptions(co);
+    client->open();
+    (void)QTest::qWaitFor([&] { return client->isConnected(); }, 5000);
+    return client;
+}
+
+} // namespace
+
+// Against our server with recovery on: the transport is closed by the server (a forced close,
+// which keeps the session), events go to the client's room while it is away, and its own
+// reconnection takes the session back: same id, connected(true), the missed events in order
+// and delivered ahead of connected(), no offset among the arguments.
+void tst_EventClient::recoveryRestoresSession()
+{
+    ServerOptions o = quietOptions();
+    o.maxDisconnectionDuration = 5000;
+    EventServer server(o);
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    connect(&server, &EventServer::socketConnected, &server, [](Socket *s) {
+        if (!s->isRecovered())
+            s->join(u"news"_s);
+    });
+    QList<Received> received;
+    auto client = recordingClient(server, &received, 200);
+    QVERIFY(client->isConnected());
+    QVERIFY(!client->isRecovered());
+    QVERIFY(!client->recoveryId().isEmpty()); // the pid of the CONNECT reply
+    const QString firstId = client->id();
+    const QString firstConnection = client->connectionId();
+    Namespace *root = server.of(u"/"_s);
+    root->to(u"news"_s).send(u"seen"_s, { 0, u"zero"_s });
+    QTRY_COMPARE(received.size(), 1);
+    QCOMPARE(received.at(0).args, (Arguments { 0, u"zero"_s })); // the offset taken off
+    QVERIFY(!received.at(0).offset.isEmpty());
+    QCOMPARE(client->lastOffset(), received.at(0).offset);
+    QVERIFY(client->eventOffset().isEmpty()); // only while an event is delivered
+
+    QSignalSpy disconnected(client.get(), &EventClient::disconnected);
+    QSignalSpy serverConnected(&server, &EventServer::socketConnected);
+    qsizetype receivedAtConnected = -1;
+    bool recoveredFlag = false;
+    connect(client.get(), &EventClient::connected, client.get(), [&](bool recovered) {
+        receivedAtConnected = received.size();
+        recoveredFlag = recovered;
+    });
+    server.connection(firstConnection)->close(); // a forced server close: recoverable
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(client->state(), EventClient::State::Reconnecting);
+    // Sent while it is away (its reconnection waits 200 ms).
+    root->to(u"news"_s).send(u"missed"_s, { 1 });
+    root->to(u"news"_s).send(u"missed"_s, { 2, u"two"_s });
+    root->to(u"other"_s).send(u"notForIt"_s, { 9 });
+    root->to(u"news"_s).send(u"missed"_s, { 3 });
+
+    QTRY_VERIFY(receivedAtConnected >= 0);
+    QVERIFY(recoveredFlag);
+    QVERIFY(client->isRecovered());
+    QCOMPARE(client->id(), firstId);
+    QVERIFY(client->connectionId() != firstConnection);
+    QCOMPARE(serverConnected.size(), 1);
+    QVERIFY(serverConnected.at(0).at(0).value<Socket *>()->isRecovered());
+    QCOMPARE(receivedAtConnected, 4); // the replay came ahead of connected()
+    QCOMPARE(received.size(), 4);
+    QStringList offsets;
+    for (int i = 1; i < 4; ++i) {
+        QCOMPARE(received.at(i).event, u"missed"_s);
+        QVERIFY(received.at(i).connectedYet); // held until the reply, then delivered
+        QVERIFY2(!received.at(i).offset.isEmpty(), qPrintable(QString::number(i)));
+        offsets.append(received.at(i).offset);
+    }
+    QCOMPARE(received.at(1).args, (Arguments { 1 }));
+    QCOMPARE(received.at(2).args, (Arguments { 2, u"two"_s }));
+    QCOMPARE(received.at(3).args, (Arguments { 3 }));
+    QCOMPARE(QSet<QString>(offsets.begin(), offsets.end()).size(), 3);
+    QCOMPARE(client->lastOffset(), offsets.last());
+
+    // After the recovery, events still come with their offsets taken off.
+    root->to(u"news"_s).send(u"after"_s, { 4 });
+    QTRY_COMPARE(received.size(), 5);
+    QCOMPARE(received.at(4).args, (Arguments { 4 }));
+    QVERIFY(!received.at(4).offset.isEmpty());
+}
+
+// The session expired before the client came back: a fresh socket, nothing replayed.
+void tst_EventClient::recoveryExpiredGivesFreshSocket()
+{
+    ServerOptions o = quietOptions();
+    o.maxDisconnectionDuration = 50;
+    EventServer server(o);
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    connect(&server, &EventServer::socketConnected, &server,
+            [](Socket *s) { s->join(u"news"_s); });
+    QList<Received> received;
+    auto client = recordingClient(server, &received, 600); // comes back after the session
+    QVERIFY(client->isConnected());
+    const QString firstId = client->id();
+    const QString firstPid = client->recoveryId();
+    Namespace *root = server.of(u"/"_s);
+    root->to(u"news"_s).send(u"seen"_s, { 0 });
+    QTRY_COMPARE(received.size(), 1);
+
+    QSignalSpy connected(client.get(), &EventClient::connected);
+    server.connection(client->connectionId())->close();
+    QTRY_COMPARE(client->state(), EventClient::State::Reconnecting);
+    root->to(u"news"_s).send(u"missed"_s, { 1 });
+    QTRY_COMPARE(connected.size(), 1);
+    QCOMPARE(connected.at(0).at(0).toBool(), false);
+    QVERIFY(!client->isRecovered());
+    QVERIFY(client->id() != firstId);
+    QVERIFY(!client->recoveryId().isEmpty());
+    QVERIFY(client->recoveryId() != firstPid);
+    root->to(u"news"_s).send(u"fresh"_s, { 2 });
+    QTRY_COMPARE(received.size(), 2);
+    QCOMPARE(received.at(1).event, u"fresh"_s); // "missed" was not replayed
+    QCOMPARE(received.at(1).args, (Arguments { 2 }));
+}
+
+// Recovery off on the server: no pid, a trailing string stays an argument, and a
+// reconnection gives a fresh socket.
+void tst_EventClient::recoveryOffChangesNothing()
+{
+    EventServer server(quietOptions());
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    QList<Received> received;
+    auto client = recordingClient(server, &received, 50);
+    QVERIFY(client->isConnected());
+    QVERIFY(client->recoveryId().isEmpty());
+    const QString firstId = client->id();
+    server.of(u"/"_s)->send(u"plain"_s, { 1, u"tail"_s });
+    QTRY_COMPARE(received.size(), 1);
+    QCOMPARE(received.at(0).args, (Arguments { 1, u"tail"_s }));
+    QVERIFY(received.at(0).offset.isEmpty());
+    QVERIFY(client->lastOffset().isEmpty());
+
+    QSignalSpy connected(client.get(), &EventClient::connected);
+    server.connection(client->connectionId())->close();
+    QTRY_COMPARE(connected.size(), 1);
+    QCOMPARE(connected.at(0).at(0).toBool(), false);
+    QVERIFY(!client->isRecovered());
+    QVERIFY(client->id() != firstId);
 }

@@ -87,7 +87,18 @@ void JsonLinesLogger::Observer::eventSent(Socket *socket, const QString &event,
     if (m_logger->skipLine())
         return;
     m_logger->writeLine(JsonLinesFormat::eventLine(now(), socketFields(socket), Format::Out, event,
-                                                   EventArguments(args), ackId));
+                                                   sentArguments(args), ackId));
+}
+
+EventArguments JsonLinesLogger::Observer::sentArguments(const Arguments &args)
+{
+    if (m_lastSentJson.isNull() || args.constData() != m_lastSent.constData()
+        || args.size() != m_lastSent.size()) {
+        m_lastSent = args;
+        m_lastSentJson = Json::toCompactJson(
+                Json::toDisplayJson(args, JsonLinesFormat::MaxBinaryBytes));
+    }
+    return EventArguments::fromJson(m_lastSentJson);
 }
 
 void JsonLinesLogger::Observer::eventSentWithOffset(Socket *socket, const QString &event,
@@ -97,7 +108,7 @@ void JsonLinesLogger::Observer::eventSentWithOffset(Socket *socket, const QStrin
     if (m_logger->skipLine())
         return;
     m_logger->writeLine(JsonLinesFormat::eventLine(now(), socketFields(socket), Format::Out, event,
-                                                   EventArguments(args), ackId, offset));
+                                                   sentArguments(args), ackId, offset));
 }
 
 void JsonLinesLogger::Observer::ackSent(Socket *socket, qint64 ackId, const EventArguments &args)

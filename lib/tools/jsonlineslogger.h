@@ -80,7 +80,13 @@ private:
                          qint64 roundTripMs) override;
 
     private:
+        // The arguments of a sent event as JSON text. A broadcast reports the same arguments
+        // (one shared list) for each recipient: they are converted once, for the first.
+        EventArguments sentArguments(const Arguments &args);
+
         JsonLinesLogger *m_logger;
+        Arguments m_lastSent;
+        QByteArray m_lastSentJson;
     };
 
     Observer m_observer { this };

@@ -405,6 +405,12 @@ void tst_JsonLines::exportMatchesHeadless()
     raw.send(u"421[\"echo\", 1.50,\n {\"k\" : \"v\"}]"_s);
     QVERIFY(!raw.waitText(u"431["_s, true).isNull());
 
+    // Two broadcasts to both sockets: a line per recipient, each with its broadcast's
+    // arguments (the logger converts a broadcast's arguments once, for its first recipient).
+    QCOMPARE(server.of(u"/"_s)->send(u"news"_s, { 1, u"first"_s }), 2);
+    QCOMPARE(server.of(u"/"_s)->send(u"news"_s, { 2, QVariantMap { { u"second"_s, true } } }), 2);
+    QVERIFY(!raw.waitText(u"42[\"news\",2,"_s, true).isNull());
+
     // The server asks the client (answered, with a binary over 1 KiB) and asks again with a
     // short timeout for an event nobody answers.
     QList<AckResult> serverResults;
@@ -465,12 +471,13 @@ void tst_JsonLines::exportMatchesHeadless()
     };
     QCOMPARE(withoutTime(actual), withoutTime(expected));
 
-    // What the traffic was: four events, four acks (one a timeout), four plain messages and
-    // a close; binary over 1 KiB capped in each place it went; the raw text kept.
+    // What the traffic was: eight events (two broadcasts to two sockets among them), four
+    // acks (one a timeout), four plain messages and a close; binary over 1 KiB capped in each
+    // place it went; the raw text kept.
     QMap<QString, int> kinds;
     for (const QByteArray &line : std::as_const(actual))
         ++kinds[object(line).value(u"type"_s).toString()];
-    QCOMPARE(kinds.value(u"event"_s), 4);
+    QCOMPARE(kinds.value(u"event"_s), 8);
     QCOMPARE(kinds.value(u"ack"_s), 4);
     QCOMPARE(kinds.value(u"plain_message"_s), 4);
     QCOMPARE(kinds.value(u"plain_close"_s), 1);

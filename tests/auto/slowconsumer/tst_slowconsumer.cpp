@@ -12,6 +12,7 @@
 #include <socket.h>
 
 #include <QFile>
+#include <QPointer>
 #include <QScopeGuard>
 #include <QThread>
 #include <QSignalSpy>
@@ -217,6 +218,8 @@ void tst_SlowConsumer::slowReaderGetsEveryFrameInOrder()
             QTest::qWait(1);
     }
     QTRY_VERIFY(socket->bufferedBytes() > 1024 * 1024); // it piled up
+    // The connection stays when its socket leaves the namespace (below): it is the one asked.
+    QPointer<Connection> connection = socket->connection();
     QVERIFY(peer.send("41")); // goes out; the server's answer waits behind the frames
     QByteArray all;
     QTRY_VERIFY_WITH_TIMEOUT(
@@ -229,7 +232,9 @@ void tst_SlowConsumer::slowReaderGetsEveryFrameInOrder()
         QCOMPARE(messages.at(i).size(), expected.size());
         QVERIFY2(messages.at(i) == expected, qPrintable(u"message %1 differs"_s.arg(i)));
     }
-    QTRY_COMPARE(socket->bufferedBytes(), 0);
+    // The socket itself is gone (the peer's "41" left the namespace).
+    QVERIFY(connection);
+    QTRY_COMPARE(connection->bufferedBytes(), 0);
 }
 
 void tst_SlowConsumer::broadcastBytesAreHeldOnce()

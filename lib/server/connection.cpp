@@ -1,7 +1,5 @@
 #include "connection.h"
 
-#include <QPointer>
-
 #include "eventserver_p.h"
 #include "namespace.h"
 #include "socket.h"

@@ -3,7 +3,7 @@
 # the machine is doing, for judging a change to the per-message path.
 #
 #   bash bench/callgrind.sh [BIN] [--baseline-bin PATH] [--bare] [--acks 20000]
-#                           [--clients 50] [--inflight 10] [--no-build]
+#                           [--clients 50] [--inflight 10] [--log none|all] [--no-build]
 #
 # Runs the headless server (BIN, default $BUILD_DIR/bin/sockscope with BUILD_DIR as in
 # bench/run.sh: build-bench) as `--headless --log none --rules resources/rules/protocol-contract.json`
@@ -13,7 +13,8 @@
 # two instruction totals divided by N is the cost of one echoed ack (event in, ack out), with
 # start-up, handshakes and shutdown cancelled out. --baseline-bin measures another sockscope
 # build the same way (e.g. from bench/build-baseline.sh), --bare the bare QWebSocketServer echo
-# (sockscope-bare-echo). Prints one line per server and, with a baseline, the ratio.
+# (sockscope-bare-echo). --log all measures the servers with their JSON-lines log on (written to a
+# file), for the cost of watching. Prints one line per server and, with a baseline, the ratio.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,6 +26,7 @@ BARE=0
 ACKS=20000
 CLIENTS=50
 INFLIGHT=10
+LOG=none
 BUILD_IT=1
 
 while [ $# -gt 0 ]; do
@@ -34,8 +36,9 @@ while [ $# -gt 0 ]; do
         --acks) ACKS=$2; shift 2 ;;
         --clients) CLIENTS=$2; shift 2 ;;
         --inflight) INFLIGHT=$2; shift 2 ;;
+        --log) LOG=$2; shift 2 ;;
         --no-build) BUILD_IT=0; shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         -*) echo "callgrind.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
         *) BIN_SOCKSCOPE=$1; shift ;;
     esac
@@ -135,9 +138,9 @@ per_ack() { # name command...
 RULES=$ROOT/resources/rules/protocol-contract.json
 
 say "$ACKS and $((2 * ACKS)) acks per server, $CLIENTS sockets x $INFLIGHT in flight; profiles in $WORK"
-per_ack sockscope "$BIN_SOCKSCOPE" --headless --bind 127.0.0.1 --port @PORT@ --log none --rules "$RULES"
+per_ack sockscope "$BIN_SOCKSCOPE" --headless --bind 127.0.0.1 --port @PORT@ --log "$LOG" --rules "$RULES"
 if [ -n "$BASELINE_BIN" ]; then
-    per_ack baseline "$BASELINE_BIN" --headless --bind 127.0.0.1 --port @PORT@ --log none --rules "$RULES"
+    per_ack baseline "$BASELINE_BIN" --headless --bind 127.0.0.1 --port @PORT@ --log "$LOG" --rules "$RULES"
     awk -v a="${PER_ACK[sockscope]}" -v b="${PER_ACK[baseline]}" \
         'BEGIN { printf "sockscope / baseline: %.3f (%+d instructions per ack)\n", a / b, a - b }'
 fi

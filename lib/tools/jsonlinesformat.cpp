@@ -6,7 +6,13 @@
 #include <QDateTime>
 #include <QJsonDocument>
 
+#include <charconv>
+#include <cstring>
 #include <limits>
+
+#ifdef __SSE2__
+#    include <emmintrin.h>
+#endif
 
 using namespace Qt::StringLiterals;
 
@@ -14,122 +20,240 @@ namespace Sockscope::JsonLinesFormat {
 
 namespace {
 
-constexpr char hexDigit(uint v)
-{
-    return char(v < 10 ? '0' + v : 'a' + v - 10);
-}
+constexpr char hexDigit(uint v) { return char(v < 10 ? '0' + v : 'a' + v - 10); }
 
-// A JSON string as QJsonDocument writes it: UTF-8, the two-character escapes for '"', '\\',
-// \b \f \n \r \t, \u00xx for the other control characters, \uxxxx for a lone surrogate.
-void appendString(QByteArray &out, QStringView s)
-{
-    out.append('"');
-    const char16_t *p = s.utf16();
-    const char16_t *const end = p + s.size();
-    while (p != end) {
-        // A run of characters written as they are (ids, event names, times: most of a line)
-        // goes in at once.
-        const char16_t *run = p;
-        while (p != end && *p >= 0x20 && *p < 0x80 && *p != u'"' && *p != u'\\')
-            ++p;
-        if (p != run) {
-            const qsizetype at = out.size();
-            out.resize(at + (p - run));
-            char *d = out.data() + at;
-            for (const char16_t *c = run; c != p; ++c)
-                *d++ = char(*c);
-            if (p == end)
-                break;
-        }
-        const char16_t u = *p++;
-        if (u < 0x80) {
-            if (u >= 0x20 && u != u'"' && u != u'\\') {
-                out.append(char(u));
-                continue;
-            }
-            out.append('\\');
-            switch (u) {
-            case u'"': out.append('"'); break;
-            case u'\\': out.append('\\'); break;
-            case 0x08: out.append('b'); break;
-            case 0x0c: out.append('f'); break;
-            case 0x0a: out.append('n'); break;
-            case 0x0d: out.append('r'); break;
-            case 0x09: out.append('t'); break;
-            default:
-                out.append("u00").append(hexDigit(u >> 4)).append(hexDigit(u & 0xf));
-            }
-        } else if (u < 0x800) {
-            out.append(char(0xc0 | (u >> 6))).append(char(0x80 | (u & 0x3f)));
-        } else if (QChar::isHighSurrogate(u) && p != end && QChar::isLowSurrogate(*p)) {
-            const char32_t c = QChar::surrogateToUcs4(u, *p++);
-            out.append(char(0xf0 | (c >> 18)))
-                    .append(char(0x80 | ((c >> 12) & 0x3f)))
-                    .append(char(0x80 | ((c >> 6) & 0x3f)))
-                    .append(char(0x80 | (c & 0x3f)));
-        } else if (QChar::isSurrogate(u)) {
-            out.append("\\u")
-                    .append(hexDigit(u >> 12))
-                    .append(hexDigit((u >> 8) & 0xf))
-                    .append(hexDigit((u >> 4) & 0xf))
-                    .append(hexDigit(u & 0xf));
-        } else {
-            out.append(char(0xe0 | (u >> 12)))
-                    .append(char(0x80 | ((u >> 6) & 0x3f)))
-                    .append(char(0x80 | (u & 0x3f)));
-        }
-    }
-    out.append('"');
-}
-
-// One line built field by field; the callers add the fields in sorted key order.
+// One line built field by field into a buffer grown by hand: a line is a few hundred bytes
+// written in small pieces, and QByteArray::append() per piece cost more than the rest of the
+// line (issue 18's callgrind profile). The callers add the fields in sorted key order.
 class LineWriter
 {
 public:
-    LineWriter() { m_out.reserve(256); m_out.append('{'); }
+    // Appends the line to out, whose capacity is used as it is (a caller that writes many lines
+    // keeps one buffer, so a line costs no allocation).
+    explicit LineWriter(QByteArray &out, qsizetype sizeHint = 0)
+        : m_out(out)
+        , m_start(out.size())
+    {
+        const qsizetype want = m_start + qMax<qsizetype>(256, sizeHint + 192);
+        m_out.resize(qMax(want, m_out.capacity()));
+        m_p = m_out.data() + m_start;
+        m_end = m_out.data() + m_out.size();
+        *m_p++ = '{';
+    }
 
     void string(const char *key, QStringView value)
     {
         name(key);
-        appendString(m_out, value);
+        appendString(value);
     }
     void number(const char *key, qint64 value)
     {
         name(key);
-        m_out.append(QByteArray::number(value));
+        appendNumber(value);
     }
     void boolean(const char *key, bool value)
     {
         name(key);
-        m_out.append(value ? "true" : "false");
+        if (value)
+            put("true", 4);
+        else
+            put("false", 5);
     }
     void json(const char *key, QByteArrayView text)
     {
         name(key);
-        m_out.append(text);
+        put(text.data(), text.size());
     }
     void connection(const QString &id)
     {
         if (!id.isEmpty())
             string("connection", id);
     }
-    void direction(Direction d) { string("direction", d == Direction::In ? u"in" : u"out"); }
-    void time(qint64 ms) { string("time", timeText(ms)); }
-    void type(QStringView type) { string("type", type); }
-    QByteArray finish()
+    void direction(Direction d)
     {
-        m_out.append("}\n");
-        return std::move(m_out);
+        name("direction");
+        if (d == Direction::In)
+            put("\"in\"", 4);
+        else
+            put("\"out\"", 5);
+    }
+    void time(qint64 ms)
+    {
+        name("time");
+        appendTime(ms);
+    }
+    void type(QStringView type) { string("type", type); }
+    void finish()
+    {
+        reserve(2);
+        *m_p++ = '}';
+        *m_p++ = '\n';
+        m_out.resize(m_p - m_out.constData()); // shrinking keeps the block: no copy
     }
 
 private:
+    void reserve(qsizetype n)
+    {
+        if (m_end - m_p >= n)
+            return;
+        const qsizetype used = m_p - m_out.constData();
+        m_out.resize(qMax(2 * m_out.size(), used + n));
+        m_p = m_out.data() + used;
+        m_end = m_out.data() + m_out.size();
+    }
+    void put(const char *data, qsizetype size)
+    {
+        reserve(size);
+        memcpy(m_p, data, size_t(size));
+        m_p += size;
+    }
     void name(const char *key)
     {
-        if (m_out.size() > 1)
-            m_out.append(',');
-        m_out.append('"').append(key).append("\":");
+        const qsizetype n = qsizetype(strlen(key));
+        reserve(n + 4);
+        if (m_p - m_out.constData() > m_start + 1)
+            *m_p++ = ',';
+        *m_p++ = '"';
+        memcpy(m_p, key, size_t(n));
+        m_p += n;
+        *m_p++ = '"';
+        *m_p++ = ':';
     }
-    QByteArray m_out;
+    void appendNumber(qint64 value)
+    {
+        reserve(24);
+        m_p = std::to_chars(m_p, m_end, value).ptr;
+    }
+
+    // A JSON string as QJsonDocument writes it: UTF-8, the two-character escapes for '"',
+    // '\\', \b \f \n \r \t, \u00xx for the other control characters, \uxxxx for a lone
+    // surrogate.
+    void appendString(QStringView s)
+    {
+        // Three bytes per UTF-16 unit hold any UTF-8 (a surrogate pair is four bytes for two
+        // units); an escape reserves its own extra bytes.
+        reserve(2 + 3 * s.size());
+        char *d = m_p;
+        *d++ = '"';
+        const char16_t *p = s.utf16();
+        const char16_t *const end = p + s.size();
+        while (p != end) {
+#ifdef __SSE2__
+            // Eight characters at a time while they are printable ASCII that needs no escape
+            // (ids, names, times: most of a line).
+            while (end - p >= 8) {
+                const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+                // Signed compares: units from 0x8000 up are negative, so "< 0x20" takes them.
+                const __m128i bad
+                        = _mm_or_si128(_mm_or_si128(_mm_cmpgt_epi16(v, _mm_set1_epi16(0x7e)),
+                                                    _mm_cmplt_epi16(v, _mm_set1_epi16(0x20))),
+                                       _mm_or_si128(_mm_cmpeq_epi16(v, _mm_set1_epi16(u'"')),
+                                                    _mm_cmpeq_epi16(v, _mm_set1_epi16(u'\\'))));
+                if (_mm_movemask_epi8(bad) != 0)
+                    break;
+                _mm_storel_epi64(reinterpret_cast<__m128i *>(d), _mm_packus_epi16(v, v));
+                d += 8;
+                p += 8;
+            }
+            if (p == end)
+                break;
+#endif
+            const char16_t u = *p++;
+            if (u < 0x80) {
+                if (u >= 0x20 && u != u'"' && u != u'\\') {
+                    *d++ = char(u);
+                    continue;
+                }
+                m_p = d;
+                reserve(6 + 3 * (end - p) + 1);
+                d = m_p;
+                *d++ = '\\';
+                switch (u) {
+                case u'"':
+                    *d++ = '"';
+                    break;
+                case u'\\':
+                    *d++ = '\\';
+                    break;
+                case 0x08:
+                    *d++ = 'b';
+                    break;
+                case 0x0c:
+                    *d++ = 'f';
+                    break;
+                case 0x0a:
+                    *d++ = 'n';
+                    break;
+                case 0x0d:
+                    *d++ = 'r';
+                    break;
+                case 0x09:
+                    *d++ = 't';
+                    break;
+                default:
+                    *d++ = 'u';
+                    *d++ = '0';
+                    *d++ = '0';
+                    *d++ = hexDigit(u >> 4);
+                    *d++ = hexDigit(u & 0xf);
+                }
+            } else if (u < 0x800) {
+                *d++ = char(0xc0 | (u >> 6));
+                *d++ = char(0x80 | (u & 0x3f));
+            } else if (QChar::isHighSurrogate(u) && p != end && QChar::isLowSurrogate(*p)) {
+                const char32_t c = QChar::surrogateToUcs4(u, *p++);
+                *d++ = char(0xf0 | (c >> 18));
+                *d++ = char(0x80 | ((c >> 12) & 0x3f));
+                *d++ = char(0x80 | ((c >> 6) & 0x3f));
+                *d++ = char(0x80 | (c & 0x3f));
+            } else if (QChar::isSurrogate(u)) {
+                m_p = d;
+                reserve(6 + 3 * (end - p) + 1);
+                d = m_p;
+                *d++ = '\\';
+                *d++ = 'u';
+                *d++ = hexDigit(u >> 12);
+                *d++ = hexDigit((u >> 8) & 0xf);
+                *d++ = hexDigit((u >> 4) & 0xf);
+                *d++ = hexDigit(u & 0xf);
+            } else {
+                *d++ = char(0xe0 | (u >> 12));
+                *d++ = char(0x80 | ((u >> 6) & 0x3f));
+                *d++ = char(0x80 | (u & 0x3f));
+            }
+        }
+        *d++ = '"';
+        m_p = d;
+    }
+
+    // "2026-11-26T10:00:00.123Z", the part up to the second made once a second.
+    void appendTime(qint64 ms)
+    {
+        thread_local qint64 cachedSecond = std::numeric_limits<qint64>::min();
+        thread_local QByteArray cachedPrefix; // "\"2026-11-26T10:00:00."
+        const qint64 second = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+        if (second != cachedSecond) {
+            cachedSecond = second;
+            cachedPrefix = '"'
+                    + QDateTime::fromMSecsSinceEpoch(second * 1000, Qt::UTC)
+                              .toString(u"yyyy-MM-dd'T'HH:mm:ss."_s)
+                              .toLatin1();
+        }
+        const int milli = int(ms - second * 1000);
+        reserve(cachedPrefix.size() + 5);
+        memcpy(m_p, cachedPrefix.constData(), size_t(cachedPrefix.size()));
+        m_p += cachedPrefix.size();
+        *m_p++ = char('0' + milli / 100);
+        *m_p++ = char('0' + milli / 10 % 10);
+        *m_p++ = char('0' + milli % 10);
+        *m_p++ = 'Z';
+        *m_p++ = '"';
+    }
+
+    QByteArray &m_out; // while writing, its size is its capacity; m_p is where the next byte goes
+    const qsizetype m_start;
+    char *m_p = nullptr;
+    char *m_end = nullptr;
 };
 
 // The arguments array: the text it arrived as when known (one line), else the display form.
@@ -172,11 +296,11 @@ QString timeText(qint64 ms)
     return text;
 }
 
-QByteArray eventLine(qint64 timeMs, const SocketFields &socket, Direction direction,
-                     const QString &event, const EventArguments &args, qint64 ackId,
-                     const QString &offset)
+void eventLine(QByteArray &out, qint64 timeMs, const SocketFields &socket, Direction direction,
+               const QString &event, const EventArguments &args, qint64 ackId,
+               const QString &offset)
 {
-    LineWriter w;
+    LineWriter w(out, args.json().size() + 3 * event.size());
     if (ackId >= 0)
         w.number("ackId", ackId);
     appendArguments(w, args);
@@ -189,13 +313,13 @@ QByteArray eventLine(qint64 timeMs, const SocketFields &socket, Direction direct
     w.string("socket", socket.socket);
     w.time(timeMs);
     w.type(u"event");
-    return w.finish();
+    w.finish();
 }
 
-QByteArray ackLine(qint64 timeMs, const SocketFields &socket, Direction direction, qint64 ackId,
-                   const EventArguments &args, qint64 roundTripMs)
+void ackLine(QByteArray &out, qint64 timeMs, const SocketFields &socket, Direction direction,
+             qint64 ackId, const EventArguments &args, qint64 roundTripMs)
 {
-    LineWriter w;
+    LineWriter w(out, args.json().size());
     w.number("ackId", ackId);
     appendArguments(w, args);
     w.connection(socket.connection);
@@ -206,13 +330,13 @@ QByteArray ackLine(qint64 timeMs, const SocketFields &socket, Direction directio
     w.string("socket", socket.socket);
     w.time(timeMs);
     w.type(u"ack");
-    return w.finish();
+    w.finish();
 }
 
-QByteArray ackTimeoutLine(qint64 timeMs, const SocketFields &socket, Direction direction,
-                          qint64 ackId, qint64 waitedMs)
+void ackTimeoutLine(QByteArray &out, qint64 timeMs, const SocketFields &socket, Direction direction,
+                    qint64 ackId, qint64 waitedMs)
 {
-    LineWriter w;
+    LineWriter w(out);
     w.number("ackId", ackId);
     w.connection(socket.connection);
     w.direction(direction);
@@ -222,13 +346,13 @@ QByteArray ackTimeoutLine(qint64 timeMs, const SocketFields &socket, Direction d
     w.boolean("timedOut", true);
     w.type(u"ack");
     w.number("waitedMs", waitedMs);
-    return w.finish();
+    w.finish();
 }
 
-QByteArray plainMessageLine(qint64 timeMs, const QString &connection, Direction direction,
-                            const QByteArray &data, bool binary)
+void plainMessageLine(QByteArray &out, qint64 timeMs, const QString &connection,
+                      Direction direction, const QByteArray &data, bool binary)
 {
-    LineWriter w;
+    LineWriter w(out);
     if (binary)
         w.json("base64", QByteArray('"' + data.left(MaxBinaryBytes).toBase64() + '"'));
     w.string("connection", connection);
@@ -241,28 +365,70 @@ QByteArray plainMessageLine(qint64 timeMs, const QString &connection, Direction 
     if (binary && data.size() > MaxBinaryBytes)
         w.boolean("truncated", true);
     w.type(u"plain_message");
-    return w.finish();
+    w.finish();
 }
 
-QByteArray plainCloseLine(qint64 timeMs, const QString &connection, int code,
-                          const QString &reason)
+void plainCloseLine(QByteArray &out, qint64 timeMs, const QString &connection, int code,
+                    const QString &reason)
 {
-    LineWriter w;
+    LineWriter w(out);
     w.number("code", code);
     w.string("connection", connection);
     w.string("reason", reason);
     w.time(timeMs);
     w.type(u"plain_close");
-    return w.finish();
+    w.finish();
 }
 
 QByteArray droppedLine(qint64 timeMs, quint64 count)
 {
-    LineWriter w;
+    QByteArray out;
+    LineWriter w(out);
     w.json("count", QByteArray::number(count));
     w.time(timeMs);
     w.type(u"log_dropped");
-    return w.finish();
+    w.finish();
+    return out;
+}
+
+QByteArray eventLine(qint64 timeMs, const SocketFields &socket, Direction direction,
+                     const QString &event, const EventArguments &args, qint64 ackId,
+                     const QString &offset)
+{
+    QByteArray line;
+    eventLine(line, timeMs, socket, direction, event, args, ackId, offset);
+    return line;
+}
+
+QByteArray ackLine(qint64 timeMs, const SocketFields &socket, Direction direction, qint64 ackId,
+                   const EventArguments &args, qint64 roundTripMs)
+{
+    QByteArray line;
+    ackLine(line, timeMs, socket, direction, ackId, args, roundTripMs);
+    return line;
+}
+
+QByteArray ackTimeoutLine(qint64 timeMs, const SocketFields &socket, Direction direction,
+                          qint64 ackId, qint64 waitedMs)
+{
+    QByteArray line;
+    ackTimeoutLine(line, timeMs, socket, direction, ackId, waitedMs);
+    return line;
+}
+
+QByteArray plainMessageLine(qint64 timeMs, const QString &connection, Direction direction,
+                            const QByteArray &data, bool binary)
+{
+    QByteArray line;
+    plainMessageLine(line, timeMs, connection, direction, data, binary);
+    return line;
+}
+
+QByteArray plainCloseLine(qint64 timeMs, const QString &connection, int code, const QString &reason)
+{
+    QByteArray line;
+    plainCloseLine(line, timeMs, connection, code, reason);
+    return line;
 }
 
 QByteArray connectLine(qint64 timeMs, const SocketFields &socket, const QJsonObject &auth,

@@ -54,20 +54,31 @@ QString timeText(qint64 msSinceEpoch);
 QByteArray eventLine(qint64 timeMs, const SocketFields &socket, Direction direction,
                      const QString &event, const EventArguments &args, qint64 ackId,
                      const QString &offset = {});
+void eventLine(QByteArray &out, qint64 timeMs, const SocketFields &socket, Direction direction,
+               const QString &event, const EventArguments &args, qint64 ackId,
+               const QString &offset = {});
 // {"type":"ack"}: a reply; roundTripMs (when >= 0) only for a reply that came in, the round
 // trip of the server's own request.
 QByteArray ackLine(qint64 timeMs, const SocketFields &socket, Direction direction, qint64 ackId,
                    const EventArguments &args, qint64 roundTripMs);
+void ackLine(QByteArray &out, qint64 timeMs, const SocketFields &socket, Direction direction,
+             qint64 ackId, const EventArguments &args, qint64 roundTripMs);
 // {"type":"ack","timedOut":true,"waitedMs":N}: the reply that never came (direction is the
 // reply's, "in" for a request the server sent).
 QByteArray ackTimeoutLine(qint64 timeMs, const SocketFields &socket, Direction direction,
                           qint64 ackId, qint64 waitedMs);
+void ackTimeoutLine(QByteArray &out, qint64 timeMs, const SocketFields &socket, Direction direction,
+                    qint64 ackId, qint64 waitedMs);
 // {"type":"plain_message"}: opcode text (with "text") or binary (with "base64", capped).
 QByteArray plainMessageLine(qint64 timeMs, const QString &connection, Direction direction,
                             const QByteArray &data, bool binary);
+void plainMessageLine(QByteArray &out, qint64 timeMs, const QString &connection,
+                      Direction direction, const QByteArray &data, bool binary);
 // {"type":"plain_close"}: the close code and reason.
 QByteArray plainCloseLine(qint64 timeMs, const QString &connection, int code,
                           const QString &reason);
+void plainCloseLine(QByteArray &out, qint64 timeMs, const QString &connection, int code,
+                    const QString &reason);
 // {"type":"connect"}: auth values redacted unless revealed; remote is "address:port";
 // "recovered":true for a socket that took back its session (Socket::isRecovered()).
 QByteArray connectLine(qint64 timeMs, const SocketFields &socket, const QJsonObject &auth,

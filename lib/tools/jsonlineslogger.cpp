@@ -21,13 +21,10 @@ using Format = JsonLinesFormat::Direction;
 
 JsonLinesFormat::SocketFields socketFields(Socket *s)
 {
-    return { s->namespaceName(), s->id(), s->connection() ? s->connection()->id() : QString() };
+    return {s->namespaceName(), s->id(), s->connection() ? s->connection()->id() : QString()};
 }
 
-qint64 now()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
+qint64 now() { return QDateTime::currentMSecsSinceEpoch(); }
 
 QString remoteText(const QHostAddress &address, quint16 port)
 {
@@ -37,21 +34,22 @@ QString remoteText(const QHostAddress &address, quint16 port)
 } // namespace
 
 JsonLinesLogger::JsonLinesLogger(EventServer *server, QIODevice *out, QObject *parent)
-    : QObject(parent), m_server(server), m_out(out)
+    : QObject(parent)
+    , m_server(server)
+    , m_out(out)
 {
     connectSignals();
 }
 
 JsonLinesLogger::JsonLinesLogger(EventServer *server, AsyncLineWriter *writer, QObject *parent)
-    : QObject(parent), m_server(server), m_writer(writer)
+    : QObject(parent)
+    , m_server(server)
+    , m_writer(writer)
 {
     connectSignals();
 }
 
-JsonLinesLogger::~JsonLinesLogger()
-{
-    detach();
-}
+JsonLinesLogger::~JsonLinesLogger() { detach(); }
 
 void JsonLinesLogger::setLevel(Level level)
 {
@@ -72,22 +70,31 @@ void JsonLinesLogger::detach()
     m_observing = false;
 }
 
-void JsonLinesLogger::Observer::eventReceived(Socket *socket, const QString &event,
-                                              const EventArguments &args, qint64 ackId)
+template<typename Make> void JsonLinesLogger::Observer::writeMade(Make make)
 {
     if (m_logger->skipLine())
         return;
-    m_logger->writeLine(JsonLinesFormat::eventLine(now(), socketFields(socket), Format::In, event,
-                                                   args, ackId));
+    m_line.resize(0); // keeps the capacity
+    make(m_line);
+    m_logger->writeLine(m_line);
+}
+
+void JsonLinesLogger::Observer::eventReceived(Socket *socket, const QString &event,
+                                              const EventArguments &args, qint64 ackId)
+{
+    writeMade([&](QByteArray &line) {
+        JsonLinesFormat::eventLine(line, now(), socketFields(socket), Format::In, event, args,
+                                   ackId);
+    });
 }
 
 void JsonLinesLogger::Observer::eventSent(Socket *socket, const QString &event,
                                           const Arguments &args, qint64 ackId)
 {
-    if (m_logger->skipLine())
-        return;
-    m_logger->writeLine(JsonLinesFormat::eventLine(now(), socketFields(socket), Format::Out, event,
-                                                   sentArguments(args), ackId));
+    writeMade([&](QByteArray &line) {
+        JsonLinesFormat::eventLine(line, now(), socketFields(socket), Format::Out, event,
+                                   sentArguments(args), ackId);
+    });
 }
 
 EventArguments JsonLinesLogger::Observer::sentArguments(const Arguments &args)
@@ -95,8 +102,8 @@ EventArguments JsonLinesLogger::Observer::sentArguments(const Arguments &args)
     if (m_lastSentJson.isNull() || args.constData() != m_lastSent.constData()
         || args.size() != m_lastSent.size()) {
         m_lastSent = args;
-        m_lastSentJson = Json::toCompactJson(
-                Json::toDisplayJson(args, JsonLinesFormat::MaxBinaryBytes));
+        m_lastSentJson
+                = Json::toCompactJson(Json::toDisplayJson(args, JsonLinesFormat::MaxBinaryBytes));
     }
     return EventArguments::fromJson(m_lastSentJson);
 }
@@ -105,27 +112,26 @@ void JsonLinesLogger::Observer::eventSentWithOffset(Socket *socket, const QStrin
                                                     const Arguments &args, qint64 ackId,
                                                     const QString &offset)
 {
-    if (m_logger->skipLine())
-        return;
-    m_logger->writeLine(JsonLinesFormat::eventLine(now(), socketFields(socket), Format::Out, event,
-                                                   sentArguments(args), ackId, offset));
+    writeMade([&](QByteArray &line) {
+        JsonLinesFormat::eventLine(line, now(), socketFields(socket), Format::Out, event,
+                                   sentArguments(args), ackId, offset);
+    });
 }
 
 void JsonLinesLogger::Observer::ackSent(Socket *socket, qint64 ackId, const EventArguments &args)
 {
-    if (m_logger->skipLine())
-        return;
-    m_logger->writeLine(
-            JsonLinesFormat::ackLine(now(), socketFields(socket), Format::Out, ackId, args, -1));
+    writeMade([&](QByteArray &line) {
+        JsonLinesFormat::ackLine(line, now(), socketFields(socket), Format::Out, ackId, args, -1);
+    });
 }
 
 void JsonLinesLogger::Observer::ackReceived(Socket *socket, qint64 ackId, const Arguments &args,
                                             qint64 roundTripMs)
 {
-    if (m_logger->skipLine())
-        return;
-    m_logger->writeLine(JsonLinesFormat::ackLine(now(), socketFields(socket), Format::In, ackId,
-                                                 EventArguments(args), roundTripMs));
+    writeMade([&](QByteArray &line) {
+        JsonLinesFormat::ackLine(line, now(), socketFields(socket), Format::In, ackId,
+                                 EventArguments(args), roundTripMs);
+    });
 }
 
 // Listens to what the level asks for; the rest costs the server nothing.
@@ -140,10 +146,10 @@ void JsonLinesLogger::connectSignals()
     });
     connect(server, &EventServer::socketConnected, this, [this](Socket *s) {
         const Connection *c = s->connection();
-        writeLine(JsonLinesFormat::connectLine(
-                now(), socketFields(s), s->auth(),
-                c ? remoteText(c->remoteAddress(), c->remotePort()) : QString(), m_reveal,
-                s->isRecovered()));
+        writeLine(JsonLinesFormat::connectLine(now(), socketFields(s), s->auth(),
+                                               c ? remoteText(c->remoteAddress(), c->remotePort())
+                                                 : QString(),
+                                               m_reveal, s->isRecovered()));
     });
     connect(server, &EventServer::socketDisconnected, this,
             [this](Socket *s, const QString &reason) {

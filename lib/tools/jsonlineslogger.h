@@ -68,7 +68,10 @@ private:
     class Observer final : public EventObserver
     {
     public:
-        explicit Observer(JsonLinesLogger *logger) : m_logger(logger) { }
+        explicit Observer(JsonLinesLogger *logger)
+            : m_logger(logger)
+        {
+        }
         void eventReceived(Socket *socket, const QString &event, const EventArguments &args,
                            qint64 ackId) override;
         void eventSent(Socket *socket, const QString &event, const Arguments &args,
@@ -84,12 +87,16 @@ private:
         // (one shared list) for each recipient: they are converted once, for the first.
         EventArguments sentArguments(const Arguments &args);
 
+        // A line made in the buffer kept for it (no allocation per line), then written.
+        template<typename Make> void writeMade(Make make);
+
         JsonLinesLogger *m_logger;
+        QByteArray m_line;
         Arguments m_lastSent;
         QByteArray m_lastSentJson;
     };
 
-    Observer m_observer { this };
+    Observer m_observer {this};
     bool m_observing = false;
     QPointer<EventServer> m_server;
     QPointer<QIODevice> m_out;

@@ -13,7 +13,8 @@
 namespace Sockscope {
 
 AsyncLineWriter::AsyncLineWriter(int fd, qsizetype capacity)
-    : m_fd(fd), m_capacity(capacity)
+    : m_fd(fd)
+    , m_capacity(capacity)
 {
     m_pending.reserve(BatchBytes);
     m_thread.reset(QThread::create([this] { run(); }));
@@ -21,12 +22,14 @@ AsyncLineWriter::AsyncLineWriter(int fd, qsizetype capacity)
     m_thread->start();
 }
 
-AsyncLineWriter::~AsyncLineWriter()
-{
-    close();
-}
+AsyncLineWriter::~AsyncLineWriter() { close(); }
 
 bool AsyncLineWriter::write(QByteArrayView line, WhenFull whenFull)
+{
+    return write(line, 1, whenFull);
+}
+
+bool AsyncLineWriter::write(QByteArrayView line, qsizetype lines, WhenFull whenFull)
 {
     QMutexLocker lock(&m_mutex);
     if (m_closing || m_error)
@@ -35,8 +38,8 @@ bool AsyncLineWriter::write(QByteArrayView line, WhenFull whenFull)
     if (m_dropping > 0 || m_pending.size() + m_inFlight + line.size() > m_capacity) {
         if (whenFull == WhenFull::Drop) {
             m_isDropping.store(true, std::memory_order_relaxed);
-            ++m_dropping;
-            ++m_droppedTotal;
+            m_dropping += quint64(lines);
+            m_droppedTotal += quint64(lines);
             return false;
         }
         // A line kept regardless goes after the count of those dropped before it.
@@ -114,8 +117,8 @@ int AsyncLineWriter::error() const
 
 void AsyncLineWriter::queueDroppedLineLocked()
 {
-    const QByteArray line =
-            JsonLinesFormat::droppedLine(QDateTime::currentMSecsSinceEpoch(), m_dropping);
+    const QByteArray line
+            = JsonLinesFormat::droppedLine(QDateTime::currentMSecsSinceEpoch(), m_dropping);
     if (m_pending.isEmpty())
         m_queued.wakeOne();
     m_pending.append(line);
@@ -179,7 +182,7 @@ bool AsyncLineWriter::writeAll(const char *data, qsizetype size)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
                 // A descriptor left non-blocking by whoever opened it: wait until it takes more.
-                pollfd p = { m_fd, POLLOUT, 0 };
+                pollfd p = {m_fd, POLLOUT, 0};
                 ::poll(&p, 1, -1);
                 continue;
             }

@@ -58,6 +58,9 @@ public:
     // Queues a line (with its '\n'). False when it was dropped: the queue is full, or is
     // still draining after lines were dropped, or the writer is closed or has failed.
     bool write(QByteArrayView line, WhenFull whenFull = WhenFull::Drop);
+    // Queues several lines at once (lines of them, each with its '\n'): all, or none and all
+    // counted as dropped.
+    bool write(QByteArrayView lines, qsizetype lineCount, WhenFull whenFull = WhenFull::Drop);
     // Counts a line as dropped without it being made, when write() would drop any line now
     // (lines are being dropped until the writer catches up): spares a flooded caller the
     // formatting of lines that cannot go out. False when a line may be written.

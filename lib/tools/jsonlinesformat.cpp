@@ -41,11 +41,29 @@ public:
         *m_p++ = '{';
     }
 
+    // A JSON string value alone (quotes included) appended to out.
+    static void stringValue(QByteArray &out, QStringView value)
+    {
+        LineWriter w(out, 3 * value.size());
+        w.m_p = w.m_out.data() + w.m_start; // no '{'
+        w.appendString(value);
+        w.m_out.resize(w.position());
+    }
+
     void string(const char *key, QStringView value)
     {
         name(key);
         appendString(value);
     }
+    // Like string(), and where the value (quotes included) went in the buffer.
+    void string(const char *key, QStringView value, qsizetype *from, qsizetype *to)
+    {
+        name(key);
+        *from = position();
+        appendString(value);
+        *to = position();
+    }
+    qsizetype position() const { return m_p - m_out.constData(); }
     void number(const char *key, qint64 value)
     {
         name(key);
@@ -296,24 +314,77 @@ QString timeText(qint64 ms)
     return text;
 }
 
-void eventLine(QByteArray &out, qint64 timeMs, const SocketFields &socket, Direction direction,
-               const QString &event, const EventArguments &args, qint64 ackId,
-               const QString &offset)
+namespace {
+
+// eventLine(), and where the values of "connection" (none when empty) and "socket" went.
+void writeEventLine(QByteArray &out, qint64 timeMs, const SocketFields &socket, Direction direction,
+                    const QString &event, const EventArguments &args, qint64 ackId,
+                    const QString &offset, qsizetype spans[4])
 {
     LineWriter w(out, args.json().size() + 3 * event.size());
     if (ackId >= 0)
         w.number("ackId", ackId);
     appendArguments(w, args);
-    w.connection(socket.connection);
+    spans[0] = spans[1] = w.position();
+    if (!socket.connection.isEmpty())
+        w.string("connection", socket.connection, &spans[0], &spans[1]);
     w.direction(direction);
     w.string("event", event);
     w.string("namespace", socket.nsp);
     if (!offset.isEmpty())
         w.string("offset", offset);
-    w.string("socket", socket.socket);
+    w.string("socket", socket.socket, &spans[2], &spans[3]);
     w.time(timeMs);
     w.type(u"event");
     w.finish();
+}
+
+} // namespace
+
+void eventLine(QByteArray &out, qint64 timeMs, const SocketFields &socket, Direction direction,
+               const QString &event, const EventArguments &args, qint64 ackId,
+               const QString &offset)
+{
+    qsizetype spans[4];
+    writeEventLine(out, timeMs, socket, direction, event, args, ackId, offset, spans);
+}
+
+void SharedEventLines::append(QByteArray &out, qint64 timeMs, const SocketFields &socket,
+                              Direction direction, const QString &event, const EventArguments &args,
+                              qint64 ackId, const QString &offset)
+{
+    const QByteArray json = args.json();
+    const bool same = !json.isNull() && json.constData() == m_args.constData()
+            && json.size() == m_args.size() && timeMs == m_timeMs && direction == m_direction
+            && ackId == m_ackId && socket.connection.isEmpty() == m_noConnection && event == m_event
+            && socket.nsp == m_nsp && offset == m_offset;
+    if (!same) {
+        const qsizetype at = out.size();
+        qsizetype spans[4];
+        writeEventLine(out, timeMs, socket, direction, event, args, ackId, offset, spans);
+        if (json.isNull())
+            return; // arguments without their text: nothing tells that the next ones are alike
+        m_line = out.sliced(at);
+        for (int i = 0; i < 4; ++i)
+            m_spans[i] = spans[i] - at;
+        m_args = json;
+        m_timeMs = timeMs;
+        m_direction = direction;
+        m_ackId = ackId;
+        m_noConnection = socket.connection.isEmpty();
+        m_event = event;
+        m_nsp = socket.nsp;
+        m_offset = offset;
+        return;
+    }
+    // The prepared line with this socket's two values in place of the first one's.
+    const char *line = m_line.constData();
+    out.append(line, m_spans[0]);
+    if (!m_noConnection)
+        LineWriter::stringValue(out, socket.connection);
+    out.append(line + m_spans[1], m_spans[2] - m_spans[1]);
+    LineWriter::stringValue(out, socket.socket);
+    out.append(line + m_spans[3], m_line.size() - m_spans[3]);
 }
 
 void ackLine(QByteArray &out, qint64 timeMs, const SocketFields &socket, Direction direction,

@@ -57,6 +57,29 @@ QByteArray eventLine(qint64 timeMs, const SocketFields &socket, Direction direct
 void eventLine(QByteArray &out, qint64 timeMs, const SocketFields &socket, Direction direction,
                const QString &event, const EventArguments &args, qint64 ackId,
                const QString &offset = {});
+// The lines of one event sent to many sockets (a broadcast): alike but for "connection" and
+// "socket", so the first is made in full and the others are copies of it with those two
+// values replaced. append() gives eventLine()'s bytes; arguments count as alike when they are
+// the same text (one shared QByteArray), as the recipients of one broadcast are given them.
+class SharedEventLines
+{
+public:
+    void append(QByteArray &out, qint64 timeMs, const SocketFields &socket, Direction direction,
+                const QString &event, const EventArguments &args, qint64 ackId,
+                const QString &offset = {});
+
+private:
+    QByteArray m_line; // the last line made in full
+    qsizetype m_spans[4] = {}; // its connection value (empty span if none) and socket value
+    QByteArray m_args;
+    qint64 m_timeMs = -1;
+    qint64 m_ackId = -1;
+    QString m_event;
+    QString m_nsp;
+    QString m_offset;
+    Direction m_direction = Direction::Out;
+    bool m_noConnection = false;
+};
 // {"type":"ack"}: a reply; roundTripMs (when >= 0) only for a reply that came in, the round
 // trip of the server's own request.
 QByteArray ackLine(qint64 timeMs, const SocketFields &socket, Direction direction, qint64 ackId,

@@ -6,6 +6,7 @@
 #include "plainconnection.h"
 #include "socket.h"
 
+#include <QAbstractEventDispatcher>
 #include <QDateTime>
 #include <QFile>
 #include <QIODevice>
@@ -46,10 +47,21 @@ JsonLinesLogger::JsonLinesLogger(EventServer *server, AsyncLineWriter *writer, Q
     , m_server(server)
     , m_writer(writer)
 {
+    // The batch goes to the writer whenever the event loop has nothing left to do (or once it
+    // holds BatchBytes): one lock and one copy for all the lines of a busy stretch.
+    if (auto *dispatcher = QAbstractEventDispatcher::instance(thread())) {
+        connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, this,
+                &JsonLinesLogger::flushBatch);
+        m_flushOnIdle = true;
+    }
     connectSignals();
 }
 
-JsonLinesLogger::~JsonLinesLogger() { detach(); }
+JsonLinesLogger::~JsonLinesLogger()
+{
+    flushBatch();
+    detach();
+}
 
 void JsonLinesLogger::setLevel(Level level)
 {
@@ -74,6 +86,12 @@ template<typename Make> void JsonLinesLogger::Observer::writeMade(Make make)
 {
     if (m_logger->skipLine())
         return;
+    if (m_logger->m_writer) {
+        // Into the batch that goes to the writer at the end of this event-loop pass.
+        make(m_logger->m_batch);
+        m_logger->lineBatched();
+        return;
+    }
     m_line.resize(0); // keeps the capacity
     make(m_line);
     m_logger->writeLine(m_line);
@@ -92,7 +110,7 @@ void JsonLinesLogger::Observer::eventSent(Socket *socket, const QString &event,
                                           const Arguments &args, qint64 ackId)
 {
     writeMade([&](QByteArray &line) {
-        JsonLinesFormat::eventLine(line, now(), socketFields(socket), Format::Out, event,
+        m_sentLines.append(line, now(), socketFields(socket), Format::Out, event,
                                    sentArguments(args), ackId);
     });
 }
@@ -113,7 +131,7 @@ void JsonLinesLogger::Observer::eventSentWithOffset(Socket *socket, const QStrin
                                                     const QString &offset)
 {
     writeMade([&](QByteArray &line) {
-        JsonLinesFormat::eventLine(line, now(), socketFields(socket), Format::Out, event,
+        m_sentLines.append(line, now(), socketFields(socket), Format::Out, event,
                                    sentArguments(args), ackId, offset);
     });
 }
@@ -242,10 +260,40 @@ void JsonLinesLogger::writeObject(const QString &type, const QJsonObject &fields
         writeLine(JsonLinesFormat::line(type, now(), fields));
 }
 
+void JsonLinesLogger::lineBatched()
+{
+    ++m_batchLines;
+    if (m_batch.size() >= BatchBytes) {
+        flushBatch();
+    } else if (!m_flushPosted) {
+        // Once a pass, not once a line: the writer's lock and wake-up are shared by every
+        // line of the pass.
+        m_flushPosted = true;
+        QMetaObject::invokeMethod(this, &JsonLinesLogger::flushBatch, Qt::QueuedConnection);
+    }
+}
+
+void JsonLinesLogger::flushBatch()
+{
+    m_flushPosted = false;
+    if (m_batchLines == 0)
+        return;
+    if (m_writer)
+        m_writer->write(m_batch, m_batchLines);
+    m_batch.resize(0); // keeps the capacity
+    m_batchLines = 0;
+}
+
 void JsonLinesLogger::writeLine(const QByteArray &line, AsyncLineWriter::WhenFull whenFull)
 {
     if (m_writer) {
-        m_writer->write(line, whenFull);
+        if (whenFull == AsyncLineWriter::WhenFull::Drop) {
+            m_batch.append(line);
+            lineBatched();
+        } else {
+            flushBatch(); // the lines before it go first
+            m_writer->write(line, whenFull);
+        }
         return;
     }
     if (!m_out)

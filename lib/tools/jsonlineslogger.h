@@ -3,6 +3,7 @@
 
 #include "asynclinewriter.h"
 #include "eventserver.h"
+#include "jsonlinesformat.h"
 
 #include <QObject>
 #include <QPointer>
@@ -63,6 +64,11 @@ private:
     void writeObject(const QString &type, const QJsonObject &fields);
     void writeLine(const QByteArray &line,
                    AsyncLineWriter::WhenFull whenFull = AsyncLineWriter::WhenFull::Drop);
+    // With a writer, lines gather in m_batch and go to it when the event loop is about to wait
+    // (or once BatchBytes are waiting; without an event dispatcher, at the end of the pass).
+    void lineBatched();
+    void flushBatch();
+    static constexpr qsizetype BatchBytes = 32 * 1024;
 
     // Writes the event and ack lines (see EventObserver).
     class Observer final : public EventObserver
@@ -92,6 +98,7 @@ private:
 
         JsonLinesLogger *m_logger;
         QByteArray m_line;
+        JsonLinesFormat::SharedEventLines m_sentLines;
         Arguments m_lastSent;
         QByteArray m_lastSentJson;
     };
@@ -101,6 +108,10 @@ private:
     QPointer<EventServer> m_server;
     QPointer<QIODevice> m_out;
     AsyncLineWriter *m_writer = nullptr;
+    QByteArray m_batch;
+    qsizetype m_batchLines = 0;
+    bool m_flushPosted = false;
+    bool m_flushOnIdle = false;
     Level m_level = Level::Everything;
     bool m_reveal = false;
 };

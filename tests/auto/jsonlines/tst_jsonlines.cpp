@@ -29,6 +29,7 @@ private Q_SLOTS:
     void eventAndAckLinesOverCorpus_data();
     void eventAndAckLinesOverCorpus();
     void droppedLine();
+    void sharedEventLinesAreEventLines();
     void fieldsByKind();
     void wireTextWrittenAsItCame();
     void timeText_data();
@@ -251,6 +252,62 @@ void tst_JsonLines::droppedLine()
         expected.insert(u"count"_s, qint64(count));
         QCOMPARE(line, QJsonDocument(expected).toJson(QJsonDocument::Compact) + '\n');
     }
+}
+
+void tst_JsonLines::sharedEventLinesAreEventLines()
+{
+    // A broadcast's lines: the first made in full, the next ones copied with their connection
+    // and socket replaced; every line must be eventLine()'s, also when something differs from
+    // the line before (time, event, namespace, arguments, ack id, offset, no connection).
+    const QByteArray argsText = R"([1,"two",{"3":[true,null]}])";
+    const EventArguments args = EventArguments::fromJson(argsText);
+    const EventArguments sameTextOtherCopy =
+            EventArguments::fromJson(QByteArray(argsText.constData(), argsText.size()));
+    struct Line
+    {
+        qint64 t;
+        Format::SocketFields fields;
+        QString event;
+        EventArguments args;
+        qint64 ackId;
+        QString offset;
+    };
+    const qint64 t = 1764756000123;
+    const QList<Line> lines = {
+        { t, { u"/"_s, u"s1"_s, u"c1"_s }, u"news"_s, args, -1, {} },
+        { t, { u"/"_s, u"s2"_s, u"c2"_s }, u"news"_s, args, -1, {} },
+        { t, { u"/"_s, tricky(), tricky() }, u"news"_s, args, -1, {} },
+        { t, { u"/"_s, u"s4"_s, {} }, u"news"_s, args, -1, {} },
+        { t, { u"/"_s, u"s5"_s, {} }, u"news"_s, args, -1, {} },
+        { t, { u"/"_s, u"s6"_s, u"c6"_s }, u"news"_s, args, -1, {} },
+        { t + 1, { u"/"_s, u"s7"_s, u"c7"_s }, u"news"_s, args, -1, {} },
+        { t + 1, { u"/chat"_s, u"s8"_s, u"c8"_s }, u"news"_s, args, -1, {} },
+        { t + 1, { u"/chat"_s, u"s9"_s, u"c9"_s }, tricky(), args, -1, {} },
+        { t + 1, { u"/chat"_s, u"s10"_s, u"c10"_s }, tricky(), sameTextOtherCopy, -1, {} },
+        { t + 1, { u"/chat"_s, u"s11"_s, u"c11"_s }, tricky(), sameTextOtherCopy, 4, {} },
+        { t + 1, { u"/chat"_s, u"s12"_s, u"c12"_s }, tricky(), sameTextOtherCopy, 4, u"o-1"_s },
+        { t + 1, { u"/chat"_s, u"s13"_s, u"c13"_s }, tricky(), sameTextOtherCopy, 4, u"o-1"_s },
+        { t + 1, { u"/chat"_s, u"s14"_s, u"c14"_s }, u"x"_s, EventArguments(QVariantList { 1 }),
+          -1, {} },
+        { t + 1, { u"/chat"_s, u"s15"_s, u"c15"_s }, u"x"_s, EventArguments(QVariantList { 1 }),
+          -1, {} },
+    };
+    Format::SharedEventLines shared;
+    QByteArray all;
+    QByteArray expectedAll;
+    for (const Line &l : lines) {
+        const QByteArray expected =
+                Format::eventLine(l.t, l.fields, Format::Direction::Out, l.event, l.args, l.ackId,
+                                  l.offset);
+        QByteArray one = "prefix";
+        shared.append(one, l.t, l.fields, Format::Direction::Out, l.event, l.args, l.ackId,
+                      l.offset);
+        QCOMPARE(one, "prefix" + expected);
+        shared.append(all, l.t, l.fields, Format::Direction::Out, l.event, l.args, l.ackId,
+                      l.offset);
+        expectedAll += expected;
+    }
+    QCOMPARE(all, expectedAll);
 }
 
 void tst_JsonLines::fieldsByKind()

@@ -110,7 +110,8 @@ void tst_Packaging::versionOption_data()
     QTest::addColumn<QString>("program");
     QTest::addColumn<QString>("name");
     QTest::addColumn<QString>("option");
-    QTest::newRow("sockscope --version") << QStringLiteral(SOCKSCOPE_BIN) << u"sockscope"_s << u"--version"_s;
+    QTest::newRow("sockscope --version")
+            << QStringLiteral(SOCKSCOPE_BIN) << u"sockscope"_s << u"--version"_s;
     QTest::newRow("sockscope -v") << QStringLiteral(SOCKSCOPE_BIN) << u"sockscope"_s << u"-v"_s;
     QTest::newRow("sockscope-client --version")
             << QStringLiteral(SOCKSCOPE_CLIENT_BIN) << u"sockscope-client"_s << u"--version"_s;
@@ -124,10 +125,12 @@ void tst_Packaging::versionOption()
     QFETCH(QString, name);
     QFETCH(QString, option);
     // The generated header carries project(Sockscope VERSION x.y.z).
-    QVERIFY2(QRegularExpression(u"^\\d+\\.\\d+\\.\\d+$"_s).match(projectVersion).hasMatch(), qPrintable(projectVersion));
+    QVERIFY2(QRegularExpression(u"^\\d+\\.\\d+\\.\\d+$"_s).match(projectVersion).hasMatch(),
+             qPrintable(projectVersion));
     QCOMPARE(SOCKSCOPE_VERSION,
-             QT_VERSION_CHECK(SOCKSCOPE_VERSION_MAJOR, SOCKSCOPE_VERSION_MINOR, SOCKSCOPE_VERSION_PATCH));
-    const Output o = run(program, { option });
+             QT_VERSION_CHECK(SOCKSCOPE_VERSION_MAJOR, SOCKSCOPE_VERSION_MINOR,
+                              SOCKSCOPE_VERSION_PATCH));
+    const Output o = run(program, {option});
     QCOMPARE(o.exitCode, 0);
     QCOMPARE(o.out, name + u' ' + projectVersion + u'\n');
 }
@@ -137,14 +140,15 @@ void tst_Packaging::manPageMatchesHelp_data()
     QTest::addColumn<QString>("program");
     QTest::addColumn<QString>("name");
     QTest::newRow("sockscope") << QStringLiteral(SOCKSCOPE_BIN) << u"sockscope"_s;
-    QTest::newRow("sockscope-client") << QStringLiteral(SOCKSCOPE_CLIENT_BIN) << u"sockscope-client"_s;
+    QTest::newRow("sockscope-client")
+            << QStringLiteral(SOCKSCOPE_CLIENT_BIN) << u"sockscope-client"_s;
 }
 
 void tst_Packaging::manPageMatchesHelp()
 {
     QFETCH(QString, program);
     QFETCH(QString, name);
-    const Output help = run(program, { u"--help"_s });
+    const Output help = run(program, {u"--help"_s});
     QCOMPARE(help.exitCode, 0);
     const QStringList fromHelp = helpHeadings(help.out);
     // The parser found the options, not a stray line or two.
@@ -163,26 +167,31 @@ void tst_Packaging::manPageMatchesHelp()
     QCOMPARE(QSet<QString>(fromMan.begin(), fromMan.end()).size(), fromMan.size());
     const QSet<QString> h(fromHelp.begin(), fromHelp.end()), m(fromMan.begin(), fromMan.end());
     const QStringList onlyHelp = (h - m).values(), onlyMan = (m - h).values();
-    QVERIFY2(onlyHelp.isEmpty() && onlyMan.isEmpty(),
-             qPrintable(u"in --help, not in docs/man/%1.1.in: %2\nin docs/man/%1.1.in, not in --help: %3"_s
-                                .arg(name, listed(onlyHelp), listed(onlyMan))));
+    QVERIFY2(
+            onlyHelp.isEmpty() && onlyMan.isEmpty(),
+            qPrintable(
+                    u"in --help, not in docs/man/%1.1.in: %2\nin docs/man/%1.1.in, not in --help: %3"_s
+                            .arg(name, listed(onlyHelp), listed(onlyMan))));
 
     // The page names its program and the one version.
     const QString title = page.section(u"\n.TH "_s, 1).section(u'\n', 0, 0);
-    QVERIFY2(title.startsWith(name.toUpper().replace(u"-"_s, u"\\-"_s) + u" 1 "_s), qPrintable(title));
+    QVERIFY2(title.startsWith(name.toUpper().replace(u"-"_s, u"\\-"_s) + u" 1 "_s),
+             qPrintable(title));
     QVERIFY2(title.contains(u"\"Sockscope "_s + projectVersion + u'"'), qPrintable(title));
 }
 
 void tst_Packaging::debianChangelogNamesTheVersion()
 {
-    const QString changelog =
-            readText(QStringLiteral(SOCKSCOPE_SOURCE_DIR "/resources/packaging/changelog.Debian"));
+    const QString changelog = readText(
+            QStringLiteral(SOCKSCOPE_SOURCE_DIR "/resources/packaging/changelog.Debian"));
     const QString first = changelog.section(u'\n', 0, 0);
-    const QString expected = u"sockscope ("_s + projectVersion + u'-' + QStringLiteral(SOCKSCOPE_DEBIAN_REVISION)
-            + u") "_s;
-    QVERIFY2(first.startsWith(expected),
-             qPrintable(u"the changelog's first entry is \"%1\"; a new version needs an entry \"%2...\""_s
-                                .arg(first, expected)));
+    const QString expected = u"sockscope ("_s + projectVersion + u'-'
+            + QStringLiteral(SOCKSCOPE_DEBIAN_REVISION) + u") "_s;
+    QVERIFY2(
+            first.startsWith(expected),
+            qPrintable(
+                    u"the changelog's first entry is \"%1\"; a new version needs an entry \"%2...\""_s
+                            .arg(first, expected)));
 }
 
 void tst_Packaging::metainfoNamesTheVersion()

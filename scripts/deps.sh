@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Sockscope needs, only those missing. Used by run.sh and test.sh.
 #   deps.sh            build and run
-#   deps.sh --tests    also what the tests need (Node.js, npm, Chromium, …)
+#   deps.sh --package  also what scripts/package.sh needs (dpkg-shlibdeps, file)
+#   deps.sh --tests    also what the tests need (Node.js, npm, Chromium, …, and what the
+#                      package test needs: lintian, man-db, desktop-file-utils, appstream)
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-websockets-dev libqt6test6 libgl-dev)
+if [[ "${1:-}" == "--package" || "${1:-}" == "--tests" ]]; then
+    packages+=(dpkg-dev file) # CPack's DEB generator: dpkg-shlibdeps, and file to find the binaries
+fi
 if [[ "${1:-}" == "--tests" ]]; then
+    packages+=(lintian man-db desktop-file-utils appstream) # tests/package/package_test.sh
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)
     packages+=(clang libclang-rt-14-dev openssl) # fuzz targets (libFuzzer, ASan, UBSan); TLS tests

@@ -25,6 +25,7 @@
 #include <rules.h>
 #include <rulesmodel.h>
 #include <socket.h>
+#include <sockscopeversion.h>
 
 #include <QAction>
 #include <QApplication>
@@ -344,7 +345,7 @@ void MonitorWindow::showAbout()
                "<p>Watch every connection, event, ack and handshake; send events to chosen "
                "sockets; see how <code>Sec-WebSocket-Accept</code> is computed.</p>"
                "<p>Built with Qt %2.</p>")
-                    .arg(QCoreApplication::applicationVersion(), QString::fromLatin1(qVersion())));
+                    .arg(QString::fromLatin1(SOCKSCOPE_VERSION_STR), QString::fromLatin1(qVersion())));
     box.exec();
 }
 

@@ -1,6 +1,7 @@
 // sockscope-client: connect to any Socket.IO server, emit, listen, check acks; JSON lines out.
 #include <clientrunner.h>
 #include <handshakerecord.h>
+#include <sockscopeversion.h>
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -29,7 +30,7 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"sockscope-client"_s);
-    QCoreApplication::setApplicationVersion(u"0.1.0"_s);
+    QCoreApplication::setApplicationVersion(QString::fromLatin1(SOCKSCOPE_VERSION_STR));
 
     // --emit takes two values (EVENT JSON_ARRAY): pull them out before the parser sees them.
     QStringList args = QCoreApplication::arguments();

@@ -3,6 +3,7 @@
 #include <eventserver.h>
 #include <jsonlineslogger.h>
 #include <rules.h>
+#include <sockscopeversion.h>
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -161,7 +162,7 @@ int main(int argc, char *argv[])
 #endif
     QCoreApplication &app = *application;
     QCoreApplication::setApplicationName(u"sockscope"_s);
-    QCoreApplication::setApplicationVersion(u"0.1.0"_s);
+    QCoreApplication::setApplicationVersion(QString::fromLatin1(SOCKSCOPE_VERSION_STR));
 
     QCommandLineParser p;
     p.setApplicationDescription(

@@ -9,7 +9,7 @@ function(run)
     set(last_output "${out}" PARENT_SCOPE)
 endfunction()
 
-run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${PREFIX} --component Unspecified)
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${PREFIX} --component dev)
 if(NOT EXISTS ${PREFIX}/lib/cmake/Sockscope/SockscopeConfig.cmake
    AND NOT EXISTS ${PREFIX}/lib/x86_64-linux-gnu/cmake/Sockscope/SockscopeConfig.cmake)
     message(FATAL_ERROR "SockscopeConfig.cmake was not installed under ${PREFIX}")

@@ -25,6 +25,7 @@
 #include <servercontrolpanel.h>
 #include <socket.h>
 #include <socketpanel.h>
+#include <sockscopeversion.h>
 
 #include "loopback.h"
 #include "screenshotmain.h"
@@ -1232,6 +1233,9 @@ void tst_MonitorWindow::shortcutsTooltipsTabOrderAbout()
     });
     child<QAction>(u"actionAbout"_s)->trigger();
     QVERIFY2(aboutText.contains(u"Sockscope"_s), qPrintable(aboutText));
+    // The version is project(Sockscope VERSION ...)'s, not the application's (unset here).
+    QVERIFY2(aboutText.contains(u"Sockscope "_s + QString::fromLatin1(SOCKSCOPE_VERSION_STR)),
+             qPrintable(aboutText));
     QVERIFY(aboutText.contains(QString::fromLatin1(qVersion())));
     QVERIFY(!m_window->windowIcon().isNull());
 

@@ -432,8 +432,10 @@ void ClientTab::dropExtraNamespaces()
 {
     const QList<EventClient *> extra = std::exchange(m_extra, {});
     m_extraErrors.clear();
-    for (EventClient *socket : extra)
-        delete socket; // leaves its manager
+    for (EventClient *socket : extra) {
+        socket->close(); // says goodbye to the server
+        delete socket; // and leaves its manager
+    }
     updateNamespaces();
 }
 

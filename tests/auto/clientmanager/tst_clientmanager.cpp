@@ -65,6 +65,7 @@ private Q_SLOTS:
     void closeOneKeepsTheOther();
     void reconnectRejoinsEveryNamespace();
     void recoveryPerNamespace();
+    void serverDisconnectsOneNamespace();
     void socketIsMadeOnce();
 };
 
@@ -346,6 +347,47 @@ void tst_ClientManager::recoveryPerNamespace()
     QVERIFY(manager.connectionId() != first);
     QCOMPARE(rootNews, (QList<Arguments> { { 0 }, { 1 } }));
     QCOMPARE(chatNews, (QList<Arguments> { { 10 }, { 11 }, { 12 } }));
+}
+
+// The server disconnects /chat alone: that socket gets "io server disconnect" and stays down
+// (even with reconnection on); "/" keeps the connection.
+void tst_ClientManager::serverDisconnectsOneNamespace()
+{
+    EventServer server(Loopback::fastOptions());
+    setUpServer(&server);
+    QVERIFY(server.listen(Loopback::LocalHost, 0));
+    ClientManager manager;
+    manager.setUrl(Loopback::serverUrl(server));
+    ClientOptions co;
+    co.reconnection = true;
+    co.reconnectionDelay = 20;
+    manager.setOptions(co);
+    EventClient *root = manager.socket(u"/"_s);
+    EventClient *chat = manager.socket(u"/chat"_s);
+    root->open();
+    chat->open();
+    QTRY_VERIFY(root->isConnected() && chat->isConnected());
+    const QString connection = manager.connectionId();
+    QSignalSpy chatDisconnected(chat, &EventClient::disconnected);
+    QSignalSpy rootDisconnected(root, &EventClient::disconnected);
+    QSignalSpy reconnecting(&manager, &ClientManager::reconnecting);
+    serverSocket(server, u"/chat"_s)->close();
+    QTRY_COMPARE(chatDisconnected.size(), 1);
+    QCOMPARE(chatDisconnected.at(0).at(0).toString(), u"io server disconnect"_s);
+    QVERIFY(!QTest::qWaitFor([&] { return !reconnecting.isEmpty() || chat->isConnected(); }, 200));
+    QCOMPARE(chat->state(), EventClient::State::Disconnected);
+    QCOMPARE(rootDisconnected.size(), 0);
+    QVERIFY(root->isConnected());
+    QCOMPARE(manager.connectionId(), connection);
+    QList<Arguments> acks;
+    root->send(u"echo"_s, { 5 }, [&](const AckResult &r) { acks.append(r.args); });
+    QTRY_COMPARE(acks.size(), 1);
+
+    // It can join again over the same connection.
+    chat->open();
+    QTRY_VERIFY(chat->isConnected());
+    QCOMPARE(manager.connectionId(), connection);
+    QCOMPARE(server.connections().size(), 1);
 }
 
 void tst_ClientManager::socketIsMadeOnce()

@@ -63,6 +63,7 @@ private Q_SLOTS:
     void joinLaterOverOpenConnection();
     void refusedBesideAccepted();
     void closeOneKeepsTheOther();
+    void reconnectRejoinsEveryNamespace_data();
     void reconnectRejoinsEveryNamespace();
     void recoveryPerNamespace();
     void serverDisconnectsOneNamespace();
@@ -248,8 +249,17 @@ void tst_ClientManager::closeOneKeepsTheOther()
     QTRY_COMPARE(server.connections().size(), 0);
 }
 
+void tst_ClientManager::reconnectRejoinsEveryNamespace_data()
+{
+    QTest::addColumn<ClientOptions::Transport>("transport");
+    QTest::newRow("websocket") << ClientOptions::Transport::WebSocket;
+    QTest::newRow("polling") << ClientOptions::Transport::Polling;
+    QTest::newRow("auto") << ClientOptions::Transport::Auto;
+}
+
 void tst_ClientManager::reconnectRejoinsEveryNamespace()
 {
+    QFETCH(ClientOptions::Transport, transport);
     EventServer server(Loopback::fastOptions());
     setUpServer(&server);
     QVERIFY(server.listen(Loopback::LocalHost, 0));
@@ -259,12 +269,15 @@ void tst_ClientManager::reconnectRejoinsEveryNamespace()
     co.reconnection = true;
     co.reconnectionDelay = 50;
     co.randomizationFactor = 0;
+    co.transport = transport;
     manager.setOptions(co);
     EventClient *root = manager.socket(u"/"_s);
     EventClient *chat = manager.socket(u"/chat"_s);
     root->open();
     chat->open();
     QTRY_VERIFY(root->isConnected() && chat->isConnected());
+    if (transport == ClientOptions::Transport::Auto)
+        QTRY_COMPARE(manager.handshake().transport, u"websocket"_s);
     const QString first = manager.connectionId();
     const QString firstChatId = chat->id();
     QSignalSpy rootDisconnected(root, &EventClient::disconnected);

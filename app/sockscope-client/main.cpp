@@ -56,6 +56,7 @@ int main(int argc, char *argv[])
             u"Connects to a Socket.IO server (Engine.IO v4 / Socket.IO v5), emits, listens and "
             "checks acks, printing one JSON line per thing that happened.\n"
             "The URL's path names the namespace: http://host:3000/chat is namespace /chat.\n"
+            "--namespace opens further namespaces over the same connection; --emit goes to the URL's.\n"
             "  --emit EVENT JSON_ARRAY   emit EVENT with these arguments (repeatable, in order)\n"
             "Exit codes: 0 done, 1 connect error, 2 usage error, 3 timeout."_s);
     p.addHelpOption();
@@ -68,6 +69,7 @@ int main(int argc, char *argv[])
             { { u"H"_s, u"header"_s }, u"Extra request header (repeatable)."_s, u"Name: value"_s },
             { u"transport"_s, u"websocket, polling, or auto (polling then upgrade; the default)."_s, u"name"_s, u"auto"_s },
             { u"parser"_s, u"Socket.IO wire format: json (the default) or msgpack (socket.io-msgpack-parser's; the server must use it too)."_s, u"format"_s, u"json"_s },
+            { u"namespace"_s, u"Also join this namespace over the same connection (repeatable); its events are printed with their namespace."_s, u"nsp"_s },
             { u"ack"_s, u"Ask an ack for each --emit, wait for it and print it."_s },
             { u"listen"_s, u"Print this event (repeatable; * for all)."_s, u"event"_s },
             { u"count"_s, u"Exit after N listened events (raw mode: N messages)."_s, u"N"_s },
@@ -161,6 +163,13 @@ int main(int argc, char *argv[])
         o.timeout = script.timeoutSeconds * 1000;
     }
     script.raw = p.isSet(u"raw"_s);
+    script.namespaces = p.values(u"namespace"_s);
+    for (const QString &nsp : std::as_const(script.namespaces)) {
+        if (nsp.isEmpty() || nsp.contains(u'?') || nsp.contains(u' '))
+            return usage(u"--namespace \"%1\": expected a namespace such as /chat"_s.arg(nsp));
+    }
+    if (script.raw && !script.namespaces.isEmpty())
+        return usage(u"--namespace is for Socket.IO, not --raw"_s);
 
     QFile out;
     out.open(stdout, QIODevice::WriteOnly | QIODevice::Unbuffered);

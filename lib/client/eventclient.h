@@ -30,7 +30,7 @@ QT_END_NAMESPACE
 namespace Sockscope {
 
 class AckTracker;
-class SocketIoParser;
+class ClientManager;
 
 struct ClientOptions
 {
@@ -76,7 +76,7 @@ struct ClientHandshake
 };
 
 /*
-    A Socket.IO client for one namespace, over WebSocket, HTTP long-polling, or polling with an
+    A Socket.IO client for one namespace (a socket), over WebSocket, HTTP long-polling, or polling with an
     upgrade to WebSocket (ClientOptions::transport).
 
         Sockscope::EventClient client;
@@ -84,6 +84,9 @@ struct ClientHandshake
         client.on("time", [](const Sockscope::Arguments &args) { qInfo() << args; });
         client.open();
         client.send("aaa", { 12, 5, 8 });                     // buffered until connected
+
+    Used this way it has a connection of its own. Several namespaces over one connection:
+    ClientManager::socket() (clientmanager.h) makes the sockets, which share its transport.
 
     Disconnect reasons, as the official client names them: "io server disconnect",
     "io client disconnect", "ping timeout", "transport close", "transport error", "parse error".
@@ -112,21 +115,26 @@ public:
     ~EventClient() override;
 
     QUrl url() const { return m_url; }
-    // http(s) or ws(s); the path is the namespace ("/" when empty).
+    // http(s) or ws(s); the path is the namespace ("/" when empty). A socket made by
+    // ClientManager::socket() keeps its namespace and the manager's URL: setUrl() is ignored.
     void setUrl(const QUrl &url);
-    QString namespaceName() const;
+    QString namespaceName() const { return m_nsp; }
     ClientOptions options() const { return m_options; }
-    void setOptions(const ClientOptions &options) { m_options = options; }
+    // On a socket made by ClientManager::socket(), only auth and timeout are its own; the
+    // rest are the manager's.
+    void setOptions(const ClientOptions &options);
 
     void open();
     void close();
     State state() const { return m_state; }
     bool isConnected() const { return m_state == State::Connected; }
     QString id() const { return m_id; } // the socket id given by the server
-    QString connectionId() const { return m_handshake.open.sid; }
-    ClientHandshake handshake() const { return m_handshake; }
+    QString connectionId() const; // the Engine.IO sid of the manager's connection
+    ClientHandshake handshake() const;
     QString errorString() const { return m_errorString; }
-    int reconnectAttempt() const { return m_attempt; }
+    int reconnectAttempt() const;
+    // The connection this socket rides on: its own, or the ClientManager that made it.
+    ClientManager *manager() const { return m_manager; }
     // Connection state recovery (see the class comment).
     bool isRecovered() const { return m_recovered; } // the last CONNECT restored the session
     QString recoveryId() const { return m_pid; } // the server's pid; empty with recovery off
@@ -168,34 +176,23 @@ protected:
     void timerEvent(QTimerEvent *event) override;
 
 private:
+    friend class ClientManager;
+    EventClient(ClientManager *manager, const QString &nsp); // ClientManager::socket()
     void setState(State state);
-    void startSocket();
-    void teardown();
-    QUrl engineUrl(const QString &transport, bool withSid) const;
-    QNetworkRequest httpRequest(const QUrl &url) const;
-    QSslConfiguration tlsConfiguration() const;
-    void sendEngine(const EngineIoPacket &packet);
-    void startHandshakeGet();
-    void poll();
-    void flushPosts();
-    void onPollFinished(QNetworkReply *reply, bool handshake);
-    void startProbe();
-    void finishUpgrade();
-    QString describeHttpError(QNetworkReply *reply, const QByteArray &body) const;
-    void onWsConnected();
-    void onWsText(const QString &text);
-    void onWsBinary(const QByteArray &bytes);
-    void onWsDisconnected();
-    void handleEngine(const EngineIoPacket &packet);
     void handleSocketIo(const SocketIoPacket &packet);
     void handleEvent(const SocketIoPacket &packet);
     void deliverEvent(const SocketIoPacket &packet);
-    QList<EngineIoPacket> engineMessages(const SocketIoPacket &packet) const;
     void sendPacket(const SocketIoPacket &packet);
-    void drop(DisconnectReason reason, bool mayReconnect);
-    void connectFailed(const QString &message, const QJsonValue &data, bool mayReconnect);
-    void scheduleReconnect();
-    void resetHeartbeat();
+    // This socket alone leaves (refused, closed by the server, timed out): the connection
+    // closes if no other socket is open.
+    void leave();
+    // What the manager tells its sockets.
+    void managerStarting(); // a new transport is being made
+    void managerOpened(const ClientHandshake &handshake); // Engine.IO is open: join
+    void managerDropped(DisconnectReason reason, bool willReconnect);
+    void managerFailed(const QString &message, bool willReconnect);
+    void managerReconnecting(int attempt, int delayMs);
+    void managerGaveUp(const QString &message);
 
     struct Queued
     {
@@ -205,20 +202,13 @@ private:
     };
 
     QUrl m_url;
+    QString m_nsp = QStringLiteral("/");
     ClientOptions m_options;
     State m_state = State::Disconnected;
-    QWebSocket *m_ws = nullptr; // the active WebSocket
-    QWebSocket *m_probe = nullptr; // the upgrade probe
-    QNetworkAccessManager *m_nam = nullptr;
-    QNetworkReply *m_pollReply = nullptr;
-    QNetworkReply *m_postReply = nullptr;
-    QList<EngineIoPacket> m_postQueue;
-    bool m_polling = false; // the active transport is polling
-    bool m_upgradeReady = false; // probe answered; waiting for the poll to return
-    // Made by startSocket() for ClientOptions::parser; it reassembles what comes in.
-    std::unique_ptr<SocketIoParser> m_parser;
+    ClientManager *m_manager = nullptr; // the connection; null once the manager is gone
+    bool m_ownsManager = false; // made by the constructor for this socket alone
+    bool m_active = false; // open() called, and not closed, refused or given up since
     AckTracker *m_acks = nullptr;
-    ClientHandshake m_handshake;
     QString m_id;
     QString m_errorString;
     QList<Queued> m_queue;
@@ -228,11 +218,8 @@ private:
     QString m_eventOffset; // recovery: the offset of the event being delivered
     bool m_recovered = false;
     EventHandlers m_handlers;
-    QBasicTimer m_heartbeatTimer;
     QBasicTimer m_connectTimer;
-    QBasicTimer m_reconnectTimer;
     qint64 m_nextAckId = 0;
-    int m_attempt = 0;
     bool m_userClosed = false;
 };
 

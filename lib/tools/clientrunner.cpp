@@ -39,8 +39,8 @@ void ClientRunner::finish(int code)
     if (m_finished)
         return;
     m_finished = true;
-    if (m_client && m_client->isConnected())
-        m_client->close();
+    if (m_manager)
+        m_manager->close(); // every namespace, then the connection
     if (m_raw)
         m_raw->close();
     // Let the close go out before reporting.
@@ -52,7 +52,7 @@ void ClientRunner::start()
     if (m_script.timeoutSeconds > 0) {
         QTimer::singleShot(m_script.timeoutSeconds * 1000, this, [this] {
             // Open-ended listening that met no expectation ends normally at the timeout.
-            const bool expecting = !m_connected || m_nextEmit < m_script.emits.size()
+            const bool expecting = !m_connected || !allConnected() || m_nextEmit < m_script.emits.size()
                     || m_waitingAcks > 0 || m_script.count >= 0;
             if (expecting && m_err) {
                 m_err->write(QByteArray("sockscope-client: timed out after ")
@@ -66,51 +66,85 @@ void ClientRunner::start()
         startRaw();
         return;
     }
-    m_client = new EventClient(this);
-    m_client->setUrl(m_script.url);
+    m_manager = new ClientManager(this);
+    m_manager->setUrl(m_script.url);
+    m_manager->setOptions(m_script.options);
+    const QString first = m_script.url.path().isEmpty() ? u"/"_s : m_script.url.path();
+    m_client = m_manager->socket(first);
     m_client->setOptions(m_script.options);
+    m_sockets.append(m_client);
+    for (const QString &nsp : std::as_const(m_script.namespaces)) {
+        EventClient *socket = m_manager->socket(nsp.startsWith(u'/') ? nsp : u'/' + nsp);
+        if (m_sockets.contains(socket))
+            continue; // named twice
+        socket->setOptions(m_script.options);
+        m_sockets.append(socket);
+    }
+    connect(m_manager, &ClientManager::upgraded, this, [this](const QString &transport) {
+        QJsonObject o;
+        o.insert(u"transport"_s, transport);
+        line(u"upgraded"_s, o);
+    });
+    connect(m_manager, &ClientManager::errorOccurred, this, [this](const QString &message) {
+        QJsonObject o;
+        o.insert(u"message"_s, message);
+        line(u"error"_s, o);
+    });
+    for (EventClient *socket : std::as_const(m_sockets))
+        watch(socket);
+    for (EventClient *socket : std::as_const(m_sockets))
+        socket->open();
+}
+
+bool ClientRunner::allConnected() const
+{
+    return m_connectedSockets.size() == m_sockets.size();
+}
+
+void ClientRunner::watch(EventClient *socket)
+{
     const bool all = m_script.listen.contains(u"*"_s);
-    m_client->onAny([this, all](const QString &event, const Arguments &args, const Ack &ack) {
+    const QString nsp = socket->namespaceName();
+    socket->onAny([this, all, socket, nsp](const QString &event, const Arguments &args,
+                                           const Ack &ack) {
         if (!all && !m_script.listen.contains(event))
             return;
         QJsonObject o;
         o.insert(u"event"_s, event);
         o.insert(u"args"_s, Json::toDisplayJson(args));
+        o.insert(u"namespace"_s, nsp);
         if (ack.isRequested())
             o.insert(u"ackId"_s, ack.id());
-        const QString offset = m_client->eventOffset(); // recovery: apart from the arguments
+        const QString offset = socket->eventOffset(); // recovery: apart from the arguments
         if (!offset.isEmpty())
             o.insert(u"offset"_s, offset);
         line(u"event"_s, o);
         ++m_listened;
         checkDone();
     });
-    connect(m_client, &EventClient::connected, this, [this](bool recovered) {
-        m_connected = true;
+    connect(socket, &EventClient::connected, this, [this, socket](bool recovered) {
+        m_connectedSockets.insert(socket);
         QJsonObject o;
-        o.insert(u"id"_s, m_client->id());
+        o.insert(u"id"_s, socket->id());
         if (recovered)
             o.insert(u"recovered"_s, true);
-        o.insert(u"connection"_s, m_client->connectionId());
-        o.insert(u"namespace"_s, m_client->namespaceName());
-        o.insert(u"transport"_s, m_client->handshake().transport);
-        o.insert(u"url"_s, m_client->handshake().url.toString());
+        o.insert(u"connection"_s, socket->connectionId());
+        o.insert(u"namespace"_s, socket->namespaceName());
+        o.insert(u"transport"_s, socket->handshake().transport);
+        o.insert(u"url"_s, socket->handshake().url.toString());
         line(u"connected"_s, o);
-        sendNext();
+        if (socket == m_client) {
+            m_connected = true;
+            sendNext();
+        } else {
+            checkDone();
+        }
     });
-    connect(m_client, &EventClient::upgraded, this, [this](const QString &transport) {
-        QJsonObject o;
-        o.insert(u"transport"_s, transport);
-        line(u"upgraded"_s, o);
-    });
-    connect(m_client, &EventClient::errorOccurred, this, [this](const QString &message) {
-        QJsonObject o;
-        o.insert(u"message"_s, message);
-        line(u"error"_s, o);
-    });
-    connect(m_client, &EventClient::disconnected, this, [this](const QString &reason) {
+    connect(socket, &EventClient::disconnected, this, [this, socket](const QString &reason) {
+        m_connectedSockets.remove(socket);
         QJsonObject o;
         o.insert(u"reason"_s, reason);
+        o.insert(u"namespace"_s, socket->namespaceName());
         line(u"disconnected"_s, o);
         if (m_finished || m_script.options.reconnection)
             return;
@@ -121,19 +155,23 @@ void ClientRunner::start()
             m_err->write("sockscope-client: disconnected (" + reason.toUtf8() + ") before done\n");
         finish(pending ? ConnectError : Done);
     });
-    connect(m_client, &EventClient::connectErrorOccurred, this,
-            [this](const QString &message, const QJsonValue &data) {
+    connect(socket, &EventClient::connectErrorOccurred, this,
+            [this, socket](const QString &message, const QJsonValue &data) {
                 QJsonObject o;
                 o.insert(u"message"_s, message);
                 if (!data.isUndefined() && !data.isNull())
                     o.insert(u"data"_s, data);
+                o.insert(u"namespace"_s, socket->namespaceName());
                 line(u"connect_error"_s, o);
-                if (m_err)
-                    m_err->write("sockscope-client: " + message.toUtf8() + '\n');
+                if (m_err) {
+                    m_err->write("sockscope-client: "
+                                 + (m_sockets.size() > 1 ? socket->namespaceName().toUtf8() + ": "
+                                                         : QByteArray())
+                                 + message.toUtf8() + '\n');
+                }
                 if (!m_script.options.reconnection)
                     finish(ConnectError);
             });
-    m_client->open();
 }
 
 void ClientRunner::sendNext()
@@ -176,7 +214,7 @@ void ClientRunner::sendNext()
 
 void ClientRunner::checkDone()
 {
-    if (m_finished || !m_connected)
+    if (m_finished || !m_connected || !allConnected())
         return;
     if (m_nextEmit < m_script.emits.size() || m_waitingAcks > 0)
         return;

@@ -25,7 +25,9 @@
  *     reconnectionDelay (1000), reconnectionDelayMax (5000), randomizationFactor (0.5),
  *     autoConnect (true), ackTimeout (none), forceNew, multiplex (true), withCredentials (false:
  *     cookies on cross-origin polling), and for Node.js or tests: WebSocket (a constructor) and
- *     fetch (a function).
+ *     fetch (a function), parser ("json", the default, or "msgpack": socket.io-msgpack-parser's
+ *     wire format, each packet one msgpack map in one binary message; the server must speak it
+ *     too, as Sockscope's under --parser auto or msgpack does).
  *   Socket: on, once, off, onAny, prependAny, offAny, onAnyOutgoing, offAnyOutgoing, listeners,
  *     emit(event, ...args[, ack]), send(...args) (the event "message"), timeout(ms).emit(...,
  *     (err, ...reply) => {}), emitWithAck(...) (a Promise of the first reply argument),
@@ -427,6 +429,288 @@
 
         reset() {
             this.pending = null;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // The msgpack wire format (opts.parser 'msgpack', as socket.io-msgpack-parser's): each
+    // Socket.IO packet is one msgpack map {type, nsp, data, id?} sent as one binary message
+    // (over polling a "b" + base64 record); binary values travel inside the map as msgpack bin,
+    // so there are no attachments and no BINARY_EVENT / BINARY_ACK types. undefined is the
+    // fixext 1 of type 0 (d4 00 00); keys of a map may come in any order, unknown keys are
+    // ignored. Engine.IO's own packets (open, ping, pong, ...) stay text.
+
+    const utf8Encoder = typeof TextEncoder === 'function' ? new TextEncoder() : null;
+    const utf8Decoder = typeof TextDecoder === 'function' ? new TextDecoder('utf-8', { fatal: true }) : null;
+
+    class MsgpackWriter {
+        constructor() {
+            this.bytes = new Uint8Array(256);
+            this.view = new DataView(this.bytes.buffer);
+            this.length = 0;
+        }
+
+        reserve(n) {
+            if (this.length + n <= this.bytes.length)
+                return;
+            let size = this.bytes.length * 2;
+            while (size < this.length + n)
+                size *= 2;
+            const grown = new Uint8Array(size);
+            grown.set(this.bytes.subarray(0, this.length));
+            this.bytes = grown;
+            this.view = new DataView(grown.buffer);
+        }
+
+        u8(v) { this.reserve(1); this.bytes[this.length++] = v; }
+        u16(v) { this.reserve(2); this.view.setUint16(this.length, v); this.length += 2; }
+        u32(v) { this.reserve(4); this.view.setUint32(this.length, v); this.length += 4; }
+        raw(bytes) { this.reserve(bytes.length); this.bytes.set(bytes, this.length); this.length += bytes.length; }
+
+        // A head byte, then the length in 0, 1, 2 or 4 bytes: fix (up to fixMax, OR-ed into
+        // fixBase), 8-bit (code8, when given), 16-bit or 32-bit.
+        head(n, fixBase, fixMax, code8, code16, code32) {
+            if (n <= fixMax) {
+                this.u8(fixBase | n);
+            } else if (code8 && n < 0x100) {
+                this.u8(code8);
+                this.u8(n);
+            } else if (n < 0x10000) {
+                this.u8(code16);
+                this.u16(n);
+            } else {
+                this.u8(code32);
+                this.u32(n);
+            }
+        }
+
+        number(v) {
+            if (Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER) {
+                if (v >= 0) {
+                    if (v < 0x80) { this.u8(v); return; }
+                    if (v < 0x100) { this.u8(0xcc); this.u8(v); return; }
+                    if (v < 0x10000) { this.u8(0xcd); this.u16(v); return; }
+                    if (v < 0x100000000) { this.u8(0xce); this.u32(v); return; }
+                    this.u8(0xcf);
+                    this.u32(Math.floor(v / 0x100000000));
+                    this.u32(v >>> 0);
+                    return;
+                }
+                if (v >= -0x20) { this.u8(v & 0xff); return; }
+                if (v >= -0x80) { this.u8(0xd0); this.reserve(1); this.view.setInt8(this.length++, v); return; }
+                if (v >= -0x8000) { this.u8(0xd1); this.reserve(2); this.view.setInt16(this.length, v); this.length += 2; return; }
+                if (v >= -0x80000000) { this.u8(0xd2); this.reserve(4); this.view.setInt32(this.length, v); this.length += 4; return; }
+                // int64, two's complement: the high word is the floor of v / 2^32.
+                const hi = Math.floor(v / 0x100000000);
+                this.u8(0xd3);
+                this.u32(hi >>> 0);
+                this.u32((v - hi * 0x100000000) >>> 0);
+                return;
+            }
+            this.u8(0xcb);
+            this.reserve(8);
+            this.view.setFloat64(this.length, v);
+            this.length += 8;
+        }
+
+        string(s) {
+            const bytes = utf8Encoder ? utf8Encoder.encode(s) : Buffer.from(s, 'utf8');
+            this.head(bytes.length, 0xa0, 31, 0xd9, 0xda, 0xdb);
+            this.raw(bytes);
+        }
+
+        value(v, depth) {
+            if (depth > 1000)
+                throw new Error('msgpack: nested too deeply');
+            if (v === undefined) {
+                this.u8(0xd4); this.u8(0); this.u8(0);
+            } else if (v === null) {
+                this.u8(0xc0);
+            } else if (v === true || v === false) {
+                this.u8(v ? 0xc3 : 0xc2);
+            } else if (typeof v === 'number') {
+                this.number(v);
+            } else if (typeof v === 'string') {
+                this.string(v);
+            } else if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) {
+                const bytes = bytesOf(v);
+                this.head(bytes.length, 0, -1, 0xc4, 0xc5, 0xc6);
+                this.raw(bytes);
+            } else if (Array.isArray(v)) {
+                this.head(v.length, 0x90, 15, 0, 0xdc, 0xdd);
+                for (const x of v)
+                    this.value(x, depth + 1);
+            } else if (typeof v === 'object') {
+                if (typeof v.toJSON === 'function') { // a Date, as JSON.stringify would send it
+                    this.value(v.toJSON(), depth + 1);
+                    return;
+                }
+                // Keys with undefined or function values are left out, as JSON leaves them.
+                const keys = Object.keys(v).filter((k) => v[k] !== undefined && typeof v[k] !== 'function');
+                this.head(keys.length, 0x80, 15, 0, 0xde, 0xdf);
+                for (const k of keys) {
+                    this.string(k);
+                    this.value(v[k], depth + 1);
+                }
+            } else {
+                this.u8(0xc0); // a function or a symbol: as JSON, null
+            }
+        }
+
+        result() {
+            return this.bytes.buffer.slice(0, this.length);
+        }
+    }
+
+    function encodeMsgpack(value) {
+        const w = new MsgpackWriter();
+        w.value(value, 0);
+        return w.result();
+    }
+
+    // Decodes one msgpack value that fills all of `buffer`; throws on anything else. Binary
+    // comes back as ArrayBuffer, as every binary this client receives.
+    function decodeMsgpack(buffer) {
+        const bytes = bytesOf(buffer);
+        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        let at = 0;
+        const need = (n) => {
+            if (at + n > bytes.length)
+                throw new Error('msgpack: truncated');
+        };
+        const u8 = () => { need(1); return bytes[at++]; };
+        const u16 = () => { need(2); const v = view.getUint16(at); at += 2; return v; };
+        const u32 = () => { need(4); const v = view.getUint32(at); at += 4; return v; };
+        const take = (n) => { need(n); const b = bytes.subarray(at, at + n); at += n; return b; };
+        const str = (n) => {
+            const b = take(n);
+            return utf8Decoder ? utf8Decoder.decode(b) : Buffer.from(b).toString('utf8');
+        };
+        const bin = (n) => { const b = take(n); return b.slice().buffer; };
+        const ext = (n) => {
+            const type = view.getInt8((need(1), at++));
+            take(n);
+            if (type === 0)
+                return undefined; // d4 00 00: undefined
+            throw new Error('msgpack: unsupported extension type ' + type);
+        };
+        function value(depth) {
+            if (depth > 1000)
+                throw new Error('msgpack: nested too deeply');
+            const b = u8();
+            if (b < 0x80) return b;
+            if (b < 0x90) return map(b & 0x0f, depth);
+            if (b < 0xa0) return array(b & 0x0f, depth);
+            if (b < 0xc0) return str(b & 0x1f);
+            if (b >= 0xe0) return b - 0x100;
+            switch (b) {
+            case 0xc0: return null;
+            case 0xc2: return false;
+            case 0xc3: return true;
+            case 0xc4: return bin(u8());
+            case 0xc5: return bin(u16());
+            case 0xc6: return bin(u32());
+            case 0xc7: return ext(u8());
+            case 0xc8: return ext(u16());
+            case 0xc9: return ext(u32());
+            case 0xca: { need(4); const v = view.getFloat32(at); at += 4; return v; }
+            case 0xcb: { need(8); const v = view.getFloat64(at); at += 8; return v; }
+            case 0xcc: return u8();
+            case 0xcd: return u16();
+            case 0xce: return u32();
+            case 0xcf: { const hi = u32(); return hi * 0x100000000 + u32(); }
+            case 0xd0: { need(1); return view.getInt8(at++); }
+            case 0xd1: { need(2); const v = view.getInt16(at); at += 2; return v; }
+            case 0xd2: { need(4); const v = view.getInt32(at); at += 4; return v; }
+            case 0xd3: { need(8); const hi = view.getInt32(at); const lo = view.getUint32(at + 4); at += 8; return hi * 0x100000000 + lo; }
+            case 0xd4: return ext(1);
+            case 0xd5: return ext(2);
+            case 0xd6: return ext(4);
+            case 0xd7: return ext(8);
+            case 0xd8: return ext(16);
+            case 0xd9: return str(u8());
+            case 0xda: return str(u16());
+            case 0xdb: return str(u32());
+            case 0xdc: return array(u16(), depth);
+            case 0xdd: return array(u32(), depth);
+            case 0xde: return map(u16(), depth);
+            case 0xdf: return map(u32(), depth);
+            default: throw new Error('msgpack: unknown byte 0x' + b.toString(16));
+            }
+        }
+        function array(n, depth) {
+            need(n); // every element takes at least one byte: no huge allocation from a lie
+            const out = new Array(n);
+            for (let i = 0; i < n; ++i)
+                out[i] = value(depth + 1);
+            return out;
+        }
+        function map(n, depth) {
+            need(2 * n);
+            const out = {};
+            for (let i = 0; i < n; ++i) {
+                const k = value(depth + 1);
+                if (typeof k !== 'string' && typeof k !== 'number')
+                    throw new Error('msgpack: a map key that is not a string');
+                const v = value(depth + 1);
+                if (k === '__proto__')
+                    Object.defineProperty(out, k, { value: v, enumerable: true, configurable: true, writable: true });
+                else
+                    out[k] = v;
+            }
+            return out;
+        }
+        const v = value(0);
+        if (at !== bytes.length)
+            throw new Error('msgpack: bytes after the value');
+        return v;
+    }
+
+    function encodeSioMsgpack(packet) {
+        const map = { type: packet.type, data: packet.data, nsp: packet.nsp || '/' };
+        if (packet.id !== undefined)
+            map.id = packet.id;
+        return [encodeMsgpack(map)];
+    }
+
+    // The msgpack counterpart of SioDecoder: one binary message, one packet.
+    class MsgpackSioDecoder {
+        constructor(onPacket) {
+            this.onPacket = onPacket;
+        }
+
+        add(message) {
+            if (typeof message === 'string')
+                throw new Error('a text message arrived on a msgpack connection');
+            const p = decodeMsgpack(message);
+            if (!isObject(p))
+                throw new Error('a msgpack packet is not a map');
+            const type = p.type;
+            if (!(Number.isInteger(type) && type >= CONNECT && type <= CONNECT_ERROR))
+                throw new Error('unknown Socket.IO packet type');
+            const nsp = p.nsp === undefined ? '/' : p.nsp;
+            if (typeof nsp !== 'string')
+                throw new Error('the namespace is not a string');
+            const packet = { type, nsp, data: p.data };
+            if (p.id !== undefined && p.id !== null) {
+                if (!Number.isInteger(p.id) || p.id < 0)
+                    throw new Error('the ack id is not a whole number');
+                packet.id = p.id;
+            }
+            const d = packet.data;
+            const valid = type === CONNECT ? isObject(d)
+                : type === DISCONNECT ? true
+                : type === CONNECT_ERROR ? typeof d === 'string' || isObject(d)
+                : type === EVENT ? Array.isArray(d) && d.length > 0 && (typeof d[0] === 'string' || typeof d[0] === 'number')
+                : Array.isArray(d) && packet.id !== undefined; // ACK
+            if (!valid)
+                throw new Error('invalid payload for Socket.IO packet type ' + type);
+            if (type === DISCONNECT)
+                delete packet.data;
+            this.onPacket(packet);
+        }
+
+        reset() {
         }
     }
 
@@ -917,7 +1201,12 @@
             this._jitter = opts.randomizationFactor === undefined ? 0.5 : opts.randomizationFactor;
             this._timeout = opts.timeout === undefined ? 20000 : opts.timeout;
             this._autoConnect = opts.autoConnect !== false;
-            this.decoder = new SioDecoder((packet) => this._fire('packet', packet));
+            const parser = opts.parser === undefined ? 'json' : opts.parser;
+            if (parser !== 'json' && parser !== 'msgpack')
+                throw new Error('the parser option is "json" or "msgpack", not ' + JSON.stringify(parser));
+            this._msgpack = parser === 'msgpack';
+            this.decoder = this._msgpack ? new MsgpackSioDecoder((packet) => this._fire('packet', packet))
+                                         : new SioDecoder((packet) => this._fire('packet', packet));
             if (this._autoConnect)
                 this.open();
         }
@@ -1007,7 +1296,7 @@
         _packet(packet) {
             if (!this.engine)
                 return;
-            this.engine.write(...encodeSio(packet));
+            this.engine.write(...(this._msgpack ? encodeSioMsgpack(packet) : encodeSio(packet)));
         }
 
         // A socket left: the connection closes when no socket is active any more.
@@ -1456,7 +1745,8 @@
         }
         opts = opts || {};
         const target = parseUri(uri === undefined ? uri : String(uri));
-        const key = target.origin + normalizePath(opts.path);
+        // JSON and msgpack sockets never share a connection: a connection speaks one format.
+        const key = target.origin + normalizePath(opts.path) + (opts.parser === 'msgpack' ? ' msgpack' : '');
         const cached = managers[key];
         const fresh = opts.forceNew || opts['force new connection'] || opts.multiplex === false
             || (cached && cached.nsps[target.nsp]);
@@ -1474,5 +1764,7 @@
     io.protocol = 5;
     io.Manager = Manager;
     io.Socket = Socket;
+    // The msgpack codec, for tests (not an API).
+    io._msgpack = { encode: encodeMsgpack, decode: decodeMsgpack };
     return io;
 });

@@ -7,6 +7,7 @@
 //           runs the tutorial's code unchanged against tutorial.json.
 // demo:     the demo page at GET / : connect with an auth payload, emit with an ack, see the
 //           reply and its round trip, and the transport move to WebSocket.
+// msgpack:  the client's msgpack option against --parser auto: events, acks, binary.
 // demo-path: the demo page of a server started with --path /rt/: it loads /rt/socket.io.js and
 //           connects with path /rt/, over polling and then WebSocket.
 'use strict';
@@ -276,4 +277,93 @@ async function plain(ctx) {
     assert.deepEqual(events.errors, [], 'no errors in the page');
 }
 
-runCases({ tutorial, demo, 'demo-path': demoPath, plain }, process.argv.slice(3), 115000);
+// The msgpack option in the browser: io(url, {parser: 'msgpack'}) against our server under
+// --parser auto, over WebSocket, polling and polling then WebSocket: events, acks and binary
+// (Blob, typed array, ArrayBuffer, nested) both ways; the frames and POST bodies the page sent
+// carry every Socket.IO packet as msgpack (a binary frame, or a "b" record), never as JSON text.
+async function msgpack(ctx) {
+    const server = await startSockscope(binary, path.join(RULES, 'protocol-contract.json'), ['--parser', 'auto']);
+    ctx.defer(() => server.stop());
+    ctx.explain(() => server.describe());
+    const { page, events } = await openBrowser(ctx);
+    const sent = []; // { kind: 'text' | 'binary', data } for every frame and POST record
+    page.on('websocket', (ws) => ws.on('framesent', (f) => {
+        sent.push(typeof f.payload === 'string' ? { kind: 'text', data: f.payload } : { kind: 'binary', data: Buffer.from(f.payload) });
+    }));
+    page.on('request', (r) => {
+        if (r.method() === 'POST' && r.url().includes('/socket.io/')) {
+            for (const record of (r.postData() || '').split('\x1e'))
+                sent.push(record[0] === 'b' ? { kind: 'binary', data: Buffer.from(record.slice(1), 'base64') } : { kind: 'text', data: record });
+        }
+    });
+    ctx.explain(() => `frames the page sent: ${sent.slice(-20).map((f) => (f.kind === 'text' ? JSON.stringify(f.data.slice(0, 60)) : `<${f.data.length} bytes ${f.data.slice(0, 12).toString('hex')}>`)).join(', ')}`);
+    await page.goto(`${server.url}/`);
+
+    for (const transports of [['websocket'], ['polling'], ['polling', 'websocket']]) {
+        const from = sent.length;
+        const result = await page.evaluate(async (transports) => {
+            const hex = (b) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
+            const s = io('/', { parser: 'msgpack', transports, forceNew: true, reconnection: false, auth: { token: 'mp' } });
+            const seen = [];
+            s.onAny((...a) => seen.push(a));
+            const waitFor = (pred) => new Promise((resolve, reject) => {
+                const t0 = Date.now();
+                const tick = () => {
+                    const hit = seen.find(pred);
+                    if (hit)
+                        resolve(hit);
+                    else if (Date.now() - t0 > 10000)
+                        reject(new Error(`not received; seen ${JSON.stringify(seen).slice(0, 300)}`));
+                    else
+                        setTimeout(tick, 20);
+                };
+                tick();
+            });
+            try {
+                const auth = await waitFor((e) => e[0] === 'auth');
+                s.emit('message', 'values', 1, -300, 2.5, null, true, { a: ['ü😀', {}] }, []);
+                const values = await waitFor((e) => e[0] === 'message-back' && e[1] === 'values');
+                s.emit('message', 'bin', new Blob(['blob']), new Uint8Array([1, 2, 255]), { nested: [new Uint8Array([7]).buffer] });
+                const bin = await waitFor((e) => e[0] === 'message-back' && e[1] === 'bin');
+                const ack = await s.timeout(10000).emitWithAck('message-with-ack', new Uint8Array([4, 5]), 'after');
+                const reply = await new Promise((resolve, reject) => {
+                    s.timeout(10000).emit('message-with-ack', 'x', { deep: new Uint8Array(70000).fill(6) },
+                                          (err, ...args) => (err ? reject(err) : resolve(args)));
+                });
+                return {
+                    id: s.id,
+                    transport: s.io.engine.transport.name,
+                    auth: auth.slice(1),
+                    values: values.slice(1),
+                    bin: [bin[1], hex(bin[2]), hex(bin[3]), bin[4].nested[0] instanceof ArrayBuffer && hex(bin[4].nested[0])],
+                    ack: ack instanceof ArrayBuffer ? hex(ack) : String(ack),
+                    reply: [reply[0], reply[1].deep instanceof ArrayBuffer, reply[1].deep.byteLength,
+                            new Uint8Array(reply[1].deep).every((b) => b === 6)],
+                };
+            } finally {
+                s.disconnect();
+            }
+        }, transports);
+        const label = transports.join('+');
+        assert.match(result.id, /^[A-Za-z0-9_-]{20}$/, `${label}: connected`);
+        assert.deepEqual(result.auth, [{ token: 'mp' }], `${label}: auth`);
+        assert.deepEqual(result.values, ['values', 1, -300, 2.5, null, true, { a: ['ü😀', {}] }, []], `${label}: values`);
+        assert.deepEqual(result.bin, ['bin', Buffer.from('blob').toString('hex'), '0102ff', '07'], `${label}: binary`);
+        assert.equal(result.ack, '0405', `${label}: an ack with binary`);
+        assert.deepEqual(result.reply, ['x', true, 70000, true], `${label}: an ack with 70 kB of nested binary`);
+        const line = await server.waitLine((l) => l.type === 'event' && l.socket === result.id && l.event === 'message-with-ack', T, 'the event line');
+        assert.deepEqual(line.args[1], 'after', `${label}: the server logged the arguments`);
+
+        const mine = sent.slice(from);
+        assert.deepEqual(mine.filter((f) => f.kind === 'text' && f.data[0] === '4').map((f) => f.data), [],
+                         `${label}: no Socket.IO packet went as JSON text`);
+        const binaries = mine.filter((f) => f.kind === 'binary');
+        assert.ok(binaries.length >= 5, `${label}: the packets went as binary messages (${binaries.length})`);
+        assert.ok(binaries.every((f) => (f.data[0] & 0xf0) === 0x80), `${label}: each one a msgpack map`);
+        if (transports.length === 1)
+            assert.equal(result.transport, transports[0]);
+    }
+    assert.deepEqual(events.errors, [], 'no errors in the page');
+}
+
+runCases({ tutorial, demo, 'demo-path': demoPath, plain, msgpack }, process.argv.slice(3), 115000);

@@ -6,7 +6,7 @@
 //
 // Cases: polling, websocket, upgrade (events, acks, binary, namespaces, auth, broadcast,
 // heartbeat, client disconnect, over that transport), tutorial, server-disconnect,
-// ping-timeout, transport-close, transport-error, official-server.
+// ping-timeout, transport-close, transport-error, official-server, msgpack.
 'use strict';
 
 const path = require('node:path');
@@ -379,6 +379,76 @@ async function officialServer(ctx) {
     assert.equal(ioServer.engine.clientsCount, 1, 'one connection carries both namespaces');
 }
 
+// The msgpack option (parser: 'msgpack') against our server under --parser auto, over each
+// transport, a JSON client beside it: every Socket.IO packet the client sends is one binary
+// message (a WebSocket binary frame, or a "b" record of a POST), and what comes back decodes.
+async function msgpack(ctx) {
+    const server = await startSockscope(binary, path.join(RULES, 'protocol-contract.json'), ['--parser', 'auto']);
+    ctx.explain(() => server.describe());
+    ctx.defer(() => server.stop());
+    const io = loadClient();
+    const Ws = requirePinned('ws');
+    const url = `http://127.0.0.1:${server.port}`;
+    const json = io(`${url}/`, { forceNew: true, transports: ['websocket'], reconnection: false });
+    ctx.defer(() => json.disconnect());
+    const jsonGot = record(json);
+    await connected(json, 'the JSON client');
+    assert.throws(() => io(url, { parser: 'protobuf', forceNew: true }), /parser/);
+
+    for (const transports of [['websocket'], ['polling'], ['polling', 'websocket']]) {
+        const frames = []; // what the client wrote: WebSocket messages and POST bodies
+        const Recording = class extends Ws {
+            send(data, ...rest) {
+                frames.push(typeof data === 'string' ? data : Buffer.from(data));
+                return super.send(data, ...rest);
+            }
+        };
+        const fetching = (u, init) => {
+            if (init && init.method === 'POST')
+                frames.push(...String(init.body).split('\x1e'));
+            return fetch(u, init);
+        };
+        const label = transports.join('+');
+        const socket = io(url, { parser: 'msgpack', transports, forceNew: true, reconnection: false,
+                                 auth: { token: 'mp' }, WebSocket: Recording, fetch: fetching });
+        ctx.defer(() => socket.disconnect());
+        const got = record(socket);
+        await connected(socket, `msgpack over ${label}`);
+        assert.deepEqual(await got.event('auth'), ['auth', { token: 'mp' }], `${label}: auth`);
+        const values = ['hi', 0, -1, 300, -70000, 2 ** 40, 2.5, true, false, null, { a: [1, { b: 'c' }] }, [], {},
+                        'ünïcødé 😀 \x1e', 'x'.repeat(70000)];
+        socket.emit('message', ...values);
+        assert.deepEqual((await got.event('message-back', (a) => a[0] === 'hi')).slice(1), values, `${label}: JSON values`);
+        // Binary in any position, nested; it comes back as ArrayBuffer.
+        const bin = Buffer.from([0, 1, 2, 253, 254, 255]);
+        const big = new Uint8Array(100000).map((_, i) => (i * 7) & 255);
+        socket.emit('message', 'bin', bin, { nested: [new Uint8Array([9, 8]).buffer] }, big);
+        const back = await got.event('message-back', (a) => a[0] === 'bin');
+        assert.ok(back[2] instanceof ArrayBuffer, `${label}: binary comes back as ArrayBuffer`);
+        assert.deepEqual([...new Uint8Array(back[2])], [...bin]);
+        assert.deepEqual([...new Uint8Array(back[3].nested[0])], [9, 8]);
+        assert.ok(Buffer.from(back[4]).equals(Buffer.from(big)), `${label}: 100 kB of binary intact`);
+        // Acks, with binary.
+        assert.deepEqual(await withAck(socket, 'message-with-ack', 'y', bin).then((r) => [r[0], [...new Uint8Array(r[1])]]),
+                         ['y', [...bin]], `${label}: ack`);
+        assert.equal(await socket.timeout(T).emitWithAck('message-with-ack', 7), 7);
+        // A broadcast reaches the JSON client and this one, each in its own format.
+        socket.emit('broadcast', label, bin);
+        const toJson = await jsonGot.event('broadcast', (a) => a[0] === label);
+        assert.deepEqual([...new Uint8Array(toJson[2])], [...bin], `${label}: the JSON client got the broadcast`);
+        await got.event('broadcast', (a) => a[0] === label);
+
+        // On the wire: every Socket.IO packet was one binary message, no text message packet.
+        const text = frames.filter((f) => typeof f === 'string');
+        const binaries = frames.filter((f) => Buffer.isBuffer(f) || (typeof f === 'string' && f[0] === 'b'));
+        assert.ok(binaries.length >= 6, `${label}: binary messages sent (${binaries.length})`);
+        assert.deepEqual(text.filter((f) => f[0] === '4'), [], `${label}: no JSON Socket.IO packet was sent`);
+        const first = Buffer.isBuffer(binaries[0]) ? binaries[0] : Buffer.from(binaries[0].slice(1), 'base64');
+        assert.deepEqual(io._msgpack.decode(first), { type: 0, data: { token: 'mp' }, nsp: '/' }, `${label}: CONNECT as a msgpack map`);
+        socket.disconnect();
+    }
+}
+
 runCases({
     polling: (ctx) => basics(ctx, ['polling'], 'polling'),
     websocket: (ctx) => basics(ctx, ['websocket'], 'websocket'),
@@ -389,4 +459,5 @@ runCases({
     'transport-close': (ctx) => transportLoss(ctx, ['websocket'], 'transport close'),
     'transport-error': (ctx) => transportLoss(ctx, ['polling'], 'transport error'),
     'official-server': officialServer,
+    msgpack,
 }, process.argv.slice(3), 110000);

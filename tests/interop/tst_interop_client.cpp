@@ -2,6 +2,7 @@
 // over loopback. The Node server prints one JSON line per thing it sees; the tests check both
 // what EventClient reports and what the official server saw.
 #include <arguments.h>
+#include <clientmanager.h>
 #include <eventclient.h>
 
 #include <QDeadlineTimer>
@@ -23,6 +24,7 @@ using namespace Qt::StringLiterals;
 using Sockscope::Ack;
 using Sockscope::AckResult;
 using Sockscope::Arguments;
+using Sockscope::ClientManager;
 using Sockscope::ClientOptions;
 using Sockscope::EventClient;
 
@@ -129,6 +131,7 @@ private Q_SLOTS:
     void serverDisconnect();
     void heartbeat();
     void reconnectAfterTransportDrop();
+    void managerMultiplexes();
 
 private:
     using Predicate = std::function<bool(const QJsonObject &)>;
@@ -746,6 +749,89 @@ void tst_InteropClient::reconnectAfterTransportDrop()
     client->send(u"echo"_s, {u"back"_s});
     QTRY_COMPARE_WITH_TIMEOUT(got.count(u"echo"_s), 1, Wait);
     QCOMPARE(got.first(u"echo"_s), Arguments {u"back"_s});
+}
+
+// ClientManager: "/" and "/chat" over one Engine.IO connection (the official server prints the
+// same conn for both sockets), events and acks on each, "/private" refused beside them without
+// closing anything, and a dropped transport re-joins both namespaces over one new connection.
+void tst_InteropClient::managerMultiplexes()
+{
+    ClientManager manager;
+    manager.setUrl(QUrl(u"http://127.0.0.1:%1"_s.arg(m_port)));
+    ClientOptions options;
+    options.parser = interopParser();
+    options.timeout = Wait;
+    options.reconnection = true;
+    options.reconnectionDelay = 100;
+    options.randomizationFactor = 0;
+    manager.setOptions(options);
+    EventClient *root = manager.socket(u"/"_s);
+    EventClient *chat = manager.socket(u"/chat"_s);
+    EventClient *denied = manager.socket(u"/private"_s);
+    Recorder rootGot(root), chatGot(chat);
+    QSignalSpy refused(denied, &EventClient::connectErrorOccurred);
+    QSignalSpy opened(&manager, &ClientManager::opened);
+    const qsizetype from = m_lines.size();
+    root->open();
+    chat->open();
+    denied->open();
+    QTRY_VERIFY_WITH_TIMEOUT(root->isConnected() && chat->isConnected(), Wait);
+    QTRY_COMPARE_WITH_TIMEOUT(refused.count(), 1, Wait);
+    QCOMPARE(refused.first().first().toString(), u"not authorized"_s);
+    QCOMPARE(opened.count(), 1);
+    QVERIFY(root->isConnected() && chat->isConnected());
+
+    const auto connectLine = [&](const QString &id, qsizetype start) {
+        QJsonObject line;
+        const bool found = waitLine(
+                [&](const QJsonObject &l) {
+                    return l.value(u"type"_s) == u"connect"_s && l.value(u"id"_s) == id;
+                },
+                &line, start);
+        return found ? line : QJsonObject();
+    };
+    QJsonObject rootLine = connectLine(root->id(), from);
+    QJsonObject chatLine = connectLine(chat->id(), from);
+    QVERIFY2(!rootLine.isEmpty() && !chatLine.isEmpty(), failure("both connect lines"));
+    QCOMPARE(rootLine.value(u"nsp"_s).toString(), u"/"_s);
+    QCOMPARE(chatLine.value(u"nsp"_s).toString(), u"/chat"_s);
+    QCOMPARE(rootLine.value(u"conn"_s).toString(), manager.connectionId());
+    QCOMPARE(chatLine.value(u"conn"_s).toString(), manager.connectionId());
+
+    QList<Arguments> rootAcks, chatAcks;
+    root->send(u"ack-me"_s, {u"root"_s, QByteArray("\x00\xff", 2)},
+               [&](const AckResult &r) { rootAcks.append(r.args); }, Wait);
+    chat->send(u"ack-me"_s, {u"chat"_s}, [&](const AckResult &r) { chatAcks.append(r.args); },
+               Wait);
+    chat->send(u"echo"_s, {u"to chat"_s});
+    root->send(u"echo"_s, {u"to root"_s});
+    QTRY_VERIFY_WITH_TIMEOUT(rootAcks.size() == 1 && chatAcks.size() == 1, Wait);
+    QCOMPARE(compact(Sockscope::Json::toDisplayJson(rootAcks.first())),
+             compact(Sockscope::Json::toDisplayJson({u"root"_s, QByteArray("\x00\xff", 2)})));
+    QCOMPARE(chatAcks.first(), Arguments {u"chat"_s});
+    QTRY_VERIFY_WITH_TIMEOUT(rootGot.count(u"echo"_s) == 1 && chatGot.count(u"echo"_s) == 1, Wait);
+    QCOMPARE(rootGot.first(u"echo"_s), Arguments {u"to root"_s});
+    QCOMPARE(chatGot.first(u"echo"_s), Arguments {u"to chat"_s});
+
+    // The server closes the connection: both sockets come back over one new connection.
+    const QString firstConnection = manager.connectionId();
+    QSignalSpy rootConnected(root, &EventClient::connected);
+    QSignalSpy chatConnected(chat, &EventClient::connected);
+    const qsizetype before = m_lines.size();
+    chat->send(u"drop-transport"_s, {0});
+    QTRY_VERIFY_WITH_TIMEOUT(rootConnected.count() == 1 && chatConnected.count() == 1, 10000);
+    QCOMPARE(opened.count(), 2);
+    QVERIFY(manager.connectionId() != firstConnection);
+    rootLine = connectLine(root->id(), before);
+    chatLine = connectLine(chat->id(), before);
+    QVERIFY2(!rootLine.isEmpty() && !chatLine.isEmpty(), failure("both connect lines again"));
+    QCOMPARE(rootLine.value(u"conn"_s).toString(), manager.connectionId());
+    QCOMPARE(chatLine.value(u"conn"_s).toString(), manager.connectionId());
+    chat->send(u"echo"_s, {u"back"_s});
+    QTRY_COMPARE_WITH_TIMEOUT(chatGot.count(u"echo"_s), 2, Wait);
+    manager.close();
+    QCOMPARE(manager.state(), ClientManager::State::Closed);
+    QVERIFY(!root->isConnected() && !chat->isConnected());
 }
 
 QTEST_GUILESS_MAIN(tst_InteropClient)

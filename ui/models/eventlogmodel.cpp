@@ -1,5 +1,7 @@
 #include "eventlogmodel.h"
 
+#include <memory>
+
 #include <connection.h>
 #include <eventclient.h>
 #include <eventserver.h>
@@ -182,17 +184,28 @@ void EventLogModel::setClient(EventClient *client)
     detachServer();
     m_server = nullptr;
     m_client = client;
-    m_clientSocketId.clear();
-    if (!client)
-        return;
+    if (client)
+        watchClient(client);
+}
+
+void EventLogModel::addClient(EventClient *client)
+{
+    if (client && client != m_client)
+        watchClient(client);
+}
+
+void EventLogModel::watchClient(EventClient *client)
+{
     using Dir = EventLogEntry::Direction;
-    // Events sent before the socket id is known are logged under the id it gets.
-    auto sid = [this, client] {
+    // Events sent before the socket id is known are logged under the id it gets; the id is
+    // kept while disconnected, for late acks.
+    auto id = std::make_shared<QString>();
+    auto sid = [id, client] {
         if (!client->id().isEmpty())
-            m_clientSocketId = client->id();
-        return m_clientSocketId;
+            *id = client->id();
+        return *id;
     };
-    m_serverConnections = {
+    m_serverConnections += {
         connect(client, &EventClient::eventReceived, this,
                 [this, client, sid](const QString &event, const Arguments &args, const Ack &ack) {
                     if (!m_clientListeners.contains(u"*"_s) && !m_clientListeners.contains(event))

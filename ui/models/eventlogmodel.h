@@ -112,6 +112,9 @@ public:
     // what the client sent, In what it received; the socket column is the client's socket id.
     void setClient(EventClient *client);
     EventClient *client() const { return m_client; }
+    // Logs one more socket besides setClient()'s: another namespace over the same connection
+    // (ClientManager). Its rows carry its namespace. setClient() and setServer() drop it.
+    void addClient(EventClient *client);
     // Which events received by the client are logged: a list of names, or "*" (the default)
     // for all of them. Sent events and acks are always logged.
     void setClientListeners(const QStringList &events) { m_clientListeners = events; }
@@ -273,12 +276,13 @@ private:
     private:
         EventLogModel *m_model;
     };
+    void watchClient(EventClient *client);
+
     ServerObserver m_observer { this };
     QPointer<EventServer> m_server;
     QPointer<EventClient> m_client;
     QList<QMetaObject::Connection> m_serverConnections;
     QStringList m_clientListeners { QStringLiteral("*") };
-    QString m_clientSocketId; // the client's id while connected (kept for late acks)
     // A deque: the oldest rows go from the front and new ones come at the back without moving
     // the 100,000 in between.
     std::deque<EventLogEntry> m_entries;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include <clientmanager.h>
 #include <emitstore.h>
 #include <eventlogmodel.h>
 #include <eventlogview.h>
@@ -176,6 +177,16 @@ ClientTab::ClientTab(QWidget *parent) : QWidget(parent)
     m_error->setWordWrap(true);
     m_error->setStyleSheet(Colors::styleSheet(Colors::Role::Error, m_error));
     m_error->hide();
+    m_addNamespace = new QLineEdit(this);
+    m_addNamespace->setObjectName(u"addNamespace"_s);
+    m_addNamespace->setPlaceholderText(tr("/chat"));
+    m_addNamespace->setToolTip(tr("Join one more namespace over this connection"));
+    m_addNamespaceButton = new QPushButton(tr("Add namespace"), this);
+    m_addNamespaceButton->setObjectName(u"addNamespaceButton"_s);
+    m_namespaces = new QLabel(this);
+    m_namespaces->setObjectName(u"namespaces"_s);
+    m_namespaces->setWordWrap(true);
+    m_namespaces->hide();
 
     auto *settingsBox = new QGroupBox(tr("Connection"), this);
     auto *form = new QFormLayout(settingsBox);
@@ -199,6 +210,11 @@ ClientTab::ClientTab(QWidget *parent) : QWidget(parent)
     buttons->addWidget(m_state, 1);
     form->addRow(buttons);
     form->addRow(m_error);
+    auto *addRow = new QHBoxLayout;
+    addRow->addWidget(m_addNamespace, 1);
+    addRow->addWidget(m_addNamespaceButton);
+    form->addRow(tr("More namespaces"), addRow);
+    form->addRow(m_namespaces);
 
     m_handshake = new QPlainTextEdit(this);
     m_handshake->setObjectName(u"handshake"_s);
@@ -235,6 +251,9 @@ ClientTab::ClientTab(QWidget *parent) : QWidget(parent)
     m_templates->setObjectName(u"templates"_s);
     m_saveTemplate = new QPushButton(tr("Save as template…"), this);
     m_saveTemplate->setObjectName(u"saveTemplate"_s);
+    m_emitNamespace = new QComboBox(this);
+    m_emitNamespace->setObjectName(u"emitNamespace"_s);
+    m_emitNamespace->setToolTip(tr("The namespace the event goes to"));
     m_event = new QLineEdit(this);
     m_event->setObjectName(u"emitEvent"_s);
     m_event->setPlaceholderText(tr("Event name"));
@@ -266,6 +285,7 @@ ClientTab::ClientTab(QWidget *parent) : QWidget(parent)
     stored->addWidget(m_templates, 1);
     stored->addWidget(m_saveTemplate);
     el->addRow(stored);
+    el->addRow(tr("Namespace"), m_emitNamespace);
     el->addRow(tr("Event"), m_event);
     el->addRow(tr("Arguments"), m_args);
     el->addRow(tr("Binary"), m_binary);
@@ -300,6 +320,12 @@ ClientTab::ClientTab(QWidget *parent) : QWidget(parent)
     connect(m_connect, &QPushButton::clicked, this, [this] { connectToServer(); });
     connect(m_disconnect, &QPushButton::clicked, this, &ClientTab::disconnectFromServer);
     connect(m_send, &QPushButton::clicked, this, [this] { send(); });
+    auto add = [this] {
+        if (addNamespace(m_addNamespace->text()))
+            m_addNamespace->clear();
+    };
+    connect(m_addNamespaceButton, &QPushButton::clicked, this, add);
+    connect(m_addNamespace, &QLineEdit::returnPressed, this, add);
     connect(m_args, &ArgumentsEditor::validChanged, m_send, &QPushButton::setEnabled);
     connect(m_catchAll, &QCheckBox::toggled, this, &ClientTab::updateListeners);
     connect(m_listeners, &QLineEdit::textChanged, this, &ClientTab::updateListeners);
@@ -355,7 +381,113 @@ ClientTab::ClientTab(QWidget *parent) : QWidget(parent)
     });
 
     reloadStore();
+    updateNamespaces();
     updateState();
+}
+
+EventClient *ClientTab::addNamespace(const QString &name)
+{
+    QString nsp = name.trimmed();
+    if (!nsp.startsWith(u'/'))
+        nsp.prepend(u'/');
+    if (m_client->state() != EventClient::State::Connected) {
+        m_result->setText(tr("Connect first: a namespace is added to a live connection."));
+        return nullptr;
+    }
+    if (nsp == m_client->namespaceName()) {
+        m_result->setText(tr("%1 is this connection's first namespace.").arg(nsp));
+        return nullptr;
+    }
+    EventClient *socket = m_client->manager()->socket(nsp);
+    if (m_extra.contains(socket) && socket->state() != EventClient::State::Disconnected) {
+        m_result->setText(tr("%1 is already added.").arg(nsp));
+        return nullptr;
+    }
+    if (!m_extra.contains(socket)) {
+        m_extra.append(socket);
+        m_model->addClient(socket);
+        connect(socket, &EventClient::stateChanged, this, &ClientTab::updateNamespaces);
+        connect(socket, &EventClient::connected, this, [this, socket] {
+            m_extraErrors.remove(socket);
+            updateNamespaces();
+        });
+        connect(socket, &EventClient::connectErrorOccurred, this,
+                [this, socket](const QString &message) {
+                    m_extraErrors.insert(socket, message);
+                    updateNamespaces();
+                });
+        connect(socket, &EventClient::eventReceived, this, &ClientTab::onEventReceived);
+    }
+    ClientOptions o = socket->options();
+    o.auth = m_client->options().auth;
+    o.timeout = m_client->options().timeout;
+    socket->setOptions(o);
+    m_extraErrors.remove(socket);
+    socket->open();
+    updateNamespaces();
+    return socket;
+}
+
+void ClientTab::dropExtraNamespaces()
+{
+    const QList<EventClient *> extra = std::exchange(m_extra, {});
+    m_extraErrors.clear();
+    for (EventClient *socket : extra) {
+        socket->close(); // says goodbye to the server
+        delete socket; // and leaves its manager
+    }
+    updateNamespaces();
+}
+
+QString ClientTab::namespacesText() const
+{
+    return m_namespaces->text();
+}
+
+void ClientTab::updateNamespaces()
+{
+    QStringList lines;
+    for (EventClient *socket : std::as_const(m_extra)) {
+        QString line = socket->namespaceName() + u": "_s + stateName(socket->state());
+        if (socket->isConnected())
+            line += tr(" as %1").arg(socket->id());
+        const QString error = m_extraErrors.value(socket);
+        if (!error.isEmpty() && !socket->isConnected())
+            line += u" — "_s + tr("refused: %1").arg(error);
+        lines.append(line);
+    }
+    m_namespaces->setText(lines.join(u'\n'));
+    m_namespaces->setVisible(!lines.isEmpty());
+    // The emit form's targets: the main namespace, then the added ones.
+    const QString current = m_emitNamespace->currentData().toString();
+    QStringList names { m_client->namespaceName() };
+    for (EventClient *socket : std::as_const(m_extra))
+        names.append(socket->namespaceName());
+    QStringList shown;
+    for (int i = 0; i < m_emitNamespace->count(); ++i)
+        shown.append(m_emitNamespace->itemData(i).toString());
+    if (shown != names) {
+        m_emitNamespace->clear();
+        for (const QString &n : std::as_const(names))
+            m_emitNamespace->addItem(n, n);
+        m_emitNamespace->setCurrentIndex(qMax(0, m_emitNamespace->findData(current)));
+    }
+    m_emitNamespace->setEnabled(names.size() > 1);
+}
+
+void ClientTab::setEmitNamespace(const QString &nsp)
+{
+    m_emitNamespace->setCurrentIndex(qMax(0, m_emitNamespace->findData(nsp)));
+}
+
+EventClient *ClientTab::emitTarget() const
+{
+    const QString nsp = m_emitNamespace->currentData().toString();
+    for (EventClient *socket : m_extra) {
+        if (socket->namespaceName() == nsp)
+            return socket;
+    }
+    return m_client;
 }
 
 void ClientTab::setUrl(const QString &url)
@@ -462,11 +594,13 @@ bool ClientTab::connectToServer()
     o.timeout = m_timeout->value();
     m_lastError.clear();
     setErrorLabel(m_error, {});
+    dropExtraNamespaces(); // new settings: only the main namespace connects
     m_client->close();
     m_client->setUrl(u);
     m_client->setOptions(o);
     QSettings().setValue(ParserKey, ClientOptions::toString(o.parser));
     m_client->open();
+    updateNamespaces();
     Q_EMIT titleChanged(u.host() + u':' + QString::number(u.port()) + m_client->namespaceName());
     updateState();
     return true;
@@ -474,7 +608,7 @@ bool ClientTab::connectToServer()
 
 void ClientTab::disconnectFromServer()
 {
-    m_client->close();
+    m_client->manager()->close(); // every namespace, then the connection
     updateState();
 }
 
@@ -505,6 +639,7 @@ void ClientTab::updateState()
     m_state->setStyleSheet(u"font-weight: bold; color: %1;"_s.arg(stateColor(state, m_state->palette())));
     m_connect->setEnabled(state == EventClient::State::Disconnected);
     m_disconnect->setEnabled(state != EventClient::State::Disconnected);
+    m_addNamespaceButton->setEnabled(state == EventClient::State::Connected);
 }
 
 void ClientTab::updateHandshake()
@@ -629,7 +764,8 @@ bool ClientTab::send()
                                   .arg(m_args->errorString()));
         return false;
     }
-    if (m_client->state() == EventClient::State::Disconnected) {
+    EventClient *target = emitTarget();
+    if (target->state() == EventClient::State::Disconnected) {
         m_result->setText(tr("Nothing sent: not connected."));
         return false;
     }
@@ -653,7 +789,7 @@ bool ClientTab::send()
     reloadStore();
     if (m_expectAck->isChecked()) {
         QPointer<QLabel> result(m_result);
-        m_client->send(
+        target->send(
                 event, args,
                 [result, event](const AckResult &r) {
                     if (!result)
@@ -672,7 +808,7 @@ bool ClientTab::send()
                 m_ackTimeout->value());
         m_result->setText(tr("%1 sent, waiting for the reply…").arg(event));
     } else {
-        m_client->send(event, args);
+        target->send(event, args);
         m_result->setText(tr("%1 sent").arg(event));
     }
     return true;

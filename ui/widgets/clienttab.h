@@ -4,6 +4,7 @@
 #include <arguments.h>
 #include <eventclient.h>
 
+#include <QHash>
 #include <QWidget>
 
 QT_BEGIN_NAMESPACE
@@ -51,6 +52,15 @@ public:
     bool connectToServer();
     void disconnectFromServer();
 
+    // Joins one more namespace over the live connection (the client's ClientManager); its
+    // events go to the same log with their namespace, and the emit form can target it.
+    // Returns the socket, or null (message shown) when not connected or already there.
+    EventClient *addNamespace(const QString &nsp);
+    QList<EventClient *> extraNamespaces() const { return m_extra; }
+    QString namespacesText() const; // the added namespaces and their states
+    // Where send() goes: the namespace's socket (the main one or an added one).
+    void setEmitNamespace(const QString &nsp);
+
     QString stateText() const;
     QString errorText() const; // the last connect error, in plain words
     QString handshakeText() const;
@@ -84,6 +94,9 @@ private:
     void onEventReceived(const QString &event, const Arguments &args, const Ack &ack);
     void reloadStore();
     QUrl composedUrl() const;
+    void updateNamespaces();
+    void dropExtraNamespaces();
+    EventClient *emitTarget() const;
 
     EventClient *m_client = nullptr;
     EventLogModel *m_model = nullptr;
@@ -104,6 +117,11 @@ private:
     QPushButton *m_disconnect = nullptr;
     QLabel *m_state = nullptr;
     QLabel *m_error = nullptr;
+    QLineEdit *m_addNamespace = nullptr;
+    QPushButton *m_addNamespaceButton = nullptr;
+    QLabel *m_namespaces = nullptr;
+    QList<EventClient *> m_extra; // added namespaces, over the main client's connection
+    QHash<EventClient *, QString> m_extraErrors;
     QPlainTextEdit *m_handshake = nullptr;
     // listening
     QCheckBox *m_catchAll = nullptr;
@@ -111,6 +129,7 @@ private:
     QLineEdit *m_ackReply = nullptr;
     QLabel *m_ackReplyError = nullptr;
     // emit
+    QComboBox *m_emitNamespace = nullptr; // data: the namespace name
     QComboBox *m_history = nullptr;
     QComboBox *m_templates = nullptr;
     QPushButton *m_saveTemplate = nullptr;

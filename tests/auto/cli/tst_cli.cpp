@@ -96,6 +96,9 @@ private Q_SLOTS:
     void msgpackContract_data();
     void msgpackContract();
     void parserUsage();
+    void furtherNamespaces_data();
+    void furtherNamespaces();
+    void furtherNamespaceRefused();
 
 private:
     QString ourUrl(const QString &nsp = u"/"_s) const
@@ -438,6 +441,76 @@ void tst_Cli::parserUsage()
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.err.contains("--parser must be json or msgpack"), r.err.constData());
     QVERIFY(r.lines.isEmpty());
+}
+
+
+void tst_Cli::furtherNamespaces_data()
+{
+    QTest::addColumn<bool>("node");
+    QTest::addColumn<QString>("transport");
+    for (bool node : { false, true }) {
+        for (const char *t : { "websocket", "polling" })
+            QTest::addRow("%s-%s", node ? "node" : "sockscope", t) << node << QString::fromLatin1(t);
+    }
+}
+
+// --namespace: /custom over the connection of /, both sockets on one connection id; each
+// namespace sends "auth" on connect, and the lines say which namespace it came from; --emit
+// goes to the URL's namespace only.
+void tst_Cli::furtherNamespaces()
+{
+    QFETCH(bool, node);
+    QFETCH(QString, transport);
+    QSignalSpy opened(m_server, &EventServer::connectionOpened);
+    const Run r = runClient({ node ? nodeUrl() : ourUrl(), u"--namespace"_s, u"/custom"_s,
+                              u"--transport"_s, transport, u"--emit"_s, u"broadcast"_s,
+                              u"[\"to root\"]"_s, u"--listen"_s, u"*"_s, u"--count"_s, u"3"_s,
+                              u"--timeout"_s, u"10"_s });
+    QCOMPARE(r.exitCode, 0);
+    if (!node)
+        QCOMPARE(opened.size(), 1); // one Engine.IO connection for both namespaces
+    QList<QJsonObject> connected;
+    for (const QJsonObject &o : r.lines) {
+        if (o.value(u"type"_s) == u"connected"_s)
+            connected.append(o);
+    }
+    QCOMPARE(connected.size(), 2);
+    QCOMPARE(connected.at(0).value(u"namespace"_s).toString(), u"/"_s);
+    QCOMPARE(connected.at(1).value(u"namespace"_s).toString(), u"/custom"_s);
+    QVERIFY(!connected.at(0).value(u"connection"_s).toString().isEmpty());
+    QCOMPARE(connected.at(0).value(u"connection"_s), connected.at(1).value(u"connection"_s));
+    QVERIFY(connected.at(0).value(u"id"_s) != connected.at(1).value(u"id"_s));
+
+    QStringList seen; // "namespace event args"
+    for (const QJsonObject &o : r.lines) {
+        if (o.value(u"type"_s) == u"event"_s) {
+            seen.append(o.value(u"namespace"_s).toString() + u' ' + o.value(u"event"_s).toString()
+                        + u' ' + QString::fromUtf8(QJsonDocument(o.value(u"args"_s).toArray())
+                                                          .toJson(QJsonDocument::Compact)));
+        }
+    }
+    seen.sort();
+    QCOMPARE(seen, (QStringList { u"/ auth [{}]"_s, u"/ broadcast [\"to root\"]"_s,
+                                  u"/custom auth [{}]"_s }));
+    QCOMPARE(r.countOf(u"sent"_s), 1);
+    QCOMPARE(r.countOf(u"disconnected"_s), 2);
+}
+
+// A refused further namespace is a connect error (exit 1) that names its namespace, while the
+// URL's namespace was connected over the same connection.
+void tst_Cli::furtherNamespaceRefused()
+{
+    const Run r = runClient({ ourUrl(), u"--namespace"_s, u"/nope"_s, u"--listen"_s, u"auth"_s,
+                              u"--count"_s, u"1"_s, u"--timeout"_s, u"10"_s });
+    QCOMPARE(r.exitCode, 1);
+    const QJsonObject error = r.first(u"connect_error"_s);
+    QCOMPARE(error.value(u"message"_s).toString(), u"Invalid namespace"_s);
+    QCOMPARE(error.value(u"namespace"_s).toString(), u"/nope"_s);
+    QVERIFY2(r.err.contains("/nope: Invalid namespace"), r.err.constData());
+    QCOMPARE(r.countOf(u"connect_error"_s), 1);
+
+    const Run usage = runClient({ ourUrl(), u"--raw"_s, u"--namespace"_s, u"/custom"_s });
+    QCOMPARE(usage.exitCode, 2);
 }
 
 QTEST_GUILESS_MAIN(tst_Cli)

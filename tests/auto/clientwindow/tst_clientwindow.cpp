@@ -58,6 +58,7 @@ private Q_SLOTS:
     void parserChoiceRemembered();
     void monitorOpensClientWindow();
     void recoveredShownInState();
+    void addNamespaceToLiveConnection();
 
 protected: // for ClientWindowScreenshots
     QString url() const { return u"http://127.0.0.1:%1"_s.arg(m_server->serverPort()); }
@@ -512,6 +513,82 @@ void ClientWindowScreenshots::screenshots()
     QTest::qWait(300); // let the log flush and paint (screenshots only)
     QVERIFY(QDir().mkpath(outDir));
     QVERIFY(m_window->grab().save(outDir + u"/client.png"_s));
+}
+
+// "Add namespace": /chat joins over the tab's live connection (the server sees one connection),
+// its events are logged with their namespace, the emit form can target it, and a refused
+// namespace is shown beside it without touching the rest.
+void tst_ClientWindow::addNamespaceToLiveConnection()
+{
+    m_server->of(u"/chat"_s);
+    m_server->of(u"/vip"_s)->addConnectHook(
+            [](Socket *) { return ConnectDecision::refuse(u"members only"_s); });
+    ClientTab *tab = m_window->addClient();
+    auto *field = tab->findChild<QLineEdit *>(u"addNamespace"_s);
+    auto *button = tab->findChild<QPushButton *>(u"addNamespaceButton"_s);
+    QVERIFY(field && button);
+    QVERIFY(!button->isEnabled()); // not connected yet
+    QVERIFY(!tab->addNamespace(u"/chat"_s));
+    tab->findChild<QPushButton *>(u"connect"_s)->click();
+    QTRY_VERIFY(tab->client()->isConnected());
+    QVERIFY(button->isEnabled());
+
+    field->setText(u"chat"_s); // the leading slash is optional
+    button->click();
+    QCOMPARE(tab->extraNamespaces().size(), 1);
+    EventClient *chat = tab->extraNamespaces().first();
+    QCOMPARE(chat->namespaceName(), u"/chat"_s);
+    QTRY_VERIFY(chat->isConnected());
+    QVERIFY(field->text().isEmpty());
+    QCOMPARE(chat->connectionId(), tab->client()->connectionId());
+    QCOMPARE(m_server->connections().size(), 1);
+    QCOMPARE(m_server->of(u"/chat"_s)->socketCount(), 1);
+    QTRY_VERIFY2(tab->namespacesText().contains(u"/chat: Connected as "_s + chat->id()),
+                 qPrintable(tab->namespacesText()));
+    auto *label = tab->findChild<QLabel *>(u"namespaces"_s);
+    QVERIFY(label && label->isVisible());
+
+    // An event from the server to /chat is logged with its namespace.
+    Socket *serverChat = m_server->of(u"/chat"_s)->sockets().first();
+    serverChat->send(u"news"_s, { u"hi chat"_s });
+    using K = EventLogEntry::Kind;
+    using D = EventLogEntry::Direction;
+    EventLogModel *log = tab->logModel();
+    int row = -1;
+    QTRY_VERIFY((row = findRow(log, K::Event, u"news"_s, D::In)) >= 0);
+    QCOMPARE(log->entry(row).nsp, u"/chat"_s);
+    QCOMPARE(log->index(row, int(EventLogColumn::Namespace)).data().toString(), u"/chat"_s);
+    QCOMPARE(log->entry(row).socketId, chat->id());
+
+    // The emit form sends to the chosen namespace; the ack comes back there.
+    auto *target = tab->findChild<QComboBox *>(u"emitNamespace"_s);
+    QVERIFY(target && target->isEnabled());
+    QCOMPARE(target->count(), 2);
+    tab->setEmitNamespace(u"/chat"_s);
+    tab->setEventName(u"ping"_s);
+    tab->setArgumentsText(u"[7]"_s);
+    tab->setExpectAck(true, 5000);
+    QVERIFY(tab->send());
+    int request = -1, reply = -1;
+    QTRY_VERIFY((request = findRow(log, K::Event, u"ping"_s, D::Out)) >= 0);
+    QTRY_VERIFY((reply = findRow(log, K::AckReply, u"ping"_s, D::In)) >= 0);
+    QCOMPARE(log->entry(request).nsp, u"/chat"_s);
+    QCOMPARE(log->entry(reply).nsp, u"/chat"_s);
+    QTRY_COMPARE(serverChat->eventsReceived(), quint64(1));
+
+    // A refused namespace is shown as such; the others carry on.
+    QVERIFY(tab->addNamespace(u"/vip"_s));
+    QTRY_VERIFY2(tab->namespacesText().contains(u"refused: members only"_s),
+                 qPrintable(tab->namespacesText()));
+    QVERIFY(tab->client()->isConnected());
+    QVERIFY(chat->isConnected());
+    QVERIFY(!tab->addNamespace(u"/chat"_s)); // already there
+
+    // Disconnect closes every namespace.
+    tab->findChild<QPushButton *>(u"disconnect"_s)->click();
+    QVERIFY(!chat->isConnected());
+    QVERIFY(!button->isEnabled());
+    QTRY_COMPARE(m_server->connections().size(), 0);
 }
 
 SOCKSCOPE_TEST_MAIN_WITH_SCREENSHOTS(tst_ClientWindow, ClientWindowScreenshots)

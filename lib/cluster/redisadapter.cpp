@@ -143,17 +143,14 @@ QString RedisCluster::stateName(State state)
 
 void RedisCluster::updateState()
 {
+    // Down until Redis first answers; once it has, reconnecting until it answers again.
     State next;
     if (m_pub->isConnected() && m_sub->isConnected()) {
         next = State::Connected;
         m_everConnected = true;
         m_error.clear();
-    } else if (m_state == State::Connected) {
-        next = State::Reconnecting;
-    } else if (m_state == State::Reconnecting && (m_pub->isConnected() || m_sub->isConnected())) {
-        next = State::Reconnecting; // one of the two is back
     } else {
-        next = State::Down;
+        next = m_everConnected ? State::Reconnecting : State::Down;
     }
     if (next == State::Connected)
         m_pollTimer.start(ServerCountPollMs, this);

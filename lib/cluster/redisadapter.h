@@ -21,8 +21,10 @@ class RedisAdapter;
     channels, and reports its state and the number of servers sharing the root namespace
     (PUBSUB NUMSUB on its request channel, asked every two seconds while connected).
 
-    state: Connecting until the first connection, Connected, Reconnecting once a connection
-    was lost, Down while attempts fail (the server goes on serving its own clients).
+    state: Connecting before the first attempt ends, Down while Redis has never answered,
+    Connected, and Reconnecting from the loss of either connection until both are back. In
+    every state the server goes on serving its own clients; broadcasts and requests made while
+    not connected reach this server only (nothing is queued for later).
 */
 class RedisCluster : public QObject
 {

@@ -1,0 +1,348 @@
+// Two sockscope processes (headless, --redis) and one redis-server of the test's own: a
+// broadcast on either server reaches the clients of both; Redis restarted during traffic.
+#include <eventclient.h>
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+#include <functional>
+#include <memory>
+
+using namespace Qt::StringLiterals;
+using namespace Sockscope;
+
+namespace {
+
+const QString Binary = QStringLiteral(SOCKSCOPE_BIN);
+const QString RedisServer = QStringLiteral(REDIS_SERVER);
+const QString Rules = QStringLiteral(SOCKSCOPE_SOURCE_DIR "/tests/auto/cluster/cluster-rules.json");
+
+// A redis-server of the test's own: loopback, a free port (Redis cannot pick one: a port that
+// was free a moment ago may be taken, so a clash is retried), no persistence.
+class Redis
+{
+public:
+    ~Redis() { stop(); }
+
+    bool start(quint16 wantedPort = 0)
+    {
+        for (int attempt = 0; attempt < 5; ++attempt) {
+            port = wantedPort;
+            if (port == 0) {
+                QTcpServer probe;
+                if (!probe.listen(QHostAddress::LocalHost, 0))
+                    return false;
+                port = probe.serverPort();
+            }
+            proc = std::make_unique<QProcess>();
+            proc->setProcessChannelMode(QProcess::MergedChannels);
+            proc->start(RedisServer,
+                        { u"--port"_s, QString::number(port), u"--bind"_s, u"127.0.0.1"_s,
+                          u"--save"_s, u""_s, u"--appendonly"_s, u"no"_s, u"--daemonize"_s,
+                          u"no"_s, u"--protected-mode"_s, u"yes"_s });
+            if (!proc->waitForStarted(5000)) {
+                error = u"cannot run %1: %2"_s.arg(RedisServer, proc->errorString());
+                return false;
+            }
+            // Ready once it answers PING.
+            if (QTest::qWaitFor([this] { return ping() || proc->state() == QProcess::NotRunning; },
+                                5000)
+                && proc->state() == QProcess::Running)
+                return true;
+            error = QString::fromLocal8Bit(proc->readAll());
+            proc->kill();
+            proc->waitForFinished(3000);
+        }
+        return false;
+    }
+    void stop()
+    {
+        if (proc && proc->state() != QProcess::NotRunning) {
+            proc->kill();
+            proc->waitForFinished(5000);
+        }
+    }
+    bool ping() const
+    {
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, port);
+        if (!s.waitForConnected(500))
+            return false;
+        s.write("*1\r\n$4\r\nPING\r\n");
+        if (!s.waitForReadyRead(500))
+            return false;
+        return s.readAll().startsWith("+PONG");
+    }
+    QString url() const { return u"redis://127.0.0.1:%1"_s.arg(port); }
+
+    quint16 port = 0;
+    std::unique_ptr<QProcess> proc;
+    QString error;
+};
+
+// One sockscope process; its JSON lines parsed as they come.
+class Server
+{
+public:
+    Server()
+    {
+        proc.setProgram(Binary);
+        proc.setProcessChannelMode(QProcess::SeparateChannels);
+        QObject::connect(&proc, &QProcess::readyReadStandardOutput, &proc, [this] {
+            buffer += proc.readAllStandardOutput();
+            qsizetype nl;
+            while ((nl = buffer.indexOf('\n')) >= 0) {
+                const QJsonDocument d = QJsonDocument::fromJson(buffer.left(nl));
+                buffer.remove(0, nl + 1);
+                if (d.isObject())
+                    lines.append(d.object());
+            }
+        });
+    }
+    ~Server()
+    {
+        if (proc.state() != QProcess::NotRunning) {
+            proc.kill();
+            proc.waitForFinished(5000);
+        }
+    }
+    quint16 start(const QString &redisUrl)
+    {
+        proc.setArguments({ u"--headless"_s, u"--port"_s, u"0"_s, u"--rules"_s, Rules,
+                            u"--log"_s, u"connections"_s, u"--redis"_s, redisUrl });
+        proc.start();
+        const QJsonObject l = waitLine([](const QJsonObject &o) {
+            return o.value(u"type"_s) == u"listening"_s;
+        });
+        return quint16(l.value(u"port"_s).toInt());
+    }
+    QJsonObject waitLine(const std::function<bool(const QJsonObject &)> &pred, int timeoutMs = 10000)
+    {
+        QJsonObject found;
+        (void)QTest::qWaitFor(
+                [&] {
+                    for (const QJsonObject &o : std::as_const(lines)) {
+                        if (pred(o)) {
+                            found = o;
+                            return true;
+                        }
+                    }
+                    return proc.state() == QProcess::NotRunning;
+                },
+                timeoutMs);
+        return found;
+    }
+    // The last "adapter" line, if any.
+    QJsonObject lastAdapterLine() const
+    {
+        for (qsizetype i = lines.size() - 1; i >= 0; --i) {
+            if (lines.at(i).value(u"type"_s) == u"adapter"_s)
+                return lines.at(i);
+        }
+        return {};
+    }
+    bool waitAdapter(const QString &state, int servers = -1, int timeoutMs = 15000)
+    {
+        return QTest::qWaitFor(
+                [&] {
+                    const QJsonObject o = lastAdapterLine();
+                    return o.value(u"state"_s) == state
+                            && (servers < 0 || o.value(u"servers"_s).toInt() == servers);
+                },
+                timeoutMs);
+    }
+
+    QProcess proc;
+    QByteArray buffer;
+    QList<QJsonObject> lines;
+};
+
+// A client that records the "news" events it gets.
+struct Client
+{
+    explicit Client(quint16 port)
+    {
+        client.setUrl(QUrl(u"http://127.0.0.1:%1/"_s.arg(port)));
+        ClientOptions o;
+        o.transport = ClientOptions::Transport::WebSocket;
+        client.setOptions(o);
+        client.on(u"news"_s, [this](const Arguments &args) { news.append(args); });
+    }
+    bool open()
+    {
+        QSignalSpy connected(&client, &EventClient::connected);
+        client.open();
+        return connected.wait(10000) || client.isConnected();
+    }
+    bool join(const QString &room)
+    {
+        bool done = false;
+        client.send(u"join"_s, { room }, [&done](const AckResult &r) { done = !r.timedOut; }, 5000);
+        return QTest::qWaitFor([&] { return done; }, 6000);
+    }
+    bool got(const Arguments &args) const { return news.contains(QVariant(args)); }
+
+    EventClient client;
+    QList<Arguments> news;
+};
+
+} // namespace
+
+class tst_Cluster : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void broadcasts();
+    void binaryArguments();
+    void redisDownAtStart();
+    void redisRestarted();
+    void rejectsTls();
+
+private:
+    Redis m_redis;
+};
+
+void tst_Cluster::initTestCase()
+{
+    QVERIFY2(m_redis.start(), qPrintable(u"redis-server did not start (install the redis-server "
+                                         "package: scripts/deps.sh --tests): "_s
+                                         + m_redis.error));
+}
+
+void tst_Cluster::broadcasts()
+{
+    Server a, b;
+    const quint16 portA = a.start(m_redis.url());
+    const quint16 portB = b.start(m_redis.url());
+    QVERIFY(portA && portB);
+    QVERIFY2(a.waitAdapter(u"connected"_s, 2), QJsonDocument(a.lastAdapterLine()).toJson().constData());
+    QVERIFY(b.waitAdapter(u"connected"_s, 2));
+
+    Client a1(portA), a2(portA), b1(portB), b2(portB);
+    for (Client *c : { &a1, &a2, &b1, &b2 })
+        QVERIFY(c->open());
+    QVERIFY(a2.join(u"blue"_s));
+    QVERIFY(b2.join(u"blue"_s));
+
+    // To the namespace, from a client of A: everyone on both servers, the sender included.
+    a1.client.send(u"to-all"_s, { u"hello"_s, 42 });
+    const Arguments all { u"hello"_s, 42 };
+    QTRY_VERIFY_WITH_TIMEOUT(a1.got(all) && a2.got(all) && b1.got(all) && b2.got(all), 5000);
+
+    // To a room, from a client of B that is not in it: the room's members on both servers.
+    b1.client.send(u"to-room"_s, { u"blue"_s, u"room news"_s });
+    const Arguments room { u"blue"_s, u"room news"_s };
+    QTRY_VERIFY_WITH_TIMEOUT(a2.got(room) && b2.got(room), 5000);
+
+    // All but the sender, from A: the sender's own server leaves it out, and so does B.
+    a2.client.send(u"to-others"_s, { u"except"_s });
+    const Arguments others { u"except"_s };
+    QTRY_VERIFY_WITH_TIMEOUT(a1.got(others) && b1.got(others) && b2.got(others), 5000);
+
+    // Each event once: a server does not take its own publication back.
+    QTest::qWait(300);
+    QCOMPARE(a1.news.count(all), 1);
+    QCOMPARE(b1.news.count(all), 1);
+    QVERIFY(!a1.got(room));
+    QVERIFY(!b1.got(room));
+    QVERIFY(!a2.got(others));
+    QCOMPARE(b2.news.count(room), 1);
+}
+
+void tst_Cluster::binaryArguments()
+{
+    Server a, b;
+    const quint16 portA = a.start(m_redis.url());
+    const quint16 portB = b.start(m_redis.url());
+    QVERIFY(portA && portB);
+    QVERIFY(a.waitAdapter(u"connected"_s, 2));
+    QVERIFY(b.waitAdapter(u"connected"_s, 2));
+    Client a1(portA), b1(portB);
+    QVERIFY(a1.open());
+    QVERIFY(b1.open());
+    const QByteArray blob("\x00\x01\xfe\xff", 4);
+    const QVariantMap nested { { u"bytes"_s, blob }, { u"n"_s, 1.5 } };
+    a1.client.send(u"to-all"_s, { blob, nested, QVariant::fromValue(nullptr) });
+    const Arguments expected { blob, nested, QVariant::fromValue(nullptr) };
+    QTRY_VERIFY_WITH_TIMEOUT(b1.got(expected), 5000);
+    QVERIFY(a1.got(expected));
+}
+
+void tst_Cluster::redisDownAtStart()
+{
+    // A port nothing listens on: the server starts, serves its clients, says "down", retries.
+    Redis later;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        later.port = probe.serverPort();
+    }
+    Server a;
+    const quint16 port = a.start(later.url());
+    QVERIFY(port);
+    QVERIFY(a.waitAdapter(u"down"_s, 1));
+    QVERIFY(!a.lastAdapterLine().value(u"error"_s).toString().isEmpty());
+    Client c(port);
+    QVERIFY(c.open());
+    c.client.send(u"to-all"_s, { u"alone"_s });
+    QTRY_VERIFY_WITH_TIMEOUT(c.got({ u"alone"_s }), 5000);
+
+    // Redis comes up on that port: the server connects by itself.
+    QVERIFY2(later.start(later.port), qPrintable(later.error));
+    QVERIFY(a.waitAdapter(u"connected"_s, 1, 20000));
+    QVERIFY(c.client.isConnected());
+}
+
+void tst_Cluster::redisRestarted()
+{
+    Redis redis;
+    QVERIFY2(redis.start(), qPrintable(redis.error));
+    Server a, b;
+    const quint16 portA = a.start(redis.url());
+    const quint16 portB = b.start(redis.url());
+    QVERIFY(portA && portB);
+    QVERIFY(a.waitAdapter(u"connected"_s, 2));
+    QVERIFY(b.waitAdapter(u"connected"_s, 2));
+    Client a1(portA), b1(portB);
+    QVERIFY(a1.open());
+    QVERIFY(b1.open());
+
+    a1.client.send(u"to-all"_s, { u"before"_s });
+    QTRY_VERIFY_WITH_TIMEOUT(b1.got({ u"before"_s }), 5000);
+
+    // Traffic while Redis goes away: no client is dropped, local delivery goes on.
+    redis.stop();
+    QVERIFY(a.waitAdapter(u"reconnecting"_s));
+    QVERIFY(b.waitAdapter(u"reconnecting"_s));
+    a1.client.send(u"to-all"_s, { u"during"_s });
+    QTRY_VERIFY_WITH_TIMEOUT(a1.got({ u"during"_s }), 5000);
+
+    QVERIFY2(redis.start(redis.port), qPrintable(redis.error));
+    QVERIFY(a.waitAdapter(u"connected"_s, 2, 20000));
+    QVERIFY(b.waitAdapter(u"connected"_s, 2, 20000));
+    // Both resubscribed: broadcasts flow again both ways.
+    a1.client.send(u"to-all"_s, { u"after a"_s });
+    b1.client.send(u"to-all"_s, { u"after b"_s });
+    QTRY_VERIFY_WITH_TIMEOUT(b1.got({ u"after a"_s }) && a1.got({ u"after b"_s }), 5000);
+    QVERIFY(a1.client.isConnected());
+    QVERIFY(b1.client.isConnected());
+}
+
+void tst_Cluster::rejectsTls()
+{
+    QProcess p;
+    p.start(Binary, { u"--headless"_s, u"--port"_s, u"0"_s, u"--redis"_s, u"rediss://127.0.0.1:6380"_s });
+    QVERIFY(p.waitForFinished(10000));
+    QCOMPARE(p.exitCode(), 2);
+    QVERIFY2(p.readAllStandardError().contains("rediss:// (Redis over TLS) is not supported"),
+             "the refusal says why");
+}
+
+QTEST_GUILESS_MAIN(tst_Cluster)
+#include "tst_cluster.moc"

@@ -784,7 +784,10 @@ void RedisAdapter::onRequest(const QVariantMap &request)
         OutgoingEvent event;
         event.event = data.at(0).toString();
         event.args = data.mid(1);
-        const BroadcastOptions opts = optsFrom(request.value(QStringLiteral("opts")));
+        event.ackId = nextAckId();
+        BroadcastOptions opts = optsFrom(request.value(QStringLiteral("opts")));
+        if (opts.flags.timeoutMs <= 0) // the requester forgets the request then anyway
+            opts.flags.timeoutMs = m_cluster->requestsTimeout();
         QPointer<RedisAdapter> self(this);
         BroadcastAckHandlers handlers;
         handlers.clientsCounted = [self, request, requestId](int count) {

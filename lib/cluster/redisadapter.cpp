@@ -14,7 +14,7 @@
 
 namespace Sockscope {
 
-Q_LOGGING_CATEGORY(lcCluster, "sockscope.cluster")
+Q_LOGGING_CATEGORY(lcCluster, "sockscope.cluster", QtWarningMsg)
 
 namespace {
 
@@ -149,8 +149,11 @@ void RedisCluster::updateState()
         next = State::Connected;
         m_everConnected = true;
         m_error.clear();
+    } else if (m_everConnected) {
+        next = State::Reconnecting;
     } else {
-        next = m_everConnected ? State::Reconnecting : State::Down;
+        // One connection up and the other still on its way is not a failure yet.
+        next = m_error.isEmpty() ? State::Connecting : State::Down;
     }
     if (next == State::Connected)
         m_pollTimer.start(ServerCountPollMs, this);

@@ -6,7 +6,7 @@
 
 namespace Sockscope {
 
-Q_LOGGING_CATEGORY(lcRedis, "sockscope.redis")
+Q_LOGGING_CATEGORY(lcRedis, "sockscope.redis", QtWarningMsg)
 
 bool RedisAddress::parse(const QString &text, RedisAddress *out, QString *errorString)
 {
@@ -65,8 +65,10 @@ RedisClient::RedisClient(const RedisAddress &address, QObject *parent)
 RedisClient::~RedisClient()
 {
     m_wanted = false;
-    if (m_socket)
+    if (m_socket) {
+        m_socket->disconnect(this); // no signal of ours while being destroyed
         m_socket->abort();
+    }
 }
 
 void RedisClient::open()

@@ -1,6 +1,10 @@
 // Two sockscope processes (headless, --redis) and one redis-server of the test's own: a
 // broadcast on either server reaches the clients of both; Redis restarted during traffic.
 #include <eventclient.h>
+#include <eventserver.h>
+#include <namespace.h>
+#include <redisadapter.h>
+#include <socket.h>
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -191,6 +195,36 @@ struct Client
     QList<Arguments> news;
 };
 
+// A server of this process in the cluster (the library's API, not the binary).
+struct InProcess
+{
+    explicit InProcess(const QString &redisUrl)
+    {
+        RedisAddress address;
+        QString error;
+        ok = RedisAddress::parse(redisUrl, &address, &error);
+        cluster = std::make_unique<RedisCluster>(address);
+        cluster->setRequestsTimeout(2000);
+        server.setAdapterFactory(cluster->adapterFactory());
+        cluster->open();
+        ok = ok && server.listen(QHostAddress::LocalHost, 0);
+    }
+    bool waitServers(int n)
+    {
+        return QTest::qWaitFor(
+                [&] {
+                    return cluster->state() == RedisCluster::State::Connected
+                            && cluster->serverCount() == n;
+                },
+                10000);
+    }
+    Namespace *root() { return server.of(u"/"_s); }
+
+    bool ok = false;
+    EventServer server;
+    std::unique_ptr<RedisCluster> cluster;
+};
+
 } // namespace
 
 class tst_Cluster : public QObject
@@ -203,6 +237,9 @@ private Q_SLOTS:
     void redisDownAtStart();
     void redisRestarted();
     void rejectsTls();
+    void libraryOperations();
+    void broadcastWithAcks();
+    void requestTimesOut();
 
 private:
     Redis m_redis;
@@ -342,6 +379,176 @@ void tst_Cluster::rejectsTls()
     QCOMPARE(p.exitCode(), 2);
     QVERIFY2(p.readAllStandardError().contains("rediss:// (Redis over TLS) is not supported"),
              "the refusal says why");
+}
+
+void tst_Cluster::libraryOperations()
+{
+    InProcess a(m_redis.url()), b(m_redis.url());
+    QVERIFY(a.ok && b.ok);
+    QVERIFY(a.waitServers(2));
+    QVERIFY(b.waitServers(2));
+    QVERIFY(a.cluster->uid() != b.cluster->uid());
+
+    Client a1(a.server.serverPort()), b1(b.server.serverPort()), b2(b.server.serverPort());
+    QVERIFY(a1.open());
+    QVERIFY(b1.open());
+    QVERIFY(b2.open());
+    QTRY_COMPARE(b.root()->socketCount(), 2);
+    Socket *onB = b.root()->socket(b1.client.id());
+    QVERIFY(onB);
+    onB->join(u"blue"_s);
+    onB->setData({ { u"name"_s, u"b1"_s } });
+
+    // serverCount through PUBSUB NUMSUB.
+    int count = 0;
+    a.root()->serverCount(&a.server, [&count](int n) { count = n; });
+    QTRY_COMPARE(count, 2);
+
+    // fetchSockets: both servers' sockets, a remote one with its rooms, data and handshake.
+    QList<RemoteSocket> fetched;
+    bool done = false;
+    a.root()->fetchSockets(&a.server, [&](const QList<RemoteSocket> &s) {
+        fetched = s;
+        done = true;
+    });
+    QTRY_VERIFY(done);
+    QStringList ids;
+    for (const RemoteSocket &s : std::as_const(fetched))
+        ids.append(s.id);
+    ids.sort();
+    QStringList expected { a1.client.id(), b1.client.id(), b2.client.id() };
+    expected.sort();
+    QCOMPARE(ids, expected);
+    for (const RemoteSocket &s : std::as_const(fetched)) {
+        if (s.id != b1.client.id())
+            continue;
+        QCOMPARE(s.rooms, (QSet<QString> { b1.client.id(), u"blue"_s }));
+        QCOMPARE(s.data.value(u"name"_s).toString(), u"b1"_s);
+        QVERIFY(s.handshake.target.startsWith("/socket.io/?"));
+        QCOMPARE(s.handshake.remoteAddress, QHostAddress(QHostAddress::LocalHost));
+        QVERIFY(!s.handshake.header("host").isEmpty());
+    }
+    done = false;
+    a.root()->to(u"blue"_s).fetchSockets(&a.server, [&](const QList<RemoteSocket> &s) {
+        fetched = s;
+        done = true;
+    });
+    QTRY_VERIFY(done);
+    QCOMPARE(fetched.size(), 1);
+    QCOMPARE(fetched.first().id, b1.client.id());
+
+    // socketsJoin / socketsLeave from A act on B's sockets.
+    a.root()->to(u"blue"_s).socketsJoin(u"green"_s);
+    QTRY_VERIFY(onB->isInRoom(u"green"_s));
+    QVERIFY(!b.root()->socket(b2.client.id())->isInRoom(u"green"_s));
+    a.root()->socketsLeave(QStringList { u"green"_s });
+    QTRY_VERIFY(!onB->isInRoom(u"green"_s));
+
+    // serverSideEmit: B's handlers get it and answer; A gets one answer per other server.
+    QList<Arguments> seenOnB;
+    b.root()->onServerSideEvent([&](const QString &event, const Arguments &args,
+                                    const std::function<void(const Arguments &)> &reply) {
+        seenOnB.append(Arguments { event } + args);
+        reply({ u"pong from b"_s });
+    });
+    a.root()->serverSideEmit(u"hello"_s, { 1, u"x"_s });
+    QTRY_COMPARE(seenOnB.size(), 1);
+    QCOMPARE(seenOnB.first(), (Arguments { u"hello"_s, 1, u"x"_s }));
+    ServerSideAckResult answer;
+    done = false;
+    a.root()->serverSideEmit(u"ping"_s, {}, &a.server, [&](const ServerSideAckResult &r) {
+        answer = r;
+        done = true;
+    });
+    QTRY_VERIFY(done);
+    QVERIFY(!answer.timedOut);
+    QCOMPARE(answer.responses.size(), 1);
+    QCOMPARE(answer.responses.first(), (Arguments { u"pong from b"_s }));
+
+    // disconnectSockets from A: B's socket in blue goes, the other stays.
+    QSignalSpy gone(&b1.client, &EventClient::disconnected);
+    a.root()->to(u"blue"_s).disconnectSockets();
+    QVERIFY(gone.wait(5000));
+    QCOMPARE(gone.first().first().toString(), u"io server disconnect"_s);
+    QVERIFY(b2.client.isConnected());
+    QVERIFY(a1.client.isConnected());
+
+    // local(): not published.
+    b2.news.clear();
+    a.root()->local().send(u"news"_s, { u"local only"_s });
+    a.root()->send(u"news"_s, { u"everywhere"_s });
+    QTRY_VERIFY(b2.got({ u"everywhere"_s }));
+    QVERIFY(!b2.got({ u"local only"_s }));
+    QVERIFY(a1.got({ u"local only"_s }));
+}
+
+void tst_Cluster::broadcastWithAcks()
+{
+    InProcess a(m_redis.url()), b(m_redis.url());
+    QVERIFY(a.ok && b.ok);
+    QVERIFY(a.waitServers(2));
+    QVERIFY(b.waitServers(2));
+    Client a1(a.server.serverPort()), b1(b.server.serverPort()), b2(b.server.serverPort());
+    for (Client *c : { &a1, &b1, &b2 }) {
+        QVERIFY(c->open());
+        EventClient *ec = &c->client;
+        ec->on(u"ask"_s, [ec](const Arguments &args, const Ack &ack) {
+            ack({ ec->id(), args.value(0) });
+        });
+    }
+    QTRY_COMPARE(b.root()->socketCount(), 2);
+
+    QList<int> counts;
+    QList<Arguments> replies;
+    bool finished = false, timedOut = true;
+    BroadcastAckHandlers handlers;
+    handlers.clientsCounted = [&](int n) { counts.append(n); };
+    handlers.ackReceived = [&](const AckResult &r) { replies.append(r.args); };
+    handlers.finished = [&](bool t) {
+        finished = true;
+        timedOut = t;
+    };
+    a.root()->timeout(3000).sendWithAck(u"ask"_s, { 5 }, handlers);
+    QTRY_VERIFY_WITH_TIMEOUT(finished, 5000);
+    QVERIFY(!timedOut);
+    QCOMPARE(counts, (QList<int> { 1, 2 })); // this server's count first, then B's
+    QCOMPARE(replies.size(), 3);
+    // Node carries one argument of each remote reply: the first.
+    QStringList from;
+    for (const Arguments &r : std::as_const(replies))
+        from.append(r.value(0).toString());
+    from.sort();
+    QStringList expected { a1.client.id(), b1.client.id(), b2.client.id() };
+    expected.sort();
+    QCOMPARE(from, expected);
+}
+
+void tst_Cluster::requestTimesOut()
+{
+    // A server that answers nothing: a raw subscriber on the request channel counts as a
+    // server (NUMSUB) but never replies. fetchSockets ends at the timeout with what it has.
+    InProcess a(m_redis.url());
+    QVERIFY(a.ok);
+    QVERIFY(a.waitServers(1));
+    QTcpSocket silent;
+    silent.connectToHost(QHostAddress::LocalHost, m_redis.port);
+    QVERIFY(silent.waitForConnected(3000));
+    silent.write(Resp::command({ "SUBSCRIBE", "socket.io-request#/#" }));
+    QVERIFY(a.waitServers(2));
+    Client a1(a.server.serverPort());
+    QVERIFY(a1.open());
+    QElapsedTimer t;
+    t.start();
+    QList<RemoteSocket> fetched;
+    bool done = false;
+    a.root()->fetchSockets(&a.server, [&](const QList<RemoteSocket> &s) {
+        fetched = s;
+        done = true;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 5000);
+    QVERIFY(t.elapsed() >= 1900); // the cluster's requestsTimeout, 2000 ms here
+    QCOMPARE(fetched.size(), 1); // this server's own socket
+    QCOMPARE(fetched.first().id, a1.client.id());
 }
 
 QTEST_GUILESS_MAIN(tst_Cluster)

@@ -1,6 +1,7 @@
 // Two sockscope processes (headless, --redis) and one redis-server of the test's own: a
 // broadcast on either server reaches the clients of both; Redis restarted during traffic.
 #include <eventclient.h>
+#include "redisserver.h"
 #include <eventserver.h>
 #include <namespace.h>
 #include <redisadapter.h>
@@ -23,71 +24,7 @@ using namespace Sockscope;
 namespace {
 
 const QString Binary = QStringLiteral(SOCKSCOPE_BIN);
-const QString RedisServer = QStringLiteral(REDIS_SERVER);
 const QString Rules = QStringLiteral(SOCKSCOPE_SOURCE_DIR "/tests/auto/cluster/cluster-rules.json");
-
-// A redis-server of the test's own: loopback, a free port (Redis cannot pick one: a port that
-// was free a moment ago may be taken, so a clash is retried), no persistence.
-class Redis
-{
-public:
-    ~Redis() { stop(); }
-
-    bool start(quint16 wantedPort = 0)
-    {
-        for (int attempt = 0; attempt < 5; ++attempt) {
-            port = wantedPort;
-            if (port == 0) {
-                QTcpServer probe;
-                if (!probe.listen(QHostAddress::LocalHost, 0))
-                    return false;
-                port = probe.serverPort();
-            }
-            proc = std::make_unique<QProcess>();
-            proc->setProcessChannelMode(QProcess::MergedChannels);
-            proc->start(RedisServer,
-                        { u"--port"_s, QString::number(port), u"--bind"_s, u"127.0.0.1"_s,
-                          u"--save"_s, u""_s, u"--appendonly"_s, u"no"_s, u"--daemonize"_s,
-                          u"no"_s, u"--protected-mode"_s, u"yes"_s });
-            if (!proc->waitForStarted(5000)) {
-                error = u"cannot run %1: %2"_s.arg(RedisServer, proc->errorString());
-                return false;
-            }
-            // Ready once it answers PING.
-            if (QTest::qWaitFor([this] { return ping() || proc->state() == QProcess::NotRunning; },
-                                5000)
-                && proc->state() == QProcess::Running)
-                return true;
-            error = QString::fromLocal8Bit(proc->readAll());
-            proc->kill();
-            proc->waitForFinished(3000);
-        }
-        return false;
-    }
-    void stop()
-    {
-        if (proc && proc->state() != QProcess::NotRunning) {
-            proc->kill();
-            proc->waitForFinished(5000);
-        }
-    }
-    bool ping() const
-    {
-        QTcpSocket s;
-        s.connectToHost(QHostAddress::LocalHost, port);
-        if (!s.waitForConnected(500))
-            return false;
-        s.write("*1\r\n$4\r\nPING\r\n");
-        if (!s.waitForReadyRead(500))
-            return false;
-        return s.readAll().startsWith("+PONG");
-    }
-    QString url() const { return u"redis://127.0.0.1:%1"_s.arg(port); }
-
-    quint16 port = 0;
-    std::unique_ptr<QProcess> proc;
-    QString error;
-};
 
 // One sockscope process; its JSON lines parsed as they come.
 class Server
@@ -242,7 +179,7 @@ private Q_SLOTS:
     void requestTimesOut();
 
 private:
-    Redis m_redis;
+    RedisServer m_redis;
 };
 
 void tst_Cluster::initTestCase()
@@ -314,7 +251,7 @@ void tst_Cluster::binaryArguments()
 void tst_Cluster::redisDownAtStart()
 {
     // A port nothing listens on: the server starts, serves its clients, says "down", retries.
-    Redis later;
+    RedisServer later;
     {
         QTcpServer probe;
         QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
@@ -338,7 +275,7 @@ void tst_Cluster::redisDownAtStart()
 
 void tst_Cluster::redisRestarted()
 {
-    Redis redis;
+    RedisServer redis;
     QVERIFY2(redis.start(), qPrintable(redis.error));
     Server a, b;
     const quint16 portA = a.start(redis.url());

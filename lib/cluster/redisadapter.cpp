@@ -405,8 +405,12 @@ void RedisAdapter::onBroadcastMessage(const QByteArray &channel, const QByteArra
         return;
     const QString room = QString::fromUtf8(
             channel.mid(prefix.size(), channel.size() - prefix.size() - 1));
-    if (!room.isEmpty() && !ns()->socket(room) && !rooms().contains(room))
-        return; // a room this server does not have
+    if (!room.isEmpty()) {
+        BroadcastOptions one;
+        one.rooms = QStringList { room };
+        if (sockets(one).isEmpty())
+            return; // a room this server does not have: not even decoded
+    }
     QVariant decoded;
     if (!Msgpack::decode(payload, &decoded)) {
         qCDebug(lcCluster) << "malformed broadcast on" << channel;
@@ -473,6 +477,8 @@ int RedisAdapter::broadcastWithAck(const OutgoingEvent &event, const BroadcastOp
         if (it == m_pendingAcks.end())
             return;
         ++it->clientsAnswered;
+        if (result.timedOut)
+            it->timedOut = true;
         if (it->handlers.ackReceived)
             it->handlers.ackReceived(result);
         maybeFinishAck(requestId);
@@ -493,9 +499,10 @@ void RedisAdapter::maybeFinishAck(const QString &requestId)
     if (it->serversCounted < it->serversExpected || it->clientsAnswered < it->clientsExpected)
         return;
     const auto finished = it->handlers.finished;
+    const bool timedOut = it->timedOut;
     m_pendingAcks.erase(it);
     if (finished)
-        finished(false);
+        finished(timedOut);
 }
 
 void RedisAdapter::addSockets(const BroadcastOptions &opts, const QStringList &rooms)

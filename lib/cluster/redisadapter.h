@@ -168,8 +168,8 @@ private:
         int serversExpected = -1; // other servers; -1 until NUMSUB answers
         int serversCounted = 0;
         int clientsExpected = 0;
-        int clientsAnswered = 0;
-        bool finished = false;
+        int clientsAnswered = 0; // replies, timeouts and cancellations
+        bool timedOut = false; // a local client's wait ended without its reply
     };
     void finishPending(const QString &requestId, bool timedOut);
     void maybeFinishAck(const QString &requestId);

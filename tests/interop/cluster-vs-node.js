@@ -135,6 +135,28 @@ async function joinOnSockscope(socket, room) {
     assert.equal(reply, 'joined');
 }
 
+// Publishes one request as another server would and resolves with the first response to it.
+async function rawRequest(redisUrl, request) {
+    const pub = createClient({ url: redisUrl });
+    const sub = pub.duplicate();
+    await Promise.all([pub.connect(), sub.connect()]);
+    try {
+        const answer = new Promise((resolve) => {
+            sub.subscribe('socket.io-response#/#', (msg) => {
+                const r = JSON.parse(msg);
+                if (r.requestId === request.requestId)
+                    resolve(r);
+            });
+        });
+        await new Promise((r) => setTimeout(r, 100)); // the SUBSCRIBE is in
+        await pub.publish('socket.io-request#/#', JSON.stringify(request));
+        return await Promise.race([answer, new Promise((_, reject) => setTimeout(
+            () => reject(new Error(`no answer to request type ${request.type}`)), WAIT))]);
+    } finally {
+        await Promise.allSettled([pub.quit(), sub.quit()]);
+    }
+}
+
 const cases = {
     // Node's io.emit / io.to(room).emit / io.except(room).emit reach our clients.
     async 'node-to-sockscope'(ctx) {
@@ -214,6 +236,10 @@ const cases = {
         assert.equal(typeof h.time, 'string');
         assert.equal(h.secure, false);
 
+        // ALL_ROOMS (the adapter's allRooms()) is answered too.
+        const rooms = await node.of('/').adapter.allRooms();
+        assert.ok(rooms.has('blue') && rooms.has(a.id), 'allRooms() has our rooms');
+
         const inBlue = await node.in('blue').fetchSockets();
         assert.deepEqual(inBlue.map((s) => s.id), [a.id], 'fetchSockets in a room');
         const notBlue = await node.except('blue').fetchSockets();
@@ -222,6 +248,19 @@ const cases = {
         const got = collect(a, 'direct');
         remote.emit('direct', 'to you');
         assertSameArgs(await got.waitFor(1, WAIT, 'a'), [['to you']]);
+    },
+
+    // SOCKETS (type 0; the 8.3 adapter no longer sends it, older ones do) is answered with our
+    // socket ids, those of a room when rooms are given.
+    async 'sockets-request'(ctx) {
+        const { redis, ours } = await cluster(ctx);
+        const a = client(ctx, ours.url), b = client(ctx, ours.url);
+        await Promise.all([connected(a, 'a'), connected(b, 'b')]);
+        await joinOnSockscope(b, 'blue');
+        const all = await rawRequest(redis.url, { uid: 'tester', requestId: 'req1', type: 0, rooms: [] });
+        assert.deepEqual(all.sockets.sort(), [a.id, b.id].sort());
+        const blue = await rawRequest(redis.url, { uid: 'tester', requestId: 'req2', type: 0, rooms: ['blue'] });
+        assert.deepEqual(blue.sockets, [b.id]);
     },
 
     // socketsJoin, socketsLeave and disconnectSockets from Node act on our sockets.

@@ -7,7 +7,9 @@
 // Clients: "n1", and "n2" which the server puts in room "blue" with data {name: "n2"}. Both
 // answer "ask" with "<name>:<arg>". The server answers the server-side event "hello" with
 // "node answer". Lines: ready {n1, n2 (socket ids)}, news {client, args}, serverSideEvent
-// {args}, disconnect {client, reason}. Exits when its standard input closes.
+// {args}, disconnect {client, reason}, serverSideAnswers {error, responses}. A line
+// "serverSideEmit" on standard input makes the server emit "from-node" (1, "two") to the other
+// servers with an ack. Exits when its standard input closes.
 'use strict';
 
 const http = require('node:http');
@@ -79,6 +81,13 @@ async function main() {
         clients[name] = c;
     }
     print({ type: 'ready', n1: clients.n1.id, n2: clients.n2.id });
+    require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
+        if (line.trim() === 'serverSideEmit') {
+            io.serverSideEmit('from-node', 1, 'two', (err, responses) => {
+                print({ type: 'serverSideAnswers', error: err ? err.message : null, responses });
+            });
+        }
+    });
     process.stdin.on('end', async () => {
         io.close();
         await Promise.allSettled([pub.quit(), sub.quit()]);

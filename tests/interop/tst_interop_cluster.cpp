@@ -31,6 +31,7 @@ private Q_SLOTS:
     void fetchSocketsReturnsNodeSockets();
     void socketsJoinOnNode();
     void serverSideEmitAnsweredByNode();
+    void serverSideEmitFromNode();
     void broadcastWithAcksAcrossNode();
     void disconnectSocketsOnNode();
 
@@ -217,6 +218,24 @@ void tst_InteropCluster::serverSideEmitAnsweredByNode()
     const QJsonObject seen = waitLine(
             [](const QJsonObject &o) { return o.value(u"type"_s) == u"serverSideEvent"_s; });
     QCOMPARE(seen.value(u"args"_s).toArray(), (QJsonArray { 7, u"x"_s }));
+}
+
+void tst_InteropCluster::serverSideEmitFromNode()
+{
+    QList<Arguments> heard;
+    root()->onServerSideEvent([&heard](const QString &event, const Arguments &args,
+                                       const std::function<void(const Arguments &)> &reply) {
+        heard.append(Arguments { event } + args);
+        reply({ u"qt answer"_s, u"ignored"_s }); // Node takes the first argument
+    });
+    m_node.write("serverSideEmit\n");
+    const QJsonObject answers = waitLine(
+            [](const QJsonObject &o) { return o.value(u"type"_s) == u"serverSideAnswers"_s; });
+    QVERIFY(!answers.isEmpty());
+    QVERIFY(answers.value(u"error"_s).isNull());
+    QCOMPARE(answers.value(u"responses"_s).toArray(), QJsonArray { u"qt answer"_s });
+    QCOMPARE(heard.size(), 1);
+    QCOMPARE(heard.first(), (Arguments { u"from-node"_s, 1, u"two"_s }));
 }
 
 void tst_InteropCluster::broadcastWithAcksAcrossNode()

@@ -41,7 +41,7 @@ public:
             proc = std::make_unique<QProcess>();
             proc->setProcessChannelMode(QProcess::MergedChannels);
             proc->start(program(),
-                        { QStringLiteral("--port"), QString::number(port), QStringLiteral("--bind"),
+                        extraArgs + QStringList { QStringLiteral("--port"), QString::number(port), QStringLiteral("--bind"),
                           QStringLiteral("127.0.0.1"), QStringLiteral("--save"), QString(),
                           QStringLiteral("--appendonly"), QStringLiteral("no"),
                           QStringLiteral("--daemonize"), QStringLiteral("no") });
@@ -76,11 +76,14 @@ public:
         s.write("*1\r\n$4\r\nPING\r\n");
         if (!s.waitForReadyRead(500))
             return false;
-        return s.readAll().startsWith("+PONG");
+        const QByteArray reply = s.readAll();
+        return reply.startsWith("+PONG") || reply.startsWith("-NOAUTH"); // up, with a password
+
     }
     static QString program() { return redisServerProgram(); }
     QString url() const { return QStringLiteral("redis://127.0.0.1:%1").arg(port); }
 
+    QStringList extraArgs; // e.g. --requirepass (given first: a config file path must be)
     quint16 port = 0;
     std::unique_ptr<QProcess> proc;
     QString error;

@@ -174,6 +174,9 @@ private Q_SLOTS:
     void redisDownAtStart();
     void redisRestarted();
     void rejectsTls();
+    void urls_data();
+    void urls();
+    void authAndSelect();
     void libraryOperations();
     void broadcastWithAcks();
     void requestTimesOut();
@@ -316,6 +319,76 @@ void tst_Cluster::rejectsTls()
     QCOMPARE(p.exitCode(), 2);
     QVERIFY2(p.readAllStandardError().contains("rediss:// (Redis over TLS) is not supported"),
              "the refusal says why");
+}
+
+void tst_Cluster::urls_data()
+{
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<bool>("ok");
+    QTest::addColumn<QString>("host");
+    QTest::addColumn<int>("port");
+    QTest::addColumn<QString>("user");
+    QTest::addColumn<QString>("password");
+    QTest::addColumn<int>("db");
+    QTest::newRow("plain") << u"redis://127.0.0.1:6379"_s << true << u"127.0.0.1"_s << 6379 << QString() << QString() << 0;
+    QTest::newRow("default port") << u"redis://redis.local"_s << true << u"redis.local"_s << 6379 << QString() << QString() << 0;
+    QTest::newRow("db") << u"redis://10.0.0.5:7000/3"_s << true << u"10.0.0.5"_s << 7000 << QString() << QString() << 3;
+    QTest::newRow("password only") << u"redis://:s3cret@h:1/0"_s << true << u"h"_s << 1 << QString() << u"s3cret"_s << 0;
+    QTest::newRow("user and password") << u"redis://ann:pw@h:2"_s << true << u"h"_s << 2 << u"ann"_s << u"pw"_s << 0;
+    QTest::newRow("tls refused") << u"rediss://h:6380"_s << false << QString() << 0 << QString() << QString() << 0;
+    QTest::newRow("other scheme") << u"http://h:6379"_s << false << QString() << 0 << QString() << QString() << 0;
+    QTest::newRow("bad db") << u"redis://h:6379/x"_s << false << QString() << 0 << QString() << QString() << 0;
+}
+
+void tst_Cluster::urls()
+{
+    QFETCH(QString, url);
+    QFETCH(bool, ok);
+    RedisAddress a;
+    QString error;
+    QCOMPARE(RedisAddress::parse(url, &a, &error), ok);
+    if (!ok) {
+        QVERIFY(!error.isEmpty());
+        return;
+    }
+    QFETCH(QString, host);
+    QFETCH(int, port);
+    QFETCH(QString, user);
+    QFETCH(QString, password);
+    QFETCH(int, db);
+    QCOMPARE(a.host, host);
+    QCOMPARE(int(a.port), port);
+    QCOMPARE(a.user, user);
+    QCOMPARE(a.password, password);
+    QCOMPARE(a.db, db);
+    QVERIFY(!a.display().contains(u"pw"_s) && !a.display().contains(u"s3cret"_s));
+}
+
+void tst_Cluster::authAndSelect()
+{
+    RedisServer locked;
+    locked.extraArgs = { u"--requirepass"_s, u"s3cret"_s };
+    QVERIFY2(locked.start(), qPrintable(locked.error));
+    // A wrong password: down, with Redis's reason, and no crash while it retries.
+    {
+        Server a;
+        QVERIFY(a.start(u"redis://:wrong@127.0.0.1:%1/2"_s.arg(locked.port)));
+        QVERIFY(a.waitAdapter(u"down"_s));
+        QVERIFY2(a.lastAdapterLine().value(u"error"_s).toString().contains(u"WRONGPASS"_s),
+                 QJsonDocument(a.lastAdapterLine()).toJson().constData());
+    }
+    // The right one, and db 2 selected: two servers meet (pub/sub ignores the db).
+    Server a, b;
+    const quint16 portA = a.start(u"redis://:s3cret@127.0.0.1:%1/2"_s.arg(locked.port));
+    const quint16 portB = b.start(u"redis://default:s3cret@127.0.0.1:%1/5"_s.arg(locked.port));
+    QVERIFY(portA && portB);
+    QVERIFY(a.waitAdapter(u"connected"_s, 2));
+    QVERIFY(b.waitAdapter(u"connected"_s, 2));
+    Client a1(portA), b1(portB);
+    QVERIFY(a1.open());
+    QVERIFY(b1.open());
+    a1.client.send(u"to-all"_s, { u"authenticated"_s });
+    QTRY_VERIFY_WITH_TIMEOUT(b1.got({ u"authenticated"_s }), 5000);
 }
 
 void tst_Cluster::libraryOperations()

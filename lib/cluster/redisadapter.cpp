@@ -36,8 +36,7 @@ constexpr int ServerCountPollMs = 2000;
 
 QString randomId(int length)
 {
-    static const char alphabet[] =
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     QString out;
     out.reserve(length);
     for (int i = 0; i < length; ++i)
@@ -83,13 +82,13 @@ bool decodeMessage(const QByteArray &payload, QVariant *out)
 // --- RedisCluster -------------------------------------------------------------------------------
 
 RedisCluster::RedisCluster(const RedisAddress &address, const QString &key, QObject *parent)
-    : QObject(parent),
-      m_pub(new RedisClient(address, this)),
-      m_sub(new RedisClient(address, this)),
-      m_key(key),
-      m_uid(randomId(6))
+    : QObject(parent)
+    , m_pub(new RedisClient(address, this))
+    , m_sub(new RedisClient(address, this))
+    , m_key(key)
+    , m_uid(randomId(6))
 {
-    for (RedisClient *c : { m_pub, m_sub }) {
+    for (RedisClient *c : {m_pub, m_sub}) {
         connect(c, &RedisClient::connected, this, [this, c] {
             if (c == m_sub) {
                 const auto adapters = m_adapters;
@@ -225,32 +224,32 @@ void RedisCluster::detach(RedisAdapter *adapter)
     drop(m_byChannel);
     if (m_sub->isConnected()) {
         for (const QByteArray &p : std::as_const(patterns))
-            m_sub->send({ "PUNSUBSCRIBE", p });
+            m_sub->send({"PUNSUBSCRIBE", p});
         for (const QByteArray &c : std::as_const(channels))
-            m_sub->send({ "UNSUBSCRIBE", c });
+            m_sub->send({"UNSUBSCRIBE", c});
     }
 }
 
 void RedisCluster::subscribeAll(RedisAdapter *adapter)
 {
     // One channel a command: each has one reply, so the replies stay in step with the queue.
-    m_sub->send({ "PSUBSCRIBE", adapter->broadcastChannel() + '*' });
-    m_sub->send({ "SUBSCRIBE", adapter->requestChannel() });
-    m_sub->send({ "SUBSCRIBE", adapter->responseChannel() });
-    m_sub->send({ "SUBSCRIBE", adapter->ownResponseChannel() });
+    m_sub->send({"PSUBSCRIBE", adapter->broadcastChannel() + '*'});
+    m_sub->send({"SUBSCRIBE", adapter->requestChannel()});
+    m_sub->send({"SUBSCRIBE", adapter->responseChannel()});
+    m_sub->send({"SUBSCRIBE", adapter->ownResponseChannel()});
 }
 
 void RedisCluster::publish(const QByteArray &channel, const QByteArray &payload)
 {
     if (m_pub->isConnected())
-        m_pub->send({ "PUBLISH", channel, payload });
+        m_pub->send({"PUBLISH", channel, payload});
 }
 
 void RedisCluster::countSubscribers(const QByteArray &channel, QObject *context,
                                     std::function<void(int)> callback)
 {
     QPointer<QObject> guard(context);
-    m_pub->send({ "PUBSUB", "NUMSUB", channel },
+    m_pub->send({"PUBSUB", "NUMSUB", channel},
                 [guard, callback = std::move(callback)](const RespValue &reply) {
                     if (!guard)
                         return;
@@ -276,7 +275,8 @@ void RedisCluster::onMessage(const QByteArray &pattern, const QByteArray &channe
 // --- RedisAdapter -------------------------------------------------------------------------------
 
 RedisAdapter::RedisAdapter(Namespace *ns, RedisCluster *cluster)
-    : InMemoryAdapter(ns), m_cluster(cluster)
+    : InMemoryAdapter(ns)
+    , m_cluster(cluster)
 {
     m_clock.start();
 }
@@ -315,10 +315,7 @@ QByteArray RedisAdapter::ownResponseChannel() const
     return responseChannel() + m_cluster->uid().toUtf8() + '#';
 }
 
-QString RedisAdapter::newRequestId()
-{
-    return randomId(6);
-}
+QString RedisAdapter::newRequestId() { return randomId(6); }
 
 QVariantMap RedisAdapter::packetFor(const OutgoingEvent &event) const
 {
@@ -388,8 +385,7 @@ int RedisAdapter::broadcast(const OutgoingEvent &event, const BroadcastOptions &
 {
     if (!opts.flags.local && m_cluster) {
         QByteArray msg;
-        Msgpack::append(&msg,
-                        QVariantList { m_cluster->uid(), packetFor(event), optsFor(opts) });
+        Msgpack::append(&msg, QVariantList {m_cluster->uid(), packetFor(event), optsFor(opts)});
         QByteArray channel = broadcastChannel();
         if (opts.rooms.size() == 1)
             channel += opts.rooms.constFirst().toUtf8() + '#';
@@ -403,11 +399,11 @@ void RedisAdapter::onBroadcastMessage(const QByteArray &channel, const QByteArra
     const QByteArray prefix = broadcastChannel();
     if (!channel.startsWith(prefix) || !channel.endsWith('#'))
         return;
-    const QString room = QString::fromUtf8(
-            channel.mid(prefix.size(), channel.size() - prefix.size() - 1));
+    const QString room
+            = QString::fromUtf8(channel.mid(prefix.size(), channel.size() - prefix.size() - 1));
     if (!room.isEmpty()) {
         BroadcastOptions one;
-        one.rooms = QStringList { room };
+        one.rooms = QStringList {room};
         if (sockets(one).isEmpty())
             return; // a room this server does not have: not even decoded
     }
@@ -441,8 +437,8 @@ int RedisAdapter::broadcastWithAck(const OutgoingEvent &event, const BroadcastOp
         return InMemoryAdapter::broadcastWithAck(event, opts, handlers);
 
     const QString requestId = newRequestId();
-    const int timeoutMs = opts.flags.timeoutMs > 0 ? opts.flags.timeoutMs
-                                                   : m_cluster->requestsTimeout();
+    const int timeoutMs
+            = opts.flags.timeoutMs > 0 ? opts.flags.timeoutMs : m_cluster->requestsTimeout();
     PendingAck &pending = m_pendingAcks[requestId];
     pending.deadline = m_clock.elapsed() + timeoutMs;
     pending.handlers = handlers;
@@ -511,14 +507,14 @@ void RedisAdapter::addSockets(const BroadcastOptions &opts, const QStringList &r
     if (opts.flags.local || !m_cluster)
         return;
     publishJson(requestChannel(),
-                QJsonObject { { QStringLiteral("uid"), m_cluster->uid() },
-                              { QStringLiteral("type"), RemoteJoin },
-                              { QStringLiteral("opts"),
-                                QJsonObject { { QStringLiteral("rooms"),
-                                                QJsonArray::fromStringList(opts.rooms) },
-                                              { QStringLiteral("except"),
-                                                QJsonArray::fromStringList(opts.except) } } },
-                              { QStringLiteral("rooms"), QJsonArray::fromStringList(rooms) } });
+                QJsonObject {{QStringLiteral("uid"), m_cluster->uid()},
+                             {QStringLiteral("type"), RemoteJoin},
+                             {QStringLiteral("opts"),
+                              QJsonObject {{QStringLiteral("rooms"),
+                                            QJsonArray::fromStringList(opts.rooms)},
+                                           {QStringLiteral("except"),
+                                            QJsonArray::fromStringList(opts.except)}}},
+                             {QStringLiteral("rooms"), QJsonArray::fromStringList(rooms)}});
 }
 
 void RedisAdapter::delSockets(const BroadcastOptions &opts, const QStringList &rooms)
@@ -527,29 +523,28 @@ void RedisAdapter::delSockets(const BroadcastOptions &opts, const QStringList &r
     if (opts.flags.local || !m_cluster)
         return;
     publishJson(requestChannel(),
-                QJsonObject { { QStringLiteral("uid"), m_cluster->uid() },
-                              { QStringLiteral("type"), RemoteLeave },
-                              { QStringLiteral("opts"),
-                                QJsonObject { { QStringLiteral("rooms"),
-                                                QJsonArray::fromStringList(opts.rooms) },
-                                              { QStringLiteral("except"),
-                                                QJsonArray::fromStringList(opts.except) } } },
-                              { QStringLiteral("rooms"), QJsonArray::fromStringList(rooms) } });
+                QJsonObject {{QStringLiteral("uid"), m_cluster->uid()},
+                             {QStringLiteral("type"), RemoteLeave},
+                             {QStringLiteral("opts"),
+                              QJsonObject {{QStringLiteral("rooms"),
+                                            QJsonArray::fromStringList(opts.rooms)},
+                                           {QStringLiteral("except"),
+                                            QJsonArray::fromStringList(opts.except)}}},
+                             {QStringLiteral("rooms"), QJsonArray::fromStringList(rooms)}});
 }
 
 void RedisAdapter::disconnectSockets(const BroadcastOptions &opts, bool closeConnections)
 {
     if (!opts.flags.local && m_cluster) {
         publishJson(requestChannel(),
-                    QJsonObject { { QStringLiteral("uid"), m_cluster->uid() },
-                                  { QStringLiteral("type"), RemoteDisconnect },
-                                  { QStringLiteral("opts"),
-                                    QJsonObject {
-                                            { QStringLiteral("rooms"),
-                                              QJsonArray::fromStringList(opts.rooms) },
-                                            { QStringLiteral("except"),
-                                              QJsonArray::fromStringList(opts.except) } } },
-                                  { QStringLiteral("close"), closeConnections } });
+                    QJsonObject {{QStringLiteral("uid"), m_cluster->uid()},
+                                 {QStringLiteral("type"), RemoteDisconnect},
+                                 {QStringLiteral("opts"),
+                                  QJsonObject {{QStringLiteral("rooms"),
+                                                QJsonArray::fromStringList(opts.rooms)},
+                                               {QStringLiteral("except"),
+                                                QJsonArray::fromStringList(opts.except)}}},
+                                 {QStringLiteral("close"), closeConnections}});
     }
     InMemoryAdapter::disconnectSockets(opts, closeConnections);
 }
@@ -587,17 +582,16 @@ void RedisAdapter::fetchSockets(const BroadcastOptions &opts, QObject *context,
                 p.context = guard;
                 p.hasContext = hasContext;
                 p.fetched = callback;
-                publishJson(requestChannel(),
-                            QJsonObject {
-                                    { QStringLiteral("uid"), m_cluster->uid() },
-                                    { QStringLiteral("requestId"), requestId },
-                                    { QStringLiteral("type"), RemoteFetch },
-                                    { QStringLiteral("opts"),
-                                      QJsonObject {
-                                              { QStringLiteral("rooms"),
-                                                QJsonArray::fromStringList(opts.rooms) },
-                                              { QStringLiteral("except"),
-                                                QJsonArray::fromStringList(opts.except) } } } });
+                publishJson(
+                        requestChannel(),
+                        QJsonObject {{QStringLiteral("uid"), m_cluster->uid()},
+                                     {QStringLiteral("requestId"), requestId},
+                                     {QStringLiteral("type"), RemoteFetch},
+                                     {QStringLiteral("opts"),
+                                      QJsonObject {{QStringLiteral("rooms"),
+                                                    QJsonArray::fromStringList(opts.rooms)},
+                                                   {QStringLiteral("except"),
+                                                    QJsonArray::fromStringList(opts.except)}}}});
                 armTimeouts();
             });
 }
@@ -606,12 +600,12 @@ void RedisAdapter::serverSideEmit(const QString &event, const Arguments &args)
 {
     if (!m_cluster)
         return;
-    QVariantList data { event };
+    QVariantList data {event};
     data.append(args);
     publishJson(requestChannel(),
-                QJsonObject { { QStringLiteral("uid"), m_cluster->uid() },
-                              { QStringLiteral("type"), ServerSideEmitRequest },
-                              { QStringLiteral("data"), QJsonArray::fromVariantList(data) } });
+                QJsonObject {{QStringLiteral("uid"), m_cluster->uid()},
+                             {QStringLiteral("type"), ServerSideEmitRequest},
+                             {QStringLiteral("data"), QJsonArray::fromVariantList(data)}});
 }
 
 void RedisAdapter::serverSideEmit(const QString &event, const Arguments &args, int timeoutMs,
@@ -642,14 +636,14 @@ void RedisAdapter::serverSideEmit(const QString &event, const Arguments &args, i
                 p.context = guard;
                 p.hasContext = hasContext;
                 p.answered = callback;
-                QVariantList data { event };
+                QVariantList data {event};
                 data.append(args);
-                publishJson(requestChannel(),
-                            QJsonObject { { QStringLiteral("uid"), m_cluster->uid() },
-                                          { QStringLiteral("requestId"), requestId },
-                                          { QStringLiteral("type"), ServerSideEmitRequest },
-                                          { QStringLiteral("data"),
-                                            QJsonArray::fromVariantList(data) } });
+                publishJson(
+                        requestChannel(),
+                        QJsonObject {{QStringLiteral("uid"), m_cluster->uid()},
+                                     {QStringLiteral("requestId"), requestId},
+                                     {QStringLiteral("type"), ServerSideEmitRequest},
+                                     {QStringLiteral("data"), QJsonArray::fromVariantList(data)}});
                 armTimeouts();
             });
 }
@@ -694,8 +688,8 @@ void RedisAdapter::onRequest(const QVariantMap &request)
         for (const Socket *s : sockets(opts))
             ids.append(s->id());
         publishResponse(request,
-                        QJsonDocument(QJsonObject { { QStringLiteral("requestId"), requestIdJson },
-                                                    { QStringLiteral("sockets"), ids } })
+                        QJsonDocument(QJsonObject {{QStringLiteral("requestId"), requestIdJson},
+                                                   {QStringLiteral("sockets"), ids}})
                                 .toJson(QJsonDocument::Compact));
         return;
     }
@@ -703,10 +697,9 @@ void RedisAdapter::onRequest(const QVariantMap &request)
         if (m_pending.contains(requestId) || own)
             return;
         publishResponse(request,
-                        QJsonDocument(QJsonObject {
-                                              { QStringLiteral("requestId"), requestIdJson },
-                                              { QStringLiteral("rooms"),
-                                                QJsonArray::fromStringList(rooms()) } })
+                        QJsonDocument(QJsonObject {{QStringLiteral("requestId"), requestIdJson},
+                                                   {QStringLiteral("rooms"),
+                                                    QJsonArray::fromStringList(rooms())}})
                                 .toJson(QJsonDocument::Compact));
         return;
     }
@@ -739,7 +732,7 @@ void RedisAdapter::onRequest(const QVariantMap &request)
         else
             socket->close(request.value(QStringLiteral("close")).toBool());
         publishResponse(request,
-                        QJsonDocument(QJsonObject { { QStringLiteral("requestId"), requestIdJson } })
+                        QJsonDocument(QJsonObject {{QStringLiteral("requestId"), requestIdJson}})
                                 .toJson(QJsonDocument::Compact));
         return;
     }
@@ -751,8 +744,8 @@ void RedisAdapter::onRequest(const QVariantMap &request)
         for (const Socket *s : sockets(opts))
             list.append(socketToJson(snapshot(s)));
         publishResponse(request,
-                        QJsonDocument(QJsonObject { { QStringLiteral("requestId"), requestIdJson },
-                                                    { QStringLiteral("sockets"), list } })
+                        QJsonDocument(QJsonObject {{QStringLiteral("requestId"), requestIdJson},
+                                                   {QStringLiteral("sockets"), list}})
                                 .toJson(QJsonDocument::Compact));
         return;
     }
@@ -776,8 +769,8 @@ void RedisAdapter::onRequest(const QVariantMap &request)
             *called = true;
             // Node passes one argument back.
             const QVariant first = reply.isEmpty() ? QVariant() : reply.constFirst();
-            QJsonObject answer { { QStringLiteral("type"), ServerSideEmitRequest },
-                                 { QStringLiteral("requestId"), requestId } };
+            QJsonObject answer {{QStringLiteral("type"), ServerSideEmitRequest},
+                                {QStringLiteral("requestId"), requestId}};
             if (first.isValid())
                 answer.insert(QStringLiteral("data"), QJsonValue::fromVariant(first));
             self->publishJson(self->responseChannel(), answer);
@@ -805,9 +798,9 @@ void RedisAdapter::onRequest(const QVariantMap &request)
                 return;
             self->publishResponse(
                     request,
-                    QJsonDocument(QJsonObject { { QStringLiteral("type"), BroadcastClientCount },
-                                                { QStringLiteral("requestId"), requestId },
-                                                { QStringLiteral("clientCount"), count } })
+                    QJsonDocument(QJsonObject {{QStringLiteral("type"), BroadcastClientCount},
+                                               {QStringLiteral("requestId"), requestId},
+                                               {QStringLiteral("clientCount"), count}})
                             .toJson(QJsonDocument::Compact));
         };
         handlers.ackReceived = [self, request, requestId](const AckResult &result) {
@@ -843,7 +836,7 @@ void RedisAdapter::onResponse(const QVariantMap &response)
         } else if (type == BroadcastAckResponse) {
             ++ack->clientsAnswered;
             AckResult result;
-            result.args = Arguments { response.value(QStringLiteral("packet")) };
+            result.args = Arguments {response.value(QStringLiteral("packet"))};
             if (ack->handlers.ackReceived)
                 ack->handlers.ackReceived(result);
         }
@@ -857,12 +850,12 @@ void RedisAdapter::onResponse(const QVariantMap &response)
         ++it->received;
         const QVariantList list = response.value(QStringLiteral("sockets")).toList();
         for (const QVariant &s : list)
-            it->sockets.append(socketFromJson(QJsonObject::fromVariantMap(s.toMap()),
-                                              ns()->name()));
+            it->sockets.append(
+                    socketFromJson(QJsonObject::fromVariantMap(s.toMap()), ns()->name()));
     } else if (it->type == ServerSideEmitRequest) {
         ++it->received;
         const QVariant data = response.value(QStringLiteral("data"));
-        it->responses.append(data.isValid() ? Arguments { data } : Arguments {});
+        it->responses.append(data.isValid() ? Arguments {data} : Arguments {});
     }
     if (it->received >= it->expected)
         finishPending(requestId, false);
@@ -952,10 +945,10 @@ QJsonObject RedisAdapter::socketToJson(const RemoteSocket &socket)
     handshake.insert(QStringLiteral("auth"), socket.auth);
     QStringList rooms(socket.rooms.cbegin(), socket.rooms.cend());
     rooms.sort();
-    return QJsonObject { { QStringLiteral("id"), socket.id },
-                         { QStringLiteral("handshake"), handshake },
-                         { QStringLiteral("rooms"), QJsonArray::fromStringList(rooms) },
-                         { QStringLiteral("data"), QJsonObject::fromVariantMap(socket.data) } };
+    return QJsonObject {{QStringLiteral("id"), socket.id},
+                        {QStringLiteral("handshake"), handshake},
+                        {QStringLiteral("rooms"), QJsonArray::fromStringList(rooms)},
+                        {QStringLiteral("data"), QJsonObject::fromVariantMap(socket.data)}};
 }
 
 RemoteSocket RedisAdapter::socketFromJson(const QJsonObject &json, const QString &nsp)
@@ -966,7 +959,7 @@ RemoteSocket RedisAdapter::socketFromJson(const QJsonObject &json, const QString
     const QJsonObject handshake = json.value(QStringLiteral("handshake")).toObject();
     const QJsonObject headers = handshake.value(QStringLiteral("headers")).toObject();
     for (auto it = headers.constBegin(); it != headers.constEnd(); ++it)
-        out.handshake.headers.append({ it.key().toLatin1(), it.value().toString().toUtf8() });
+        out.handshake.headers.append({it.key().toLatin1(), it.value().toString().toUtf8()});
     out.handshake.time = QDateTime::fromMSecsSinceEpoch(
             qint64(handshake.value(QStringLiteral("issued")).toDouble()), Qt::UTC);
     QString address = handshake.value(QStringLiteral("address")).toString();

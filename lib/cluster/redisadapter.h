@@ -68,8 +68,7 @@ private:
     void subscribeAll(RedisAdapter *adapter);
     void updateState();
     void pollServerCount();
-    void onMessage(const QByteArray &pattern, const QByteArray &channel,
-                   const QByteArray &payload);
+    void onMessage(const QByteArray &pattern, const QByteArray &channel, const QByteArray &payload);
 
     RedisClient *m_pub = nullptr;
     RedisClient *m_sub = nullptr;

@@ -23,8 +23,8 @@ bool RedisAddress::parse(const QString &text, RedisAddress *out, QString *errorS
                 "rediss:// (Redis over TLS) is not supported: use redis:// on a trusted network, "
                 "or a TLS tunnel such as stunnel in front of Redis"));
     if (url.scheme() != QLatin1String("redis"))
-        return failWith(QStringLiteral("the URL must start with redis://, not %1://")
-                                .arg(url.scheme()));
+        return failWith(
+                QStringLiteral("the URL must start with redis://, not %1://").arg(url.scheme()));
     RedisAddress a;
     if (!url.host().isEmpty())
         a.host = url.host();
@@ -46,19 +46,18 @@ bool RedisAddress::parse(const QString &text, RedisAddress *out, QString *errorS
         bool ok = false;
         a.db = path.toInt(&ok);
         if (!ok || a.db < 0)
-            return failWith(QStringLiteral("the path must be a database number, not /%1").arg(path));
+            return failWith(
+                    QStringLiteral("the path must be a database number, not /%1").arg(path));
     }
     *out = a;
     return true;
 }
 
-QString RedisAddress::display() const
-{
-    return QStringLiteral("%1:%2").arg(host).arg(port);
-}
+QString RedisAddress::display() const { return QStringLiteral("%1:%2").arg(host).arg(port); }
 
 RedisClient::RedisClient(const RedisAddress &address, QObject *parent)
-    : QObject(parent), m_address(address)
+    : QObject(parent)
+    , m_address(address)
 {
 }
 
@@ -111,7 +110,7 @@ void RedisClient::onConnected()
     QByteArray out;
     m_handshakeReplies = 0;
     if (!m_address.password.isEmpty()) {
-        QList<QByteArray> auth { "AUTH" };
+        QList<QByteArray> auth {"AUTH"};
         if (!m_address.user.isEmpty())
             auth.append(m_address.user.toUtf8());
         auth.append(m_address.password.toUtf8());
@@ -119,7 +118,7 @@ void RedisClient::onConnected()
         ++m_handshakeReplies;
     }
     if (m_address.db != 0) {
-        out += Resp::command({ "SELECT", QByteArray::number(m_address.db) });
+        out += Resp::command({"SELECT", QByteArray::number(m_address.db)});
         ++m_handshakeReplies;
     }
     if (m_handshakeReplies == 0) {

@@ -57,7 +57,10 @@ public:
     };
 
     RespParser() = default;
-    explicit RespParser(const Limits &limits) : m_limits(limits) { }
+    explicit RespParser(const Limits &limits)
+        : m_limits(limits)
+    {
+    }
 
     // Appends bytes; returns false once the input is malformed (errorString() says why).
     bool feed(QByteArrayView bytes);

@@ -40,11 +40,14 @@ public:
             }
             proc = std::make_unique<QProcess>();
             proc->setProcessChannelMode(QProcess::MergedChannels);
-            proc->start(program(),
-                        extraArgs + QStringList { QStringLiteral("--port"), QString::number(port), QStringLiteral("--bind"),
-                          QStringLiteral("127.0.0.1"), QStringLiteral("--save"), QString(),
-                          QStringLiteral("--appendonly"), QStringLiteral("no"),
-                          QStringLiteral("--daemonize"), QStringLiteral("no") });
+            proc->start(
+                    program(),
+                    extraArgs
+                            + QStringList {QStringLiteral("--port"), QString::number(port),
+                                           QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
+                                           QStringLiteral("--save"), QString(),
+                                           QStringLiteral("--appendonly"), QStringLiteral("no"),
+                                           QStringLiteral("--daemonize"), QStringLiteral("no")});
             if (!proc->waitForStarted(5000)) {
                 error = QStringLiteral("cannot run %1: %2").arg(program(), proc->errorString());
                 return false;
@@ -78,7 +81,6 @@ public:
             return false;
         const QByteArray reply = s.readAll();
         return reply.startsWith("+PONG") || reply.startsWith("-NOAUTH"); // up, with a password
-
     }
     static QString program() { return redisServerProgram(); }
     QString url() const { return QStringLiteral("redis://127.0.0.1:%1").arg(port); }
@@ -88,4 +90,3 @@ public:
     std::unique_ptr<QProcess> proc;
     QString error;
 };
-

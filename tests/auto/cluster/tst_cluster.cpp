@@ -1,7 +1,7 @@
 // Two sockscope processes (headless, --redis) and one redis-server of the test's own: a
 // broadcast on either server reaches the clients of both; Redis restarted during traffic.
-#include <eventclient.h>
 #include "redisserver.h"
+#include <eventclient.h>
 #include <eventserver.h>
 #include <namespace.h>
 #include <redisadapter.h>
@@ -54,15 +54,15 @@ public:
     }
     quint16 start(const QString &redisUrl)
     {
-        proc.setArguments({ u"--headless"_s, u"--port"_s, u"0"_s, u"--rules"_s, Rules,
-                            u"--log"_s, u"connections"_s, u"--redis"_s, redisUrl });
+        proc.setArguments({u"--headless"_s, u"--port"_s, u"0"_s, u"--rules"_s, Rules, u"--log"_s,
+                           u"connections"_s, u"--redis"_s, redisUrl});
         proc.start();
-        const QJsonObject l = waitLine([](const QJsonObject &o) {
-            return o.value(u"type"_s) == u"listening"_s;
-        });
+        const QJsonObject l = waitLine(
+                [](const QJsonObject &o) { return o.value(u"type"_s) == u"listening"_s; });
         return quint16(l.value(u"port"_s).toInt());
     }
-    QJsonObject waitLine(const std::function<bool(const QJsonObject &)> &pred, int timeoutMs = 10000)
+    QJsonObject waitLine(const std::function<bool(const QJsonObject &)> &pred,
+                         int timeoutMs = 10000)
     {
         QJsonObject found;
         (void)QTest::qWaitFor(
@@ -123,7 +123,8 @@ struct Client
     bool join(const QString &room)
     {
         bool done = false;
-        client.send(u"join"_s, { room }, [&done](const AckResult &r) { done = !r.timedOut; }, 5000);
+        client.send(
+                u"join"_s, {room}, [&done](const AckResult &r) { done = !r.timedOut; }, 5000);
         return QTest::qWaitFor([&] { return done; }, 6000);
     }
     bool got(const Arguments &args) const { return news.contains(QVariant(args)); }
@@ -187,9 +188,10 @@ private:
 
 void tst_Cluster::initTestCase()
 {
-    QVERIFY2(m_redis.start(), qPrintable(u"redis-server did not start (install the redis-server "
-                                         "package: scripts/deps.sh --tests): "_s
-                                         + m_redis.error));
+    QVERIFY2(m_redis.start(),
+             qPrintable(u"redis-server did not start (install the redis-server "
+                        "package: scripts/deps.sh --tests): "_s
+                        + m_redis.error));
 }
 
 void tst_Cluster::broadcasts()
@@ -198,28 +200,29 @@ void tst_Cluster::broadcasts()
     const quint16 portA = a.start(m_redis.url());
     const quint16 portB = b.start(m_redis.url());
     QVERIFY(portA && portB);
-    QVERIFY2(a.waitAdapter(u"connected"_s, 2), QJsonDocument(a.lastAdapterLine()).toJson().constData());
+    QVERIFY2(a.waitAdapter(u"connected"_s, 2),
+             QJsonDocument(a.lastAdapterLine()).toJson().constData());
     QVERIFY(b.waitAdapter(u"connected"_s, 2));
 
     Client a1(portA), a2(portA), b1(portB), b2(portB);
-    for (Client *c : { &a1, &a2, &b1, &b2 })
+    for (Client *c : {&a1, &a2, &b1, &b2})
         QVERIFY(c->open());
     QVERIFY(a2.join(u"blue"_s));
     QVERIFY(b2.join(u"blue"_s));
 
     // To the namespace, from a client of A: everyone on both servers, the sender included.
-    a1.client.send(u"to-all"_s, { u"hello"_s, 42 });
-    const Arguments all { u"hello"_s, 42 };
+    a1.client.send(u"to-all"_s, {u"hello"_s, 42});
+    const Arguments all {u"hello"_s, 42};
     QTRY_VERIFY_WITH_TIMEOUT(a1.got(all) && a2.got(all) && b1.got(all) && b2.got(all), 5000);
 
     // To a room, from a client of B that is not in it: the room's members on both servers.
-    b1.client.send(u"to-room"_s, { u"blue"_s, u"room news"_s });
-    const Arguments room { u"blue"_s, u"room news"_s };
+    b1.client.send(u"to-room"_s, {u"blue"_s, u"room news"_s});
+    const Arguments room {u"blue"_s, u"room news"_s};
     QTRY_VERIFY_WITH_TIMEOUT(a2.got(room) && b2.got(room), 5000);
 
     // All but the sender, from A: the sender's own server leaves it out, and so does B.
-    a2.client.send(u"to-others"_s, { u"except"_s });
-    const Arguments others { u"except"_s };
+    a2.client.send(u"to-others"_s, {u"except"_s});
+    const Arguments others {u"except"_s};
     QTRY_VERIFY_WITH_TIMEOUT(a1.got(others) && b1.got(others) && b2.got(others), 5000);
 
     // Each event once: a server does not take its own publication back.
@@ -244,9 +247,9 @@ void tst_Cluster::binaryArguments()
     QVERIFY(a1.open());
     QVERIFY(b1.open());
     const QByteArray blob("\x00\x01\xfe\xff", 4);
-    const QVariantMap nested { { u"bytes"_s, blob }, { u"n"_s, 1.5 } };
-    a1.client.send(u"to-all"_s, { blob, nested, QVariant::fromValue(nullptr) });
-    const Arguments expected { blob, nested, QVariant::fromValue(nullptr) };
+    const QVariantMap nested {{u"bytes"_s, blob}, {u"n"_s, 1.5}};
+    a1.client.send(u"to-all"_s, {blob, nested, QVariant::fromValue(nullptr)});
+    const Arguments expected {blob, nested, QVariant::fromValue(nullptr)};
     QTRY_VERIFY_WITH_TIMEOUT(b1.got(expected), 5000);
     QVERIFY(a1.got(expected));
 }
@@ -267,8 +270,8 @@ void tst_Cluster::redisDownAtStart()
     QVERIFY(!a.lastAdapterLine().value(u"error"_s).toString().isEmpty());
     Client c(port);
     QVERIFY(c.open());
-    c.client.send(u"to-all"_s, { u"alone"_s });
-    QTRY_VERIFY_WITH_TIMEOUT(c.got({ u"alone"_s }), 5000);
+    c.client.send(u"to-all"_s, {u"alone"_s});
+    QTRY_VERIFY_WITH_TIMEOUT(c.got({u"alone"_s}), 5000);
 
     // Redis comes up on that port: the server connects by itself.
     QVERIFY2(later.start(later.port), qPrintable(later.error));
@@ -290,23 +293,23 @@ void tst_Cluster::redisRestarted()
     QVERIFY(a1.open());
     QVERIFY(b1.open());
 
-    a1.client.send(u"to-all"_s, { u"before"_s });
-    QTRY_VERIFY_WITH_TIMEOUT(b1.got({ u"before"_s }), 5000);
+    a1.client.send(u"to-all"_s, {u"before"_s});
+    QTRY_VERIFY_WITH_TIMEOUT(b1.got({u"before"_s}), 5000);
 
     // Traffic while Redis goes away: no client is dropped, local delivery goes on.
     redis.stop();
     QVERIFY(a.waitAdapter(u"reconnecting"_s));
     QVERIFY(b.waitAdapter(u"reconnecting"_s));
-    a1.client.send(u"to-all"_s, { u"during"_s });
-    QTRY_VERIFY_WITH_TIMEOUT(a1.got({ u"during"_s }), 5000);
+    a1.client.send(u"to-all"_s, {u"during"_s});
+    QTRY_VERIFY_WITH_TIMEOUT(a1.got({u"during"_s}), 5000);
 
     QVERIFY2(redis.start(redis.port), qPrintable(redis.error));
     QVERIFY(a.waitAdapter(u"connected"_s, 2, 20000));
     QVERIFY(b.waitAdapter(u"connected"_s, 2, 20000));
     // Both resubscribed: broadcasts flow again both ways.
-    a1.client.send(u"to-all"_s, { u"after a"_s });
-    b1.client.send(u"to-all"_s, { u"after b"_s });
-    QTRY_VERIFY_WITH_TIMEOUT(b1.got({ u"after a"_s }) && a1.got({ u"after b"_s }), 5000);
+    a1.client.send(u"to-all"_s, {u"after a"_s});
+    b1.client.send(u"to-all"_s, {u"after b"_s});
+    QTRY_VERIFY_WITH_TIMEOUT(b1.got({u"after a"_s}) && a1.got({u"after b"_s}), 5000);
     QVERIFY(a1.client.isConnected());
     QVERIFY(b1.client.isConnected());
 }
@@ -314,7 +317,8 @@ void tst_Cluster::redisRestarted()
 void tst_Cluster::rejectsTls()
 {
     QProcess p;
-    p.start(Binary, { u"--headless"_s, u"--port"_s, u"0"_s, u"--redis"_s, u"rediss://127.0.0.1:6380"_s });
+    p.start(Binary,
+            {u"--headless"_s, u"--port"_s, u"0"_s, u"--redis"_s, u"rediss://127.0.0.1:6380"_s});
     QVERIFY(p.waitForFinished(10000));
     QCOMPARE(p.exitCode(), 2);
     QVERIFY2(p.readAllStandardError().contains("rediss:// (Redis over TLS) is not supported"),
@@ -330,14 +334,22 @@ void tst_Cluster::urls_data()
     QTest::addColumn<QString>("user");
     QTest::addColumn<QString>("password");
     QTest::addColumn<int>("db");
-    QTest::newRow("plain") << u"redis://127.0.0.1:6379"_s << true << u"127.0.0.1"_s << 6379 << QString() << QString() << 0;
-    QTest::newRow("default port") << u"redis://redis.local"_s << true << u"redis.local"_s << 6379 << QString() << QString() << 0;
-    QTest::newRow("db") << u"redis://10.0.0.5:7000/3"_s << true << u"10.0.0.5"_s << 7000 << QString() << QString() << 3;
-    QTest::newRow("password only") << u"redis://:s3cret@h:1/0"_s << true << u"h"_s << 1 << QString() << u"s3cret"_s << 0;
-    QTest::newRow("user and password") << u"redis://ann:pw@h:2"_s << true << u"h"_s << 2 << u"ann"_s << u"pw"_s << 0;
-    QTest::newRow("tls refused") << u"rediss://h:6380"_s << false << QString() << 0 << QString() << QString() << 0;
-    QTest::newRow("other scheme") << u"http://h:6379"_s << false << QString() << 0 << QString() << QString() << 0;
-    QTest::newRow("bad db") << u"redis://h:6379/x"_s << false << QString() << 0 << QString() << QString() << 0;
+    QTest::newRow("plain") << u"redis://127.0.0.1:6379"_s << true << u"127.0.0.1"_s << 6379
+                           << QString() << QString() << 0;
+    QTest::newRow("default port") << u"redis://redis.local"_s << true << u"redis.local"_s << 6379
+                                  << QString() << QString() << 0;
+    QTest::newRow("db") << u"redis://10.0.0.5:7000/3"_s << true << u"10.0.0.5"_s << 7000
+                        << QString() << QString() << 3;
+    QTest::newRow("password only")
+            << u"redis://:s3cret@h:1/0"_s << true << u"h"_s << 1 << QString() << u"s3cret"_s << 0;
+    QTest::newRow("user and password")
+            << u"redis://ann:pw@h:2"_s << true << u"h"_s << 2 << u"ann"_s << u"pw"_s << 0;
+    QTest::newRow("tls refused") << u"rediss://h:6380"_s << false << QString() << 0 << QString()
+                                 << QString() << 0;
+    QTest::newRow("other scheme") << u"http://h:6379"_s << false << QString() << 0 << QString()
+                                  << QString() << 0;
+    QTest::newRow("bad db") << u"redis://h:6379/x"_s << false << QString() << 0 << QString()
+                            << QString() << 0;
 }
 
 void tst_Cluster::urls()
@@ -367,7 +379,7 @@ void tst_Cluster::urls()
 void tst_Cluster::authAndSelect()
 {
     RedisServer locked;
-    locked.extraArgs = { u"--requirepass"_s, u"s3cret"_s };
+    locked.extraArgs = {u"--requirepass"_s, u"s3cret"_s};
     QVERIFY2(locked.start(), qPrintable(locked.error));
     // A wrong password: down, with Redis's reason, and no crash while it retries.
     {
@@ -387,8 +399,8 @@ void tst_Cluster::authAndSelect()
     Client a1(portA), b1(portB);
     QVERIFY(a1.open());
     QVERIFY(b1.open());
-    a1.client.send(u"to-all"_s, { u"authenticated"_s });
-    QTRY_VERIFY_WITH_TIMEOUT(b1.got({ u"authenticated"_s }), 5000);
+    a1.client.send(u"to-all"_s, {u"authenticated"_s});
+    QTRY_VERIFY_WITH_TIMEOUT(b1.got({u"authenticated"_s}), 5000);
 }
 
 void tst_Cluster::libraryOperations()
@@ -407,7 +419,7 @@ void tst_Cluster::libraryOperations()
     Socket *onB = b.root()->socket(b1.client.id());
     QVERIFY(onB);
     onB->join(u"blue"_s);
-    onB->setData({ { u"name"_s, u"b1"_s } });
+    onB->setData({{u"name"_s, u"b1"_s}});
 
     // serverCount through PUBSUB NUMSUB.
     int count = 0;
@@ -426,13 +438,13 @@ void tst_Cluster::libraryOperations()
     for (const RemoteSocket &s : std::as_const(fetched))
         ids.append(s.id);
     ids.sort();
-    QStringList expected { a1.client.id(), b1.client.id(), b2.client.id() };
+    QStringList expected {a1.client.id(), b1.client.id(), b2.client.id()};
     expected.sort();
     QCOMPARE(ids, expected);
     for (const RemoteSocket &s : std::as_const(fetched)) {
         if (s.id != b1.client.id())
             continue;
-        QCOMPARE(s.rooms, (QSet<QString> { b1.client.id(), u"blue"_s }));
+        QCOMPARE(s.rooms, (QSet<QString> {b1.client.id(), u"blue"_s}));
         QCOMPARE(s.data.value(u"name"_s).toString(), u"b1"_s);
         QVERIFY(s.handshake.target.startsWith("/socket.io/?"));
         QCOMPARE(s.handshake.remoteAddress, QHostAddress(QHostAddress::LocalHost));
@@ -451,19 +463,19 @@ void tst_Cluster::libraryOperations()
     a.root()->to(u"blue"_s).socketsJoin(u"green"_s);
     QTRY_VERIFY(onB->isInRoom(u"green"_s));
     QVERIFY(!b.root()->socket(b2.client.id())->isInRoom(u"green"_s));
-    a.root()->socketsLeave(QStringList { u"green"_s });
+    a.root()->socketsLeave(QStringList {u"green"_s});
     QTRY_VERIFY(!onB->isInRoom(u"green"_s));
 
     // serverSideEmit: B's handlers get it and answer; A gets one answer per other server.
     QList<Arguments> seenOnB;
     b.root()->onServerSideEvent([&](const QString &event, const Arguments &args,
                                     const std::function<void(const Arguments &)> &reply) {
-        seenOnB.append(Arguments { event } + args);
-        reply({ u"pong from b"_s });
+        seenOnB.append(Arguments {event} + args);
+        reply({u"pong from b"_s});
     });
-    a.root()->serverSideEmit(u"hello"_s, { 1, u"x"_s });
+    a.root()->serverSideEmit(u"hello"_s, {1, u"x"_s});
     QTRY_COMPARE(seenOnB.size(), 1);
-    QCOMPARE(seenOnB.first(), (Arguments { u"hello"_s, 1, u"x"_s }));
+    QCOMPARE(seenOnB.first(), (Arguments {u"hello"_s, 1, u"x"_s}));
     ServerSideAckResult answer;
     done = false;
     a.root()->serverSideEmit(u"ping"_s, {}, &a.server, [&](const ServerSideAckResult &r) {
@@ -473,7 +485,7 @@ void tst_Cluster::libraryOperations()
     QTRY_VERIFY(done);
     QVERIFY(!answer.timedOut);
     QCOMPARE(answer.responses.size(), 1);
-    QCOMPARE(answer.responses.first(), (Arguments { u"pong from b"_s }));
+    QCOMPARE(answer.responses.first(), (Arguments {u"pong from b"_s}));
 
     // disconnectSockets from A: B's socket in blue goes, the other stays.
     QSignalSpy gone(&b1.client, &EventClient::disconnected);
@@ -485,11 +497,11 @@ void tst_Cluster::libraryOperations()
 
     // local(): not published.
     b2.news.clear();
-    a.root()->local().send(u"news"_s, { u"local only"_s });
-    a.root()->send(u"news"_s, { u"everywhere"_s });
-    QTRY_VERIFY(b2.got({ u"everywhere"_s }));
-    QVERIFY(!b2.got({ u"local only"_s }));
-    QVERIFY(a1.got({ u"local only"_s }));
+    a.root()->local().send(u"news"_s, {u"local only"_s});
+    a.root()->send(u"news"_s, {u"everywhere"_s});
+    QTRY_VERIFY(b2.got({u"everywhere"_s}));
+    QVERIFY(!b2.got({u"local only"_s}));
+    QVERIFY(a1.got({u"local only"_s}));
 }
 
 void tst_Cluster::broadcastWithAcks()
@@ -499,11 +511,11 @@ void tst_Cluster::broadcastWithAcks()
     QVERIFY(a.waitServers(2));
     QVERIFY(b.waitServers(2));
     Client a1(a.server.serverPort()), b1(b.server.serverPort()), b2(b.server.serverPort());
-    for (Client *c : { &a1, &b1, &b2 }) {
+    for (Client *c : {&a1, &b1, &b2}) {
         QVERIFY(c->open());
         EventClient *ec = &c->client;
         ec->on(u"ask"_s, [ec](const Arguments &args, const Ack &ack) {
-            ack({ ec->id(), args.value(0) });
+            ack({ec->id(), args.value(0)});
         });
     }
     QTRY_COMPARE(b.root()->socketCount(), 2);
@@ -518,17 +530,17 @@ void tst_Cluster::broadcastWithAcks()
         finished = true;
         timedOut = t;
     };
-    a.root()->timeout(3000).sendWithAck(u"ask"_s, { 5 }, handlers);
+    a.root()->timeout(3000).sendWithAck(u"ask"_s, {5}, handlers);
     QTRY_VERIFY_WITH_TIMEOUT(finished, 5000);
     QVERIFY(!timedOut);
-    QCOMPARE(counts, (QList<int> { 1, 2 })); // this server's count first, then B's
+    QCOMPARE(counts, (QList<int> {1, 2})); // this server's count first, then B's
     QCOMPARE(replies.size(), 3);
     // Node carries one argument of each remote reply: the first.
     QStringList from;
     for (const Arguments &r : std::as_const(replies))
         from.append(r.value(0).toString());
     from.sort();
-    QStringList expected { a1.client.id(), b1.client.id(), b2.client.id() };
+    QStringList expected {a1.client.id(), b1.client.id(), b2.client.id()};
     expected.sort();
     QCOMPARE(from, expected);
 }
@@ -543,7 +555,7 @@ void tst_Cluster::requestTimesOut()
     QTcpSocket silent;
     silent.connectToHost(QHostAddress::LocalHost, m_redis.port);
     QVERIFY(silent.waitForConnected(3000));
-    silent.write(Resp::command({ "SUBSCRIBE", "socket.io-request#/#" }));
+    silent.write(Resp::command({"SUBSCRIBE", "socket.io-request#/#"}));
     QVERIFY(a.waitServers(2));
     Client a1(a.server.serverPort());
     QVERIFY(a1.open());

@@ -43,14 +43,14 @@ void tst_Resp::replies_data()
             << QByteArray("$4\r\na\r\nb\r\n") << RespValue::Type::Bulk << QByteArray("a\r\nb") << 0;
     QTest::newRow("binary bulk") << QByteArray("$3\r\n\x00\xff\x93\r\n", 10)
                                  << RespValue::Type::Bulk << QByteArray("\x00\xff\x93", 3) << 0;
-    QTest::newRow("empty bulk") << QByteArray("$0\r\n\r\n") << RespValue::Type::Bulk
-                                << QByteArray() << 0;
+    QTest::newRow("empty bulk") << QByteArray("$0\r\n\r\n") << RespValue::Type::Bulk << QByteArray()
+                                << 0;
     QTest::newRow("null bulk") << QByteArray("$-1\r\n") << RespValue::Type::Null << QByteArray()
                                << 0;
     QTest::newRow("null array") << QByteArray("*-1\r\n") << RespValue::Type::Null << QByteArray()
                                 << 0;
-    QTest::newRow("empty array") << QByteArray("*0\r\n") << RespValue::Type::Array
-                                 << QByteArray() << 0;
+    QTest::newRow("empty array") << QByteArray("*0\r\n") << RespValue::Type::Array << QByteArray()
+                                 << 0;
     QTest::newRow("pmessage") << QByteArray("*4\r\n$8\r\npmessage\r\n$13\r\nsocket.io#/#*\r\n"
                                             "$14\r\nsocket.io#/#a#\r\n$3\r\n\x93\xa1x\r\n")
                               << RespValue::Type::Array << QByteArray() << 4;
@@ -78,7 +78,8 @@ void tst_Resp::replies()
 
 void tst_Resp::byteByByte()
 {
-    const QByteArray wire("*3\r\n$7\r\nmessage\r\n$20\r\nsocket.io-request#/#\r\n$10\r\n{\"type\":1}\r\n");
+    const QByteArray wire(
+            "*3\r\n$7\r\nmessage\r\n$20\r\nsocket.io-request#/#\r\n$10\r\n{\"type\":1}\r\n");
     RespParser parser;
     RespValue value;
     for (qsizetype i = 0; i < wire.size(); ++i) {
@@ -182,11 +183,11 @@ void tst_Resp::limits()
 
 void tst_Resp::command()
 {
-    QCOMPARE(Resp::command({ "PUBLISH", "socket.io#/#", QByteArray("\x93\x00", 2) }),
+    QCOMPARE(Resp::command({"PUBLISH", "socket.io#/#", QByteArray("\x93\x00", 2)}),
              QByteArray("*3\r\n$7\r\nPUBLISH\r\n$12\r\nsocket.io#/#\r\n$2\r\n\x93\x00\r\n", 44));
     // Its own output parses back (a command is a RESP array of bulks).
     RespParser p;
-    p.feed(Resp::command({ "PUBSUB", "NUMSUB", "socket.io-request#/#" }));
+    p.feed(Resp::command({"PUBSUB", "NUMSUB", "socket.io-request#/#"}));
     RespValue v;
     QVERIFY(p.next(&v));
     QCOMPARE(v.elements.size(), 3);

@@ -16,6 +16,7 @@ if [[ "${1:-}" == "--tests" ]]; then
     command -v npm >/dev/null 2>&1 || packages+=(npm)
     packages+=(clang libclang-rt-14-dev openssl) # fuzz targets (libFuzzer, ASan, UBSan); TLS tests
     packages+=(chromium) # browser tests (tests/browser, driven by playwright-core from npm)
+    packages+=(redis-server) # cluster tests (tests/auto/cluster start their own, never the default one)
 fi
 
 missing=()

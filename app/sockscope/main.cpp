@@ -2,6 +2,7 @@
 #include <asynclinewriter.h>
 #include <eventserver.h>
 #include <jsonlineslogger.h>
+#include <redisadapter.h>
 #include <rules.h>
 #include <sockscopeversion.h>
 
@@ -192,6 +193,8 @@ int main(int argc, char *argv[])
             { u"max-connections"_s, u"Refuse new connections beyond N with 503 (default 0: no limit)."_s, u"N"_s },
             { u"cert"_s, u"PEM certificate (chain) file: serve https:// and wss:// (needs --key)."_s, u"file"_s },
             { u"key"_s, u"PEM private key file for --cert (unencrypted RSA or EC)."_s, u"file"_s },
+            { u"redis"_s, u"Join a cluster through Redis (redis://[user:password@]host:port[/db]), wire-compatible with Node's @socket.io/redis-adapter 8.3 (headless only for now)."_s, u"URL"_s },
+            { u"redis-key"_s, u"Prefix of the cluster's Redis channels (default socket.io)."_s, u"prefix"_s, u"socket.io"_s },
             { u"client"_s, u"Open the client window connected to URL instead of a server (needs a display)."_s, u"URL"_s },
     });
     if (!p.parse(QCoreApplication::arguments()))
@@ -269,8 +272,15 @@ int main(int argc, char *argv[])
     const QString invalid = options.validate();
     if (!invalid.isEmpty())
         return fail(2, invalid);
+    Sockscope::RedisAddress redis;
+    if (p.isSet(u"redis"_s) && !Sockscope::RedisAddress::parse(p.value(u"redis"_s), &redis, &error))
+        return fail(2, u"--redis: "_s + error);
+    if (p.value(u"redis-key"_s).isEmpty())
+        return fail(2, u"--redis-key must not be empty"_s);
 
 #ifdef SOCKSCOPE_HAVE_UI
+    if (gui && p.isSet(u"redis"_s))
+        return fail(2, u"--redis needs --headless for now (the monitor's server settings do not have it yet)"_s);
     if (gui) {
         Sockscope::ServerSettings settings;
         settings.bind = p.value(u"bind"_s);
@@ -315,6 +325,16 @@ int main(int argc, char *argv[])
                                                  : Sockscope::JsonLinesLogger::Level::Everything);
     rules.install(&server);
 
+    // The cluster: the server starts and serves its own clients whether Redis answers or not;
+    // "adapter" lines say when it connects, loses Redis, and how many servers share "/".
+    std::unique_ptr<Sockscope::RedisCluster> cluster;
+    if (p.isSet(u"redis"_s)) {
+        cluster = std::make_unique<Sockscope::RedisCluster>(redis, p.value(u"redis-key"_s));
+        logger.watchCluster(cluster.get());
+        server.setAdapterFactory(cluster->adapterFactory());
+        cluster->open();
+    }
+
     if (!server.listen(address, quint16(port)))
         return fail(1, server.errorString());
 
@@ -344,6 +364,10 @@ int main(int argc, char *argv[])
     o.insert(u"namespaces"_s, nsps);
     if (p.isSet(u"rules"_s))
         o.insert(u"rules"_s, p.value(u"rules"_s));
+    if (cluster) {
+        o.insert(u"redis"_s, redis.display());
+        o.insert(u"redisKey"_s, cluster->key());
+    }
     logger.write(u"listening"_s, o);
     return app.exec();
 }

@@ -87,6 +87,11 @@ void Adapter::post(QObject *context, std::function<void()> callback)
     QMetaObject::invokeMethod(context ? context : this, std::move(callback), Qt::QueuedConnection);
 }
 
+qint64 Adapter::nextAckId()
+{
+    return m_namespace->nextAckId();
+}
+
 InMemoryAdapter::InMemoryAdapter(Namespace *ns) : Adapter(ns)
 {
     m_clock.start();

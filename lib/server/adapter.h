@@ -210,6 +210,8 @@ protected:
                                 const std::function<void(const Arguments &)> &reply);
     // Runs callback from the event loop on context (the adapter when context is null).
     void post(QObject *context, std::function<void()> callback);
+    // A new ack id of the namespace, for a broadcast with acks that another server asked for.
+    qint64 nextAckId();
 
 private:
     Namespace *m_namespace = nullptr;

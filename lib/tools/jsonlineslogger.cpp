@@ -4,6 +4,7 @@
 #include "eventserver.h"
 #include "jsonlinesformat.h"
 #include "plainconnection.h"
+#include "redisadapter.h"
 #include "socket.h"
 
 #include <QAbstractEventDispatcher>
@@ -252,6 +253,20 @@ void JsonLinesLogger::write(const QString &type, const QJsonObject &fields)
 {
     if (m_out || m_writer)
         writeLine(JsonLinesFormat::line(type, now(), fields), AsyncLineWriter::WhenFull::Keep);
+}
+
+void JsonLinesLogger::watchCluster(RedisCluster *cluster)
+{
+    const auto report = [this, cluster] {
+        QJsonObject o;
+        o.insert(u"state"_s, RedisCluster::stateName(cluster->state()));
+        o.insert(u"servers"_s, cluster->serverCount());
+        if (cluster->state() != RedisCluster::State::Connected && !cluster->errorString().isEmpty())
+            o.insert(u"error"_s, cluster->errorString());
+        write(u"adapter"_s, o);
+    };
+    connect(cluster, &RedisCluster::stateChanged, this, report);
+    connect(cluster, &RedisCluster::serverCountChanged, this, report);
 }
 
 void JsonLinesLogger::writeObject(const QString &type, const QJsonObject &fields)

@@ -15,6 +15,7 @@ QT_END_NAMESPACE
 namespace Sockscope {
 
 struct HandshakeRecord;
+class RedisCluster;
 
 /*
     Writes one compact JSON object per line for every handshake, connect, disconnect, event,
@@ -56,6 +57,12 @@ public:
 
     // Writes a line of the caller's own (type and time are added); never dropped.
     void write(const QString &type, const QJsonObject &fields);
+
+    // Writes an "adapter" line each time the cluster's state or its server count changes
+    // (at every level, none included):
+    //   {"type":"adapter","state":"connected"|"reconnecting"|"down","servers":N,"error":"…"}
+    // error only when the state is not connected.
+    void watchCluster(RedisCluster *cluster);
 
 private:
     void connectSignals();

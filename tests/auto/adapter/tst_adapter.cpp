@@ -6,9 +6,11 @@
 #include <eventclient.h>
 #include <eventserver.h>
 #include <namespace.h>
+#include <redisadapter.h>
 #include <socket.h>
 
 #include "loopback.h"
+#include "redisserver.h"
 
 #include <QPointer>
 #include <QSignalSpy>
@@ -128,6 +130,7 @@ class tst_Adapter : public QObject
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase_data();
+    void init();
 
     void adapterPerNamespace();
     void rooms();
@@ -140,14 +143,42 @@ private Q_SLOTS:
     void serverSideEmit();
     void serverCount();
     void flagsAndRoomChangesReachTheAdapter();
+
+private:
+    RedisServer m_redis;
+    std::unique_ptr<RedisCluster> m_cluster;
 };
 
 void tst_Adapter::initTestCase_data()
 {
     QTest::addColumn<AdapterFactory>("factory");
-    QTest::newRow("default") << AdapterFactory();
+    QTest::addColumn<QString>("setupError");
+    QTest::newRow("default") << AdapterFactory() << QString();
     QTest::newRow("in-memory")
-            << AdapterFactory([](Namespace *ns) { return new InMemoryAdapter(ns); });
+            << AdapterFactory([](Namespace *ns) { return new InMemoryAdapter(ns); }) << QString();
+
+    // The Redis adapter, its server alone in a cluster, on a redis-server of the test's own.
+    QString error;
+    if (!m_redis.start()) {
+        error = u"redis-server did not start (scripts/deps.sh --tests installs it): "_s
+                + m_redis.error;
+    } else {
+        RedisAddress address;
+        RedisAddress::parse(m_redis.url(), &address, &error);
+        m_cluster = std::make_unique<RedisCluster>(address);
+        m_cluster->open();
+        if (!QTest::qWaitFor(
+                    [this] { return m_cluster->state() == RedisCluster::State::Connected; }, 10000))
+            error = u"the Redis cluster did not connect: "_s + m_cluster->errorString();
+    }
+    QTest::newRow("redis") << (m_cluster ? m_cluster->adapterFactory() : AdapterFactory())
+                           << error;
+}
+
+void tst_Adapter::init()
+{
+    QFETCH_GLOBAL(QString, setupError);
+    QVERIFY2(setupError.isEmpty(), qPrintable(setupError));
 }
 
 void tst_Adapter::adapterPerNamespace()

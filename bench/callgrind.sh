@@ -3,7 +3,8 @@
 # the machine is doing, for judging a change to the per-message path.
 #
 #   bash bench/callgrind.sh [BIN] [--baseline-bin PATH] [--bare] [--acks 20000]
-#                           [--clients 50] [--inflight 10] [--log none|all] [--no-build]
+#                           [--clients 50] [--inflight 10] [--log none|all] [--parser json|msgpack]
+#                           [--no-build]
 #
 # Runs the headless server (BIN, default $BUILD_DIR/bin/sockscope with BUILD_DIR as in
 # bench/run.sh: build-bench) as `--headless --log none --rules resources/rules/protocol-contract.json`
@@ -14,7 +15,8 @@
 # start-up, handshakes and shutdown cancelled out. --baseline-bin measures another sockscope
 # build the same way (e.g. from bench/build-baseline.sh), --bare the bare QWebSocketServer echo
 # (sockscope-bare-echo). --log all measures the servers with their JSON-lines log on (written to a
-# file), for the cost of watching. Prints one line per server and, with a baseline, the ratio.
+# file), for the cost of watching; --parser msgpack, the echo in msgpack (binary 100-byte
+# argument). Prints one line per server and, with a baseline, the ratio.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,6 +29,7 @@ ACKS=20000
 CLIENTS=50
 INFLIGHT=10
 LOG=none
+PARSER=json
 BUILD_IT=1
 
 while [ $# -gt 0 ]; do
@@ -37,8 +40,9 @@ while [ $# -gt 0 ]; do
         --clients) CLIENTS=$2; shift 2 ;;
         --inflight) INFLIGHT=$2; shift 2 ;;
         --log) LOG=$2; shift 2 ;;
+        --parser) PARSER=$2; shift 2 ;;
         --no-build) BUILD_IT=0; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         -*) echo "callgrind.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
         *) BIN_SOCKSCOPE=$1; shift ;;
     esac
@@ -103,7 +107,7 @@ measure() { # name acks command...
     [ "$up" = 1 ] || { say "$name did not start under valgrind (see $log)"; stop_server; return 1; }
     local line
     line=$("$LOADGEN" --port "$PORT" --server-pid "$SERVER_PID" --scenario echo --clients "$CLIENTS" \
-               --inflight "$INFLIGHT" --acks "$acks" --label "$name" 2>> "$WORK/loadgen.err") || true
+               --inflight "$INFLIGHT" --parser "$PARSER" --acks "$acks" --label "$name" 2>> "$WORK/loadgen.err") || true
     stop_server
     echo "$line" > "$WORK/$name-$acks.json"
     if [ -z "$line" ] || ! node -e "

@@ -8,6 +8,7 @@
 #include "eventlogview.h"
 #include "framesview.h"
 #include "handshakeinspector.h"
+#include "handshakewalkthrough.h"
 #include "plainemitpanel.h"
 #include "ratechart.h"
 #include "roomsview.h"
@@ -19,7 +20,9 @@
 #include <eventrate.h>
 #include <eventserver.h>
 #include <framesmodel.h>
+#include <connection.h>
 #include <handshakelogmodel.h>
+#include <secrets.h>
 #include <namespace.h>
 #include <roomsmodel.h>
 #include <rules.h>
@@ -42,6 +45,8 @@
 #include <QShortcut>
 #include <QTabWidget>
 #include <QStatusBar>
+
+#include <optional>
 
 using namespace Qt::StringLiterals;
 using Sockscope::Text::count;
@@ -218,6 +223,8 @@ void MonitorWindow::buildDocks()
     m_rulesPanel = new RulesPanel(m_rulesModel, this);
     m_rulesDock = makeDock(tr("Rules"), u"rulesDock"_s, scrollable(m_rulesPanel), this);
     connect(m_rulesPanel, &RulesPanel::applyRequested, this, &MonitorWindow::applyRules);
+    connect(m_inspector, &HandshakeInspector::walkthroughRequested, this,
+            [this](int row) { openWalkthrough(row); });
     // A rules file loaded or saved in the panel is the server's rules file from now on, and
     // the one the next run starts with.
     connect(m_rulesPanel, &RulesPanel::fileChanged, this, [this](const QString &path) {
@@ -451,6 +458,11 @@ void MonitorWindow::buildMenus()
         });
     }
     view->addSeparator();
+    QAction *walk = named(view->addAction(tr("Handshake &walk-through…")),
+                          u"actionWalkthrough"_s, QKeySequence(Qt::Key_F11),
+                          tr("The handshake shown in the inspector, step by step in large type"));
+    connect(walk, &QAction::triggered, this,
+            [this] { openWalkthrough(m_inspector->currentRow()); });
     QMenu *workspaces = view->addMenu(tr("&Workspace"));
     workspaces->setObjectName(u"menuWorkspace"_s);
     const struct
@@ -542,7 +554,10 @@ bool MonitorWindow::startServer()
     for (const auto &c : std::as_const(m_rules))
         disconnect(c);
     m_rules.clear();
-    m_server->setOptions(s.options);
+    ServerOptions options = s.options;
+    if (options.handshakePackets == 0) // what the walk-through shows after a handshake
+        options.handshakePackets = 8;
+    m_server->setOptions(options);
     if (!m_server->listen(address, quint16(s.port)))
         return fail(m_server->errorString());
     m_rules = rules.install(m_server);
@@ -716,6 +731,50 @@ void MonitorWindow::closeEvent(QCloseEvent *event)
 {
     saveLayout();
     QMainWindow::closeEvent(event);
+}
+
+HandshakeWalkthrough *MonitorWindow::openWalkthrough(int handshakeRow)
+{
+    if (!m_walkthrough) {
+        m_walkthrough = new HandshakeWalkthrough(this); // a window of its own
+        m_walkthrough->setWindowFlag(Qt::Window);
+        m_walkthrough->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    QList<WalkthroughStep> steps;
+    if (handshakeRow >= 0 && handshakeRow < m_handshakes->rowCount()) {
+        HandshakeRecord record = m_handshakes->record(handshakeRow);
+        std::optional<HandshakeRecord> upgrade;
+        // The record as the connection keeps it now: with the packets that followed.
+        if (Connection *c = m_server->connection(record.connectionId)) {
+            HandshakeRecord first = c->handshake();
+            if (!first.isUpgrade && record.isUpgrade)
+                upgrade = record; // the WebSocket upgrade of a polling session
+            else if (!first.isUpgrade) {
+                const int last = m_handshakes->rowOfConnection(record.connectionId);
+                if (last >= 0 && m_handshakes->record(last).isUpgrade)
+                    upgrade = m_handshakes->record(last);
+            }
+            record = first;
+        }
+        if (!m_inspector->secretsRevealed()) {
+            record = Secrets::redact(record);
+            if (upgrade)
+                upgrade = Secrets::redact(*upgrade);
+        }
+        steps = walkthroughSteps(record, upgrade ? &*upgrade : nullptr);
+    }
+    m_walkthrough->setSteps(steps);
+    // The window's size and place: a presentation fills it.
+    m_walkthrough->setGeometry(geometry());
+    m_walkthrough->show();
+    m_walkthrough->raise();
+    m_walkthrough->activateWindow();
+    return m_walkthrough;
+}
+
+HandshakeWalkthrough *MonitorWindow::walkthrough() const
+{
+    return m_walkthrough;
 }
 
 ClientWindow *MonitorWindow::openClientWindow()

@@ -27,6 +27,7 @@ class FramesModel;
 class FramesView;
 class HandshakeInspector;
 class HandshakeLogModel;
+class HandshakeWalkthrough;
 class PlainEmitPanel;
 class RateChart;
 class RoomsModel;
@@ -67,6 +68,11 @@ public:
     QString serverUrl() const;
     // The client window (File > Open client…), its first tab prefilled with the server's URL.
     ClientWindow *openClientWindow();
+    // The handshake of this row of the handshake log, step by step, in a window of its own
+    // (View > Handshake walk-through, or the inspector's button): the record as the server
+    // keeps it now (with the packets that followed), and for a polling session its upgrade.
+    HandshakeWalkthrough *openWalkthrough(int handshakeRow);
+    HandshakeWalkthrough *walkthrough() const; // the one open, if any
 
     EventServer *server() const { return m_server; }
     ConnectionsModel *connectionsModel() const { return m_connections; }
@@ -131,6 +137,7 @@ private:
 
     EventServer *m_server = nullptr;
     QPointer<ClientWindow> m_clientWindow;
+    QPointer<HandshakeWalkthrough> m_walkthrough;
     ConnectionsModel *m_connections = nullptr;
     EventLogModel *m_log = nullptr;
     HandshakeLogModel *m_handshakes = nullptr;

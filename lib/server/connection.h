@@ -106,6 +106,10 @@ private:
     void handleProbePacket(const EngineIoPacket &packet);
     void dropProbe();
     void sendEngine(const EngineIoPacket &packet);
+    // Whether the handshake record still keeps packets (ServerOptions::handshakePackets).
+    bool keepsPackets() const;
+    // Keeps one of the connection's first packets in its handshake record (heartbeats not).
+    void keepPacket(const EngineIoPacket &packet, bool outgoing);
     // Encoded by the connection's parser; false if not sent (see sendEncoded()).
     bool sendPacket(const SocketIoPacket &packet);
     // Encoded already by a parser of the same format (a broadcast encodes once). Returns

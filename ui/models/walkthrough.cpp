@@ -87,13 +87,16 @@ WalkthroughStep packetStep(const HandshakeRecord::Packet &p, int number)
     WalkthroughStep s;
     s.kind = WalkthroughStep::Kind::Packet;
     const QStringList decoded = p.decoded().split(u'\n');
+    // The title names the innermost packet: "Socket.IO CONNECT", "Engine.IO ping probe".
+    const QString name = decoded.value(0).section(u" → "_s, -1).section(u" · "_s, 0, 0).section(
+            u':', 0, 0);
     s.title = u"%1. %2 %3"_s.arg(number).arg(p.outgoing ? tr("Server → client:")
                                                           : tr("Client → server:"),
-                                             decoded.value(0));
+                                             name);
     s.lines.append(p.wireText());
     s.highlighted = { 0 };
     s.lines.append(QString());
-    s.lines.append(decoded.mid(1));
+    s.lines.append(decoded);
     s.note = tr("%1 ms after the request.").arg(p.msAfter);
     return s;
 }

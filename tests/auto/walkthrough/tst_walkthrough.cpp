@@ -94,6 +94,7 @@ private Q_SLOTS:
     void realPollingSessionWithUpgrade();
     void noPacketsKeptByDefault();
     void keysPlayAndExport();
+    void followsTheTheme();
     void openedFromTheMonitor();
 
 protected: // for WalkthroughScreenshots
@@ -181,16 +182,17 @@ void tst_Walkthrough::realWebSocketSession()
 
     // What followed, decoded by the library.
     const WalkthroughStep &open = revealed.at(5);
-    QVERIFY2(open.title.contains(u"Server → client: Engine.IO open"_s), qPrintable(open.title));
+    QVERIFY2(open.title.endsWith(u"Server → client: Engine.IO open"_s), qPrintable(open.title));
     QVERIFY2(highlightedLine(open).startsWith(u"→ 0{"_s), qPrintable(highlightedLine(open)));
     QVERIFY(open.lines.contains(u"sid: \"%1\""_s.arg(connection->id())));
     QVERIFY(open.lines.contains(u"pingInterval: 5000"_s));
     const WalkthroughStep &connect = revealed.at(6);
-    QVERIFY2(connect.title.contains(u"Client → server: Engine.IO message → Socket.IO CONNECT"_s),
+    QVERIFY2(connect.title.endsWith(u"Client → server: Socket.IO CONNECT"_s),
              qPrintable(connect.title));
+    QVERIFY(connect.lines.contains(u"Engine.IO message → Socket.IO CONNECT · namespace /"_s));
     QVERIFY(connect.text().contains(u"s3cret-token"_s));
     const WalkthroughStep &answer = revealed.at(7);
-    QVERIFY2(answer.title.contains(u"Server → client: Engine.IO message → Socket.IO CONNECT"_s),
+    QVERIFY2(answer.title.contains(u"Server → client: Socket.IO CONNECT"_s),
              qPrintable(answer.title));
     QVERIFY2(answer.text().contains(u"answer: {\"sid\":\"%1\"}"_s.arg(client->id())),
              qPrintable(answer.text()));
@@ -348,6 +350,33 @@ void tst_Walkthrough::keysPlayAndExport()
     // Escape closes it.
     QTest::keyClick(&view, Qt::Key_Escape);
     QVERIFY(!view.isVisible());
+}
+
+void tst_Walkthrough::followsTheTheme()
+{
+    // Drawn in the palette's colours: on a dark theme, light text on a dark window, and the
+    // check mark in the theme's "good" colour.
+    QPalette dark = QApplication::palette();
+    dark.setColor(QPalette::Window, QColor(0x2a, 0x2a, 0x2a));
+    dark.setColor(QPalette::Base, QColor(0x2a, 0x2a, 0x2a));
+    dark.setColor(QPalette::WindowText, QColor(0xee, 0xee, 0xee));
+    HandshakeWalkthrough view;
+    view.setPalette(dark);
+    view.setSteps(walkthroughSteps(rfcRecord(RfcAccept.toLatin1())));
+    QTemporaryDir dir;
+    QVERIFY(view.exportPngs(dir.path(), QSize(640, 360)));
+    const QImage response(dir.filePath(u"step-05.png"_s));
+    QCOMPARE(response.pixelColor(2, 2), QColor(0x2a, 0x2a, 0x2a));
+    bool good = false;
+    bool text = false;
+    for (int y = 0; y < response.height(); ++y) {
+        for (int x = 0; x < response.width(); ++x) {
+            good |= response.pixelColor(x, y) == QColor(0x66, 0xd1, 0x7a); // Colors::Role::Good
+            text |= response.pixelColor(x, y) == QColor(0xee, 0xee, 0xee);
+        }
+    }
+    QVERIFY(good);
+    QVERIFY(text);
 }
 
 void tst_Walkthrough::openedFromTheMonitor()

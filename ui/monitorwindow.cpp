@@ -278,6 +278,10 @@ void MonitorWindow::setWorkspace(Workspace workspace)
     }
     const int w = width();
     const int h = height();
+    // The handshake demo's inspector takes the right side from top to bottom.
+    setCorner(Qt::BottomRightCorner, workspace == Workspace::HandshakeDemo
+                      ? Qt::RightDockWidgetArea
+                      : Qt::BottomDockWidgetArea);
     // Every dock gets a place, shown or not, so that showing it later puts it there.
     addDockWidget(Qt::LeftDockWidgetArea, m_serverDock);
     addDockWidget(Qt::LeftDockWidgetArea, m_rateDock, Qt::Vertical);
@@ -323,7 +327,7 @@ void MonitorWindow::setWorkspace(Workspace workspace)
     }
     case Workspace::HandshakeDemo:
         m_handshakeDock->raise();
-        resizeDocks({ m_serverDock, m_handshakeDock }, { qBound(220, w / 6, 300), w * 55 / 100 },
+        resizeDocks({ m_serverDock, m_handshakeDock }, { qBound(220, w / 6, 300), w * 50 / 100 },
                     Qt::Horizontal);
         resizeDocks({ m_socketsDock }, { qBound(150, h * 22 / 100, 300) }, Qt::Vertical);
         break;

@@ -122,12 +122,17 @@ HandshakeInspector::HandshakeInspector(HandshakeLogModel *model, QWidget *parent
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->setChildrenCollapsible(false);
+    // The story in order, the header table (the request again, parsed) last: on a small
+    // screen the accept computation is in view without scrolling.
     splitter->addWidget(section(tr("Request, as received"), m_request));
-    splitter->addWidget(section(tr("Headers"), m_headers));
     splitter->addWidget(section(tr("Sec-WebSocket-Accept = base64(SHA-1(key + "
                                    "258EAFA5-E914-47DA-95CA-C5AB0DC85B11))"),
                                 acceptBox));
     splitter->addWidget(section(tr("Response, as sent"), m_response));
+    splitter->addWidget(section(tr("Headers"), m_headers));
+    for (int i : { 0, 2, 3 })
+        splitter->setStretchFactor(i, 1);
+    splitter->setStretchFactor(1, 0);
 
     m_content = new QWidget(this);
     auto *contentLayout = new QVBoxLayout(m_content);

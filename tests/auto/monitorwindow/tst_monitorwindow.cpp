@@ -1283,7 +1283,9 @@ void MonitorWindowScreenshots::screenshots()
     const QString outDir = qEnvironmentVariable("SOCKSCOPE_SCREENSHOT_DIR");
     if (outDir.isEmpty())
         QFAIL("set SOCKSCOPE_SCREENSHOT_DIR to the directory the screenshots go to");
-    m_window->resize(1500, 950);
+    // The first window on the screen it is run on (the README's: xvfb-run -s "-screen 0
+    // 1280x720x24").
+    m_window->resetLayout();
     ServerSettings s = m_window->serverSettings();
     s.rulesFile = QStringLiteral(SOCKSCOPE_SOURCE_DIR "/resources/rules/tutorial.json");
     m_window->setServerSettings(s);
@@ -1335,13 +1337,12 @@ void MonitorWindowScreenshots::screenshots()
                                        "dGhlIHNhbXBsZSBub25jZQ==",
                                        "Origin: http://localhost:3000\r\nUser-Agent: demo\r\n"));
     QTRY_COMPARE(m_window->handshakeInspector()->acceptText(), u"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="_s);
-    auto *inspectorDock = m_window->findChild<QDockWidget *>(u"handshakeDock"_s);
-    inspectorDock->setFloating(true);
-    inspectorDock->resize(900, 1000);
-    inspectorDock->show();
-    QTRY_VERIFY(inspectorDock->isVisible());
-    QVERIFY(m_window->handshakeInspector()->grab().save(outDir + u"/handshake.png"_s));
-    inspectorDock->setFloating(false);
+    // In the Handshake demo workspace.
+    m_window->setWorkspace(MonitorWindow::Workspace::HandshakeDemo);
+    QTRY_VERIFY(!m_window->findChild<QDockWidget *>(u"handshakeDock"_s)->visibleRegion().isEmpty());
+    QTest::qWait(300); // the docks' animation
+    QVERIFY(m_window->grab().save(outDir + u"/handshake.png"_s));
+    m_window->setWorkspace(MonitorWindow::Workspace::Monitor);
     raw.abort();
 }
 

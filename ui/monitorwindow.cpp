@@ -15,18 +15,18 @@
 #include "rulespanel.h"
 #include "socketpanel.h"
 
+#include <connection.h>
 #include <connectionsmodel.h>
 #include <eventlogmodel.h>
 #include <eventrate.h>
 #include <eventserver.h>
 #include <framesmodel.h>
-#include <connection.h>
 #include <handshakelogmodel.h>
-#include <secrets.h>
 #include <namespace.h>
 #include <roomsmodel.h>
 #include <rules.h>
 #include <rulesmodel.h>
+#include <secrets.h>
 #include <socket.h>
 
 #include <QAction>
@@ -43,8 +43,8 @@
 #include <QScrollArea>
 #include <QSettings>
 #include <QShortcut>
-#include <QTabWidget>
 #include <QStatusBar>
+#include <QTabWidget>
 
 #include <optional>
 
@@ -217,8 +217,7 @@ void MonitorWindow::buildDocks()
     m_emitDock = makeDock(tr("Emit"), u"emitDock"_s, emitTabs, this);
 
     m_inspector = new HandshakeInspector(m_handshakes, this);
-    m_handshakeDock = makeDock(tr("Handshake"), u"handshakeDock"_s, scrollable(m_inspector),
-                               this);
+    m_handshakeDock = makeDock(tr("Handshake"), u"handshakeDock"_s, scrollable(m_inspector), this);
 
     m_rulesPanel = new RulesPanel(m_rulesModel, this);
     m_rulesDock = makeDock(tr("Rules"), u"rulesDock"_s, scrollable(m_rulesPanel), this);
@@ -236,8 +235,8 @@ void MonitorWindow::buildDocks()
         rememberRulesFile(path);
     });
 
-    m_docks = { m_serverDock, m_rateDock,   m_socketsDock, m_roomsDock,     m_socketDock,
-                m_framesDock, m_detailsDock, m_emitDock,   m_handshakeDock, m_rulesDock };
+    m_docks = {m_serverDock, m_rateDock,    m_socketsDock, m_roomsDock,     m_socketDock,
+               m_framesDock, m_detailsDock, m_emitDock,    m_handshakeDock, m_rulesDock};
     // The left column takes the full height; the bottom row runs from it to the right edge.
     setCorner(Qt::TopLeftCorner, Qt::LeftDockWidgetArea);
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
@@ -263,9 +262,9 @@ QList<QDockWidget *> MonitorWindow::workspaceDocks(Workspace workspace) const
     case Workspace::Monitor:
         break;
     case Workspace::HandshakeDemo:
-        return { m_serverDock, m_socketsDock, m_handshakeDock };
+        return {m_serverDock, m_socketsDock, m_handshakeDock};
     case Workspace::Debugging:
-        return { m_socketsDock, m_socketDock, m_framesDock, m_detailsDock, m_emitDock };
+        return {m_socketsDock, m_socketDock, m_framesDock, m_detailsDock, m_emitDock};
     }
     return m_docks;
 }
@@ -279,9 +278,9 @@ void MonitorWindow::setWorkspace(Workspace workspace)
     const int w = width();
     const int h = height();
     // The handshake demo's inspector takes the right side from top to bottom.
-    setCorner(Qt::BottomRightCorner, workspace == Workspace::HandshakeDemo
-                      ? Qt::RightDockWidgetArea
-                      : Qt::BottomDockWidgetArea);
+    setCorner(Qt::BottomRightCorner,
+              workspace == Workspace::HandshakeDemo ? Qt::RightDockWidgetArea
+                                                    : Qt::BottomDockWidgetArea);
     // Every dock gets a place, shown or not, so that showing it later puts it there.
     addDockWidget(Qt::LeftDockWidgetArea, m_serverDock);
     addDockWidget(Qt::LeftDockWidgetArea, m_rateDock, Qt::Vertical);
@@ -315,29 +314,28 @@ void MonitorWindow::setWorkspace(Workspace workspace)
         m_detailsDock->raise();
         // The server panel's fields whole, where the screen allows.
         const int left = qMin(qMax(w / 5, m_serverPanel->minimumSizeHint().width() + 24), 360);
-        resizeDocks({ m_serverDock, m_detailsDock }, { left, qBound(280, w * 24 / 100, 560) },
+        resizeDocks({m_serverDock, m_detailsDock}, {left, qBound(280, w * 24 / 100, 560)},
                     Qt::Horizontal);
-        resizeDocks({ m_serverDock, m_rateDock }, { h - 130, 130 }, Qt::Vertical);
-        resizeDocks({ m_socketsDock }, { qBound(170, h * 30 / 100, 360) }, Qt::Vertical);
+        resizeDocks({m_serverDock, m_rateDock}, {h - 130, 130}, Qt::Vertical);
+        resizeDocks({m_socketsDock}, {qBound(170, h * 30 / 100, 360)}, Qt::Vertical);
         const int row = w - left;
-        resizeDocks({ m_roomsDock, m_socketsDock, m_socketDock },
-                    { qMax(row * 18 / 100, 170), row * 56 / 100, row * 26 / 100 },
-                    Qt::Horizontal);
+        resizeDocks({m_roomsDock, m_socketsDock, m_socketDock},
+                    {qMax(row * 18 / 100, 170), row * 56 / 100, row * 26 / 100}, Qt::Horizontal);
         break;
     }
     case Workspace::HandshakeDemo:
         m_handshakeDock->raise();
-        resizeDocks({ m_serverDock, m_handshakeDock }, { qBound(220, w / 6, 300), w * 50 / 100 },
+        resizeDocks({m_serverDock, m_handshakeDock}, {qBound(220, w / 6, 300), w * 50 / 100},
                     Qt::Horizontal);
-        resizeDocks({ m_socketsDock }, { qBound(150, h * 22 / 100, 300) }, Qt::Vertical);
+        resizeDocks({m_socketsDock}, {qBound(150, h * 22 / 100, 300)}, Qt::Vertical);
         break;
     case Workspace::Debugging: {
         m_emitDock->raise();
-        resizeDocks({ m_detailsDock }, { w * 30 / 100 }, Qt::Horizontal);
-        resizeDocks({ m_detailsDock, m_emitDock }, { h / 2, h / 2 }, Qt::Vertical);
-        resizeDocks({ m_socketsDock }, { h * 38 / 100 }, Qt::Vertical);
-        resizeDocks({ m_socketsDock, m_framesDock, m_socketDock },
-                    { w * 45 / 100, w * 30 / 100, w * 25 / 100 }, Qt::Horizontal);
+        resizeDocks({m_detailsDock}, {w * 30 / 100}, Qt::Horizontal);
+        resizeDocks({m_detailsDock, m_emitDock}, {h / 2, h / 2}, Qt::Vertical);
+        resizeDocks({m_socketsDock}, {h * 38 / 100}, Qt::Vertical);
+        resizeDocks({m_socketsDock, m_framesDock, m_socketDock},
+                    {w * 45 / 100, w * 30 / 100, w * 25 / 100}, Qt::Horizontal);
         break;
     }
     }
@@ -449,10 +447,10 @@ void MonitorWindow::buildMenus()
     for (qsizetype i = 0; i < m_docks.size(); ++i) {
         QDockWidget *d = m_docks.at(i);
         // Not the dock's own toggle action: that one hides a dock that is behind a tab.
-        QAction *toggle = named(view->addAction(d->windowTitle()),
-                                u"actionDock_"_s + d->objectName(), dockShortcut(int(i)),
-                                tr("Show the %1 dock, bring it to the front, or hide it")
-                                        .arg(d->windowTitle()));
+        QAction *toggle = named(
+                view->addAction(d->windowTitle()), u"actionDock_"_s + d->objectName(),
+                dockShortcut(int(i)),
+                tr("Show the %1 dock, bring it to the front, or hide it").arg(d->windowTitle()));
         toggle->setCheckable(true);
         toggle->setChecked(d->toggleViewAction()->isChecked());
         connect(d->toggleViewAction(), &QAction::toggled, toggle, &QAction::setChecked);
@@ -462,8 +460,8 @@ void MonitorWindow::buildMenus()
         });
     }
     view->addSeparator();
-    QAction *walk = named(view->addAction(tr("Handshake &walk-through…")),
-                          u"actionWalkthrough"_s, QKeySequence(Qt::Key_F11),
+    QAction *walk = named(view->addAction(tr("Handshake &walk-through…")), u"actionWalkthrough"_s,
+                          QKeySequence(Qt::Key_F11),
                           tr("The handshake shown in the inspector, step by step in large type"));
     connect(walk, &QAction::triggered, this,
             [this] { openWalkthrough(m_inspector->currentRow()); });
@@ -476,18 +474,18 @@ void MonitorWindow::buildMenus()
         QString name;
         QString tip;
     } spaces[] = {
-        { Workspace::Monitor, tr("&Monitor"), u"actionWorkspaceMonitor"_s,
-          tr("Every dock: the event log in the middle, the sockets along the bottom") },
-        { Workspace::HandshakeDemo, tr("&Handshake demo"), u"actionWorkspaceHandshake"_s,
-          tr("The handshake inspector given the room, with the server and the sockets") },
-        { Workspace::Debugging, tr("&Debugging"), u"actionWorkspaceDebugging"_s,
-          tr("Sockets, plain WebSocket frames, the socket, details and emit") },
+            {Workspace::Monitor, tr("&Monitor"), u"actionWorkspaceMonitor"_s,
+             tr("Every dock: the event log in the middle, the sockets along the bottom")},
+            {Workspace::HandshakeDemo, tr("&Handshake demo"), u"actionWorkspaceHandshake"_s,
+             tr("The handshake inspector given the room, with the server and the sockets")},
+            {Workspace::Debugging, tr("&Debugging"), u"actionWorkspaceDebugging"_s,
+             tr("Sockets, plain WebSocket frames, the socket, details and emit")},
     };
     int key = 0;
     for (const auto &space : spaces) {
-        QAction *a = named(workspaces->addAction(space.text), space.name,
-                           QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key(Qt::Key_1 + key++)),
-                           space.tip);
+        QAction *a
+                = named(workspaces->addAction(space.text), space.name,
+                        QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key(Qt::Key_1 + key++)), space.tip);
         const Workspace w = space.workspace;
         connect(a, &QAction::triggered, this, [this, w] { setWorkspace(w); });
     }
@@ -776,10 +774,7 @@ HandshakeWalkthrough *MonitorWindow::openWalkthrough(int handshakeRow)
     return m_walkthrough;
 }
 
-HandshakeWalkthrough *MonitorWindow::walkthrough() const
-{
-    return m_walkthrough;
-}
+HandshakeWalkthrough *MonitorWindow::walkthrough() const { return m_walkthrough; }
 
 ClientWindow *MonitorWindow::openClientWindow()
 {

@@ -166,7 +166,8 @@ QString json(const QJsonValue &v)
         return QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
     if (v.isArray())
         return QString::fromUtf8(QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact));
-    const QString one = QString::fromUtf8(QJsonDocument(QJsonArray { v }).toJson(QJsonDocument::Compact));
+    const QString one
+            = QString::fromUtf8(QJsonDocument(QJsonArray {v}).toJson(QJsonDocument::Compact));
     return one.mid(1, one.size() - 2);
 }
 
@@ -185,7 +186,7 @@ QString HandshakeRecord::Packet::decoded() const
     const QString engine = u"Engine.IO "_s + EngineIoPacket::typeName(packet.type());
     switch (packet.type()) {
     case T::Open: {
-        QStringList lines { engine + u": the session's parameters"_s };
+        QStringList lines {engine + u": the session's parameters"_s};
         const QJsonObject open = QJsonDocument::fromJson(packet.data()).object();
         for (auto it = open.begin(); it != open.end(); ++it)
             lines.append(u"%1: %2"_s.arg(it.key(), json(it.value())));
@@ -210,9 +211,9 @@ QString HandshakeRecord::Packet::decoded() const
     SocketIoPacket io;
     if (SocketIoDecoder::parse(packet.data(), &io) != SocketIoPacket::Error::None)
         return engine + u": "_s + QString::fromUtf8(packet.data());
-    QStringList lines { engine + u" → Socket.IO "_s + SocketIoPacket::typeName(io.type())
-                        + u" · namespace "_s + io.nsp()
-                        + (io.hasAckId() ? u" · ack id %1"_s.arg(io.ackId()) : QString()) };
+    QStringList lines {engine + u" → Socket.IO "_s + SocketIoPacket::typeName(io.type())
+                       + u" · namespace "_s + io.nsp()
+                       + (io.hasAckId() ? u" · ack id %1"_s.arg(io.ackId()) : QString())};
     switch (io.type()) {
     case SocketIoPacket::Type::Connect:
         if (io.payload().isObject())

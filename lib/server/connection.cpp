@@ -29,6 +29,9 @@ Connection::Connection(const QString &id, Transport *transport, const HandshakeR
     , m_parser(server->createParser(server->options().parser))
     , m_parserDecided(server->options().parser != ServerOptions::Parser::Auto)
     , m_usesMsgpack(server->options().parser == ServerOptions::Parser::Msgpack)
+    , m_packetsToKeep(quint8(qBound(
+              qsizetype(0), server->options().handshakePackets - handshake.firstPackets.size(),
+              qsizetype(64))))
 {
     bindTransport(transport);
 }
@@ -183,11 +186,6 @@ void Connection::sendEngine(const EngineIoPacket &packet)
     }
 }
 
-bool Connection::keepsPackets() const
-{
-    return m_handshake.firstPackets.size() < m_server->options().handshakePackets;
-}
-
 void Connection::keepPacket(const EngineIoPacket &packet, bool outgoing)
 {
     using T = EngineIoPacket::Type;
@@ -196,6 +194,7 @@ void Connection::keepPacket(const EngineIoPacket &packet, bool outgoing)
         return;
     m_handshake.firstPackets.append(HandshakeRecord::Packet::of(
             packet, outgoing, m_handshake.time.msecsTo(QDateTime::currentDateTimeUtc())));
+    --m_packetsToKeep;
 }
 
 bool Connection::sendPacket(const SocketIoPacket &packet)

@@ -41,9 +41,10 @@ void addAcceptSteps(const HandshakeRecord &r, QList<WalkthroughStep> *steps)
     WalkthroughStep join;
     join.kind = WalkthroughStep::Kind::KeyWithGuid;
     join.title = tr("2. Key + GUID");
-    join.lines = { QString::fromLatin1(r.secWebSocketKey), u"+ "_s + QString::fromLatin1(HandshakeRecord::WebSocketGuid.toByteArray()),
-                   u"= "_s + QString::fromLatin1(r.keyWithGuid) };
-    join.highlighted = { 2 };
+    join.lines = {QString::fromLatin1(r.secWebSocketKey),
+                  u"+ "_s + QString::fromLatin1(HandshakeRecord::WebSocketGuid.toByteArray()),
+                  u"= "_s + QString::fromLatin1(r.keyWithGuid)};
+    join.highlighted = {2};
     join.note = tr("The server appends the fixed GUID of RFC 6455 to the key, as text.");
     steps->append(join);
 
@@ -51,17 +52,17 @@ void addAcceptSteps(const HandshakeRecord &r, QList<WalkthroughStep> *steps)
     hash.kind = WalkthroughStep::Kind::Sha1;
     hash.title = tr("3. SHA-1 of key + GUID");
     const QString hex = QString::fromLatin1(r.sha1.toHex(' '));
-    hash.lines = { u"SHA-1(\"%1\")"_s.arg(QString::fromLatin1(r.keyWithGuid)),
-                   u"= "_s + hex.left(29), u"  "_s + hex.mid(30) };
-    hash.highlighted = { 1, 2 };
+    hash.lines = {u"SHA-1(\"%1\")"_s.arg(QString::fromLatin1(r.keyWithGuid)),
+                  u"= "_s + hex.left(29), u"  "_s + hex.mid(30)};
+    hash.highlighted = {1, 2};
     hash.note = tr("%n bytes of digest, shown in hex.", nullptr, int(r.sha1.size()));
     steps->append(hash);
 
     WalkthroughStep b64;
     b64.kind = WalkthroughStep::Kind::Base64;
     b64.title = tr("4. Base64 of the digest = Sec-WebSocket-Accept");
-    b64.lines = { hex, u"base64 → "_s + QString::fromLatin1(r.secWebSocketAccept) };
-    b64.highlighted = { 1 };
+    b64.lines = {hex, u"base64 → "_s + QString::fromLatin1(r.secWebSocketAccept)};
+    b64.highlighted = {1};
     b64.note = tr("Only a server that read the key can send this value back.");
     steps->append(b64);
 
@@ -88,13 +89,12 @@ WalkthroughStep packetStep(const HandshakeRecord::Packet &p, int number)
     s.kind = WalkthroughStep::Kind::Packet;
     const QStringList decoded = p.decoded().split(u'\n');
     // The title names the innermost packet: "Socket.IO CONNECT", "Engine.IO ping probe".
-    const QString name = decoded.value(0).section(u" → "_s, -1).section(u" · "_s, 0, 0).section(
-            u':', 0, 0);
-    s.title = u"%1. %2 %3"_s.arg(number).arg(p.outgoing ? tr("Server → client:")
-                                                          : tr("Client → server:"),
-                                             name);
+    const QString name
+            = decoded.value(0).section(u" → "_s, -1).section(u" · "_s, 0, 0).section(u':', 0, 0);
+    s.title = u"%1. %2 %3"_s.arg(number).arg(
+            p.outgoing ? tr("Server → client:") : tr("Client → server:"), name);
     s.lines.append(p.wireText());
-    s.highlighted = { 0 };
+    s.highlighted = {0};
     s.lines.append(QString());
     s.lines.append(decoded);
     s.note = tr("%1 ms after the request.").arg(p.msAfter);
@@ -103,10 +103,7 @@ WalkthroughStep packetStep(const HandshakeRecord::Packet &p, int number)
 
 } // namespace
 
-QString WalkthroughStep::text() const
-{
-    return title + u'\n' + lines.join(u'\n') + u'\n' + note;
-}
+QString WalkthroughStep::text() const { return title + u'\n' + lines.join(u'\n') + u'\n' + note; }
 
 QList<WalkthroughStep> walkthroughSteps(const HandshakeRecord &record,
                                         const HandshakeRecord *upgrade)
@@ -124,7 +121,7 @@ QList<WalkthroughStep> walkthroughSteps(const HandshakeRecord &record,
     ask.title = tr("1. The request, as received");
     ask.lines = latin1Lines(HandshakeRecord::headLines(record.rawRequest));
     if (!ask.lines.isEmpty())
-        ask.highlighted = { 0 };
+        ask.highlighted = {0};
     ask.note = record.transport == u"polling"_s
             ? tr("Long-polling: each GET waits for packets from the server, each POST carries "
                  "packets to it. This first GET opens the session.")
@@ -135,7 +132,7 @@ QList<WalkthroughStep> walkthroughSteps(const HandshakeRecord &record,
     answer.title = tr("2. The response, as sent");
     answer.lines = latin1Lines(HandshakeRecord::headLines(record.rawResponse));
     if (!answer.lines.isEmpty())
-        answer.highlighted = { 0 };
+        answer.highlighted = {0};
     answer.ok = record.error.isEmpty();
     answer.note = record.error.isEmpty() ? tr("Its body: the open packet, next.")
                                          : tr("✗ Refused: %1").arg(record.error);
@@ -154,7 +151,8 @@ QList<WalkthroughStep> walkthroughSteps(const HandshakeRecord &record,
             const qsizetype dot = s.title.indexOf(u". "_s);
             s.title = u"%1. %2"_s.arg(steps.size() + 1).arg(s.title.mid(dot + 2));
             if (s.kind == WalkthroughStep::Kind::Request) {
-                s.title = u"%1. %2"_s.arg(steps.size() + 1).arg(tr("The upgrade request, as received"));
+                s.title = u"%1. %2"_s.arg(steps.size() + 1)
+                                  .arg(tr("The upgrade request, as received"));
                 s.note = tr("The session moves to WebSocket: a new connection with the session's "
                             "sid, and its own Sec-WebSocket-Key.");
             }

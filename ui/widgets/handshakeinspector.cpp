@@ -130,7 +130,7 @@ HandshakeInspector::HandshakeInspector(HandshakeLogModel *model, QWidget *parent
                                 acceptBox));
     splitter->addWidget(section(tr("Response, as sent"), m_response));
     splitter->addWidget(section(tr("Headers"), m_headers));
-    for (int i : { 0, 2, 3 })
+    for (int i : {0, 2, 3})
         splitter->setStretchFactor(i, 1);
     splitter->setStretchFactor(1, 0);
 

@@ -17,7 +17,8 @@ using namespace Qt::StringLiterals;
 
 namespace Sockscope {
 
-HandshakeWalkthrough::HandshakeWalkthrough(QWidget *parent) : QWidget(parent)
+HandshakeWalkthrough::HandshakeWalkthrough(QWidget *parent)
+    : QWidget(parent)
 {
     setObjectName(u"handshakeWalkthrough"_s);
     setWindowTitle(tr("Handshake walk-through"));
@@ -45,15 +46,9 @@ void HandshakeWalkthrough::setCurrent(int index)
     Q_EMIT currentChanged(m_current);
 }
 
-void HandshakeWalkthrough::next()
-{
-    setCurrent(m_current + 1);
-}
+void HandshakeWalkthrough::next() { setCurrent(m_current + 1); }
 
-void HandshakeWalkthrough::previous()
-{
-    setCurrent(m_current - 1);
-}
+void HandshakeWalkthrough::previous() { setCurrent(m_current - 1); }
 
 void HandshakeWalkthrough::setPlaying(bool play)
 {
@@ -211,8 +206,8 @@ void HandshakeWalkthrough::paintStep(QPainter *painter, const QRect &rect,
                                              Qt::TextWordWrap, step.note);
     const int footerHeight = sm.height();
     const QRect footer(area.left(), area.bottom() - footerHeight, area.width(), footerHeight);
-    const QRect noteRect(area.left(), footer.top() - margin / 2 - noteBounds.height(),
-                         area.width(), noteBounds.height());
+    const QRect noteRect(area.left(), footer.top() - margin / 2 - noteBounds.height(), area.width(),
+                         noteBounds.height());
     painter->setFont(small);
     painter->setPen(palette.color(QPalette::PlaceholderText));
     painter->drawText(footer, Qt::AlignLeft | Qt::AlignVCenter,
@@ -250,14 +245,16 @@ void HandshakeWalkthrough::paintStep(QPainter *painter, const QRect &rect,
     int y = body.top();
     for (int i = 0; i < step.lines.size() && y + lineHeight <= body.bottom() + 1; ++i) {
         const QRect lineRect(body.left(), y, body.width(), lineHeight);
-        const QString text = mm.elidedText(step.lines.at(i), Qt::ElideRight, body.width() - 2 * pad);
+        const QString text
+                = mm.elidedText(step.lines.at(i), Qt::ElideRight, body.width() - 2 * pad);
         if (step.highlighted.contains(i)) {
             painter->fillRect(lineRect, palette.color(QPalette::Highlight));
             painter->setPen(palette.color(QPalette::HighlightedText));
         } else {
             painter->setPen(palette.color(QPalette::WindowText));
         }
-        painter->drawText(lineRect.adjusted(pad, 0, -pad, 0), Qt::AlignLeft | Qt::AlignVCenter, text);
+        painter->drawText(lineRect.adjusted(pad, 0, -pad, 0), Qt::AlignLeft | Qt::AlignVCenter,
+                          text);
         y += lineHeight;
     }
     painter->restore();
@@ -275,7 +272,8 @@ bool HandshakeWalkthrough::exportPngs(const QString &dir, QSize size, QString *e
         QPainter painter(&image);
         paintStep(&painter, image.rect(), m_steps.at(i), i, count(), palette());
         painter.end();
-        const QString path = QDir(dir).filePath(u"step-%1.png"_s.arg(i + 1, 2, 10, QLatin1Char('0')));
+        const QString path
+                = QDir(dir).filePath(u"step-%1.png"_s.arg(i + 1, 2, 10, QLatin1Char('0')));
         if (!image.save(path)) {
             if (error)
                 *error = tr("Cannot write %1").arg(path);

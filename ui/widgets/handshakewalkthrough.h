@@ -35,7 +35,8 @@ public:
     void setInterval(int ms) { m_interval = ms; }
 
     // step-01.png, step-02.png, … at size in dir; false (and why in *error) on failure.
-    bool exportPngs(const QString &dir, QSize size = QSize(1280, 720), QString *error = nullptr) const;
+    bool exportPngs(const QString &dir, QSize size = QSize(1280, 720),
+                    QString *error = nullptr) const;
     // One landscape page per step.
     bool exportPdf(const QString &path, QString *error = nullptr) const;
     // Draws one step in rect, as on screen: the same for the window, PNG and PDF.

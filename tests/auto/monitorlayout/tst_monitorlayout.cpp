@@ -41,7 +41,10 @@ private:
     // Every way the layout is wrong now, one line each; empty if none.
     QStringList layoutProblems() const;
     QList<QDockWidget *> docksOnScreen() const;
-    QRect globalRect(const QWidget *w) const { return QRect(w->mapToGlobal(QPoint(0, 0)), w->size()); }
+    QRect globalRect(const QWidget *w) const
+    {
+        return QRect(w->mapToGlobal(QPoint(0, 0)), w->size());
+    }
     void settle();
 
     QTemporaryDir m_settingsDir;
@@ -55,8 +58,9 @@ void tst_MonitorLayout::initTestCase()
     TestShared::keepSettingsIn(m_settingsDir, u"tst_monitorlayout"_s);
     // The screen is the one CTest asked for: a run on the plugin's default screen proves nothing.
     const QString asked = qEnvironmentVariable("SOCKSCOPE_TEST_SCREEN");
-    QVERIFY2(!asked.isEmpty(), "run through CTest, or set SOCKSCOPE_TEST_SCREEN=WxH and "
-                               "QT_QPA_PLATFORM=offscreen:configfile=… with that screen");
+    QVERIFY2(!asked.isEmpty(),
+             "run through CTest, or set SOCKSCOPE_TEST_SCREEN=WxH and "
+             "QT_QPA_PLATFORM=offscreen:configfile=… with that screen");
     const QScreen *screen = QGuiApplication::primaryScreen();
     QVERIFY(screen);
     const QSize size = screen->geometry().size();
@@ -74,10 +78,7 @@ void tst_MonitorLayout::init()
     settle();
 }
 
-void tst_MonitorLayout::cleanup()
-{
-    m_window.reset();
-}
+void tst_MonitorLayout::cleanup() { m_window.reset(); }
 
 void tst_MonitorLayout::settle()
 {
@@ -126,7 +127,7 @@ QStringList tst_MonitorLayout::layoutProblems() const
         const QRect r = globalRect(w);
         if (!window.contains(r))
             problems.append(u"%1 reaches out of the window"_s.arg(name));
-        areas.append({ name, r });
+        areas.append({name, r});
     };
     add(u"event log"_s, m_window->centralWidget());
     const auto docks = docksOnScreen();
@@ -167,7 +168,7 @@ void tst_MonitorLayout::noDockOverlapsAnother()
     const QStringList problems = layoutProblems();
     QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u"\n"_s)));
     // The docks that matter most are on screen at first.
-    for (const char *name : { "serverDock", "socketsDock", "roomsDock", "socketDock" }) {
+    for (const char *name : {"serverDock", "socketsDock", "roomsDock", "socketDock"}) {
         auto *dock = m_window->findChild<QDockWidget *>(QLatin1String(name));
         QVERIFY2(dock && dock->isVisible(), name);
     }
@@ -218,20 +219,19 @@ void tst_MonitorLayout::workspacesShowTheirDocks()
     using W = MonitorWindow::Workspace;
     const QSize before = m_window->size();
     const QHash<QString, QStringList> expected {
-        { u"actionWorkspaceMonitor"_s,
-          { u"serverDock"_s, u"rateDock"_s, u"roomsDock"_s, u"socketsDock"_s, u"socketDock"_s,
-            u"detailsDock"_s } },
-        { u"actionWorkspaceHandshake"_s,
-          { u"serverDock"_s, u"socketsDock"_s, u"handshakeDock"_s } },
-        { u"actionWorkspaceDebugging"_s,
-          { u"socketsDock"_s, u"framesDock"_s, u"socketDock"_s, u"detailsDock"_s,
-            u"emitDock"_s } },
+            {u"actionWorkspaceMonitor"_s,
+             {u"serverDock"_s, u"rateDock"_s, u"roomsDock"_s, u"socketsDock"_s, u"socketDock"_s,
+              u"detailsDock"_s}},
+            {u"actionWorkspaceHandshake"_s,
+             {u"serverDock"_s, u"socketsDock"_s, u"handshakeDock"_s}},
+            {u"actionWorkspaceDebugging"_s,
+             {u"socketsDock"_s, u"framesDock"_s, u"socketDock"_s, u"detailsDock"_s, u"emitDock"_s}},
     };
     // Through the View menu, twice round, and back to one already applied.
-    const QStringList order { u"actionWorkspaceHandshake"_s, u"actionWorkspaceDebugging"_s,
-                              u"actionWorkspaceMonitor"_s, u"actionWorkspaceDebugging"_s,
-                              u"actionWorkspaceHandshake"_s, u"actionWorkspaceHandshake"_s,
-                              u"actionWorkspaceMonitor"_s };
+    const QStringList order {u"actionWorkspaceHandshake"_s, u"actionWorkspaceDebugging"_s,
+                             u"actionWorkspaceMonitor"_s,   u"actionWorkspaceDebugging"_s,
+                             u"actionWorkspaceHandshake"_s, u"actionWorkspaceHandshake"_s,
+                             u"actionWorkspaceMonitor"_s};
     for (const QString &name : order) {
         auto *action = m_window->findChild<QAction *>(name);
         QVERIFY2(action, qPrintable(name));
@@ -242,8 +242,8 @@ void tst_MonitorLayout::workspacesShowTheirDocks()
         for (QDockWidget *d : docksOnScreen())
             onScreen.append(d->objectName());
         for (const QString &dock : expected.value(name))
-            QVERIFY2(onScreen.contains(dock), qPrintable(name + u": no "_s + dock + u" in "_s
-                                                         + onScreen.join(u", "_s)));
+            QVERIFY2(onScreen.contains(dock),
+                     qPrintable(name + u": no "_s + dock + u" in "_s + onScreen.join(u", "_s)));
         if (name != u"actionWorkspaceMonitor"_s)
             QCOMPARE(onScreen.size(), expected.value(name).size());
         const QStringList problems = layoutProblems();

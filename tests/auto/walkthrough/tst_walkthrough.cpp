@@ -44,14 +44,17 @@ HandshakeRecord rfcRecord(const QByteArray &sentAccept)
                            "Host: server.example.com\r\n"
                            "Upgrade: websocket\r\n"
                            "Connection: Upgrade\r\n"
-                           "Sec-WebSocket-Key: " + RfcKey + "\r\n"
-                           "Sec-WebSocket-Version: 13\r\n\r\n";
+                           "Sec-WebSocket-Key: "
+            + RfcKey
+            + "\r\n"
+              "Sec-WebSocket-Version: 13\r\n\r\n";
     HttpRequest request;
     const auto status = HttpRequest::parse(raw, &request, int(raw.size()) + 1);
     Q_ASSERT(status == HttpRequest::Status::Complete);
     HandshakeRecord r = HandshakeRecord::fromRequest(request, raw);
     r.rawResponse = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                    "Connection: Upgrade\r\nSec-WebSocket-Accept: " + sentAccept + "\r\n\r\n";
+                    "Connection: Upgrade\r\nSec-WebSocket-Accept: "
+            + sentAccept + "\r\n\r\n";
     r.statusCode = 101;
     r.transport = u"websocket"_s;
     return r;
@@ -117,10 +120,10 @@ void tst_Walkthrough::rfcExampleStepByStep()
     QCOMPARE(highlightedLine(steps.at(0)), u"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="_s);
 
     QCOMPARE(steps.at(1).kind, Kind::KeyWithGuid);
-    QCOMPARE(steps.at(1).lines,
-             QStringList({ u"dGhlIHNhbXBsZSBub25jZQ=="_s,
-                           u"+ 258EAFA5-E914-47DA-95CA-C5AB0DC85B11"_s,
-                           u"= dGhlIHNhbXBsZSBub25jZQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11"_s }));
+    QCOMPARE(
+            steps.at(1).lines,
+            QStringList({u"dGhlIHNhbXBsZSBub25jZQ=="_s, u"+ 258EAFA5-E914-47DA-95CA-C5AB0DC85B11"_s,
+                         u"= dGhlIHNhbXBsZSBub25jZQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11"_s}));
     QCOMPARE(highlightedLine(steps.at(1)),
              u"= dGhlIHNhbXBsZSBub25jZQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11"_s);
 
@@ -145,7 +148,8 @@ void tst_Walkthrough::rfcExampleStepByStep()
 
 void tst_Walkthrough::wrongAcceptIsFlagged()
 {
-    const QList<WalkthroughStep> steps = walkthroughSteps(rfcRecord("AAAAAAAAAAAAAAAAAAAAAAAAAAA="));
+    const QList<WalkthroughStep> steps
+            = walkthroughSteps(rfcRecord("AAAAAAAAAAAAAAAAAAAAAAAAAAA="));
     const WalkthroughStep *answer = find(steps, Kind::Response);
     QVERIFY(answer);
     QVERIFY(!answer->ok);
@@ -162,7 +166,7 @@ void tst_Walkthrough::realWebSocketSession()
     server.setOptions(o);
     QVERIFY(server.listen(Loopback::LocalHost, 0));
     ClientOptions options;
-    options.auth = QJsonObject { { u"token"_s, u"s3cret-token"_s } };
+    options.auth = QJsonObject {{u"token"_s, u"s3cret-token"_s}};
     auto client = Loopback::connectClient(server, u"/"_s, options);
     QVERIFY(client->isConnected());
     QCOMPARE(server.connections().size(), 1);
@@ -175,7 +179,8 @@ void tst_Walkthrough::realWebSocketSession()
     QCOMPARE(revealed.size(), 5 + 3);
     QCOMPARE(highlightedLine(revealed.at(0)),
              u"Sec-WebSocket-Key: "_s + QString::fromLatin1(record.secWebSocketKey));
-    const QString accept = QString::fromLatin1(HandshakeRecord::acceptForKey(record.secWebSocketKey));
+    const QString accept
+            = QString::fromLatin1(HandshakeRecord::acceptForKey(record.secWebSocketKey));
     QCOMPARE(highlightedLine(revealed.at(3)), u"base64 → "_s + accept);
     QCOMPARE(highlightedLine(revealed.at(4)), u"Sec-WebSocket-Accept: "_s + accept);
     QVERIFY(revealed.at(4).ok);
@@ -205,7 +210,7 @@ void tst_Walkthrough::realWebSocketSession()
 
     // The bound: an event or two later, still at most handshakePackets.
     for (int i = 0; i < 10; ++i)
-        client->send(u"tick"_s, { i });
+        client->send(u"tick"_s, {i});
     QTRY_COMPARE(connection->handshake().firstPackets.size(), 8);
     QTest::qWait(50);
     QCOMPARE(connection->handshake().firstPackets.size(), 8);
@@ -267,8 +272,10 @@ void tst_Walkthrough::realPollingSessionWithUpgrade()
     // The upgrade's own key and accept.
     const WalkthroughStep *b64 = find(steps, Kind::Base64, int(upgradeRequestAt));
     QVERIFY(b64);
-    QCOMPARE(highlightedLine(*b64),
-             u"base64 → "_s + QString::fromLatin1(HandshakeRecord::acceptForKey(upgrade->secWebSocketKey)));
+    QCOMPARE(
+            highlightedLine(*b64),
+            u"base64 → "_s
+                    + QString::fromLatin1(HandshakeRecord::acceptForKey(upgrade->secWebSocketKey)));
     const WalkthroughStep *answer = find(steps, Kind::Response, int(upgradeRequestAt));
     QVERIFY(answer && answer->ok);
     QCOMPARE(highlightedLine(steps.at(probeAt)), u"← 2probe"_s);
@@ -391,7 +398,7 @@ void tst_Walkthrough::openedFromTheMonitor()
     QVERIFY(window.startServer());
     QCOMPARE(window.server()->options().handshakePackets, 8);
     ClientOptions options;
-    options.auth = QJsonObject { { u"token"_s, u"s3cret-token"_s } };
+    options.auth = QJsonObject {{u"token"_s, u"s3cret-token"_s}};
     auto client = Loopback::connectClient(*window.server(), u"/"_s, options);
     QVERIFY(client->isConnected());
     QTRY_COMPARE(window.handshakeInspector()->currentRow(), 0);
@@ -437,7 +444,7 @@ void WalkthroughScreenshots::screenshots()
     server.setOptions(o);
     QVERIFY(server.listen(Loopback::LocalHost, 0));
     ClientOptions options;
-    options.auth = QJsonObject { { u"user"_s, u"ann"_s } };
+    options.auth = QJsonObject {{u"user"_s, u"ann"_s}};
     auto client = Loopback::connectClient(server, u"/"_s, options);
     QVERIFY(client->isConnected());
     Connection *connection = server.connections().first();
@@ -447,7 +454,7 @@ void WalkthroughScreenshots::screenshots()
     QTemporaryDir all;
     QVERIFY(view.exportPngs(all.path()));
     QVERIFY(QDir().mkpath(outDir));
-    for (int step : { 1, 3, 5, 7 }) {
+    for (int step : {1, 3, 5, 7}) {
         const QString name = u"step-%1.png"_s.arg(step, 2, 10, QLatin1Char('0'));
         const QString to = QDir(outDir).filePath(u"walkthrough-%1.png"_s.arg(step));
         QFile::remove(to);

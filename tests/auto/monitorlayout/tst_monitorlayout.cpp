@@ -13,6 +13,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QScreen>
+#include <QScrollArea>
 #include <QSettings>
 #include <QTabBar>
 #include <QTest>
@@ -249,6 +250,18 @@ void tst_MonitorLayout::workspacesShowTheirDocks()
         const QStringList problems = layoutProblems();
         QVERIFY2(problems.isEmpty(), qPrintable(name + u":\n"_s + problems.join(u"\n"_s)));
         QCOMPARE(m_window->size(), before);
+        // The demo the workspace is for: the whole accept computation in view, unscrolled.
+        if (name == u"actionWorkspaceHandshake"_s) {
+            auto *dock = m_window->findChild<QDockWidget *>(u"handshakeDock"_s);
+            auto *area = qobject_cast<QScrollArea *>(dock->widget());
+            QVERIFY(area);
+            const QRect view = globalRect(area->viewport());
+            for (const char *field : { "handshakeKey", "handshakeKeyGuid", "handshakeSha1",
+                                       "handshakeAccept", "handshakeAcceptCheck" }) {
+                auto *w = m_window->findChild<QWidget *>(QLatin1String(field));
+                QVERIFY2(w && view.contains(globalRect(w)), field);
+            }
+        }
     }
 
     // Reset: every dock open again (Details on top of its tab group), the window its first size.

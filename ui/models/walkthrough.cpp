@@ -22,25 +22,38 @@ QStringList latin1Lines(const QList<QByteArray> &lines)
     return out;
 }
 
-void addAcceptSteps(const HandshakeRecord &r, QList<WalkthroughStep> *steps)
+// "n. title", n the step's place in steps.
+QString numbered(const QList<WalkthroughStep> &steps, const QString &title)
+{
+    return u"%1. %2"_s.arg(steps.size() + 1).arg(title);
+}
+
+// The WebSocket upgrade: the request, key + GUID, SHA-1, base64, the 101. sessionUpgrade: the
+// request moves a polling session to WebSocket.
+void addAcceptSteps(const HandshakeRecord &r, QList<WalkthroughStep> *steps,
+                    bool sessionUpgrade = false)
 {
     const QList<QByteArray> request = HandshakeRecord::headLines(r.rawRequest);
     WalkthroughStep ask;
     ask.kind = WalkthroughStep::Kind::Request;
-    ask.title = tr("1. The request, as received");
+    ask.title = numbered(*steps, sessionUpgrade ? tr("The upgrade request, as received")
+                                                : tr("The request, as received"));
     ask.lines = latin1Lines(request);
     const qsizetype keyLine = HandshakeRecord::headerLine(request, "sec-websocket-key");
     if (keyLine >= 0)
         ask.highlighted.append(int(keyLine));
-    ask.note = tr("The client asks to switch this HTTP connection to WebSocket. "
-                  "Sec-WebSocket-Key: 16 random bytes in base64, new for each connection.");
+    ask.note = sessionUpgrade
+            ? tr("The session moves to WebSocket: a new connection with the session's sid, and "
+                 "its own Sec-WebSocket-Key.")
+            : tr("The client asks to switch this HTTP connection to WebSocket. "
+                 "Sec-WebSocket-Key: 16 random bytes in base64, new for each connection.");
     steps->append(ask);
     if (r.secWebSocketKey.isEmpty())
         return;
 
     WalkthroughStep join;
     join.kind = WalkthroughStep::Kind::KeyWithGuid;
-    join.title = tr("2. Key + GUID");
+    join.title = numbered(*steps, tr("Key + GUID"));
     join.lines = {QString::fromLatin1(r.secWebSocketKey),
                   u"+ "_s + QString::fromLatin1(HandshakeRecord::WebSocketGuid.toByteArray()),
                   u"= "_s + QString::fromLatin1(r.keyWithGuid)};
@@ -50,7 +63,7 @@ void addAcceptSteps(const HandshakeRecord &r, QList<WalkthroughStep> *steps)
 
     WalkthroughStep hash;
     hash.kind = WalkthroughStep::Kind::Sha1;
-    hash.title = tr("3. SHA-1 of key + GUID");
+    hash.title = numbered(*steps, tr("SHA-1 of key + GUID"));
     const QString hex = QString::fromLatin1(r.sha1.toHex(' '));
     hash.lines = {u"SHA-1(\"%1\")"_s.arg(QString::fromLatin1(r.keyWithGuid)),
                   u"= "_s + hex.left(29), u"  "_s + hex.mid(30)};
@@ -60,7 +73,7 @@ void addAcceptSteps(const HandshakeRecord &r, QList<WalkthroughStep> *steps)
 
     WalkthroughStep b64;
     b64.kind = WalkthroughStep::Kind::Base64;
-    b64.title = tr("4. Base64 of the digest = Sec-WebSocket-Accept");
+    b64.title = numbered(*steps, tr("Base64 of the digest = Sec-WebSocket-Accept"));
     b64.lines = {hex, u"base64 → "_s + QString::fromLatin1(r.secWebSocketAccept)};
     b64.highlighted = {1};
     b64.note = tr("Only a server that read the key can send this value back.");
@@ -69,7 +82,7 @@ void addAcceptSteps(const HandshakeRecord &r, QList<WalkthroughStep> *steps)
     const QList<QByteArray> response = HandshakeRecord::headLines(r.rawResponse);
     WalkthroughStep answer;
     answer.kind = WalkthroughStep::Kind::Response;
-    answer.title = tr("5. The 101 response, as sent");
+    answer.title = numbered(*steps, tr("The 101 response, as sent"));
     answer.lines = latin1Lines(response);
     const qsizetype acceptLine = HandshakeRecord::headerLine(response, "sec-websocket-accept");
     if (acceptLine >= 0)
@@ -83,7 +96,7 @@ void addAcceptSteps(const HandshakeRecord &r, QList<WalkthroughStep> *steps)
     steps->append(answer);
 }
 
-WalkthroughStep packetStep(const HandshakeRecord::Packet &p, int number)
+WalkthroughStep packetStep(const HandshakeRecord::Packet &p, qsizetype number)
 {
     WalkthroughStep s;
     s.kind = WalkthroughStep::Kind::Packet;
@@ -112,13 +125,13 @@ QList<WalkthroughStep> walkthroughSteps(const HandshakeRecord &record,
     if (record.isUpgrade) {
         addAcceptSteps(record, &steps);
         for (const HandshakeRecord::Packet &p : record.firstPackets)
-            steps.append(packetStep(p, int(steps.size()) + 1));
+            steps.append(packetStep(p, steps.size() + 1));
         return steps;
     }
 
     // Long-polling (or a refused request): the request and our answer, then the packets.
     WalkthroughStep ask;
-    ask.title = tr("1. The request, as received");
+    ask.title = numbered(steps, tr("The request, as received"));
     ask.lines = latin1Lines(HandshakeRecord::headLines(record.rawRequest));
     if (!ask.lines.isEmpty())
         ask.highlighted = {0};
@@ -129,7 +142,7 @@ QList<WalkthroughStep> walkthroughSteps(const HandshakeRecord &record,
     steps.append(ask);
     WalkthroughStep answer;
     answer.kind = WalkthroughStep::Kind::Response;
-    answer.title = tr("2. The response, as sent");
+    answer.title = numbered(steps, tr("The response, as sent"));
     answer.lines = latin1Lines(HandshakeRecord::headLines(record.rawResponse));
     if (!answer.lines.isEmpty())
         answer.highlighted = {0};
@@ -144,26 +157,13 @@ QList<WalkthroughStep> walkthroughSteps(const HandshakeRecord &record,
         upgradeAt = record.time.msecsTo(upgrade->time);
     bool upgradeShown = false;
     auto showUpgrade = [&] {
-        QList<WalkthroughStep> accept;
-        addAcceptSteps(*upgrade, &accept);
-        for (WalkthroughStep &s : accept) {
-            // "1. The request" → "n. The upgrade request"
-            const qsizetype dot = s.title.indexOf(u". "_s);
-            s.title = u"%1. %2"_s.arg(steps.size() + 1).arg(s.title.mid(dot + 2));
-            if (s.kind == WalkthroughStep::Kind::Request) {
-                s.title = u"%1. %2"_s.arg(steps.size() + 1)
-                                  .arg(tr("The upgrade request, as received"));
-                s.note = tr("The session moves to WebSocket: a new connection with the session's "
-                            "sid, and its own Sec-WebSocket-Key.");
-            }
-            steps.append(s);
-        }
+        addAcceptSteps(*upgrade, &steps, true);
         upgradeShown = true;
     };
     for (const HandshakeRecord::Packet &p : record.firstPackets) {
         if (upgradeAt >= 0 && !upgradeShown && p.msAfter >= upgradeAt)
             showUpgrade();
-        steps.append(packetStep(p, int(steps.size()) + 1));
+        steps.append(packetStep(p, steps.size() + 1));
     }
     if (upgradeAt >= 0 && !upgradeShown)
         showUpgrade();

@@ -8,12 +8,14 @@
 #include "eventlogview.h"
 #include "framesview.h"
 #include "handshakeinspector.h"
+#include "handshakewalkthrough.h"
 #include "plainemitpanel.h"
 #include "ratechart.h"
 #include "roomsview.h"
 #include "rulespanel.h"
 #include "socketpanel.h"
 
+#include <connection.h>
 #include <connectionsmodel.h>
 #include <eventlogmodel.h>
 #include <eventrate.h>
@@ -24,6 +26,7 @@
 #include <roomsmodel.h>
 #include <rules.h>
 #include <rulesmodel.h>
+#include <secrets.h>
 #include <socket.h>
 #include <sockscopeversion.h>
 
@@ -37,10 +40,14 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
 #include <QSettings>
 #include <QShortcut>
-#include <QTabWidget>
 #include <QStatusBar>
+#include <QTabWidget>
+
+#include <optional>
 
 using namespace Qt::StringLiterals;
 using Sockscope::Text::count;
@@ -49,7 +56,23 @@ namespace Sockscope {
 
 namespace {
 
-constexpr int LayoutVersion = 2; // 2: the rooms and socket docks
+// 2: the rooms and socket docks; 3: the layout that fits 1280x720 (an older state is dropped)
+constexpr int LayoutVersion = 3;
+// Room left for a window manager's frame around a first window, whose size is not known
+// before the window is shown.
+constexpr QSize FrameAllowance(16, 40);
+
+// A panel taller or wider than its dock scrolls instead of pushing the other docks away.
+QScrollArea *scrollable(QWidget *panel)
+{
+    auto *area = new QScrollArea;
+    area->setObjectName(panel->objectName().isEmpty() ? QString()
+                                                      : panel->objectName() + u"Scroll"_s);
+    area->setWidget(panel);
+    area->setWidgetResizable(true);
+    area->setFrameShape(QFrame::NoFrame);
+    return area;
+}
 
 QDockWidget *makeDock(const QString &title, const QString &name, QWidget *content,
                       QMainWindow *window)
@@ -123,10 +146,8 @@ MonitorWindow::MonitorWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_connectionsView, &ConnectionsView::scopeCleared, m_roomsView,
             &RoomsView::clearSelection);
     connect(m_connectionsView, &ConnectionsView::joinRoomRequested, this, [this] {
-        if (auto *dock = findChild<QDockWidget *>(u"socketDock"_s)) {
-            dock->show();
-            dock->raise();
-        }
+        m_socketDock->show();
+        m_socketDock->raise();
         m_socketPanel->focusRoomName();
     });
     connect(m_log, &EventLogModel::eventNamesChanged, this,
@@ -136,7 +157,6 @@ MonitorWindow::MonitorWindow(QWidget *parent) : QMainWindow(parent)
         m_logView->setNamespaces({ s->namespaceName() });
     });
 
-    m_defaultState = saveState(LayoutVersion);
     restoreLayout();
     // The settings of the last start; the command line overrides them (setServerSettings()).
     m_serverPanel->setSettings(rememberedServerSettings(ServerSettings {}));
@@ -165,38 +185,26 @@ void MonitorWindow::buildDocks()
     setDockOptions(AnimatedDocks | AllowTabbedDocks | AllowNestedDocks);
 
     m_serverPanel = new ServerControlPanel(this);
-    auto *serverDock = makeDock(tr("Server"), u"serverDock"_s, m_serverPanel, this);
-    addDockWidget(Qt::LeftDockWidgetArea, serverDock);
+    m_serverDock = makeDock(tr("Server"), u"serverDock"_s, scrollable(m_serverPanel), this);
 
     m_chart = new RateChart(m_rate, this);
-    auto *chartDock = makeDock(tr("Events per second"), u"rateDock"_s, m_chart, this);
-    addDockWidget(Qt::LeftDockWidgetArea, chartDock);
+    m_rateDock = makeDock(tr("Events per second"), u"rateDock"_s, m_chart, this);
 
     m_connectionsView = new ConnectionsView(m_connections, this);
-    auto *socketsDock = makeDock(tr("Sockets"), u"socketsDock"_s, m_connectionsView, this);
-    addDockWidget(Qt::BottomDockWidgetArea, socketsDock);
+    m_socketsDock = makeDock(tr("Sockets"), u"socketsDock"_s, m_connectionsView, this);
 
     m_roomsView = new RoomsView(m_roomsModel, this);
-    auto *roomsDock = makeDock(tr("Namespaces and rooms"), u"roomsDock"_s, m_roomsView, this);
-    addDockWidget(Qt::BottomDockWidgetArea, roomsDock);
-    splitDockWidget(roomsDock, socketsDock, Qt::Horizontal);
+    m_roomsDock = makeDock(tr("Namespaces and rooms"), u"roomsDock"_s, m_roomsView, this);
 
     m_socketPanel = new SocketPanel(this);
     m_socketPanel->setServer(m_server);
-    auto *socketDock = makeDock(tr("Socket"), u"socketDock"_s, m_socketPanel, this);
-    addDockWidget(Qt::BottomDockWidgetArea, socketDock);
-    splitDockWidget(socketsDock, socketDock, Qt::Horizontal);
+    m_socketDock = makeDock(tr("Socket"), u"socketDock"_s, scrollable(m_socketPanel), this);
 
     m_framesView = new FramesView(m_frames, this);
-    auto *framesDock = makeDock(tr("Frames (plain WebSocket)"), u"framesDock"_s, m_framesView,
-                                this);
-    addDockWidget(Qt::BottomDockWidgetArea, framesDock);
-    tabifyDockWidget(socketsDock, framesDock);
-    socketsDock->raise();
+    m_framesDock = makeDock(tr("Frames (plain WebSocket)"), u"framesDock"_s, m_framesView, this);
 
     m_details = new DetailsPane(this);
-    auto *detailsDock = makeDock(tr("Details"), u"detailsDock"_s, m_details, this);
-    addDockWidget(Qt::RightDockWidgetArea, detailsDock);
+    m_detailsDock = makeDock(tr("Details"), u"detailsDock"_s, m_details, this);
 
     m_emit = new EmitPanel(this);
     m_emit->setServer(m_server);
@@ -205,21 +213,18 @@ void MonitorWindow::buildDocks()
     m_plainEmit->setServer(m_server);
     auto *emitTabs = new QTabWidget(this);
     emitTabs->setObjectName(u"emitTabs"_s);
-    emitTabs->addTab(m_emit, tr("Socket.IO"));
-    emitTabs->addTab(m_plainEmit, tr("Plain WebSocket"));
-    auto *emitDock = makeDock(tr("Emit"), u"emitDock"_s, emitTabs, this);
-    addDockWidget(Qt::RightDockWidgetArea, emitDock);
+    emitTabs->addTab(scrollable(m_emit), tr("Socket.IO"));
+    emitTabs->addTab(scrollable(m_plainEmit), tr("Plain WebSocket"));
+    m_emitDock = makeDock(tr("Emit"), u"emitDock"_s, emitTabs, this);
 
     m_inspector = new HandshakeInspector(m_handshakes, this);
-    auto *handshakeDock = makeDock(tr("Handshake"), u"handshakeDock"_s, m_inspector, this);
-    addDockWidget(Qt::RightDockWidgetArea, handshakeDock);
-    tabifyDockWidget(detailsDock, handshakeDock);
+    m_handshakeDock = makeDock(tr("Handshake"), u"handshakeDock"_s, scrollable(m_inspector), this);
 
     m_rulesPanel = new RulesPanel(m_rulesModel, this);
-    auto *rulesDock = makeDock(tr("Rules"), u"rulesDock"_s, m_rulesPanel, this);
-    addDockWidget(Qt::RightDockWidgetArea, rulesDock);
-    tabifyDockWidget(handshakeDock, rulesDock);
+    m_rulesDock = makeDock(tr("Rules"), u"rulesDock"_s, scrollable(m_rulesPanel), this);
     connect(m_rulesPanel, &RulesPanel::applyRequested, this, &MonitorWindow::applyRules);
+    connect(m_inspector, &HandshakeInspector::walkthroughRequested, this,
+            [this](int row) { openWalkthrough(row); });
     // A rules file loaded or saved in the panel is the server's rules file from now on, and
     // the one the next run starts with.
     connect(m_rulesPanel, &RulesPanel::fileChanged, this, [this](const QString &path) {
@@ -230,12 +235,143 @@ void MonitorWindow::buildDocks()
         }
         rememberRulesFile(path);
     });
-    detailsDock->raise();
-    resize(1400, 900);
-    resizeDocks({ serverDock, detailsDock }, { 300, 420 }, Qt::Horizontal);
-    resizeDocks({ serverDock, chartDock }, { 400, 120 }, Qt::Vertical);
-    resizeDocks({ socketsDock }, { 220 }, Qt::Vertical);
-    resizeDocks({ roomsDock, socketsDock, socketDock }, { 220, 800, 330 }, Qt::Horizontal);
+
+    m_docks = {m_serverDock, m_rateDock,    m_socketsDock, m_roomsDock,     m_socketDock,
+               m_framesDock, m_detailsDock, m_emitDock,    m_handshakeDock, m_rulesDock};
+    // The left column takes the full height; the bottom row runs from it to the right edge.
+    setCorner(Qt::TopLeftCorner, Qt::LeftDockWidgetArea);
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::BottomDockWidgetArea);
+    placeFirstWindow();
+    setWorkspace(Workspace::Monitor);
+}
+
+void MonitorWindow::placeFirstWindow()
+{
+    const QScreen *s = screen();
+    const QRect available = s ? s->availableGeometry() : QRect(0, 0, 1280, 720);
+    const QSize size = QSize(1440, 900).boundedTo(available.size() - FrameAllowance);
+    resize(size);
+    move(available.x() + (available.width() - size.width() - FrameAllowance.width()) / 2,
+         available.y() + (available.height() - size.height() - FrameAllowance.height()) / 2);
+}
+
+QList<QDockWidget *> MonitorWindow::workspaceDocks(Workspace workspace) const
+{
+    switch (workspace) {
+    case Workspace::Monitor:
+        break;
+    case Workspace::HandshakeDemo:
+        return {m_serverDock, m_socketsDock, m_handshakeDock};
+    case Workspace::Debugging:
+        return {m_socketsDock, m_socketDock, m_framesDock, m_detailsDock, m_emitDock};
+    }
+    return m_docks;
+}
+
+void MonitorWindow::setWorkspace(Workspace workspace)
+{
+    for (QDockWidget *d : std::as_const(m_docks)) {
+        d->setFloating(false);
+        removeDockWidget(d);
+    }
+    const int w = width();
+    const int h = height();
+    // The handshake demo's inspector takes the right side from top to bottom.
+    setCorner(Qt::BottomRightCorner,
+              workspace == Workspace::HandshakeDemo ? Qt::RightDockWidgetArea
+                                                    : Qt::BottomDockWidgetArea);
+    // Every dock gets a place, shown or not, so that showing it later puts it there.
+    addDockWidget(Qt::LeftDockWidgetArea, m_serverDock);
+    addDockWidget(Qt::LeftDockWidgetArea, m_rateDock, Qt::Vertical);
+    addDockWidget(Qt::BottomDockWidgetArea, m_roomsDock);
+    splitDockWidget(m_roomsDock, m_socketsDock, Qt::Horizontal);
+    addDockWidget(Qt::RightDockWidgetArea, m_detailsDock);
+    switch (workspace) {
+    case Workspace::Monitor:
+    case Workspace::HandshakeDemo:
+        splitDockWidget(m_socketsDock, m_socketDock, Qt::Horizontal);
+        tabifyDockWidget(m_socketsDock, m_framesDock);
+        tabifyDockWidget(m_detailsDock, m_emitDock);
+        tabifyDockWidget(m_emitDock, m_handshakeDock);
+        tabifyDockWidget(m_handshakeDock, m_rulesDock);
+        break;
+    case Workspace::Debugging:
+        splitDockWidget(m_socketsDock, m_framesDock, Qt::Horizontal);
+        splitDockWidget(m_framesDock, m_socketDock, Qt::Horizontal);
+        splitDockWidget(m_detailsDock, m_emitDock, Qt::Vertical);
+        tabifyDockWidget(m_emitDock, m_rulesDock);
+        tabifyDockWidget(m_rulesDock, m_handshakeDock);
+        break;
+    }
+    const QList<QDockWidget *> shown = workspaceDocks(workspace);
+    for (QDockWidget *d : std::as_const(m_docks))
+        d->setVisible(shown.contains(d));
+    m_socketsDock->raise();
+
+    switch (workspace) {
+    case Workspace::Monitor: {
+        m_detailsDock->raise();
+        // The server panel's fields whole, where the screen allows.
+        const int left = qMin(qMax(w / 5, m_serverPanel->minimumSizeHint().width() + 24), 360);
+        resizeDocks({m_serverDock, m_detailsDock}, {left, qBound(280, w * 24 / 100, 560)},
+                    Qt::Horizontal);
+        resizeDocks({m_serverDock, m_rateDock}, {h - 130, 130}, Qt::Vertical);
+        resizeDocks({m_socketsDock}, {qBound(170, h * 30 / 100, 360)}, Qt::Vertical);
+        const int row = w - left;
+        resizeDocks({m_roomsDock, m_socketsDock, m_socketDock},
+                    {qMax(row * 18 / 100, 170), row * 56 / 100, row * 26 / 100}, Qt::Horizontal);
+        break;
+    }
+    case Workspace::HandshakeDemo:
+        m_handshakeDock->raise();
+        resizeDocks({m_serverDock, m_handshakeDock}, {qBound(220, w / 6, 300), w * 50 / 100},
+                    Qt::Horizontal);
+        resizeDocks({m_socketsDock}, {qBound(150, h * 22 / 100, 300)}, Qt::Vertical);
+        break;
+    case Workspace::Debugging: {
+        m_emitDock->raise();
+        resizeDocks({m_detailsDock}, {w * 30 / 100}, Qt::Horizontal);
+        resizeDocks({m_detailsDock, m_emitDock}, {h / 2, h / 2}, Qt::Vertical);
+        resizeDocks({m_socketsDock}, {h * 38 / 100}, Qt::Vertical);
+        resizeDocks({m_socketsDock, m_framesDock, m_socketDock},
+                    {w * 45 / 100, w * 30 / 100, w * 25 / 100}, Qt::Horizontal);
+        break;
+    }
+    }
+}
+
+void MonitorWindow::resetLayout()
+{
+    placeFirstWindow();
+    setWorkspace(Workspace::Monitor);
+}
+
+QKeySequence MonitorWindow::dockShortcut(int index)
+{
+    if (index < 0)
+        return {};
+    if (index < 9)
+        return QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + index));
+    if (index == 9)
+        return QKeySequence(Qt::ALT | Qt::Key_0);
+    if (index < 19)
+        return QKeySequence(Qt::ALT | Qt::SHIFT | Qt::Key(Qt::Key_1 + index - 10));
+    return {};
+}
+
+void MonitorWindow::toggleDock(QDockWidget *dock)
+{
+    if (!dock->toggleViewAction()->isChecked()) { // closed
+        dock->show();
+        dock->raise();
+    } else if (!dock->isFloating() && dock->visibleRegion().isEmpty()) {
+        // Behind another dock's tab (Qt keeps it "visible", moved out of the window).
+        dock->raise();
+    } else {
+        dock->close();
+    }
 }
 
 void MonitorWindow::buildMenus()
@@ -309,23 +445,55 @@ void MonitorWindow::buildMenus()
     connect(sendKey, &QShortcut::activated, m_emit, [this] { m_emit->send(); });
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    const auto docks = findChildren<QDockWidget *>();
-    int n = 0;
-    for (QDockWidget *d : docks) {
-        QAction *toggle = d->toggleViewAction();
-        if (++n <= 9) // Alt+1… shows or hides the dock
-            toggle->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_0 + n)));
-        view->addAction(toggle);
+    for (qsizetype i = 0; i < m_docks.size(); ++i) {
+        QDockWidget *d = m_docks.at(i);
+        // Not the dock's own toggle action: that one hides a dock that is behind a tab.
+        QAction *toggle = named(
+                view->addAction(d->windowTitle()), u"actionDock_"_s + d->objectName(),
+                dockShortcut(int(i)),
+                tr("Show the %1 dock, bring it to the front, or hide it").arg(d->windowTitle()));
+        toggle->setCheckable(true);
+        toggle->setChecked(d->toggleViewAction()->isChecked());
+        connect(d->toggleViewAction(), &QAction::toggled, toggle, &QAction::setChecked);
+        connect(toggle, &QAction::triggered, this, [this, d, toggle] {
+            toggleDock(d);
+            toggle->setChecked(d->toggleViewAction()->isChecked());
+        });
     }
     view->addSeparator();
-    QAction *reset = named(view->addAction(tr("&Reset layout")), u"actionResetLayout"_s, {},
-                           tr("Put every dock back where it started"));
-    connect(reset, &QAction::triggered, this, [this] {
-        restoreState(m_defaultState, LayoutVersion);
-        const auto all = findChildren<QDockWidget *>();
-        for (QDockWidget *d : all)
-            d->show();
-    });
+    QAction *walk = named(view->addAction(tr("Handshake &walk-through…")), u"actionWalkthrough"_s,
+                          QKeySequence(Qt::Key_F11),
+                          tr("The handshake shown in the inspector, step by step in large type"));
+    connect(walk, &QAction::triggered, this,
+            [this] { openWalkthrough(m_inspector->currentRow()); });
+    QMenu *workspaces = view->addMenu(tr("&Workspace"));
+    workspaces->setObjectName(u"menuWorkspace"_s);
+    const struct
+    {
+        Workspace workspace;
+        QString text;
+        QString name;
+        QString tip;
+    } spaces[] = {
+            {Workspace::Monitor, tr("&Monitor"), u"actionWorkspaceMonitor"_s,
+             tr("Every dock: the event log in the middle, the sockets along the bottom")},
+            {Workspace::HandshakeDemo, tr("&Handshake demo"), u"actionWorkspaceHandshake"_s,
+             tr("The handshake inspector given the room, with the server and the sockets")},
+            {Workspace::Debugging, tr("&Debugging"), u"actionWorkspaceDebugging"_s,
+             tr("Sockets, plain WebSocket frames, the socket, details and emit")},
+    };
+    int key = 0;
+    for (const auto &space : spaces) {
+        QAction *a
+                = named(workspaces->addAction(space.text), space.name,
+                        QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key(Qt::Key_1 + key++)), space.tip);
+        const Workspace w = space.workspace;
+        connect(a, &QAction::triggered, this, [this, w] { setWorkspace(w); });
+    }
+    QAction *reset = named(view->addAction(tr("&Reset layout")), u"actionResetLayout"_s,
+                           QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_0),
+                           tr("Every dock back where it started, and the window its first size"));
+    connect(reset, &QAction::triggered, this, &MonitorWindow::resetLayout);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *about = named(help->addAction(tr("&About Sockscope")), u"actionAbout"_s,
@@ -389,7 +557,10 @@ bool MonitorWindow::startServer()
     for (const auto &c : std::as_const(m_rules))
         disconnect(c);
     m_rules.clear();
-    m_server->setOptions(s.options);
+    ServerOptions options = s.options;
+    if (options.handshakePackets == 0) // what the walk-through shows after a handshake
+        options.handshakePackets = 8;
+    m_server->setOptions(options);
     if (!m_server->listen(address, quint16(s.port)))
         return fail(m_server->errorString());
     m_rules = rules.install(m_server);
@@ -551,8 +722,9 @@ void MonitorWindow::restoreLayout()
 {
     QSettings settings;
     const QByteArray geometry = settings.value(u"monitor/geometry"_s).toByteArray();
-    if (!geometry.isEmpty())
-        restoreGeometry(geometry);
+    // restoreGeometry() keeps a window saved on a larger screen inside this one.
+    if (geometry.isEmpty() || !restoreGeometry(geometry))
+        placeFirstWindow();
     const QByteArray state = settings.value(u"monitor/state"_s).toByteArray();
     if (!state.isEmpty())
         restoreState(state, LayoutVersion);
@@ -563,6 +735,47 @@ void MonitorWindow::closeEvent(QCloseEvent *event)
     saveLayout();
     QMainWindow::closeEvent(event);
 }
+
+HandshakeWalkthrough *MonitorWindow::openWalkthrough(int handshakeRow)
+{
+    if (!m_walkthrough) {
+        m_walkthrough = new HandshakeWalkthrough(this); // a window of its own
+        m_walkthrough->setWindowFlag(Qt::Window);
+        m_walkthrough->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    QList<WalkthroughStep> steps;
+    if (handshakeRow >= 0 && handshakeRow < m_handshakes->rowCount()) {
+        HandshakeRecord record = m_handshakes->record(handshakeRow);
+        std::optional<HandshakeRecord> upgrade;
+        // The record as the connection keeps it now: with the packets that followed.
+        if (Connection *c = m_server->connection(record.connectionId)) {
+            HandshakeRecord first = c->handshake();
+            if (!first.isUpgrade && record.isUpgrade)
+                upgrade = record; // the WebSocket upgrade of a polling session
+            else if (!first.isUpgrade) {
+                const int last = m_handshakes->rowOfConnection(record.connectionId);
+                if (last >= 0 && m_handshakes->record(last).isUpgrade)
+                    upgrade = m_handshakes->record(last);
+            }
+            record = first;
+        }
+        if (!m_inspector->secretsRevealed()) {
+            record = Secrets::redact(record);
+            if (upgrade)
+                upgrade = Secrets::redact(*upgrade);
+        }
+        steps = walkthroughSteps(record, upgrade ? &*upgrade : nullptr);
+    }
+    m_walkthrough->setSteps(steps);
+    // The window's size and place: a presentation fills it.
+    m_walkthrough->setGeometry(geometry());
+    m_walkthrough->show();
+    m_walkthrough->raise();
+    m_walkthrough->activateWindow();
+    return m_walkthrough;
+}
+
+HandshakeWalkthrough *MonitorWindow::walkthrough() const { return m_walkthrough; }
 
 ClientWindow *MonitorWindow::openClientWindow()
 {

@@ -7,6 +7,8 @@
 #include <QPointer>
 
 QT_BEGIN_NAMESPACE
+class QAction;
+class QDockWidget;
 class QLabel;
 QT_END_NAMESPACE
 
@@ -25,6 +27,7 @@ class FramesModel;
 class FramesView;
 class HandshakeInspector;
 class HandshakeLogModel;
+class HandshakeWalkthrough;
 class PlainEmitPanel;
 class RateChart;
 class RoomsModel;
@@ -38,6 +41,12 @@ class SocketPanel;
     for the server settings, the namespaces and rooms, the sockets, the selected socket, the
     selected event's details, the emit panel, the handshake inspector and the event rate. The
     layout and the server settings of the last start are kept in QSettings.
+
+    The docks are arranged in workspaces (View > Workspace): Monitor (every dock: the server on
+    the left, the sockets along the bottom, Details / Emit / Handshake / Rules as tabs on the
+    right), Handshake demo and Debugging. Panels taller than their room scroll, so the
+    window's minimum fits a 1280x720 screen; the first window takes at most the screen's
+    available geometry, later ones the size the user left.
 
     The window is one more listener of the server's signals; it never reads wire bytes.
 */
@@ -59,6 +68,11 @@ public:
     QString serverUrl() const;
     // The client window (File > Open client…), its first tab prefilled with the server's URL.
     ClientWindow *openClientWindow();
+    // The handshake of this row of the handshake log, step by step, in a window of its own
+    // (View > Handshake walk-through, or the inspector's button): the record as the server
+    // keeps it now (with the packets that followed), and for a polling session its upgrade.
+    HandshakeWalkthrough *openWalkthrough(int handshakeRow);
+    HandshakeWalkthrough *walkthrough() const; // the one open, if any
 
     EventServer *server() const { return m_server; }
     ConnectionsModel *connectionsModel() const { return m_connections; }
@@ -83,6 +97,24 @@ public:
 
     QString statusText() const;
 
+    enum class Workspace {
+        Monitor, // every dock; the event log in the middle
+        HandshakeDemo, // the handshake inspector given the room, the server and the sockets
+        Debugging, // sockets, frames, the socket, details and emit (rules behind it)
+    };
+    Q_ENUM(Workspace)
+    // Rearranges the docks for one use: the workspace's docks shown, the others hidden (each
+    // keeps its place, and View or its Alt key brings it back there).
+    void setWorkspace(Workspace workspace);
+    // The docks a workspace shows, in the order of their View entries.
+    QList<QDockWidget *> workspaceDocks(Workspace workspace) const;
+    // Every dock, in the order of the View menu and of their Alt keys: Alt+1 … Alt+9, Alt+0,
+    // then Alt+Shift+1 … for an eleventh and later.
+    QList<QDockWidget *> docks() const { return m_docks; }
+    static QKeySequence dockShortcut(int index);
+    // The Monitor workspace, and the window at its first-run size and place.
+    void resetLayout();
+
     void saveLayout() const;
     void restoreLayout();
 
@@ -92,6 +124,10 @@ protected:
 private:
     void buildDocks();
     void buildMenus();
+    // The size and place of a first window: at most the screen's available geometry.
+    void placeFirstWindow();
+    // Shows a hidden dock, brings one behind a tab to the front, or hides one on screen.
+    void toggleDock(QDockWidget *dock);
     void updateStatus();
     void showEntry(int sourceRow);
     void onSocketSelection(const QStringList &ids);
@@ -101,6 +137,7 @@ private:
 
     EventServer *m_server = nullptr;
     QPointer<ClientWindow> m_clientWindow;
+    QPointer<HandshakeWalkthrough> m_walkthrough;
     ConnectionsModel *m_connections = nullptr;
     EventLogModel *m_log = nullptr;
     HandshakeLogModel *m_handshakes = nullptr;
@@ -125,7 +162,17 @@ private:
     QLabel *m_statusServer = nullptr;
     QLabel *m_statusCounts = nullptr;
     QLabel *m_statusRate = nullptr;
-    QByteArray m_defaultState;
+    QDockWidget *m_serverDock = nullptr;
+    QDockWidget *m_rateDock = nullptr;
+    QDockWidget *m_socketsDock = nullptr;
+    QDockWidget *m_roomsDock = nullptr;
+    QDockWidget *m_socketDock = nullptr;
+    QDockWidget *m_framesDock = nullptr;
+    QDockWidget *m_detailsDock = nullptr;
+    QDockWidget *m_emitDock = nullptr;
+    QDockWidget *m_handshakeDock = nullptr;
+    QDockWidget *m_rulesDock = nullptr;
+    QList<QDockWidget *> m_docks; // in the order of the View menu
 };
 
 } // namespace Sockscope

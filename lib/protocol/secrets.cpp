@@ -1,4 +1,5 @@
 #include "secrets.h"
+#include "socketiopacket.h"
 
 #include <QList>
 
@@ -48,6 +49,23 @@ HandshakeRecord redact(const HandshakeRecord &record)
             line = body.left(colon + 1) + ' ' + marker + (cr ? "\r" : "");
     }
     r.rawRequest = lines.join('\n');
+    // A client's CONNECT among the first packets: its auth values.
+    for (HandshakeRecord::Packet &p : r.firstPackets) {
+        if (p.outgoing || p.binary || !p.wire.startsWith("40"))
+            continue;
+        SocketIoPacket connect;
+        if (p.isTruncated()
+            || SocketIoDecoder::parse(p.wire.mid(1), &connect) != SocketIoPacket::Error::None) {
+            p.wire = "40" + marker; // cannot be read, so not shown
+            p.size = p.wire.size();
+            continue;
+        }
+        if (!connect.payload().isObject())
+            continue;
+        connect.setPayload(redactAuth(connect.payload().toObject()));
+        p.wire = '4' + connect.encode().text;
+        p.size = p.wire.size();
+    }
     return r;
 }
 

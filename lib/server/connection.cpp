@@ -29,6 +29,9 @@ Connection::Connection(const QString &id, Transport *transport, const HandshakeR
     , m_parser(server->createParser(server->options().parser))
     , m_parserDecided(server->options().parser != ServerOptions::Parser::Auto)
     , m_usesMsgpack(server->options().parser == ServerOptions::Parser::Msgpack)
+    , m_packetsToKeep(quint8(qBound(
+              qsizetype(0), server->options().handshakePackets - handshake.firstPackets.size(),
+              qsizetype(64))))
 {
     bindTransport(transport);
 }
@@ -44,6 +47,8 @@ void Connection::transportPacket(Transport *transport, EngineIoPacket &&packet,
                                  qint64 wireBytes)
 {
     m_bytesIn += quint64(wireBytes);
+    if (Q_UNLIKELY(keepsPackets()))
+        keepPacket(packet, false);
     if (transport == m_transport)
         handleEnginePacket(std::move(packet));
     else if (transport == m_probe)
@@ -98,7 +103,10 @@ void Connection::handleProbePacket(const EngineIoPacket &packet)
     using T = EngineIoPacket::Type;
     auto *polling = qobject_cast<PollingTransport *>(m_transport);
     if (packet.type() == T::Ping && packet.data() == "probe") {
-        m_probe->send(EngineIoPacket(T::Pong, "probe"));
+        const EngineIoPacket pong(T::Pong, "probe");
+        if (Q_UNLIKELY(keepsPackets()))
+            keepPacket(pong, true);
+        m_probe->send(pong);
         if (polling) {
             polling->setUpgrading(true);
             polling->releasePendingGet();
@@ -171,8 +179,22 @@ void Connection::close(const QString &reason)
 
 void Connection::sendEngine(const EngineIoPacket &packet)
 {
-    if (!m_closed && !m_overBudget)
+    if (!m_closed && !m_overBudget) {
+        if (Q_UNLIKELY(keepsPackets()))
+            keepPacket(packet, true);
         m_transport->send(packet);
+    }
+}
+
+void Connection::keepPacket(const EngineIoPacket &packet, bool outgoing)
+{
+    using T = EngineIoPacket::Type;
+    // The heartbeat would take the places of the packets worth showing.
+    if ((packet.type() == T::Ping || packet.type() == T::Pong) && packet.data() != "probe")
+        return;
+    m_handshake.firstPackets.append(HandshakeRecord::Packet::of(
+            packet, outgoing, m_handshake.time.msecsTo(QDateTime::currentDateTimeUtc())));
+    --m_packetsToKeep;
 }
 
 bool Connection::sendPacket(const SocketIoPacket &packet)
@@ -215,6 +237,15 @@ bool Connection::sendEncoded(const SocketIoPacket::Encoded &encoded, bool isVola
         bytes += a.size();
     if (!fitsBudget(bytes))
         return false;
+    if (Q_UNLIKELY(keepsPackets())) {
+        keepPacket(encoded.binary ? EngineIoPacket::binaryMessage(encoded.text)
+                                  : EngineIoPacket::message(encoded.text),
+                   true);
+        for (const QByteArray &a : encoded.attachments) {
+            if (keepsPackets())
+                keepPacket(EngineIoPacket::binaryMessage(a), true);
+        }
+    }
     if (Q_UNLIKELY(encoded.binary)) { // the msgpack format: one binary message
         m_transport->send(EngineIoPacket::binaryMessage(encoded.text));
         return true;

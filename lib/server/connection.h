@@ -106,6 +106,10 @@ private:
     void handleProbePacket(const EngineIoPacket &packet);
     void dropProbe();
     void sendEngine(const EngineIoPacket &packet);
+    // Whether the handshake record still keeps packets (ServerOptions::handshakePackets).
+    bool keepsPackets() const { return m_packetsToKeep > 0; }
+    // Keeps one of the connection's first packets in its handshake record (heartbeats not).
+    void keepPacket(const EngineIoPacket &packet, bool outgoing);
     // Encoded by the connection's parser; false if not sent (see sendEncoded()).
     bool sendPacket(const SocketIoPacket &packet);
     // Encoded already by a parser of the same format (a broadcast encodes once). Returns
@@ -154,6 +158,8 @@ private:
     bool m_overBudget = false; // a slow consumer: its transport dropped, its close queued
     bool m_closed = false;
     bool m_everConnected = false;
+    // How many more packets the handshake record keeps (ServerOptions::handshakePackets).
+    quint8 m_packetsToKeep = 0;
 };
 
 } // namespace Sockscope

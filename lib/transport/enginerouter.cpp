@@ -275,6 +275,8 @@ void HttpFront::acceptWebSocket(QTcpSocket *socket, const HttpRequest &request,
     record.connectionId = m_handler->newSessionId();
     const EngineIoPacket open = openPacket(record.connectionId, TransportType::WebSocket);
     transport->send(open);
+    if (m_handler->options().handshakePackets > 0)
+        record.firstPackets.append(HandshakeRecord::Packet::of(open, true));
     m_handler->connectionRequested(transport, record, open.data().size() + 1);
 }
 
@@ -294,6 +296,8 @@ void HttpFront::handlePolling(QTcpSocket *socket, const HttpRequest &request,
         record.connectionId = m_handler->newSessionId();
         const EngineIoPacket open = openPacket(record.connectionId, TransportType::Polling);
         transport->send(open); // queued: the GET is answered with it
+        if (m_handler->options().handshakePackets > 0)
+            record.firstPackets.append(HandshakeRecord::Packet::of(open, true));
         record.rawResponse = transport->handleGet(socket, request, cors);
         record.statusCode = 200;
         m_handler->connectionRequested(transport, record, open.data().size() + 1);

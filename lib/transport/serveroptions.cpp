@@ -51,6 +51,8 @@ QString ServerOptions::validate() const
         return u"max buffered bytes must not be negative (0: no limit)"_s;
     if (maxDisconnectionDuration < 0)
         return u"max disconnection duration must not be negative (0: no recovery)"_s;
+    if (handshakePackets < 0 || handshakePackets > 64)
+        return u"handshake packets must be between 0 and 64"_s;
     return {};
 }
 

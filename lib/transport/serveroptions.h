@@ -66,6 +66,10 @@ struct ServerOptions
     int maxConnections = 0; // Engine.IO + plain connections at once; 0: no limit (503 beyond)
     int maxNamespacesPerConnection = 64; // CONNECT beyond gets CONNECT_ERROR
     int handshakeTimeout = 10000; // ms for a client to send its whole request head
+    // How many of a connection's first packets (both ways, heartbeats left out) its handshake
+    // record keeps (HandshakeRecord::firstPackets), for the monitor's handshake walk-through;
+    // each is kept to its first 512 bytes. 0, the default: none, nothing recorded.
+    int handshakePackets = 0;
     /*
         Connection state recovery, as the Node.js server's connectionStateRecovery: how long
         (ms) a socket's session is kept after it went away for a reason a client may come back

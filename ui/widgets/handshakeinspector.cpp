@@ -48,7 +48,7 @@ HandshakeInspector::HandshakeInspector(HandshakeLogModel *model, QWidget *parent
     m_pick->setModel(model);
     m_pick->setModelColumn(int(HandshakeColumn::Request));
     m_pick->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_pick->setMinimumContentsLength(30);
+    m_pick->setMinimumContentsLength(20);
     m_follow = new QCheckBox(tr("Follow newest"), this);
     m_follow->setObjectName(u"handshakeFollow"_s);
     m_follow->setChecked(true);
@@ -63,6 +63,10 @@ HandshakeInspector::HandshakeInspector(HandshakeLogModel *model, QWidget *parent
     m_copy = new QPushButton(tr("Copy all"), this);
     m_copy->setObjectName(u"handshakeCopy"_s);
     m_copy->setToolTip(tr("Copy the whole handshake as plain text"));
+    m_walkthrough = new QPushButton(tr("Walk-through…"), this);
+    m_walkthrough->setObjectName(u"handshakeWalkthroughButton"_s);
+    m_walkthrough->setToolTip(tr("This handshake step by step in large type, for a projector "
+                                 "(arrow keys; export as PNG or PDF)"));
 
     const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
     m_summary = new QLabel(tr("No handshake yet"), this);
@@ -118,12 +122,17 @@ HandshakeInspector::HandshakeInspector(HandshakeLogModel *model, QWidget *parent
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->setChildrenCollapsible(false);
+    // The story in order, the header table (the request again, parsed) last: on a small
+    // screen the accept computation is in view without scrolling.
     splitter->addWidget(section(tr("Request, as received"), m_request));
-    splitter->addWidget(section(tr("Headers"), m_headers));
     splitter->addWidget(section(tr("Sec-WebSocket-Accept = base64(SHA-1(key + "
                                    "258EAFA5-E914-47DA-95CA-C5AB0DC85B11))"),
                                 acceptBox));
     splitter->addWidget(section(tr("Response, as sent"), m_response));
+    splitter->addWidget(section(tr("Headers"), m_headers));
+    for (int i : {0, 2, 3})
+        splitter->setStretchFactor(i, 1);
+    splitter->setStretchFactor(1, 0);
 
     m_content = new QWidget(this);
     auto *contentLayout = new QVBoxLayout(m_content);
@@ -131,15 +140,20 @@ HandshakeInspector::HandshakeInspector(HandshakeLogModel *model, QWidget *parent
     contentLayout->addWidget(m_summary);
     contentLayout->addWidget(splitter, 1);
 
+    // Two rows, so that a narrow dock shows them all.
     auto *top = new QHBoxLayout;
     top->addWidget(m_pick, 1);
-    top->addWidget(m_follow);
-    top->addWidget(m_large);
-    top->addWidget(m_reveal);
-    top->addWidget(m_copy);
+    top->addWidget(m_walkthrough);
+    auto *options = new QHBoxLayout;
+    options->addWidget(m_follow);
+    options->addWidget(m_large);
+    options->addWidget(m_reveal);
+    options->addStretch(1);
+    options->addWidget(m_copy);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
     layout->addLayout(top);
+    layout->addLayout(options);
     layout->addWidget(m_content, 1);
 
     m_baseFont = m_content->font();
@@ -157,6 +171,8 @@ HandshakeInspector::HandshakeInspector(HandshakeLogModel *model, QWidget *parent
     connect(m_reveal, &QCheckBox::toggled, this, [this] { showRow(m_row); });
     connect(m_copy, &QPushButton::clicked, this,
             [this] { QApplication::clipboard()->setText(allText()); });
+    connect(m_walkthrough, &QPushButton::clicked, this,
+            [this] { Q_EMIT walkthroughRequested(m_row); });
     connect(model, &QAbstractItemModel::rowsInserted, this, &HandshakeInspector::onRowsInserted);
     connect(model, &QAbstractItemModel::rowsRemoved, this,
             [this](const QModelIndex &, int first, int last) {

@@ -56,6 +56,10 @@ public:
     QString allText() const; // what "Copy all" copies
     int headerCount() const;
 
+Q_SIGNALS:
+    // "Walk-through…": the handshake shown, step by step in a window of its own.
+    void walkthroughRequested(int row);
+
 private:
     void onRowsInserted();
     void display(const HandshakeRecord *record);
@@ -67,6 +71,7 @@ private:
     QCheckBox *m_large = nullptr;
     QCheckBox *m_reveal = nullptr;
     QPushButton *m_copy = nullptr;
+    QPushButton *m_walkthrough = nullptr;
     QLabel *m_summary = nullptr;
     QPlainTextEdit *m_request = nullptr;
     QTableWidget *m_headers = nullptr;

@@ -189,7 +189,7 @@ void tst_MonitorWindow::selectSockets(const QStringList &ids)
         const QModelIndex i = view->model()->index(r, 0);
         if (ids.contains(i.data(SocketIdRole).toString())) {
             QTest::mouseClick(view->viewport(), Qt::LeftButton, Qt::ControlModifier,
-                              view->visualRect(i).center());
+                              view->visualRect(i).intersected(view->viewport()->rect()).center());
         }
     }
     QCOMPARE(m_window->connectionsView()->selectedSocketIds().size(), ids.size());
@@ -875,7 +875,9 @@ void tst_MonitorWindow::roomsTreeCountsFiltersAndAims()
     auto click = [tree](const QModelIndex &i) {
         QVERIFY(i.isValid());
         tree->scrollTo(i);
-        QTest::mouseClick(tree->viewport(), Qt::LeftButton, {}, tree->visualRect(i).center());
+        // The part of the row in view: a narrow dock shows the name column only in part.
+        const QRect shown = tree->visualRect(i).intersected(tree->viewport()->rect());
+        QTest::mouseClick(tree->viewport(), Qt::LeftButton, {}, shown.center());
         QCOMPARE(tree->currentIndex(), i);
     };
     // Clicking a room shows its members only, and aims the emit panel at it.
@@ -1285,7 +1287,9 @@ void MonitorWindowScreenshots::screenshots()
     const QString outDir = qEnvironmentVariable("SOCKSCOPE_SCREENSHOT_DIR");
     if (outDir.isEmpty())
         QFAIL("set SOCKSCOPE_SCREENSHOT_DIR to the directory the screenshots go to");
-    m_window->resize(1500, 950);
+    // The first window on the screen it is run on (the README's: xvfb-run -s "-screen 0
+    // 1280x720x24").
+    m_window->resetLayout();
     ServerSettings s = m_window->serverSettings();
     s.rulesFile = QStringLiteral(SOCKSCOPE_SOURCE_DIR "/resources/rules/tutorial.json");
     m_window->setServerSettings(s);
@@ -1337,13 +1341,12 @@ void MonitorWindowScreenshots::screenshots()
                                        "dGhlIHNhbXBsZSBub25jZQ==",
                                        "Origin: http://localhost:3000\r\nUser-Agent: demo\r\n"));
     QTRY_COMPARE(m_window->handshakeInspector()->acceptText(), u"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="_s);
-    auto *inspectorDock = m_window->findChild<QDockWidget *>(u"handshakeDock"_s);
-    inspectorDock->setFloating(true);
-    inspectorDock->resize(900, 1000);
-    inspectorDock->show();
-    QTRY_VERIFY(inspectorDock->isVisible());
-    QVERIFY(m_window->handshakeInspector()->grab().save(outDir + u"/handshake.png"_s));
-    inspectorDock->setFloating(false);
+    // In the Handshake demo workspace.
+    m_window->setWorkspace(MonitorWindow::Workspace::HandshakeDemo);
+    QTRY_VERIFY(!m_window->findChild<QDockWidget *>(u"handshakeDock"_s)->visibleRegion().isEmpty());
+    QTest::qWait(300); // the docks' animation
+    QVERIFY(m_window->grab().save(outDir + u"/handshake.png"_s));
+    m_window->setWorkspace(MonitorWindow::Workspace::Monitor);
     raw.abort();
 }
 

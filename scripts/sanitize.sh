@@ -15,5 +15,6 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_retur
 export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$build"
-# The Qt Test suites and the C++ servers the Node tests drive (Node itself is not instrumented).
-ctest --output-on-failure -E "^(fuzz_smoke|sanitizers|install_consumer|browser.*)$"
+# The Qt Test suites and the C++ servers the Node tests drive (Node itself is not instrumented);
+# not the package test, which packages and installs the build it is given (the plain one, in CI).
+ctest --output-on-failure -E "^(fuzz_smoke|sanitizers|install_consumer|package_test|browser.*)$"

@@ -501,6 +501,13 @@ void RedisAdapter::maybeFinishAck(const QString &requestId)
         finished(timedOut);
 }
 
+// A request's "opts": the rooms and the rooms excepted of a broadcast.
+QJsonObject RedisAdapter::roomsJson(const BroadcastOptions &opts)
+{
+    return QJsonObject {{QStringLiteral("rooms"), QJsonArray::fromStringList(opts.rooms)},
+                        {QStringLiteral("except"), QJsonArray::fromStringList(opts.except)}};
+}
+
 void RedisAdapter::addSockets(const BroadcastOptions &opts, const QStringList &rooms)
 {
     InMemoryAdapter::addSockets(opts, rooms);
@@ -510,10 +517,7 @@ void RedisAdapter::addSockets(const BroadcastOptions &opts, const QStringList &r
                 QJsonObject {{QStringLiteral("uid"), m_cluster->uid()},
                              {QStringLiteral("type"), RemoteJoin},
                              {QStringLiteral("opts"),
-                              QJsonObject {{QStringLiteral("rooms"),
-                                            QJsonArray::fromStringList(opts.rooms)},
-                                           {QStringLiteral("except"),
-                                            QJsonArray::fromStringList(opts.except)}}},
+                              roomsJson(opts)},
                              {QStringLiteral("rooms"), QJsonArray::fromStringList(rooms)}});
 }
 
@@ -526,10 +530,7 @@ void RedisAdapter::delSockets(const BroadcastOptions &opts, const QStringList &r
                 QJsonObject {{QStringLiteral("uid"), m_cluster->uid()},
                              {QStringLiteral("type"), RemoteLeave},
                              {QStringLiteral("opts"),
-                              QJsonObject {{QStringLiteral("rooms"),
-                                            QJsonArray::fromStringList(opts.rooms)},
-                                           {QStringLiteral("except"),
-                                            QJsonArray::fromStringList(opts.except)}}},
+                              roomsJson(opts)},
                              {QStringLiteral("rooms"), QJsonArray::fromStringList(rooms)}});
 }
 
@@ -540,10 +541,7 @@ void RedisAdapter::disconnectSockets(const BroadcastOptions &opts, bool closeCon
                     QJsonObject {{QStringLiteral("uid"), m_cluster->uid()},
                                  {QStringLiteral("type"), RemoteDisconnect},
                                  {QStringLiteral("opts"),
-                                  QJsonObject {{QStringLiteral("rooms"),
-                                                QJsonArray::fromStringList(opts.rooms)},
-                                               {QStringLiteral("except"),
-                                                QJsonArray::fromStringList(opts.except)}}},
+                                  roomsJson(opts)},
                                  {QStringLiteral("close"), closeConnections}});
     }
     InMemoryAdapter::disconnectSockets(opts, closeConnections);
@@ -588,10 +586,7 @@ void RedisAdapter::fetchSockets(const BroadcastOptions &opts, QObject *context,
                                      {QStringLiteral("requestId"), requestId},
                                      {QStringLiteral("type"), RemoteFetch},
                                      {QStringLiteral("opts"),
-                                      QJsonObject {{QStringLiteral("rooms"),
-                                                    QJsonArray::fromStringList(opts.rooms)},
-                                                   {QStringLiteral("except"),
-                                                    QJsonArray::fromStringList(opts.except)}}}});
+                                      roomsJson(opts)}});
                 armTimeouts();
             });
 }

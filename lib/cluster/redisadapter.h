@@ -139,6 +139,7 @@ private:
     void onRequest(const QVariantMap &request);
     void onResponse(const QVariantMap &response);
     void publishJson(const QByteArray &channel, const QJsonObject &object);
+    static QJsonObject roomsJson(const BroadcastOptions &opts);
     void publishResponse(const QVariantMap &request, const QByteArray &payload);
     QVariantMap packetFor(const OutgoingEvent &event) const;
     static QVariantMap optsFor(const BroadcastOptions &opts);
